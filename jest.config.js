@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // Type checking runs once in `tsc --noEmit`; jest only transpiles, which keeps the suite fast.
+    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }],
+  },
+  snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
+  testTimeout: 60000,
+};

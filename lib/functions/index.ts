@@ -1,0 +1,2 @@
+export * from './bundled-handler';
+export * from './genai-function';

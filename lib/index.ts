@@ -1,0 +1,4 @@
+export * from './tagging';
+export * from './inference';
+export * from './functions';
+export * from './workflows';

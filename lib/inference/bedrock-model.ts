@@ -1,0 +1,86 @@
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** Geographies of Bedrock's system-defined cross-region inference profiles (the prefix of their ids). */
+export enum CrossRegionGeography {
+  /** Routes within US regions. */
+  US = 'us',
+  /** Routes within EU regions. */
+  EU = 'eu',
+  /** Routes within Asia Pacific regions. */
+  APAC = 'apac',
+  /** Routes to any commercial region Bedrock chooses. */
+  GLOBAL = 'global',
+}
+
+// Bedrock base model ids: provider.model-name[-date][-vN[:M]], e.g. anthropic.claude-3-haiku-20240307-v1:0.
+const MODEL_ID_PATTERN = /^[a-z0-9-]+\.[a-zA-Z0-9.\-:]+$/;
+
+/**
+ * A Bedrock model a workflow invokes, and where its application inference profile copies from.
+ */
+export class BedrockModel {
+  /**
+   * A model invoked in the stack's own region, e.g. `amazon.nova-micro-v1:0`.
+   */
+  public static foundationModel(modelId: string): BedrockModel {
+    return new BedrockModel(modelId, undefined);
+  }
+
+  /**
+   * A model invoked through a system-defined cross-region inference profile, e.g.
+   * `crossRegion(CrossRegionGeography.US, 'anthropic.claude-haiku-4-5-20251001-v1:0')` (`us.anthropic...`).
+   * Newer Claude models can only be invoked this way.
+   */
+  public static crossRegion(geography: CrossRegionGeography, modelId: string): BedrockModel {
+    return new BedrockModel(modelId, geography);
+  }
+
+  /** The base model id, e.g. `anthropic.claude-haiku-4-5-20251001-v1:0`. */
+  public readonly modelId: string;
+  /** The cross-region geography, if invoked through a system-defined profile. */
+  public readonly geography?: CrossRegionGeography;
+  /** The provider, the ModelProvider tag: the part of the id before the first dot. */
+  public readonly provider: string;
+  /** The short model name, the Model tag: the id without provider, date and version, e.g. `claude-haiku-4-5`. */
+  public readonly shortName: string;
+
+  private constructor(modelId: string, geography: CrossRegionGeography | undefined) {
+    if (!MODEL_ID_PATTERN.test(modelId) || /^(us|eu|apac|global|jp|au|ca|us-gov)\./.test(modelId)) {
+      throw new Error(
+        `BedrockModel: '${modelId}' is not a Bedrock base model id. Fix: pass an id like 'anthropic.claude-haiku-4-5-20251001-v1:0' ` +
+        "(for a cross-region profile use BedrockModel.crossRegion(CrossRegionGeography.US, '<base model id>') rather than the 'us.' prefix).",
+      );
+    }
+    this.modelId = modelId;
+    this.geography = geography;
+    this.provider = modelId.slice(0, modelId.indexOf('.'));
+    this.shortName = modelId
+      .slice(modelId.indexOf('.') + 1)
+      .replace(/-v\d+(:\d+)?$/, '')
+      .replace(/-\d{8}$/, '');
+  }
+
+  /** The id Bedrock is called with when no application profile is used: `us.anthropic...` or the base id. */
+  public get invocationId(): string {
+    return this.geography ? `${this.geography}.${this.modelId}` : this.modelId;
+  }
+
+  /** The ARN an application inference profile copies from: the foundation model or the system-defined profile. */
+  public sourceArn(scope: IConstruct): string {
+    const stack = Stack.of(scope);
+    return this.geography
+      ? `arn:${stack.partition}:bedrock:${stack.region}:${stack.account}:inference-profile/${this.invocationId}`
+      : `arn:${stack.partition}:bedrock:${stack.region}::foundation-model/${this.modelId}`;
+  }
+
+  /**
+   * The foundation-model ARNs a request may reach. A cross-region profile routes to the model in any region
+   * of its geography, which IAM sees as the foundation model in that region.
+   */
+  public foundationModelArn(scope: IConstruct): string {
+    const stack = Stack.of(scope);
+    const region = this.geography ? '*' : stack.region;
+    return `arn:${stack.partition}:bedrock:${region}::foundation-model/${this.modelId}`;
+  }
+}

@@ -1,0 +1,82 @@
+import { Names } from 'aws-cdk-lib';
+import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag';
+import { GenAiTags, GenAiTagValues } from '../tagging';
+import { BedrockModel } from './bedrock-model';
+
+/** Properties of a {@link GenAiInferenceProfile}. */
+export interface GenAiInferenceProfileProps {
+  /** The model the profile copies from. */
+  readonly model: BedrockModel;
+  /**
+   * The profile name, unique in the account and region.
+   * @default - derived from the construct path
+   */
+  readonly profileName?: string;
+  /**
+   * Extra GenAI tags for the profile. ModelProvider and Model are set from the model.
+   * @default - only the tags inherited from enclosing scopes
+   */
+  readonly tags?: GenAiTagValues;
+}
+
+// Only what a runtime needs to send prompts: Converse is authorized as InvokeModel, ConverseStream as
+// InvokeModelWithResponseStream.
+const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+
+/**
+ * A Bedrock application inference profile for one workflow and one model.
+ *
+ * Bedrock bills the tokens to the resource that is invoked. Tags on the Lambda never reach Bedrock's line items;
+ * tags on an application inference profile do, so each workflow invokes its models through its own profile,
+ * carrying the workflow's GenAI tags.
+ */
+export class GenAiInferenceProfile extends Construct {
+  /** The profile's ARN: pass it as `modelId` to Converse or InvokeModel. */
+  public readonly profileArn: string;
+  /** The profile's id. */
+  public readonly profileId: string;
+  /** The model behind the profile. */
+  public readonly model: BedrockModel;
+  /** The underlying CloudFormation resource. */
+  public readonly resource: CfnApplicationInferenceProfile;
+
+  constructor(scope: Construct, id: string, props: GenAiInferenceProfileProps) {
+    super(scope, id);
+    this.model = props.model;
+    this.resource = new CfnApplicationInferenceProfile(this, 'Resource', {
+      inferenceProfileName: props.profileName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }),
+      description: `GenAI cost attribution profile for ${props.model.invocationId}`,
+      modelSource: { copyFrom: props.model.sourceArn(this) },
+    });
+    this.profileArn = this.resource.attrInferenceProfileArn;
+    this.profileId = this.resource.attrInferenceProfileId;
+    GenAiTags.apply(this, {
+      modelProvider: props.model.provider,
+      model: props.model.shortName,
+      ...props.tags,
+    });
+  }
+
+  /**
+   * Allow `grantee` to invoke the model through this profile, and only through it: the foundation model is
+   * allowed only when the request comes through this profile (`bedrock:InferenceProfileArn`).
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const direct = [this.profileArn];
+    if (this.model.geography) direct.push(this.model.sourceArn(this));
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: INVOKE_ACTIONS, resourceArns: direct });
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: INVOKE_ACTIONS,
+      resources: [this.model.foundationModelArn(this)],
+      conditions: { StringEquals: { 'bedrock:InferenceProfileArn': this.profileArn } },
+    }));
+    if (this.model.geography && Construct.isConstruct(grantee.grantPrincipal)) {
+      acknowledgeWildcardResource(grantee.grantPrincipal, this.model.foundationModelArn(this),
+        `A ${this.model.geography} cross-region profile routes to ${this.model.modelId} in any region of its geography; the region wildcard is limited to requests made through this application inference profile (bedrock:InferenceProfileArn).`);
+    }
+    return grant;
+  }
+}

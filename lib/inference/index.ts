@@ -1,0 +1,2 @@
+export * from './bedrock-model';
+export * from './genai-inference-profile';

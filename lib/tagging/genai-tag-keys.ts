@@ -1,0 +1,54 @@
+/**
+ * The nine keys of the GenAI tag schema.
+ *
+ * The key strings are the ones that appear in the bill (Cost Explorer, CUR 2.0 `resource_tags`),
+ * so they never change once a team has activated them as cost allocation tags.
+ */
+export enum GenAiTagKey {
+  /** production, staging or development: separates proof-of-concept spend from production. */
+  ENVIRONMENT = 'Environment',
+  /** The AI product, e.g. customer-chatbot. */
+  APPLICATION = 'Application',
+  /** The feature inside the product, e.g. document-qa. */
+  FEATURE = 'Feature',
+  /** The team charged back for the spend. */
+  TEAM = 'Team',
+  /** Financial reporting line, e.g. r-and-d. */
+  COST_CENTER = 'CostCenter',
+  /** anthropic, amazon, meta, ... */
+  MODEL_PROVIDER = 'ModelProvider',
+  /** The model, e.g. claude-3-haiku. */
+  MODEL = 'Model',
+  /** realtime, batch or async. */
+  INFERENCE_TYPE = 'InferenceType',
+  /** The tenant, e.g. customer-123, internal or demo. */
+  CUSTOMER = 'Customer',
+}
+
+/** Every GenAI tag key, in the schema's order. */
+export const ALL_GENAI_TAG_KEYS: ReadonlyArray<GenAiTagKey> = [
+  GenAiTagKey.ENVIRONMENT,
+  GenAiTagKey.APPLICATION,
+  GenAiTagKey.FEATURE,
+  GenAiTagKey.TEAM,
+  GenAiTagKey.COST_CENTER,
+  GenAiTagKey.MODEL_PROVIDER,
+  GenAiTagKey.MODEL,
+  GenAiTagKey.INFERENCE_TYPE,
+  GenAiTagKey.CUSTOMER,
+];
+
+/** Keys a resource must carry unless the policy says otherwise: enough to answer "who spent what". */
+export const DEFAULT_REQUIRED_GENAI_TAG_KEYS: ReadonlyArray<GenAiTagKey> = [
+  GenAiTagKey.ENVIRONMENT,
+  GenAiTagKey.APPLICATION,
+  GenAiTagKey.FEATURE,
+  GenAiTagKey.TEAM,
+  GenAiTagKey.COST_CENTER,
+];
+
+/** Values accepted for Environment unless the policy configures its own list. */
+export const DEFAULT_ALLOWED_ENVIRONMENTS: ReadonlyArray<string> = ['production', 'staging', 'development'];
+
+/** Values accepted for InferenceType. */
+export const ALLOWED_INFERENCE_TYPES: ReadonlyArray<string> = ['realtime', 'batch', 'async'];

@@ -1,0 +1,117 @@
+import { Tags, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { ALLOWED_INFERENCE_TYPES, GenAiTagKey } from './genai-tag-keys';
+
+/**
+ * Values for the GenAI tag schema. Every field is optional so that each scope sets what it owns:
+ * the app sets Environment and Application, a workflow sets Feature and InferenceType, an inference
+ * profile sets ModelProvider and Model.
+ */
+export interface GenAiTagValues {
+  /** @default - inherited from an enclosing scope */
+  readonly environment?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly application?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly feature?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly team?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly costCenter?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly modelProvider?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly model?: string;
+  /** realtime, batch or async. @default - inherited from an enclosing scope */
+  readonly inferenceType?: string;
+  /** @default - inherited from an enclosing scope */
+  readonly customer?: string;
+}
+
+// Tag values the AWS APIs accept: letters, numbers, spaces and _ . : / = + - @, at most 256 characters.
+const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const MAX_TAG_VALUE_LENGTH = 256;
+
+const FIELD_TO_KEY: ReadonlyArray<[keyof GenAiTagValues, GenAiTagKey]> = [
+  ['environment', GenAiTagKey.ENVIRONMENT],
+  ['application', GenAiTagKey.APPLICATION],
+  ['feature', GenAiTagKey.FEATURE],
+  ['team', GenAiTagKey.TEAM],
+  ['costCenter', GenAiTagKey.COST_CENTER],
+  ['modelProvider', GenAiTagKey.MODEL_PROVIDER],
+  ['model', GenAiTagKey.MODEL],
+  ['inferenceType', GenAiTagKey.INFERENCE_TYPE],
+  ['customer', GenAiTagKey.CUSTOMER],
+];
+
+/**
+ * Applies GenAI tags to a scope: every taggable resource below it gets them, exactly like `Tags.of(scope).add`.
+ */
+export class GenAiTags {
+  /**
+   * Tag every taggable resource under `scope` with the given values.
+   *
+   * Values set on a deeper scope win over values set on an enclosing one, so a workflow's Feature
+   * overrides an app-wide default.
+   *
+   * @throws if a value is empty, too long, has characters AWS tags do not accept, or is not an allowed InferenceType.
+   */
+  public static apply(scope: IConstruct, values: GenAiTagValues): void {
+    for (const [key, value] of GenAiTags.toEntries(scope, values)) {
+      Tags.of(scope).add(key, value);
+    }
+  }
+
+  /**
+   * The values as `[tag key, value]` pairs, validated, skipping the fields that are not set.
+   *
+   * @throws with the scope's path, the field, the bad value and the fix.
+   */
+  public static toEntries(scope: IConstruct, values: GenAiTagValues): Array<[GenAiTagKey, string]> {
+    const entries: Array<[GenAiTagKey, string]> = [];
+    for (const [field, key] of FIELD_TO_KEY) {
+      const value = values[field];
+      if (value === undefined) continue;
+      assertValidTagValue(scope, field, key, value);
+      entries.push([key, value]);
+    }
+    return entries;
+  }
+}
+
+function assertValidTagValue(scope: IConstruct, field: string, key: GenAiTagKey, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  const where = `GenAI tags at '${scope.node.path || '<app>'}'`;
+  if (value.trim() === '') {
+    throw new Error(`${where}: '${field}' (tag ${key}) is empty. Fix: give it a value such as ${exampleFor(key)}, or leave it out to inherit it from an enclosing scope.`);
+  }
+  if (value.length > MAX_TAG_VALUE_LENGTH) {
+    throw new Error(`${where}: '${field}' (tag ${key}) is ${value.length} characters long; AWS accepts at most ${MAX_TAG_VALUE_LENGTH}. Fix: shorten it.`);
+  }
+  if (!TAG_VALUE_PATTERN.test(value)) {
+    throw new Error(`${where}: '${field}' (tag ${key}) is '${value}', which has characters AWS tags do not accept. Fix: use only letters, numbers, spaces and _ . : / = + - @.`);
+  }
+  if (key === GenAiTagKey.INFERENCE_TYPE && !ALLOWED_INFERENCE_TYPES.includes(value)) {
+    throw new Error(`${where}: 'inferenceType' is '${value}'. Fix: use one of ${ALLOWED_INFERENCE_TYPES.join(', ')}.`);
+  }
+}
+
+/** An example value for a key, used in error messages so the fix can be copied. */
+export function exampleFor(key: GenAiTagKey): string {
+  switch (key) {
+    case GenAiTagKey.ENVIRONMENT: return "'production'";
+    case GenAiTagKey.APPLICATION: return "'customer-chatbot'";
+    case GenAiTagKey.FEATURE: return "'document-qa'";
+    case GenAiTagKey.TEAM: return "'support'";
+    case GenAiTagKey.COST_CENTER: return "'operations'";
+    case GenAiTagKey.MODEL_PROVIDER: return "'anthropic'";
+    case GenAiTagKey.MODEL: return "'claude-haiku-4-5'";
+    case GenAiTagKey.INFERENCE_TYPE: return "'realtime'";
+    case GenAiTagKey.CUSTOMER: return "'internal'";
+  }
+}
+
+/** The camelCase prop field for a tag key, for error messages that point at props. */
+export function fieldFor(key: GenAiTagKey): string {
+  return FIELD_TO_KEY.find(([, k]) => k === key)![0];
+}

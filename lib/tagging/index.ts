@@ -1,0 +1,3 @@
+export * from './genai-tag-keys';
+export * from './genai-tags';
+export * from './genai-tag-policy';

@@ -1,0 +1,200 @@
+import { Duration, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BundledHandler, GenAiFunction } from '../functions';
+import { GenAiInferenceProfile } from '../inference';
+import { GenAiWorkflowProps } from './genai-workflow-props';
+import { createWorkflowRuntime } from './workflow-runtime';
+
+/** How callers of the API authenticate. */
+export enum ApiAuthorization {
+  /** AWS Signature V4 with IAM credentials allowed `execute-api:Invoke`. */
+  IAM = 'IAM',
+  /** An API key (header `x-api-key`) tied to a usage plan with throttle and quota. */
+  API_KEY = 'API_KEY',
+}
+
+/** Properties of an {@link ApiWorkflow}. */
+export interface ApiWorkflowProps extends GenAiWorkflowProps {
+  /**
+   * How callers authenticate. Never open: a public GenAI endpoint is a bill anyone can run up.
+   * @default ApiAuthorization.IAM
+   */
+  readonly authorization?: ApiAuthorization;
+  /**
+   * Steady-state requests per second the stage accepts.
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst of requests the stage accepts.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * With API keys: requests per day each key may make.
+   * @default 10000
+   */
+  readonly quotaRequestsPerDay?: number;
+  /**
+   * Origins allowed by CORS, e.g. `['https://support.example.com']`.
+   * @default - no CORS
+   */
+  readonly allowedOrigins?: string[];
+  /**
+   * Let API Gateway create the account-wide role it needs to write logs. Set false when the account already
+   * has one configured.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+}
+
+/**
+ * API Gateway REST API → Lambda → Bedrock, for interactive requests.
+ *
+ * `POST /invoke` with a JSON body `{ "message": "..." }`. Authenticated (IAM by default, or API keys with a usage
+ * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON.
+ */
+export class ApiWorkflow extends Construct {
+  /** The REST API. */
+  public readonly api: apigw.RestApi;
+  /** The handler behind `POST /invoke`. */
+  public readonly handler: GenAiFunction;
+  /** The application inference profile the handler invokes through. */
+  public readonly profile: GenAiInferenceProfile;
+  /** Where API Gateway writes access logs. */
+  public readonly accessLogGroup: logs.LogGroup;
+  /** The usage plan, when authorization is API_KEY. */
+  public readonly usagePlan?: apigw.UsagePlan;
+  /** The API key, when authorization is API_KEY. */
+  public readonly apiKey?: apigw.IApiKey;
+
+  constructor(scope: Construct, id: string, props: ApiWorkflowProps = {}) {
+    super(scope, id);
+    validateApiProps(this, props);
+    const authorization = props.authorization ?? ApiAuthorization.IAM;
+
+    const runtime = createWorkflowRuntime(this, props, {
+      bundledHandler: BundledHandler.API,
+      inferenceType: 'realtime',
+      // API Gateway gives up on an integration after 29 seconds.
+      defaultTimeout: Duration.seconds(29),
+      environment: {},
+    });
+    this.handler = runtime.handler;
+    this.profile = runtime.profile;
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    this.api = new apigw.RestApi(this, 'Resource', {
+      description: `GenAI API ${this.node.path}`,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultCorsPreflightOptions: props.allowedOrigins
+        ? { allowOrigins: props.allowedOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Amz-Date', 'X-Amz-Security-Token', 'X-Api-Key'] }
+        : undefined,
+    });
+
+    const requestModel = this.api.addModel('InvokeRequest', {
+      contentType: 'application/json',
+      schema: {
+        schema: apigw.JsonSchemaVersion.DRAFT4,
+        type: apigw.JsonSchemaType.OBJECT,
+        required: ['message'],
+        properties: {
+          message: { type: apigw.JsonSchemaType.STRING, minLength: 1 },
+        },
+      },
+    });
+    const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
+    this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+      authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+      apiKeyRequired: authorization === ApiAuthorization.API_KEY,
+      requestValidator: validator,
+      requestModels: { 'application/json': requestModel },
+    });
+
+    if (authorization === ApiAuthorization.API_KEY) {
+      this.apiKey = this.api.addApiKey('ApiKey', { description: `Key for ${this.node.path}` });
+      this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+        throttle: { rateLimit: props.throttlingRateLimit ?? 50, burstLimit: props.throttlingBurstLimit ?? 100 },
+        quota: { limit: props.quotaRequestsPerDay ?? 10000, period: apigw.Period.DAY },
+      });
+      this.usagePlan.addApiKey(this.apiKey);
+      this.usagePlan.addApiStage({ stage: this.api.deploymentStage });
+    }
+
+    acknowledgeApiFindings(this, authorization, props);
+  }
+
+  /** The URL of `POST /invoke`. */
+  public get invokeUrl(): string {
+    return this.api.urlForPath('/invoke');
+  }
+}
+
+function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {
+  const checks: Array<[string, number | undefined]> = [
+    ['throttlingRateLimit', props.throttlingRateLimit],
+    ['throttlingBurstLimit', props.throttlingBurstLimit],
+    ['quotaRequestsPerDay', props.quotaRequestsPerDay],
+  ];
+  for (const [name, value] of checks) {
+    if (value !== undefined && !Token.isUnresolved(value) && (!Number.isFinite(value) || value <= 0)) {
+      throw new Error(`${scope.node.path}: ${name} is ${value}. Fix: use a positive number, or leave it out for the default.`);
+    }
+  }
+  if (props.quotaRequestsPerDay !== undefined && props.authorization !== ApiAuthorization.API_KEY) {
+    throw new Error(`${scope.node.path}: quotaRequestsPerDay is set but authorization is ${props.authorization ?? ApiAuthorization.IAM}; quotas apply to API keys only. Fix: set authorization: ApiAuthorization.API_KEY, or remove quotaRequestsPerDay.`);
+  }
+  if (props.allowedOrigins !== undefined && props.allowedOrigins.length === 0) {
+    throw new Error(`${scope.node.path}: allowedOrigins is empty. Fix: list the origins (e.g. ['https://app.example.com']), or leave it out for no CORS.`);
+  }
+  if (props.allowedOrigins?.includes('*')) {
+    throw new Error(`${scope.node.path}: allowedOrigins contains '*', which lets any web page spend your Bedrock budget with a visitor's credentials. Fix: list your front end's origins.`);
+  }
+}
+
+function acknowledgeApiFindings(api: ApiWorkflow, authorization: ApiAuthorization, props: ApiWorkflowProps): void {
+  const validations = Validations.of(api.api);
+  validations.acknowledge({
+    id: 'AwsSolutions-COG4',
+    reason: authorization === ApiAuthorization.IAM
+      ? 'Callers authenticate with IAM (SigV4), the default for service-to-service GenAI APIs; Cognito is not required.'
+      : 'Callers authenticate with API keys tied to a usage plan with throttle and quota, chosen explicitly by the app.',
+  });
+  if (authorization === ApiAuthorization.API_KEY) {
+    validations.acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'The app chose API-key authorization; every method requires a key tied to a throttled, quota-limited usage plan.',
+    });
+  }
+  if (props.allowedOrigins) {
+    validations.acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'CORS preflight (OPTIONS) must be unauthenticated for browsers; it returns headers only and never reaches the Lambda.',
+    });
+  }
+  validations.acknowledge({
+    id: 'AwsSolutions-APIG3',
+    reason: 'Abuse is bounded by authentication, stage throttling and (with keys) usage-plan quotas; a WAF web ACL is left to the app, which may already have one.',
+  });
+  if (props.cloudWatchRole ?? true) {
+    validations.acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'The account-wide API Gateway logging role uses AmazonAPIGatewayPushToCloudWatchLogs, the policy API Gateway documents for it.',
+    });
+  }
+}

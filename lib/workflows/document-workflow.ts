@@ -1,0 +1,122 @@
+import { Annotations, Duration } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BundledHandler, GenAiFunction } from '../functions';
+import { GenAiInferenceProfile } from '../inference';
+import { GenAiWorkflowProps } from './genai-workflow-props';
+import { grantReadObjects } from './object-grants';
+import { createSecureBucket } from './secure-bucket';
+import { createWorkflowRuntime } from './workflow-runtime';
+
+/** Properties of a {@link DocumentWorkflow}. */
+export interface DocumentWorkflowProps extends GenAiWorkflowProps {
+  /**
+   * The bucket documents are uploaded to. It must send events to EventBridge (`eventBridgeEnabled`); a bucket
+   * created here does.
+   * @default - a new encrypted, TLS-only, versioned bucket with public access blocked and access logs
+   */
+  readonly existingBucket?: s3.IBucket;
+  /**
+   * Only objects whose key starts with this are processed.
+   * @default - every object
+   */
+  readonly prefix?: string;
+  /**
+   * Only objects whose key ends with this are processed, e.g. `.txt`.
+   * @default - every object
+   */
+  readonly suffix?: string;
+  /**
+   * The table results are written to, keyed by `objectKey` (partition) and `versionId` (sort), both strings.
+   * @default - a new on-demand table with point-in-time recovery
+   */
+  readonly existingResultsTable?: dynamodb.ITable;
+}
+
+/**
+ * S3 upload → EventBridge → Lambda → Bedrock → result item in DynamoDB.
+ *
+ * Object-created events travel through EventBridge rather than S3 bucket notifications: the filter on prefix and
+ * suffix is part of the rule, no custom resource is needed to configure the bucket, and failed invocations are
+ * retried and then kept in the handler's dead-letter queue.
+ */
+export class DocumentWorkflow extends Construct {
+  /** The bucket documents are uploaded to. */
+  public readonly bucket: s3.IBucket;
+  /** The table holding one result item per object version. */
+  public readonly resultsTable: dynamodb.ITable;
+  /** The handler. */
+  public readonly handler: GenAiFunction;
+  /** The application inference profile the handler invokes through. */
+  public readonly profile: GenAiInferenceProfile;
+  /** The EventBridge rule that matches object-created events. */
+  public readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: DocumentWorkflowProps = {}) {
+    super(scope, id);
+    validateKeyFilter(this, 'prefix', props.prefix);
+    validateKeyFilter(this, 'suffix', props.suffix);
+
+    if (props.existingBucket) {
+      this.bucket = props.existingBucket;
+      Annotations.of(this).addInfo('The existing bucket must have EventBridge notifications enabled (S3 console: Properties → Amazon EventBridge), or no document will be processed.');
+    } else {
+      const accessLogs = createSecureBucket(this, 'AccessLogs', {});
+      this.bucket = createSecureBucket(this, 'Bucket', { accessLogsBucket: accessLogs, eventBridgeEnabled: true });
+    }
+
+    this.resultsTable = props.existingResultsTable ?? new dynamodb.Table(this, 'Results', {
+      partitionKey: { name: 'objectKey', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'versionId', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    });
+
+    const runtime = createWorkflowRuntime(this, props, {
+      bundledHandler: BundledHandler.DOCUMENT,
+      inferenceType: 'async',
+      defaultTimeout: Duration.minutes(5),
+      environment: {
+        RESULTS_TABLE: this.resultsTable.tableName,
+      },
+    });
+    this.handler = runtime.handler;
+    this.profile = runtime.profile;
+    grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
+    this.resultsTable.grantReadWriteData(this.handler.function);
+
+    this.rule = new events.Rule(this, 'ObjectCreated', {
+      description: `Documents uploaded for ${this.node.path}`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.bucket.bucketName] },
+          ...(props.prefix || props.suffix ? { object: { key: [keyMatcher(props.prefix, props.suffix)] } } : {}),
+        },
+      },
+    });
+    this.rule.addTarget(new targets.LambdaFunction(this.handler.function, {
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
+    }));
+  }
+}
+
+// EventBridge matches prefix and suffix on one field only through a wildcard pattern.
+function keyMatcher(prefix: string | undefined, suffix: string | undefined): any {
+  if (prefix && suffix) return { wildcard: `${prefix}*${suffix}` };
+  if (prefix) return { prefix };
+  return { suffix };
+}
+
+function validateKeyFilter(scope: Construct, name: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (value === '' || value.includes('*')) {
+    throw new Error(`${scope.node.path}: ${name} is '${value}'. Fix: give a literal key ${name} without '*' (e.g. ${name === 'prefix' ? "'incoming/'" : "'.txt'"}), or leave it out to match every object.`);
+  }
+}

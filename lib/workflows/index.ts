@@ -1,0 +1,4 @@
+export * from './genai-workflow-props';
+export * from './api-workflow';
+export * from './document-workflow';
+export * from './scheduled-workflow';
