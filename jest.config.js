@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Type checking runs once in `tsc --noEmit`; jest only transpiles, which keeps the suite fast.
-    '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true }],
+    // Type checking runs once in `tsc --noEmit`; jest only transpiles (isolatedModules), which keeps the suite fast.
+    '^.+\\.tsx?$': 'ts-jest',
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 60000,

@@ -1,0 +1,62 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildExampleApp } from '../../bin/example-app';
+import { taggableResources, tagKeys, tagValue } from '../support/test-app';
+
+const REQUIRED = ['Environment', 'Application', 'Feature', 'Team', 'CostCenter'];
+
+function synthExample() {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-example-'));
+  const app = buildExampleApp(new App({ outdir }));
+  const assembly = app.synth();
+  const stack = app.node.findChild('CustomerSupportGenAi') as Stack;
+  return { outdir, assembly, template: Template.fromJSON(assembly.getStackByName(stack.stackName).template) };
+}
+
+describe('example customer-support app', () => {
+  const { outdir, template } = synthExample();
+
+  test('synthesizes with zero findings from cdk-nag and aws-cdk-lib validation, warnings included', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const findings = (report.pluginReports ?? []).flatMap((p: any) => p.violations ?? []);
+    expect(findings).toEqual([]);
+  });
+
+  test('every taggable resource carries the five required GenAI tags', () => {
+    const resources = taggableResources(template);
+    expect(resources.length).toBeGreaterThan(20);
+    for (const [id, resource] of resources) {
+      expect({ id, keys: tagKeys(resource) }).toEqual({ id, keys: expect.arrayContaining(REQUIRED) });
+      expect(tagValue(resource, 'Environment')).toBe('development');
+      expect(tagValue(resource, 'Application')).toBe('customer-support-genai');
+    }
+  });
+
+  test('each workflow has its own application inference profile tagged with its feature and model', () => {
+    const profiles = Object.values(template.findResources('AWS::Bedrock::ApplicationInferenceProfile'));
+    expect(profiles.map((p) => `${tagValue(p, 'Feature')}:${tagValue(p, 'Model')}`).sort()).toEqual([
+      'conversation-digest:nova-lite', 'support-chat:claude-haiku-4-5', 'ticket-attachments:nova-micro',
+    ]);
+  });
+
+  test('needs no account: the stack is environment-agnostic', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/\b\d{12}\b/);
+  });
+});
+
+describe('the validation the example relies on', () => {
+  test('aws-cdk-lib CloudFormation validation reports a template error, so zero findings means something', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-invalid-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Invalid');
+    new CfnResource(stack, 'BadQueue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'not-a-number', NoSuchProperty: true } });
+    app.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const findings = report.pluginReports.flatMap((p: any) => p.violations);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(JSON.stringify(findings)).toContain('BadQueue');
+  });
+});

@@ -1,0 +1,98 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DocumentWorkflow, DocumentWorkflowProps } from '../../../lib';
+import { createTestStack, expectLeastPrivilegeBedrock, policyStatements, taggableResources, tagKeys, tagValue } from '../../support/test-app';
+
+function documentTemplate(props: DocumentWorkflowProps = {}, stack: Stack = createTestStack()): Template {
+  new DocumentWorkflow(stack, 'Docs', { tags: { feature: 'contract-review' }, ...props });
+  return Template.fromStack(stack);
+}
+
+describe('DocumentWorkflow', () => {
+  test('creates an encrypted, TLS-only, versioned, private bucket that sends events to EventBridge', () => {
+    const template = documentTemplate();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
+      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    // No bucket-notifications custom resource: the setting is native CloudFormation.
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  test('matches object-created events of its bucket, filtered by prefix and suffix', () => {
+    documentTemplate({ prefix: 'incoming/', suffix: '.txt' }).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [{ Ref: Match.stringLikeRegexp('^DocsBucket') }] }, object: { key: [{ wildcard: 'incoming/*.txt' }] } },
+      },
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 } })],
+    });
+  });
+
+  test('uses a prefix-only or suffix-only matcher when only one is given', () => {
+    documentTemplate({ prefix: 'in/' }).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ object: { key: [{ prefix: 'in/' }] } }) }),
+    });
+    documentTemplate({ suffix: '.md' }).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: Match.objectLike({ object: { key: [{ suffix: '.md' }] } }) }),
+    });
+  });
+
+  test('results go to an on-demand table keyed by object key and version, with point-in-time recovery', () => {
+    documentTemplate().hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'objectKey', KeyType: 'HASH' }, { AttributeName: 'versionId', KeyType: 'RANGE' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  test('the handler reads objects under the prefix only and invokes through the profile only', () => {
+    const template = documentTemplate({ prefix: 'incoming/' });
+    const s3Statements = policyStatements(template).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toHaveLength(1);
+    expect(s3Statements[0].Action.sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion']);
+    expect(JSON.stringify(s3Statements[0].Resource)).toContain('/incoming/*');
+    expectLeastPrivilegeBedrock(template);
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 300, Environment: { Variables: Match.objectLike({ RESULTS_TABLE: Match.anyValue() }) } });
+  });
+
+  test('accepts an existing bucket and results table', () => {
+    const stack = createTestStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Existing', 'existing-documents');
+    const table = dynamodb.Table.fromTableName(stack, 'ExistingTable', 'existing-results');
+    const template = documentTemplate({ existingBucket: bucket, existingResultsTable: table }, stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: { bucket: { name: ['existing-documents'] } } }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RESULTS_TABLE: 'existing-results' }) } });
+  });
+
+  test('every taggable resource carries the required GenAI tags and InferenceType async', () => {
+    for (const [, resource] of taggableResources(documentTemplate())) {
+      expect(tagKeys(resource)).toEqual(expect.arrayContaining(['Environment', 'Application', 'Feature', 'Team', 'CostCenter']));
+      expect(tagValue(resource, 'InferenceType')).toBe('async');
+    }
+  });
+
+  test('fails when the prefix contains a wildcard', () => {
+    expect(() => documentTemplate({ prefix: 'in/*' })).toThrow(/TestStack\/Docs: prefix is 'in\/\*'\. Fix: give a literal key prefix without '\*'/);
+  });
+
+  test('fails when the suffix is empty', () => {
+    expect(() => documentTemplate({ suffix: '' })).toThrow(/TestStack\/Docs: suffix is ''\. Fix/);
+  });
+
+  test('matches the snapshot', () => {
+    expect(documentTemplate({ prefix: 'incoming/', suffix: '.txt' }).toJSON()).toMatchSnapshot();
+  });
+});
