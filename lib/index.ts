@@ -1,4 +1,5 @@
 export * from './tagging';
 export * from './inference';
 export * from './functions';
+export * from './data-stores';
 export * from './workflows';

@@ -129,15 +129,15 @@ function scale(usdPerMillion: number, factor: number): number {
  */
 export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   // --- Anthropic Claude 3 family: no prompt caching on Bedrock -------------------------------------------------
-  // [article] Haiku $0.00025/1K input; output [aws-docs]/[catalog] $1.25/1M.
+  // [article] Haiku $0.00025/1K input; output $1.25/1M [catalog].
   'anthropic.claude-3-haiku-20240307-v1:0': anthropic('claude-3-haiku', 0.25, 1.25, undefined),
   // [article] $0.003 / $0.015 per 1K.
   'anthropic.claude-3-sonnet-20240229-v1:0': anthropic('claude-3-sonnet', 3, 15, undefined),
   // [article] $0.015/1K input; output $75/1M [catalog].
   'anthropic.claude-3-opus-20240229-v1:0': anthropic('claude-3-opus', 15, 75, undefined),
   // [article] $0.003/1K input, cache write $0.00375/1K, cache read $0.0003/1K. Bedrock never opened prompt caching for
-  // this version (so no minCacheTokens), but the article's caching example is priced with it. Note: Bedrock now bills
-  // legacy Claude 3.5 Sonnet under "extended access" at a higher rate; override if that applies to you.
+  // this version (so no minCacheTokens), but the article's caching example is priced with it. Note: a third-party page
+  // reports legacy Claude 3.5 Sonnet now billed at $6 / $30 on Bedrock ("extended access"); override if that applies.
   'anthropic.claude-3-5-sonnet-20240620-v1:0': anthropic('claude-3-5-sonnet', 3, 15, {}),
   // [aws-docs] caching in preview only (1,024 tokens per checkpoint); prices [catalog].
   'anthropic.claude-3-5-sonnet-20241022-v2:0': anthropic('claude-3-5-sonnet-v2', 3, 15, { minCacheTokens: 1_024 }),
@@ -155,7 +155,7 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   'anthropic.claude-sonnet-4-5-20250929-v1:0': anthropic(
     'claude-sonnet-4-5', 3, 15, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
   // [catalog] $1 / $5 (global), cache write $1.25, read $0.10. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
-  // Regional premium [knowledge]: the same 10% as Sonnet 4.5.
+  // Regional premium: 10%, as for Sonnet 4.5 (reported by a third-party pricing guide; not in the AWS page we read).
   'anthropic.claude-haiku-4-5-20251001-v1:0': anthropic(
     'claude-haiku-4-5', 1, 5, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
   // [catalog] $15 / $75, cache write $18.75, read $1.50. [aws-docs] 1,024 tokens per checkpoint.
@@ -163,7 +163,7 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   // [catalog] $15 / $75. [aws-docs] 1,024 tokens per checkpoint.
   'anthropic.claude-opus-4-1-20250805-v1:0': anthropic('claude-opus-4-1', 15, 75, { minCacheTokens: 1_024 }),
   // [catalog] $5 / $25 (global), cache write $6.25, read $0.50. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
-  // Regional premium [knowledge]: the same 10% as Sonnet 4.5.
+  // Regional premium: 10%, as for Sonnet 4.5 (reported by a third-party pricing guide; not in the AWS page we read).
   'anthropic.claude-opus-4-5-20251101-v1:0': anthropic(
     'claude-opus-4-5', 5, 25, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
 

@@ -223,21 +223,33 @@ export function costBreakdownToExact(cost: CostBreakdown): ExactCostBreakdown {
   });
 }
 
+/** 10n ** n for n in 0..40: BigInt exponentiation is slow enough to show up when summing millions of costs. */
+const POW10: ReadonlyArray<bigint> = Array.from({ length: 41 }, (_, n) => 10n ** BigInt(n));
+
+function pow10(n: number): bigint {
+  return n < POW10.length ? POW10[n] : 10n ** BigInt(n);
+}
+
 /**
  * Attodollars to a USD number: formats the exact decimal and lets the number parser round it once (a division
  * `Number(atto) / 1e18` would round twice).
  */
 export function attoToUsd(atto: bigint): number {
+  if (atto === 0n) {
+    return 0;
+  }
   const negative = atto < 0n;
   const magnitude = negative ? -atto : atto;
   const whole = magnitude / ATTO_PER_USD;
-  const fraction = (magnitude % ATTO_PER_USD).toString().padStart(18, '0').replace(/0+$/, '');
-  const text = `${negative ? '-' : ''}${whole.toString()}${fraction.length > 0 ? `.${fraction}` : ''}`;
-  return Number(text);
+  const remainder = magnitude - whole * ATTO_PER_USD;
+  if (remainder === 0n) {
+    return negative ? -Number(whole) : Number(whole);
+  }
+  const fraction = remainder.toString().padStart(18, '0');
+  let end = fraction.length;
+  while (fraction.charCodeAt(end - 1) === 48) end--; // trailing zeros
+  return Number(`${negative ? '-' : ''}${whole.toString()}.${fraction.slice(0, end)}`);
 }
-
-/** Matches `Number.prototype.toString` output of a finite number: digits, optional fraction, optional exponent. */
-const NUMBER_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
 
 /**
  * A USD number to attodollars, reading the number as the decimal it prints as (`0.1` is 0.1, not
@@ -249,21 +261,32 @@ export function usdToAtto(usd: number): bigint {
   if (typeof usd !== 'number' || !Number.isFinite(usd)) {
     throw new TypeError(`USD amount must be a finite number, got ${String(usd)}`);
   }
-  const match = NUMBER_TEXT.exec(String(usd));
-  if (match === null) {
-    throw new TypeError(`USD amount could not be read as a decimal: ${String(usd)}`);
+  if (usd === 0) {
+    return 0n;
   }
-  const [, sign, whole, fraction = '', exponent = '0'] = match;
-  const digits = BigInt(whole + fraction);
-  const shift = Number(exponent) - fraction.length + 18;
+  // Number.prototype.toString prints the shortest decimal that reads back as the same number:
+  // [-]digits[.digits][e(+|-)digits].
+  let text = String(usd);
+  const negative = text.charCodeAt(0) === 45;
+  if (negative) text = text.slice(1);
+  let exponent = 0;
+  const e = text.indexOf('e');
+  if (e >= 0) {
+    exponent = Number(text.slice(e + 1));
+    text = text.slice(0, e);
+  }
+  const dot = text.indexOf('.');
+  const decimals = dot >= 0 ? text.length - dot - 1 : 0;
+  const digits = BigInt(dot >= 0 ? text.slice(0, dot) + text.slice(dot + 1) : text);
+  const shift = exponent - decimals + 18;
   let atto: bigint;
   if (shift >= 0) {
-    atto = digits * 10n ** BigInt(shift);
+    atto = digits * pow10(shift);
   } else {
-    const divisor = 10n ** BigInt(-shift);
+    const divisor = pow10(-shift);
     atto = (digits + divisor / 2n) / divisor;
   }
-  return sign === '-' ? -atto : atto;
+  return negative ? -atto : atto;
 }
 
 function tokenCount(value: unknown, field: string): bigint {

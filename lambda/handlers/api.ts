@@ -1,42 +1,47 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { readHandlerConfig } from '../runtime/config';
-import { converseOnce } from '../runtime/converse-once';
-import { logInfo } from '../runtime/log';
+import { PipelineError } from '../pipeline/errors';
+import { parseJsonBody } from '../pipeline/stages/validate-request';
+import { embeddingCache } from '../runtime/embedding-runtime';
+import { logError } from '../runtime/log';
+import { containerPipeline } from '../runtime/pipeline-runtime';
 
-const config = readHandlerConfig();
-
-/** API Gateway proxy request → one model call → JSON answer with its token usage. */
+/**
+ * API Gateway proxy requests → the request pipeline. `POST /invoke` answers a message; `POST /embed` returns
+ * cached embeddings when the workflow has an embedding cache. Every refusal is a 4xx with a reason.
+ */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const requestId = event.requestContext?.requestId ?? 'local';
-  const parsed = parseBody(event.body, event.isBase64Encoded);
-  if ('error' in parsed) return json(400, { error: parsed.error, requestId });
-
-  const answer = await converseOnce(config, parsed.message);
-  logInfo('model call', { requestId, model: config.baseModelId, usage: answer.usage, tags: config.tags });
-  return json(200, {
-    answer: answer.text,
-    model: config.baseModelId,
-    stopReason: answer.stopReason,
-    usage: answer.usage,
-    requestId,
-  });
-}
-
-function parseBody(body: string | null, base64: boolean): { message: string } | { error: string } {
-  if (!body) return { error: 'The request has no body. Send JSON like {"message": "..."}.' };
-  let value: unknown;
+  const requestId = event?.requestContext?.requestId ?? `local-${Date.now()}`;
   try {
-    value = JSON.parse(base64 ? Buffer.from(body, 'base64').toString('utf8') : body);
-  } catch {
-    return { error: 'The body is not valid JSON. Send JSON like {"message": "..."}.' };
+    const body = parseJsonBody(event?.body, Boolean(event?.isBase64Encoded));
+    if (event?.path?.endsWith('/embed')) {
+      const cache = embeddingCache();
+      if (!cache) throw new PipelineError(404, 'NOT_FOUND', 'This workflow has no embedding cache.');
+      const result = await cache.embed((body as { texts?: unknown })?.texts as string[]);
+      return json(200, { requestId, ...result });
+    }
+    const result = await containerPipeline().handle(body, {
+      requestId,
+      // A tenant set by an authorizer wins over one claimed in the body.
+      tenantId: stringOrUndefined(event?.requestContext?.authorizer?.tenantId),
+    });
+    return json(200, result);
+  } catch (error) {
+    if (error instanceof PipelineError) {
+      return json(error.status, { error: error.code, message: error.message, details: error.details, requestId }, retryAfter(error));
+    }
+    logError('request failed', { requestId, error: String(error), stack: (error as Error)?.stack });
+    return json(500, { error: 'INTERNAL_ERROR', message: 'The request failed; it was not charged.', requestId });
   }
-  const message = (value as { message?: unknown } | null)?.message;
-  if (typeof message !== 'string' || message.trim() === '') {
-    return { error: "Field 'message' must be a non-empty string." };
-  }
-  return { message };
 }
 
-function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+function retryAfter(error: PipelineError): Record<string, string> {
+  return error.status === 429 || error.status === 503 ? { 'retry-after': '5' } : {};
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -2,6 +2,7 @@ import { Duration, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { GenAiWorkflowProps } from './genai-workflow-props';
@@ -53,7 +54,9 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
 /**
  * API Gateway REST API → Lambda → Bedrock, for interactive requests.
  *
- * `POST /invoke` with a JSON body `{ "message": "..." }`. Authenticated (IAM by default, or API keys with a usage
+ * `POST /invoke` with a JSON body `{ "message": "...", "tenantId": "..." }` (and optionally `userId`, `system`,
+ * `context`, `history`, `complexity`, `maxOutputTokens`); `POST /embed` with `{ "texts": [...] }` when an embedding
+ * cache is configured. Authenticated (IAM by default, or API keys with a usage
  * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON.
  */
 export class ApiWorkflow extends Construct {
@@ -61,8 +64,12 @@ export class ApiWorkflow extends Construct {
   public readonly api: apigw.RestApi;
   /** The handler behind `POST /invoke`. */
   public readonly handler: GenAiFunction;
-  /** The application inference profile the handler invokes through. */
+  /** The application inference profile of the simple (or only) tier. */
   public readonly profile: GenAiInferenceProfile;
+  /** One application inference profile per routed model; the handler may invoke through these only. */
+  public readonly profiles: GenAiInferenceProfile[];
+  /** The response cache, if the workflow has one. */
+  public readonly responseCache?: ResponseCacheTable;
   /** Where API Gateway writes access logs. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The usage plan, when authorization is API_KEY. */
@@ -80,10 +87,13 @@ export class ApiWorkflow extends Construct {
       inferenceType: 'realtime',
       // API Gateway gives up on an integration after 29 seconds.
       defaultTimeout: Duration.seconds(29),
+      createResponseCache: true,
       environment: {},
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;
+    this.profiles = runtime.profiles;
+    this.responseCache = runtime.responseCache;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -125,6 +135,24 @@ export class ApiWorkflow extends Construct {
       requestValidator: validator,
       requestModels: { 'application/json': requestModel },
     });
+
+    if (props.embeddingCache) {
+      const embedModel = this.api.addModel('EmbedRequest', {
+        contentType: 'application/json',
+        schema: {
+          schema: apigw.JsonSchemaVersion.DRAFT4,
+          type: apigw.JsonSchemaType.OBJECT,
+          required: ['texts'],
+          properties: { texts: { type: apigw.JsonSchemaType.ARRAY, minItems: 1, maxItems: 100, items: { type: apigw.JsonSchemaType.STRING } } },
+        },
+      });
+      this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+        authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+        apiKeyRequired: authorization === ApiAuthorization.API_KEY,
+        requestValidator: validator,
+        requestModels: { 'application/json': embedModel },
+      });
+    }
 
     if (authorization === ApiAuthorization.API_KEY) {
       this.apiKey = this.api.addApiKey('ApiKey', { description: `Key for ${this.node.path}` });

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { GenAiWorkflowProps } from './genai-workflow-props';
@@ -50,8 +51,12 @@ export class DocumentWorkflow extends Construct {
   public readonly resultsTable: dynamodb.ITable;
   /** The handler. */
   public readonly handler: GenAiFunction;
-  /** The application inference profile the handler invokes through. */
+  /** The application inference profile of the simple (or only) tier. */
   public readonly profile: GenAiInferenceProfile;
+  /** One application inference profile per routed model; the handler may invoke through these only. */
+  public readonly profiles: GenAiInferenceProfile[];
+  /** The response cache, if the workflow has one. */
+  public readonly responseCache?: ResponseCacheTable;
   /** The EventBridge rule that matches object-created events. */
   public readonly rule: events.Rule;
 
@@ -80,12 +85,15 @@ export class DocumentWorkflow extends Construct {
       bundledHandler: BundledHandler.DOCUMENT,
       inferenceType: 'async',
       defaultTimeout: Duration.minutes(5),
+      createResponseCache: false,
       environment: {
         RESULTS_TABLE: this.resultsTable.tableName,
       },
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;
+    this.profiles = runtime.profiles;
+    this.responseCache = runtime.responseCache;
     grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
     this.resultsTable.grantReadWriteData(this.handler.function);
 

@@ -1,7 +1,40 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { EmbeddingCache, ResponseCacheTable } from '../data-stores';
 import { BedrockModel } from '../inference';
 import { GenAiTagValues } from '../tagging';
+
+/** Models per complexity tier; requests are routed to the cheapest tier that suits them. */
+export interface ModelRouting {
+  /** Short, FAQ-like requests: the bulk of traffic. */
+  readonly simple: BedrockModel;
+  /**
+   * Explanations, code, comparisons.
+   * @default - routed to the simple tier
+   */
+  readonly medium?: BedrockModel;
+  /**
+   * Multi-step reasoning, analysis, design.
+   * @default - routed to the medium tier (or simple)
+   */
+  readonly complex?: BedrockModel;
+}
+
+/** A price that overrides or extends the built-in catalog, in USD per million tokens. */
+export interface ModelPriceOverride {
+  /** The base model id, e.g. `anthropic.claude-haiku-4-5-20251001-v1:0`. */
+  readonly modelId: string;
+  readonly inputPerMillion: number;
+  readonly outputPerMillion: number;
+  /** @default - 0.1 × input for Anthropic models, else the input price */
+  readonly cacheReadPerMillion?: number;
+  /** @default - 1.25 × input for Anthropic models, else the input price */
+  readonly cacheWrite5mPerMillion?: number;
+  /** @default - 2 × input for Anthropic models, else the input price */
+  readonly cacheWrite1hPerMillion?: number;
+  /** Minimum tokens per prompt-cache checkpoint. @default - no prompt caching for this model */
+  readonly minCacheTokens?: number;
+}
 
 /** Properties every GenAI workflow accepts. */
 export interface GenAiWorkflowProps {
@@ -12,15 +45,47 @@ export interface GenAiWorkflowProps {
    */
   readonly tags?: GenAiTagValues;
   /**
-   * The model the workflow invokes, through an application inference profile of its own.
-   * @default BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-haiku-4-5-20251001-v1:0')
+   * One model for every request (no routing). Set either `model` or `routing`.
+   * @default - routing across Claude Haiku 4.5, Sonnet 4.5 and Opus 4.5 (US cross-region profiles)
    */
   readonly model?: BedrockModel;
   /**
-   * The output cap sent with every model call (`maxTokens`). Output tokens cost about 5× input tokens.
+   * Models per complexity tier. Each gets an application inference profile of its own, tagged with the model.
+   * @default - Claude Haiku 4.5 (simple), Sonnet 4.5 (medium), Opus 4.5 (complex), US cross-region profiles
+   */
+  readonly routing?: ModelRouting;
+  /**
+   * The output cap sent with every model call (`maxTokens`); a caller may lower it, never raise it.
+   * Output tokens cost about 5× input tokens.
    * @default 1024
    */
   readonly maxTokens?: number;
+  /**
+   * Requests estimated above this many input tokens are refused (413) before any model call.
+   * @default 50000
+   */
+  readonly maxInputTokens?: number;
+  /**
+   * Put Bedrock prompt-cache points after the system prompt and knowledge-base context when they reach the
+   * model's minimum cacheable size.
+   * @default true
+   */
+  readonly promptCaching?: boolean;
+  /**
+   * A response cache to use (shareable between workflows).
+   * @default - the API workflow creates one (1 hour TTL); the document and scheduled workflows cache no responses
+   */
+  readonly responseCache?: ResponseCacheTable;
+  /**
+   * An embedding cache the handler may use for RAG (`POST /embed` on the API workflow).
+   * @default - none
+   */
+  readonly embeddingCache?: EmbeddingCache;
+  /**
+   * Prices that override or extend the built-in catalog (e.g. negotiated prices, new models).
+   * @default - the built-in catalog
+   */
+  readonly modelPrices?: ModelPriceOverride[];
   /**
    * Instructions sent as the system prompt with every call.
    * @default - the workflow's built-in instructions

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { GenAiWorkflowProps } from './genai-workflow-props';
@@ -51,8 +52,12 @@ export class ScheduledWorkflow extends Construct {
   public readonly resultsBucket: s3.IBucket;
   /** The handler. */
   public readonly handler: GenAiFunction;
-  /** The application inference profile the handler invokes through. */
+  /** The application inference profile of the simple (or only) tier. */
   public readonly profile: GenAiInferenceProfile;
+  /** One application inference profile per routed model; the handler may invoke through these only. */
+  public readonly profiles: GenAiInferenceProfile[];
+  /** The response cache, if the workflow has one. */
+  public readonly responseCache?: ResponseCacheTable;
   /** The schedule rule. */
   public readonly rule: events.Rule;
 
@@ -71,6 +76,7 @@ export class ScheduledWorkflow extends Construct {
       bundledHandler: BundledHandler.SCHEDULED,
       inferenceType: 'batch',
       defaultTimeout: Duration.minutes(15),
+      createResponseCache: false,
       environment: {
         INPUT_BUCKET: this.inputBucket.bucketName,
         INPUT_PREFIX: inputPrefix,
@@ -80,6 +86,8 @@ export class ScheduledWorkflow extends Construct {
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;
+    this.profiles = runtime.profiles;
+    this.responseCache = runtime.responseCache;
     grantListPrefix(this.inputBucket, this.handler.role, inputPrefix);
     grantReadObjects(this.inputBucket, this.handler.role, inputPrefix);
     grantPutObjects(this.resultsBucket, this.handler.role, resultsPrefix);

@@ -1,20 +1,31 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, bundledHandlerCode, GenAiFunction } from '../functions';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { GenAiTagPolicy, GenAiTags } from '../tagging';
-import { GenAiWorkflowProps } from './genai-workflow-props';
+import { GenAiWorkflowProps, ModelRouting } from './genai-workflow-props';
 
-/** The model a workflow uses when none is configured: the current Claude Haiku, the cheapest capable tier. */
-export const DEFAULT_WORKFLOW_MODEL_ID = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+/** Routing when none is configured: the current Claude Haiku, Sonnet and Opus through US cross-region profiles. */
+export const DEFAULT_ROUTING: ModelRouting = {
+  simple: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-haiku-4-5-20251001-v1:0'),
+  medium: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-sonnet-4-5-20250929-v1:0'),
+  complex: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-opus-4-5-20251101-v1:0'),
+};
 const DEFAULT_MAX_TOKENS = 1024;
+const DEFAULT_MAX_INPUT_TOKENS = 50_000;
 // Lambda's environment holds at most 4 KB in all; leave room for the rest of the configuration.
 const MAX_SYSTEM_PROMPT_CHARS = 2000;
+const TIER_PROFILE_IDS: Record<keyof ModelRouting, string> = { simple: 'Profile', medium: 'MediumProfile', complex: 'ComplexProfile' };
 
 /** What a workflow's runtime is made of. */
 export interface WorkflowRuntime {
   readonly handler: GenAiFunction;
+  /** The profile of the simple (or only) tier. */
   readonly profile: GenAiInferenceProfile;
+  /** One profile per distinct model. */
+  readonly profiles: GenAiInferenceProfile[];
+  readonly responseCache?: ResponseCacheTable;
 }
 
 /** How one workflow differs from the others. */
@@ -22,20 +33,52 @@ export interface WorkflowRuntimeOptions {
   readonly bundledHandler: BundledHandler;
   readonly inferenceType: string;
   readonly defaultTimeout: Duration;
+  readonly createResponseCache: boolean;
   readonly environment: { [key: string]: string };
 }
 
 /**
- * Builds the part every workflow shares: the GenAI tags and their check, the application inference profile,
- * and the handler allowed to invoke through that profile only.
+ * Builds the part every workflow shares: the GenAI tags and their check, one application inference profile per
+ * routed model, the response cache, and the handler with its pipeline configuration, allowed to invoke through
+ * those profiles only.
  */
 export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProps, options: WorkflowRuntimeOptions): WorkflowRuntime {
   validateWorkflowProps(scope, props);
   GenAiTags.apply(scope, { inferenceType: options.inferenceType, ...props.tags });
   GenAiTagPolicy.checkConstruct(scope);
 
-  const model = props.model ?? BedrockModel.crossRegion(CrossRegionGeography.US, DEFAULT_WORKFLOW_MODEL_ID);
-  const profile = new GenAiInferenceProfile(scope, 'Profile', { model });
+  const routing: ModelRouting = props.model ? { simple: props.model } : (props.routing ?? DEFAULT_ROUTING);
+  const profilesByModel = new Map<BedrockModel, GenAiInferenceProfile>();
+  const tiers: Record<string, { invokeId: string; modelId: string }> = {};
+  for (const tier of ['simple', 'medium', 'complex'] as const) {
+    const model = routing[tier];
+    if (!model) continue;
+    let profile = profilesByModel.get(model);
+    if (!profile) {
+      profile = new GenAiInferenceProfile(scope, TIER_PROFILE_IDS[tier], { model });
+      profilesByModel.set(model, profile);
+    }
+    // The model id keeps its geography prefix: cross-region prices differ from global ones.
+    tiers[tier] = { invokeId: profile.profileArn, modelId: model.invocationId };
+  }
+  const profiles = [...profilesByModel.values()];
+  const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
+  const embedding = props.embeddingCache;
+
+  const pipelineConfig = {
+    tiers,
+    defaultLimits: { maxInputTokens: props.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_TOKENS },
+    promptCaching: props.promptCaching ?? true,
+    responseCache: responseCache
+      ? { tableName: responseCache.table.tableName, ttlSeconds: responseCache.ttl.toSeconds(), namespace: responseCache.namespace }
+      : undefined,
+    embedding: embedding
+      ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
+      : undefined,
+    priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
+  };
+
+  const primary = routing.simple;
   const handler = new GenAiFunction(scope, 'Handler', {
     code: bundledHandlerCode(options.bundledHandler),
     handler: 'index.handler',
@@ -45,31 +88,63 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     logRetention: props.logRetention,
     environment: {
-      GENAI_MODEL_ID: profile.profileArn,
-      GENAI_BASE_MODEL_ID: model.modelId,
-      GENAI_MAX_TOKENS: String(props.maxTokens ?? DEFAULT_MAX_TOKENS),
+      GENAI_PIPELINE_CONFIG: Stack.of(scope).toJsonString(pipelineConfig),
       ...(props.systemPrompt !== undefined ? { GENAI_SYSTEM_PROMPT: props.systemPrompt } : {}),
+      POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',
       ...options.environment,
     },
   });
-  // The function's tags say which model it calls by default, like its profile's.
-  GenAiTags.apply(handler, { modelProvider: model.provider, model: model.shortName });
-  profile.grantInvoke(handler.function);
-  return { handler, profile };
+  // The function's tags name the model of its main tier, like that tier's profile.
+  GenAiTags.apply(handler, { modelProvider: primary.provider, model: primary.shortName });
+  for (const profile of profiles) profile.grantInvoke(handler.function);
+  responseCache?.grantReadWrite(handler.function);
+  embedding?.grantReadWrite(handler.function);
+  return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
+}
+
+function priceEntry(p: { modelId: string; inputPerMillion: number; outputPerMillion: number; cacheReadPerMillion?: number; cacheWrite5mPerMillion?: number; cacheWrite1hPerMillion?: number; minCacheTokens?: number }) {
+  const anthropic = p.modelId.startsWith('anthropic.');
+  const provider = p.modelId.slice(0, p.modelId.indexOf('.'));
+  return {
+    provider,
+    name: p.modelId.slice(p.modelId.indexOf('.') + 1),
+    kind: 'text',
+    inputPerMillion: p.inputPerMillion,
+    outputPerMillion: p.outputPerMillion,
+    cacheReadPerMillion: p.cacheReadPerMillion ?? (anthropic ? p.inputPerMillion * 0.1 : p.inputPerMillion),
+    cacheWrite5mPerMillion: p.cacheWrite5mPerMillion ?? (anthropic ? p.inputPerMillion * 1.25 : p.inputPerMillion),
+    cacheWrite1hPerMillion: p.cacheWrite1hPerMillion ?? (anthropic ? p.inputPerMillion * 2 : p.inputPerMillion),
+    minCacheTokens: p.minCacheTokens,
+    contextWindow: 200_000,
+  };
 }
 
 function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): void {
-  const maxTokens = props.maxTokens;
-  if (maxTokens !== undefined && !Token.isUnresolved(maxTokens) && (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 64000)) {
-    throw new Error(`${scope.node.path}: maxTokens is ${maxTokens}. Fix: use a whole number from 1 to 64000; ${DEFAULT_MAX_TOKENS} (the default) suits chat answers.`);
+  if (props.model && props.routing) {
+    throw new Error(`${scope.node.path}: both 'model' and 'routing' are set. Fix: use 'model' for one model, or 'routing' for a model per complexity tier.`);
   }
+  checkWholeNumber(scope, 'maxTokens', props.maxTokens, 1, 64_000, `${DEFAULT_MAX_TOKENS} (the default) suits chat answers`);
+  checkWholeNumber(scope, 'maxInputTokens', props.maxInputTokens, 1, 1_000_000, `${DEFAULT_MAX_INPUT_TOKENS} (the default) stops runaway prompts`);
   const prompt = props.systemPrompt;
   if (prompt !== undefined && !Token.isUnresolved(prompt)) {
     if (prompt.trim() === '') {
       throw new Error(`${scope.node.path}: systemPrompt is empty. Fix: leave it out to use the built-in instructions, or give the instructions.`);
     }
     if (prompt.length > MAX_SYSTEM_PROMPT_CHARS) {
-      throw new Error(`${scope.node.path}: systemPrompt is ${prompt.length} characters; at most ${MAX_SYSTEM_PROMPT_CHARS} fit in the function's environment. Fix: shorten it, or send long instructions with each request.`);
+      throw new Error(`${scope.node.path}: systemPrompt is ${prompt.length} characters; at most ${MAX_SYSTEM_PROMPT_CHARS} fit in the function's environment. Fix: shorten it, or send long instructions with each request ('system').`);
     }
+  }
+  for (const price of props.modelPrices ?? []) {
+    const values = [price.inputPerMillion, price.outputPerMillion, price.cacheReadPerMillion, price.cacheWrite5mPerMillion, price.cacheWrite1hPerMillion];
+    if (values.some((v) => v !== undefined && (!Number.isFinite(v) || v < 0)) || !/^[a-z0-9-]+\./.test(price.modelId)) {
+      throw new Error(`${scope.node.path}: modelPrices entry for '${price.modelId}' is invalid. Fix: use a base model id like 'anthropic.claude-haiku-4-5-20251001-v1:0' and prices in USD per million tokens of at least 0.`);
+    }
+  }
+}
+
+function checkWholeNumber(scope: Construct, name: string, value: number | undefined, min: number, max: number, hint: string): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${scope.node.path}: ${name} is ${value}. Fix: use a whole number from ${min} to ${max}; ${hint}.`);
   }
 }

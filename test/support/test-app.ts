@@ -48,7 +48,7 @@ export function expectLeastPrivilegeBedrock(template: Template): void {
   for (const statement of bedrock) {
     expect(statement.Action).not.toContain('bedrock:*');
     expect(statement.Resource).not.toContain('*');
-    expect(statement.Action.sort()).toEqual(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']);
+    for (const action of statement.Action) expect(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']).toContain(action);
   }
 }
 
@@ -78,3 +78,21 @@ const TAGGABLE_TYPES = new Set([
   'AWS::DynamoDB::Table', 'AWS::Events::Rule', 'AWS::ApiGateway::RestApi', 'AWS::ApiGateway::Stage',
   'AWS::ApiGateway::ApiKey', 'AWS::ApiGateway::UsagePlan', 'AWS::Bedrock::ApplicationInferenceProfile',
 ]);
+
+/**
+ * The pipeline configuration a workflow handler receives (GENAI_PIPELINE_CONFIG), parsed, with references written
+ * as `${LogicalId.Attribute}` / `${LogicalId}`.
+ */
+export function pipelineConfigOf(template: Template, functionLogicalIdPrefix = ''): any {
+  const fn = Object.entries(template.findResources('AWS::Lambda::Function'))
+    .find(([id]) => id.startsWith(functionLogicalIdPrefix))![1] as any;
+  return JSON.parse(flattenIntrinsics(fn.Properties.Environment.Variables.GENAI_PIPELINE_CONFIG));
+}
+
+function flattenIntrinsics(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value['Fn::Join']) return value['Fn::Join'][1].map(flattenIntrinsics).join(value['Fn::Join'][0]);
+  if (value['Fn::GetAtt']) return `\${${value['Fn::GetAtt'].join('.')}}`;
+  if (value.Ref) return `\${${value.Ref}}`;
+  throw new Error(`unexpected intrinsic ${JSON.stringify(value)}`);
+}

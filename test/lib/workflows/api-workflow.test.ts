@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ApiAuthorization, ApiWorkflow, ApiWorkflowProps, BedrockModel } from '../../../lib';
-import { createTestStack, expectLeastPrivilegeBedrock, taggableResources, tagKeys, tagValue } from '../../support/test-app';
+import { ApiAuthorization, ApiWorkflow, ApiWorkflowProps, BedrockModel, EmbeddingCache, GenAiTags } from '../../../lib';
+import { createTestStack, expectLeastPrivilegeBedrock, pipelineConfigOf, policyStatements, taggableResources, tagKeys, tagValue } from '../../support/test-app';
 
 function apiTemplate(props: ApiWorkflowProps = {}): Template {
   const stack = createTestStack();
@@ -56,16 +56,67 @@ describe('ApiWorkflow', () => {
   });
 
   test('the handler has the GenAI defaults and invokes through the workflow profile only', () => {
-    const template = apiTemplate({ model: BedrockModel.foundationModel('amazon.nova-micro-v1:0'), maxTokens: 300 });
+    const template = apiTemplate({ model: BedrockModel.foundationModel('amazon.nova-micro-v1:0'), maxTokens: 300, maxInputTokens: 8000 });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 29, TracingConfig: { Mode: 'Active' },
-      Environment: { Variables: Match.objectLike({
-        GENAI_MODEL_ID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ChatProfile'), 'InferenceProfileArn'] },
-        GENAI_BASE_MODEL_ID: 'amazon.nova-micro-v1:0',
-        GENAI_MAX_TOKENS: '300',
-      }) },
     });
+    const config = pipelineConfigOf(template);
+    expect(config.tiers).toEqual({ simple: { invokeId: expect.stringMatching(/^\$\{ChatProfile\w+\.InferenceProfileArn\}$/), modelId: 'amazon.nova-micro-v1:0' } });
+    expect(config.defaultLimits).toEqual({ maxInputTokens: 8000, maxOutputTokens: 300 });
+    expect(config.promptCaching).toBe(true);
+    template.resourceCountIs('AWS::Bedrock::ApplicationInferenceProfile', 1);
     expectLeastPrivilegeBedrock(template);
+  });
+
+  test('routes across Haiku, Sonnet and Opus by default, each through its own tagged profile', () => {
+    const template = apiTemplate();
+    const profiles = Object.values(template.findResources('AWS::Bedrock::ApplicationInferenceProfile'));
+    expect(profiles.map((p) => tagValue(p, 'Model')).sort()).toEqual(['claude-haiku-4-5', 'claude-opus-4-5', 'claude-sonnet-4-5']);
+    const config = pipelineConfigOf(template);
+    expect(Object.keys(config.tiers).sort()).toEqual(['complex', 'medium', 'simple']);
+    expect(config.tiers.complex.modelId).toBe('us.anthropic.claude-opus-4-5-20251101-v1:0');
+    expectLeastPrivilegeBedrock(template);
+  });
+
+  test('uses the configured routing tiers', () => {
+    const template = apiTemplate({ routing: { simple: BedrockModel.foundationModel('amazon.nova-micro-v1:0'), medium: BedrockModel.foundationModel('amazon.nova-pro-v1:0') } });
+    const config = pipelineConfigOf(template);
+    expect(config.tiers.simple.modelId).toBe('amazon.nova-micro-v1:0');
+    expect(config.tiers.medium.modelId).toBe('amazon.nova-pro-v1:0');
+    expect(config.tiers.complex).toBeUndefined();
+  });
+
+  test('creates a response cache table with TTL and lets the handler read and write it only', () => {
+    const template = apiTemplate();
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'cacheKey', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    expect(pipelineConfigOf(template).responseCache).toEqual({ tableName: expect.stringMatching(/^\$\{ChatResponseCache/), ttlSeconds: 3600, namespace: 'v1' });
+    const dynamo = policyStatements(template).filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((s) => s.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
+
+  test('serves POST /embed when given an embedding cache, allowed to invoke the embeddings model only', () => {
+    const stack = createTestStack();
+    const embeddingCache = new EmbeddingCache(stack, 'Embeddings', { dimensions: 512 });
+    GenAiTags.apply(embeddingCache, { feature: 'rag' });
+    new ApiWorkflow(stack, 'Chat', { tags: { feature: 'support-chat' }, embeddingCache });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ApiGateway::Method', 2);
+    expect(pipelineConfigOf(template).embedding).toMatchObject({ modelId: 'amazon.titan-embed-text-v2:0', dimensions: 512, ttlSeconds: 2592000 });
+    const embed = policyStatements(template).find((s) => JSON.stringify(s.Resource).includes('titan-embed'))!;
+    expect(embed.Action).toEqual(['bedrock:InvokeModel']);
+  });
+
+  test('fails when both model and routing are set', () => {
+    expect(() => apiTemplate({ model: BedrockModel.foundationModel('amazon.nova-micro-v1:0'), routing: { simple: BedrockModel.foundationModel('amazon.nova-lite-v1:0') } }))
+      .toThrow(/TestStack\/Chat: both 'model' and 'routing' are set\. Fix/);
+  });
+
+  test('fails when a price override is negative', () => {
+    expect(() => apiTemplate({ modelPrices: [{ modelId: 'amazon.nova-micro-v1:0', inputPerMillion: -1, outputPerMillion: 1 }] }))
+      .toThrow(/modelPrices entry for 'amazon\.nova-micro-v1:0' is invalid/);
   });
 
   test('every taggable resource carries the required GenAI tags and InferenceType realtime', () => {

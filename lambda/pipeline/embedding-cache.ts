@@ -1,0 +1,132 @@
+import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { BatchGetItemCommand, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { canonicalJson, lookupModel, priceUsage, sha256Hex } from '../core';
+import { EmbeddingConfig } from './config';
+import { badRequest } from './errors';
+
+/** The vectors for a batch of texts, and what the batch cost. */
+export interface EmbeddingResult {
+  readonly vectors: number[][];
+  readonly hits: number;
+  readonly misses: number;
+  readonly inputTokens: number;
+  readonly costUsd: number;
+}
+
+// DynamoDB's limits for one BatchGetItem / BatchWriteItem call.
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const MAX_TEXTS = 100;
+const MAX_TEXT_CHARS = 50_000;
+
+/**
+ * Embeddings for RAG with a DynamoDB cache in front of Titan Text Embeddings: the key is the SHA-256 of model,
+ * dimensions and normalised text, so the same passage is embedded (and paid for) once per TTL.
+ */
+export class EmbeddingCache {
+  constructor(
+    private readonly config: EmbeddingConfig,
+    private readonly dynamodb: DynamoDBClient,
+    private readonly bedrock: BedrockRuntimeClient,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  /** Embeds `texts`, in order, reading cached vectors first and caching the new ones. */
+  async embed(texts: ReadonlyArray<string>): Promise<EmbeddingResult> {
+    validateTexts(texts);
+    const keys = texts.map((text) => this.key(text));
+    const cached = await this.readMany([...new Set(keys)]);
+    const vectors: number[][] = new Array(texts.length);
+    const fresh = new Map<string, number[]>();
+    let inputTokens = 0;
+    for (let i = 0; i < texts.length; i++) {
+      const vector = cached.get(keys[i]) ?? fresh.get(keys[i]);
+      if (vector) {
+        vectors[i] = vector;
+        continue;
+      }
+      const embedded = await this.invoke(normalizeText(texts[i]));
+      inputTokens += embedded.inputTokens;
+      fresh.set(keys[i], embedded.vector);
+      vectors[i] = embedded.vector;
+    }
+    await this.writeMany(fresh);
+    const { price } = lookupModel(this.config.modelId);
+    const misses = fresh.size;
+    return { vectors, hits: texts.length - misses, misses, inputTokens, costUsd: priceUsage({ inputTokens, outputTokens: 0 }, price).totalUsd };
+  }
+
+  private key(text: string): string {
+    return sha256Hex(canonicalJson({ model: this.config.modelId, dimensions: this.config.dimensions, text: normalizeText(text) }));
+  }
+
+  private async invoke(text: string): Promise<{ vector: number[]; inputTokens: number }> {
+    const response = await this.bedrock.send(new InvokeModelCommand({
+      modelId: this.config.invokeId,
+      contentType: 'application/json',
+      accept: 'application/json',
+      body: JSON.stringify(this.config.modelId.includes('titan-embed-text-v1')
+        ? { inputText: text }
+        : { inputText: text, dimensions: this.config.dimensions, normalize: true }),
+    }));
+    const body = JSON.parse(new TextDecoder().decode(response.body));
+    return { vector: body.embedding, inputTokens: body.inputTextTokenCount ?? 0 };
+  }
+
+  private async readMany(keys: string[]): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    const nowSeconds = Math.floor(this.nowMs() / 1000);
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      let request: Record<string, any> | undefined = {
+        [this.config.tableName]: { Keys: keys.slice(i, i + BATCH_GET_LIMIT).map((k) => ({ cacheKey: { S: k } })) },
+      };
+      // BatchGetItem may return part of the keys as unprocessed under load; ask again for those.
+      for (let round = 0; request && Object.keys(request).length > 0 && round < 5; round++) {
+        const output: any = await this.dynamodb.send(new BatchGetItemCommand({ RequestItems: request }));
+        for (const item of output.Responses?.[this.config.tableName] ?? []) {
+          if (Number(item.expiresAt?.N ?? 0) > nowSeconds && item.vector?.B) found.set(item.cacheKey.S, decodeVector(item.vector.B));
+        }
+        request = output.UnprocessedKeys;
+      }
+    }
+    return found;
+  }
+
+  private async writeMany(vectors: Map<string, number[]>): Promise<void> {
+    const expiresAt = String(Math.floor(this.nowMs() / 1000) + this.config.ttlSeconds);
+    const items = [...vectors].map(([key, vector]) => ({
+      PutRequest: { Item: { cacheKey: { S: key }, vector: { B: encodeVector(vector) }, expiresAt: { N: expiresAt } } },
+    }));
+    for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
+      let request: Record<string, any> | undefined = { [this.config.tableName]: items.slice(i, i + BATCH_WRITE_LIMIT) };
+      for (let round = 0; request && Object.keys(request).length > 0 && round < 5; round++) {
+        const output: any = await this.dynamodb.send(new BatchWriteItemCommand({ RequestItems: request }));
+        request = output.UnprocessedItems;
+      }
+    }
+  }
+}
+
+/** The text as it is keyed and embedded: Unicode NFC, whitespace runs folded, ends trimmed. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFC').replace(/\s+/g, ' ').trim();
+}
+
+// Float32 halves the item size against JSON numbers and is the precision Titan returns.
+function encodeVector(vector: number[]): Uint8Array {
+  return new Uint8Array(Float32Array.from(vector).buffer);
+}
+
+function decodeVector(bytes: Uint8Array): number[] {
+  const copy = new Uint8Array(bytes);
+  return Array.from(new Float32Array(copy.buffer, 0, copy.byteLength / 4));
+}
+
+function validateTexts(texts: unknown): void {
+  if (!Array.isArray(texts) || texts.length === 0) throw badRequest('texts', 'must be a non-empty array of strings.');
+  if (texts.length > MAX_TEXTS) throw badRequest('texts', `has ${texts.length} entries; at most ${MAX_TEXTS} per call.`);
+  texts.forEach((text, i) => {
+    if (typeof text !== 'string' || normalizeText(text) === '') throw badRequest(`texts[${i}]`, 'must be a non-empty string.');
+    if (text.length > MAX_TEXT_CHARS) throw badRequest(`texts[${i}]`, `has ${text.length} characters; at most ${MAX_TEXT_CHARS}.`);
+  });
+}

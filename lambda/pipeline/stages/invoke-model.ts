@@ -1,0 +1,105 @@
+import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import { ModelTier } from '../../core';
+import { PipelineConfig } from '../config';
+import { PipelineError } from '../errors';
+import { RouteDecision } from '../types';
+import { ConversePrompt } from './prompt-cache';
+import { fallbackTiers } from './route-model';
+
+/** What the invoke stage needs from its surroundings, injectable for tests. */
+export interface InvokeDependencies {
+  readonly bedrock: BedrockRuntimeClient;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+/** A successful model call. */
+export interface InvokeOutcome {
+  readonly response: ConverseCommandOutput;
+  /** The model that answered (a fallback may differ from the routed one). */
+  readonly route: RouteDecision;
+  readonly attempts: number;
+}
+
+// Errors worth another try: Bedrock did not run the model, so nothing was billed.
+const RETRYABLE = new Set([
+  'ThrottlingException', 'ServiceUnavailableException', 'InternalServerException', 'ModelTimeoutException',
+  'ModelNotReadyException', 'ServiceQuotaExceededException',
+]);
+
+/**
+ * Stage 9 — call Converse with bounded retries: exponential backoff with full jitter on throttling and 5xx,
+ * `attemptsPerModel` calls per model, then fallbacks to cheaper tiers (never dearer unless configured), and at
+ * most `maxAttempts` calls across the whole chain.
+ */
+export async function invokeWithRetries(
+  route: RouteDecision,
+  promptFor: (route: RouteDecision) => ConversePrompt,
+  maxTokens: number,
+  config: PipelineConfig,
+  deps: InvokeDependencies,
+): Promise<InvokeOutcome> {
+  const chain: RouteDecision[] = [route, ...fallbackTiers(route.tier, config).map((tier) => fallbackRoute(tier, route, config))];
+  const { maxAttempts, attemptsPerModel } = config.retry;
+  let attempts = 0;
+  let lastError: unknown;
+
+  for (const candidate of chain) {
+    for (let onThisModel = 0; onThisModel < attemptsPerModel && attempts < maxAttempts; onThisModel++) {
+      if (attempts > 0) await deps.sleep(backoffMs(attempts, config, deps.random));
+      attempts++;
+      try {
+        // Built per model: cache points depend on the model's minimum, and a fallback may not cache at all.
+        const prompt = promptFor(candidate);
+        const response = await deps.bedrock.send(new ConverseCommand({
+          modelId: candidate.invokeId,
+          system: prompt.system.length > 0 ? prompt.system : undefined,
+          messages: prompt.messages,
+          inferenceConfig: { maxTokens },
+        }));
+        return { response, route: candidate, attempts };
+      } catch (error) {
+        lastError = error;
+        if (!isRetryable(error)) throw toPipelineError(error, attempts);
+      }
+    }
+    if (attempts >= maxAttempts) break;
+  }
+  throw exhausted(lastError, attempts);
+}
+
+function fallbackRoute(tier: ModelTier, from: RouteDecision, config: PipelineConfig): RouteDecision {
+  return { tier, ...config.tiers[tier]!, reasons: [...from.reasons, `fallback from ${from.tier} after retries`] };
+}
+
+function backoffMs(attempt: number, config: PipelineConfig, random: () => number): number {
+  const ceiling = Math.min(config.retry.maxDelayMs, config.retry.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor(random() * ceiling);
+}
+
+function errorName(error: unknown): string {
+  return (error as { name?: string })?.name ?? 'Error';
+}
+
+function isRetryable(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return RETRYABLE.has(errorName(error)) || (status !== undefined && status >= 500);
+}
+
+function toPipelineError(error: unknown, attempts: number): PipelineError {
+  const message = (error as Error)?.message ?? String(error);
+  if (errorName(error) === 'ValidationException' && /too long|too many tokens|context/i.test(message)) {
+    return new PipelineError(413, 'CONTEXT_LENGTH_EXCEEDED', `The model rejected the prompt as too long: ${message}`, { attempts });
+  }
+  if (errorName(error) === 'ValidationException') {
+    return new PipelineError(400, 'MODEL_REJECTED_REQUEST', `The model rejected the request: ${message}`, { attempts });
+  }
+  return new PipelineError(502, 'MODEL_ERROR', `The model call failed (${errorName(error)}): ${message}`, { attempts });
+}
+
+function exhausted(error: unknown, attempts: number): PipelineError {
+  const throttled = errorName(error) === 'ThrottlingException' || errorName(error) === 'ServiceQuotaExceededException';
+  return new PipelineError(throttled ? 429 : 503, throttled ? 'MODEL_THROTTLED' : 'MODEL_UNAVAILABLE',
+    `Bedrock did not answer after ${attempts} attempts (last: ${errorName(error)}). Retry later.`,
+    { attempts, lastError: errorName(error) });
+}

@@ -1,0 +1,74 @@
+import type { CostBreakdown, ModelTier } from '../core';
+
+/** One turn of the conversation so far. */
+export interface HistoryTurn {
+  readonly role: 'user' | 'assistant';
+  readonly content: string;
+}
+
+/** Hints a caller may give; the pipeline may use them but never to raise a limit. */
+export interface RequestHints {
+  readonly complexity?: ModelTier;
+  /** Lowers the output cap for this request; never raises it. */
+  readonly maxOutputTokens?: number;
+}
+
+/** A GenAI request after validation. Every workflow handler adapts its event into one of these. */
+export interface GenAiRequest {
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly feature: string;
+  readonly systemPrompt?: string;
+  /** Knowledge-base / RAG context, sent after the system prompt as part of the stable prefix. */
+  readonly context?: string;
+  readonly history: ReadonlyArray<HistoryTurn>;
+  readonly message: string;
+  readonly hints: RequestHints;
+}
+
+/** Token estimates per part of the prompt. */
+export interface TokenEstimate {
+  readonly system: number;
+  readonly context: number;
+  readonly history: number;
+  readonly message: number;
+  readonly total: number;
+}
+
+/** Which model a request goes to, and why. */
+export interface RouteDecision {
+  readonly tier: ModelTier;
+  /** What the runtime calls: an application inference profile ARN in AWS, a model id locally. */
+  readonly invokeId: string;
+  /** The base model id, for prices and metrics. */
+  readonly modelId: string;
+  readonly reasons: ReadonlyArray<string>;
+}
+
+/** Token usage as Bedrock reports it (input excludes cache reads and writes). */
+export interface Usage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens: number;
+  readonly cacheWriteInputTokens: number;
+}
+
+/** The outcome of a request, returned by the API and recorded as one metric record. */
+export interface PipelineResult {
+  readonly requestId: string;
+  readonly answer: string;
+  readonly stopReason: string;
+  readonly model: { readonly id: string; readonly tier: ModelTier; readonly reasons: ReadonlyArray<string> };
+  readonly usage: Usage;
+  readonly cost: CostBreakdown & { readonly priced: 'catalog' | 'fallback' };
+  readonly cache: {
+    readonly response: 'hit' | 'miss' | 'off';
+    readonly prompt: 'read' | 'write' | 'read-write' | 'none';
+    /** On a response-cache hit: what the original call cost, now saved. */
+    readonly savedUsd?: number;
+  };
+  readonly attempts: number;
+  readonly latencyMs: number;
+  readonly estimatedInputTokens: number;
+}

@@ -1,0 +1,2 @@
+export * from './response-cache-table';
+export * from './embedding-cache';

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/*
+ * Proves "composing the constructs in other CDK apps" works for a user who installs the published package:
+ * the packed tarball is installed into a fresh TypeScript CDK app outside this repository, which synthesizes
+ * a stack using the three workflows with no esbuild anywhere it can resolve and a docker that always fails.
+ */
+
+const repo = path.resolve(__dirname, '..', '..');
+
+const CONSUMER_APP = `
+import { App, Stack } from 'aws-cdk-lib';
+import { ApiWorkflow, DocumentWorkflow, GenAiTagPolicy, GenAiTags, ScheduledWorkflow } from 'genai-finops-constructs';
+
+const app = new App();
+GenAiTags.apply(app, { environment: 'production', application: 'consumer', team: 'platform', costCenter: 'r-and-d' });
+GenAiTagPolicy.enforce(app);
+const stack = new Stack(app, 'ConsumerStack');
+new ApiWorkflow(stack, 'Api', { tags: { feature: 'chat' } });
+new DocumentWorkflow(stack, 'Docs', { tags: { feature: 'docs' } });
+new ScheduledWorkflow(stack, 'Nightly', { tags: { feature: 'nightly' } });
+app.synth();
+`;
+
+/** The packages `roots` need at run time, as installed in this repository (bundled dependencies travel inside). */
+function dependencyClosure(roots: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'node_modules', name, 'package.json'), 'utf8'));
+    const bundled = new Set<string>(manifest.bundledDependencies ?? manifest.bundleDependencies ?? []);
+    for (const dep of Object.keys(manifest.dependencies ?? {})) if (!bundled.has(dep)) visit(dep);
+  };
+  roots.forEach(visit);
+  return [...seen];
+}
+
+describe('the packed library in a consumer CDK app', () => {
+  let consumer: string;
+
+  beforeAll(() => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-consumer-'));
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim().split('\n').pop()!;
+
+    consumer = path.join(work, 'app');
+    const modules = path.join(consumer, 'node_modules');
+    fs.mkdirSync(path.join(modules, 'genai-finops-constructs'), { recursive: true });
+    // What `npm install <tarball>` does for a package without dependencies: unpack it into node_modules.
+    execFileSync('tar', ['-xzf', path.join(work, packed), '-C', path.join(modules, 'genai-finops-constructs'), '--strip-components=1']);
+    // The consumer's own copies of the peer dependencies and what they depend on (links keep the test offline and fast).
+    for (const name of dependencyClosure(['aws-cdk-lib', 'constructs'])) {
+      fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+      fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(modules, name), 'dir');
+    }
+
+    fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+    fs.writeFileSync(path.join(consumer, 'app.ts'), CONSUMER_APP);
+    fs.writeFileSync(path.join(consumer, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, types: [], skipLibCheck: true, preserveSymlinks: true },
+      files: ['app.ts'],
+    }));
+    // A docker that always fails: bundling must not need it.
+    const bin = path.join(work, 'bin');
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'docker'), '#!/bin/sh\necho "docker is not available" >&2\nexit 1\n', { mode: 0o755 });
+
+    execFileSync(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', consumer], { cwd: consumer, stdio: 'inherit' });
+    execFileSync(process.execPath, ['app.js'], {
+      cwd: consumer,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+        // Resolve from the consumer's node_modules, not from where the links point, so nothing of this repo leaks in.
+        NODE_PRESERVE_SYMLINKS: '1',
+        CDK_OUTDIR: path.join(consumer, 'cdk.out'),
+      },
+    });
+  }, 240_000);
+
+  test('the package ships compiled constructs and pre-bundled handlers, not the sources', () => {
+    const installed = path.join(consumer, 'node_modules', 'genai-finops-constructs');
+    expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
+    for (const handler of ['api', 'document', 'scheduled']) {
+      expect(fs.statSync(path.join(installed, 'assets', 'handlers', handler, 'index.js')).size).toBeGreaterThan(10_000);
+    }
+    expect(fs.existsSync(path.join(installed, 'lambda'))).toBe(false);
+    expect(fs.existsSync(path.join(installed, 'lib', 'index.ts'))).toBe(false);
+  });
+
+  test('esbuild cannot be resolved from the consumer app', () => {
+    // Node's own resolution, run from the consumer folder (jest's require.resolve has its own module map).
+    const probe = () => execFileSync(process.execPath, ['-e', "require.resolve('esbuild')"], { cwd: consumer, stdio: 'pipe', env: { ...process.env, NODE_PRESERVE_SYMLINKS: '1' } });
+    expect(probe).toThrow(/Cannot find module 'esbuild'/);
+  });
+
+  test('the stack synthesizes with the three workflow handlers as bundled assets', () => {
+    const out = path.join(consumer, 'cdk.out');
+    const template = JSON.parse(fs.readFileSync(path.join(out, 'ConsumerStack.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs24.x');
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'ConsumerStack.assets.json'), 'utf8'));
+    const bundles = Object.values(manifest.files as Record<string, any>)
+      .map((file) => path.join(out, file.source.path, 'index.js'))
+      .filter((bundle) => fs.existsSync(bundle));
+    expect(bundles).toHaveLength(3);
+    for (const bundle of bundles) expect(fs.readFileSync(bundle, 'utf8')).toMatch(/exports|module\.exports/);
+  });
+});

@@ -1,0 +1,221 @@
+import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ValidationException } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { clientFor, rejectionOf } from './support';
+
+const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
+const LLAMA = 'meta.llama3-8b-instruct-v1:0';
+const APP_PROFILE = 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a1b2c3d4e5f6';
+
+function ask(question: string, modelId = HAIKU, extra: Partial<ConverseCommandInput> = {}): ConverseCommand {
+  return new ConverseCommand({ modelId, messages: [{ role: 'user', content: [{ text: question }] }], ...extra });
+}
+
+describe('Bedrock simulator: Converse', () => {
+  let sim: BedrockSimulator;
+  let client: BedrockRuntimeClient;
+
+  beforeAll(async () => {
+    sim = await startBedrockSimulator({ modelAliases: { [APP_PROFILE]: HAIKU } });
+    client = clientFor(sim);
+  });
+  afterEach(() => {
+    sim.reset();
+    sim.setLatency(0);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await sim.close();
+  });
+
+  test('answers like Bedrock: an assistant message, end_turn, usage and metrics', async () => {
+    const response = await client.send(ask('What does prompt caching cost?'));
+    const text = response.output?.message?.content?.[0]?.text ?? '';
+    expect(response.output?.message?.role).toBe('assistant');
+    expect(response.stopReason).toBe('end_turn');
+    expect(text.length).toBeGreaterThan(0);
+    expect(response.usage?.outputTokens).toBe(countTokens(text));
+    expect(response.metrics?.latencyMs).toBe(0);
+    expect(response.$metadata.httpStatusCode).toBe(200);
+    expect(response.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('the same request always gets the same answer and usage', async () => {
+    const first = await client.send(ask('Summarise last month of spend.'));
+    const second = await client.send(ask('Summarise last month of spend.'));
+    expect(second.output).toEqual(first.output);
+    expect(second.usage).toEqual(first.usage);
+  });
+
+  test('the answer depends on the last user message and on the model', async () => {
+    const base = await client.send(ask('Question one'));
+    const otherQuestion = await client.send(ask('Question two'));
+    const otherModel = await client.send(ask('Question one', 'anthropic.claude-sonnet-4-20250514-v1:0'));
+    expect(otherQuestion.output?.message?.content?.[0]?.text).not.toBe(base.output?.message?.content?.[0]?.text);
+    expect(otherModel.output?.message?.content?.[0]?.text).not.toBe(base.output?.message?.content?.[0]?.text);
+  });
+
+  test('output length is deterministic per message and stays within 40 to 400 tokens', async () => {
+    const counts = new Set<number>();
+    for (let i = 0; i < 25; i++) {
+      const response = await client.send(ask(`Question number ${i}`));
+      const outputTokens = response.usage?.outputTokens ?? -1;
+      expect(outputTokens).toBeGreaterThanOrEqual(40);
+      expect(outputTokens).toBeLessThanOrEqual(400);
+      counts.add(outputTokens);
+    }
+    expect(counts.size).toBeGreaterThan(5);
+  });
+
+  test('maxTokens truncates the answer and reports max_tokens', async () => {
+    const full = await client.send(ask('Explain the bill in detail'));
+    const fullText = full.output?.message?.content?.[0]?.text ?? '';
+    expect(full.usage?.outputTokens).toBeGreaterThan(12);
+
+    const cut = await client.send(ask('Explain the bill in detail', HAIKU, { inferenceConfig: { maxTokens: 12 } }));
+    const cutText = cut.output?.message?.content?.[0]?.text ?? '';
+    expect(cut.stopReason).toBe('max_tokens');
+    expect(cut.usage?.outputTokens).toBe(12);
+    expect(countTokens(cutText)).toBe(12);
+    expect(fullText.startsWith(cutText)).toBe(true);
+    expect(cut.usage?.totalTokens).toBe((cut.usage?.inputTokens ?? 0) + 12);
+  });
+
+  test('a maxTokens above the answer length changes nothing', async () => {
+    const full = await client.send(ask('Short please'));
+    const roomy = await client.send(ask('Short please', HAIKU, { inferenceConfig: { maxTokens: 4096 } }));
+    expect(roomy.stopReason).toBe('end_turn');
+    expect(roomy.output).toEqual(full.output);
+  });
+
+  test('a stop sequence ends the answer early with stop_sequence', async () => {
+    const response = await client.send(ask('Two sentences?', HAIKU, { inferenceConfig: { stopSequences: ['.'] } }));
+    const text = response.output?.message?.content?.[0]?.text ?? '';
+    expect(response.stopReason).toBe('stop_sequence');
+    expect(text).not.toContain('.');
+    expect(response.usage?.outputTokens).toBe(countTokens(text));
+  });
+
+  test('input tokens are system blocks plus message text plus 3 tokens per message', async () => {
+    const system = 'You are a terse FinOps assistant.';
+    const turns = ['How much did we spend?', 'About 1,234 USD.', 'And per team?'];
+    const response = await client.send(
+      new ConverseCommand({
+        modelId: LLAMA,
+        system: [{ text: system }],
+        messages: [
+          { role: 'user', content: [{ text: turns[0] }] },
+          { role: 'assistant', content: [{ text: turns[1] }] },
+          { role: 'user', content: [{ text: turns[2] }] },
+        ],
+      }),
+    );
+    const expected = countTokens(system) + turns.reduce((sum, t) => sum + 3 + countTokens(t), 0);
+    expect(response.usage?.inputTokens).toBe(expected);
+    expect(response.usage?.totalTokens).toBe(expected + (response.usage?.outputTokens ?? 0));
+    // A model without prompt caching reports no cache fields at all.
+    expect(response.usage?.cacheReadInputTokens).toBeUndefined();
+    expect(response.usage?.cacheWriteInputTokens).toBeUndefined();
+  });
+
+  test('a caching-capable model reports zero cache tokens when no cache point is used', async () => {
+    const response = await client.send(ask('No cache points here'));
+    expect(response.usage?.cacheReadInputTokens).toBe(0);
+    expect(response.usage?.cacheWriteInputTokens).toBe(0);
+    expect(response.usage?.cacheDetails).toBeUndefined();
+  });
+
+  test.each([
+    ['a base model id', HAIKU],
+    ['a US cross-region profile id', `us.${HAIKU}`],
+    ['a global cross-region profile id', `global.${HAIKU}`],
+    ['a foundation-model ARN', `arn:aws:bedrock:us-east-1::foundation-model/${HAIKU}`],
+    ['an inference-profile ARN', `arn:aws:bedrock:us-east-1:111122223333:inference-profile/eu.${HAIKU}`],
+    ['an application-inference-profile ARN in modelAliases', APP_PROFILE],
+  ])('resolves %s to the base model', async (_label, modelId) => {
+    const viaBase = await client.send(ask('Which model are you?'));
+    const response = await client.send(ask('Which model are you?', modelId));
+    expect(response.output).toEqual(viaBase.output);
+    expect(sim.calls[sim.calls.length - 1]).toMatchObject({ modelId, baseModelId: HAIKU, status: 200 });
+  });
+
+  test.each([
+    ['an application-inference-profile ARN not in modelAliases', 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/unknown'],
+    ['text that is not a model id', 'not a model'],
+  ])('rejects %s as an invalid model identifier', async (_label, modelId) => {
+    const error = await rejectionOf(client.send(ask('Hello', modelId)));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(BedrockMessages.invalidModel);
+    expect(error.$metadata.httpStatusCode).toBe(400);
+  });
+
+  test('validates conversations like Bedrock', async () => {
+    const startsWithAssistant = await rejectionOf(
+      client.send(new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'assistant', content: [{ text: 'Hi' }] }] })),
+    );
+    expect(startsWithAssistant).toBeInstanceOf(ValidationException);
+    expect(startsWithAssistant.message).toMatch(/must start with a user message/);
+
+    const notAlternating = await rejectionOf(
+      client.send(
+        new ConverseCommand({
+          modelId: HAIKU,
+          messages: [
+            { role: 'user', content: [{ text: 'a' }] },
+            { role: 'user', content: [{ text: 'b' }] },
+          ],
+        }),
+      ),
+    );
+    expect(notAlternating.message).toMatch(/must alternate between user and assistant/);
+
+    const badMaxTokens = await rejectionOf(client.send(ask('Hi', HAIKU, { inferenceConfig: { maxTokens: 0 } })));
+    expect(badMaxTokens).toBeInstanceOf(ValidationException);
+  });
+
+  test('Converse on an embeddings model is a ValidationException', async () => {
+    const error = await rejectionOf(client.send(ask('Hi', 'amazon.titan-embed-text-v2:0')));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(BedrockMessages.unsupportedOperation);
+  });
+
+  test('waits the simulated latency without blocking other requests', async () => {
+    sim.setLatency(150);
+    const started = Date.now();
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => client.send(ask(`Parallel ${i}`))));
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(145);
+    // Five sequential waits would take 750 ms; concurrent timers take about one.
+    expect(elapsed).toBeLessThan(600);
+    expect(responses.map((r) => r.metrics?.latencyMs)).toEqual([150, 150, 150, 150, 150]);
+  });
+
+  test('records every call with operation, model, status, usage and latency', async () => {
+    sim.setLatency(5);
+    const response = await client.send(ask('Log me', `us.${HAIKU}`));
+    await rejectionOf(client.send(ask('Hi', 'not a model')));
+    expect(sim.calls).toHaveLength(2);
+    expect(sim.calls[0]).toMatchObject({
+      operation: 'Converse',
+      modelId: `us.${HAIKU}`,
+      baseModelId: HAIKU,
+      status: 200,
+      latencyMs: 5,
+      usage: {
+        inputTokens: response.usage?.inputTokens,
+        outputTokens: response.usage?.outputTokens,
+        totalTokens: response.usage?.totalTokens,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 0,
+      },
+    });
+    expect(sim.calls[1]).toMatchObject({ operation: 'Converse', modelId: 'not a model', status: 400, errorType: 'ValidationException', latencyMs: 0 });
+    expect(sim.calls[1].usage).toBeUndefined();
+  });
+
+  test('reset() clears the call log', async () => {
+    await client.send(ask('One'));
+    expect(sim.calls).toHaveLength(1);
+    sim.reset();
+    expect(sim.calls).toHaveLength(0);
+  });
+});

@@ -1,0 +1,49 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockSimulator, countTokens } from '../../../local/bedrock-simulator';
+
+/** A Bedrock Runtime client pointed at the simulator, exactly as production code builds one. */
+export function clientFor(sim: BedrockSimulator, maxAttempts = 1): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // One attempt, so an injected fault reaches the test instead of being retried away.
+    maxAttempts,
+  });
+}
+
+const FOUR_LETTER_WORDS = ['alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine'];
+
+/** Text of exactly `tokens` simulator tokens (four-letter words cost one token each); `variant` changes the words. */
+export function textOfTokens(tokens: number, variant = 0): string {
+  const words = Array.from({ length: tokens }, (_, i) => FOUR_LETTER_WORDS[(i * 7 + variant) % FOUR_LETTER_WORDS.length]);
+  const text = words.join(' ');
+  if (countTokens(text) !== tokens) throw new Error(`textOfTokens produced ${countTokens(text)} tokens, wanted ${tokens}`);
+  return text;
+}
+
+/** A settable clock for prompt-cache TTLs. */
+export class FakeClock {
+  private time = Date.UTC(2025, 0, 1);
+
+  /** The clock function to pass as the simulator's `now` option. */
+  public readonly now = (): number => this.time;
+
+  /** Moves the clock forward. */
+  public advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Minutes in milliseconds. */
+export const minutes = (n: number): number => n * 60_000;
+
+/** Awaits `promise`, expecting it to reject, and returns the rejection. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number; requestId?: string } }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { $metadata: { httpStatusCode?: number; requestId?: string } };
+  }
+  throw new Error('expected the promise to reject');
+}
