@@ -71,11 +71,23 @@ function scan(text: string, countKinds: boolean): TextStats {
   const first = start < length ? text.charCodeAt(start) : -1;
   const last = start < length ? text.charCodeAt(end) : -1;
 
+  if (length > FULL_SCAN_LIMIT) return scanLarge(text, countKinds, first, last);
+  const counts = countRange(text, 0, length, countKinds);
+  return { length, ...counts, first, last };
+}
+
+// Texts longer than this are measured natively and sampled for their kind: a JS loop over every character of a
+// 30K-character prompt costs more than the rest of the pipeline together.
+const FULL_SCAN_LIMIT = 2048;
+const SAMPLE_WINDOWS = 8;
+const SAMPLE_WINDOW_CHARS = 128;
+
+function countRange(text: string, from: number, to: number, countKinds: boolean) {
   let nonAscii = 0;
   let jsonPunct = 0;
   let codePunct = 0;
   if (countKinds) {
-    for (let i = 0; i < length; i++) {
+    for (let i = from; i < to; i++) {
       const c = text.charCodeAt(i);
       if (c >= 128) {
         nonAscii++;
@@ -85,12 +97,39 @@ function scan(text: string, countKinds: boolean): TextStats {
       }
     }
   } else {
-    for (let i = 0; i < length; i++) {
+    for (let i = from; i < to; i++) {
       if (text.charCodeAt(i) >= 128) nonAscii++;
     }
   }
-  return { length, nonAscii, jsonPunct, codePunct, first, last };
+  return { nonAscii, jsonPunct, codePunct };
 }
+
+/**
+ * Large texts: whether there is any non-ASCII character at all comes from the UTF-8 byte length (native, a few
+ * microseconds); pure-ASCII text, the common case, then needs no character loop for its count, and its kind comes
+ * from evenly spread windows of the text. Text with non-ASCII characters is counted exactly, character by character.
+ */
+function scanLarge(text: string, countKinds: boolean, first: number, last: number): TextStats {
+  const length = text.length;
+  if (Buffer.byteLength(text, 'utf8') !== length) return { length, ...countRange(text, 0, length, countKinds), first, last };
+  const nonAscii = 0;
+  if (!countKinds) return { length, nonAscii, jsonPunct: 0, codePunct: 0, first, last };
+  let sampled = 0;
+  let jsonPunct = 0;
+  let codePunct = 0;
+  const stride = Math.floor(length / SAMPLE_WINDOWS);
+  for (let w = 0; w < SAMPLE_WINDOWS; w++) {
+    const from = w * stride;
+    const counts = countRange(text, from, Math.min(length, from + SAMPLE_WINDOW_CHARS), true);
+    jsonPunct += counts.jsonPunct;
+    codePunct += counts.codePunct;
+    sampled += Math.min(length, from + SAMPLE_WINDOW_CHARS) - from;
+  }
+  // Scale the sampled punctuation to the whole text so the kind thresholds apply unchanged.
+  const scale = length / sampled;
+  return { length, nonAscii, jsonPunct: Math.round(jsonPunct * scale), codePunct: Math.round(codePunct * scale), first, last };
+}
+
 
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;

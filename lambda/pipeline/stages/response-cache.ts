@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { canonicalJson, ModelTier, sha256Hex } from '../../core';
+import { ModelTier, sha256OfFields } from '../../core';
 import { GenAiRequest, Usage } from '../types';
 
 /** A cached answer and what it cost to produce. */
@@ -24,16 +24,13 @@ export interface ResponseCacheStore {
  * key, so tenant A never receives tenant B's answer; the namespace is too, so bumping it invalidates everything.
  */
 export function responseCacheKey(namespace: string, request: GenAiRequest, systemPrompt: string | undefined, modelId: string, maxTokens: number): string {
-  return sha256Hex(canonicalJson({
-    namespace,
-    tenant: request.tenantId,
-    model: modelId,
-    maxTokens,
-    system: systemPrompt ?? null,
-    context: request.context ?? null,
-    history: request.history,
-    message: request.message,
-  }));
+  const fields: Array<string | null> = [
+    'genai-response-v1', namespace, request.tenantId, modelId, String(maxTokens), systemPrompt ?? null, request.context ?? null,
+    String(request.history.length),
+  ];
+  for (const turn of request.history) fields.push(turn.role, turn.content);
+  fields.push(request.message);
+  return sha256OfFields(fields);
 }
 
 // Items above DynamoDB's 400 KB limit cannot be stored; such answers are simply not cached.

@@ -1,0 +1,26 @@
+import * as path from 'node:path';
+import { measureColdInit } from './cold-init';
+import { measureCpuStages } from './cpu-stages';
+import { measureRequestOverhead } from './request-overhead';
+
+/**
+ * `npm run bench`: prints the runtime's figures as JSON, all measured in this one run. The machine is shared, so
+ * read medians and ratios, not single times.
+ */
+async function main(): Promise<void> {
+  const repo = path.resolve(__dirname, '..');
+  const figures = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    targets: { overheadP50Ms: 5, overheadP99Ms: 15, maxSequentialDynamoDbRoundTrips: 2, cpuStagesMs: 0.1, initRatio: 1.25, demoOptimizedOverNaive: 0.3 },
+    cpuStages8kTokens: measureCpuStages(),
+    requestOverhead: await measureRequestOverhead(),
+    coldInit: measureColdInit(repo),
+  };
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
