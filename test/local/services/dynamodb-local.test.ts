@@ -74,29 +74,38 @@ function tryConnect(host: string, port: number): Promise<string> {
   });
 }
 
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
 /**
- * Runs a Node script (TypeScript via tsx) that starts DynamoDB Local and prints `{pid, port}`.
- * `afterStart` is the script's tail: what the child does once the emulator is up.
+ * Runs `body` in a separate Node process (TypeScript via tsx) with `startDynamoDbLocal` in scope and
+ * resolves with the first JSON line it prints. A child process, because these scenarios kill or exit
+ * the parent, or need another PATH (jest gives each test file a copy of process.env that spawn ignores).
  */
-function startInChild(afterStart: string): Promise<{ child: ReturnType<typeof spawn>; pid: number; port: number }> {
-  const script = `
-    const { startDynamoDbLocal } = require(${JSON.stringify(MODULE_UNDER_TEST)});
-    startDynamoDbLocal().then((db) => {
-      process.stdout.write(JSON.stringify({ pid: db.pid, port: db.port }) + '\\n');
-      ${afterStart}
-    }, (error) => { console.error(error); process.exit(3); });`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+function runInChild<T>(body: string, env: NodeJS.ProcessEnv = process.env): { child: ReturnType<typeof spawn>; firstLine: Promise<T> } {
+  const script = `const { startDynamoDbLocal } = require(${JSON.stringify(MODULE_UNDER_TEST)});\n${body}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
+  const firstLine = new Promise<T>((resolve, reject) => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, ...(JSON.parse(line) as { pid: number; port: number }) });
+      const line = stdout.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'));
+      if (line) resolve(JSON.parse(line) as T);
     });
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before DynamoDB Local was up: ${stderr}`)));
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before printing a result: ${stderr}`)));
   });
+  return { child, firstLine };
+}
+
+/** Starts DynamoDB Local in a child process, prints `{pid, port}`, then runs `afterStart`. */
+async function startInChild(afterStart: string): Promise<{ child: ReturnType<typeof spawn>; pid: number; port: number }> {
+  const { child, firstLine } = runInChild<{ pid: number; port: number }>(`
+    startDynamoDbLocal().then((db) => {
+      process.stdout.write(JSON.stringify({ pid: db.pid, port: db.port }) + '\\n');
+      ${afterStart}
+    }, (error) => { console.error(error); process.exit(3); });`);
+  return { child, ...(await firstLine) };
 }
 
 describe('DynamoDB Local', () => {
@@ -176,12 +185,15 @@ describe('DynamoDB Local', () => {
 
   it('tells the user to install Java when `java` is not on PATH', async () => {
     const emptyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'no-java-'));
-    const savedPath = process.env.PATH;
-    process.env.PATH = emptyDir;
     try {
-      await expect(startDynamoDbLocal()).rejects.toThrow(/`java` was not found on PATH\. Install a Java 17 runtime/);
+      const { firstLine } = runInChild<{ error?: string }>(
+        `startDynamoDbLocal().then(
+          (db) => db.stop().then(() => console.log(JSON.stringify({ error: 'started without java?' }))),
+          (error) => console.log(JSON.stringify({ error: error.message })));`,
+        { ...process.env, PATH: emptyDir },
+      );
+      expect((await firstLine).error).toMatch(/`java` was not found on PATH\. Install a Java 17 runtime/);
     } finally {
-      process.env.PATH = savedPath;
       await fs.rm(emptyDir, { recursive: true, force: true });
     }
   });
