@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { createCacheTable } from './cache-table';
 
 /** Properties of an {@link EmbeddingCache}. */
 export interface EmbeddingCacheProps {
@@ -51,17 +52,7 @@ export class EmbeddingCache extends Construct {
     if (v1 ? this.dimensions !== 1536 : !V2_DIMENSIONS.includes(this.dimensions)) {
       throw new Error(`${this.node.path}: dimensions is ${this.dimensions}. Fix: use ${v1 ? '1536 for Titan v1' : '256, 512 or 1024 for Titan v2'}.`);
     }
-    this.table = new dynamodb.Table(this, 'Resource', {
-      partitionKey: { name: 'cacheKey', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.table).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason: 'A cache: every vector can be recomputed from its text, so point-in-time recovery would only add cost.',
-    });
+    this.table = createCacheTable(this, 'A cache: every vector can be recomputed from its text, so point-in-time recovery would only add cost.');
   }
 
   /** The foundation-model ARN of the embeddings model in the stack's region. */

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { createCacheTable } from './cache-table';
 
 /** Properties of a {@link ResponseCacheTable}. */
 export interface ResponseCacheTableProps {
@@ -43,18 +44,7 @@ export class ResponseCacheTable extends Construct {
     if (!Token.isUnresolved(this.namespace) && !/^[A-Za-z0-9._-]{1,64}$/.test(this.namespace)) {
       throw new Error(`${this.node.path}: namespace is '${this.namespace}'. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'v2'.`);
     }
-    this.table = new dynamodb.Table(this, 'Resource', {
-      partitionKey: { name: 'cacheKey', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      // A cache holds nothing that cannot be recomputed.
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    Validations.of(this.table).acknowledge({
-      id: 'AwsSolutions-DDB3',
-      reason: 'A cache: every item can be recomputed and expires within 24 hours, so point-in-time recovery would only add cost.',
-    });
+    this.table = createCacheTable(this, 'A cache: every item can be recomputed and expires within 24 hours, so point-in-time recovery would only add cost.');
   }
 
   /** Allow reading and writing cached answers. */
