@@ -16,16 +16,24 @@ const SHORT_WORDS = VOCABULARY.filter((w) => countTokens(w) === 1);
 export const MIN_ANSWER_TOKENS = 40;
 /** Upper bound of the simulated answer length in tokens. */
 export const MAX_ANSWER_TOKENS = 400;
+/** Bounds of the answer length when the prompt asks for detail: models write long answers unless capped. */
+export const MIN_DETAILED_ANSWER_TOKENS = 800;
+export const MAX_DETAILED_ANSWER_TOKENS = 2500;
+// Requests for explanations and analysis get long answers, as they do from real models: what output caps are for.
+const ASKS_FOR_DETAIL = /\b(explain|detail(ed)?|analy[sz]e|analysis|step by step|compare|walk me through|in depth)\b/i;
 
 /**
  * The simulated model's answer to `prompt`: a few sentences of filler words, identical for identical
- * (model, prompt) pairs, whose length (40–400 tokens, exact under the simulator's tokenizer) also
- * depends only on them.
+ * (model, prompt) pairs, whose length (40–400 tokens, or 800–2,500 when the prompt asks to explain, compare or
+ * analyse in detail; exact under the simulator's tokenizer) also depends only on them.
  */
 export function generateAnswer(baseModelId: string, prompt: string): string {
   const random = seededRandom(seedOf('answer', baseModelId, prompt));
   const pick = (words: ReadonlyArray<string>): string => words[Math.floor(random() * words.length)];
-  let remaining = MIN_ANSWER_TOKENS + Math.floor(random() * (MAX_ANSWER_TOKENS - MIN_ANSWER_TOKENS + 1));
+  const [min, max] = ASKS_FOR_DETAIL.test(prompt)
+    ? [MIN_DETAILED_ANSWER_TOKENS, MAX_DETAILED_ANSWER_TOKENS]
+    : [MIN_ANSWER_TOKENS, MAX_ANSWER_TOKENS];
+  let remaining = min + Math.floor(random() * (max - min + 1));
 
   const sentences: string[] = [];
   // Invariant at the top of each sentence: remaining is 0 or at least 2 (one word plus the full stop).

@@ -66,6 +66,13 @@ describe('Bedrock simulator: Converse', () => {
     expect(counts.size).toBeGreaterThan(5);
   });
 
+  test('a request for a detailed explanation gets a long answer, as real models write without a cap', async () => {
+    const response = await client.send(ask('Explain step by step how my invoice is computed'));
+    expect(response.usage?.outputTokens).toBeGreaterThanOrEqual(800);
+    expect(response.usage?.outputTokens).toBeLessThanOrEqual(2500);
+    expect(response.stopReason).toBe('end_turn');
+  });
+
   test('maxTokens truncates the answer and reports max_tokens', async () => {
     const full = await client.send(ask('Explain the bill in detail'));
     const fullText = full.output?.message?.content?.[0]?.text ?? '';

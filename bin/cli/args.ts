@@ -1,0 +1,74 @@
+/**
+ * A small argv parser: `--name value`, `--name=value`, boolean `--flag`, `-h`. Every mistake is a
+ * {@link UsageError}, which the CLI reports with exit code 2 and no stack trace.
+ */
+
+/** A mistake in how the CLI was called. `command` names the help to point to. */
+export class UsageError extends Error {
+  constructor(message: string, public readonly command?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The options a command accepts: each a string or a boolean flag. */
+export type OptionSpec = Readonly<Record<string, 'string' | 'boolean'>>;
+
+/** Parsed options and the remaining positional arguments. */
+export interface ParsedArgs {
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: ReadonlyArray<string>;
+}
+
+/** Parses `argv` against `spec`; `--help`/`-h` are always accepted. */
+export function parseArgs(argv: ReadonlyArray<string>, spec: OptionSpec, command: string): ParsedArgs {
+  const options: Record<string, string | boolean | undefined> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h' || arg === '--help') {
+      options.help = true;
+      continue;
+    }
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new UsageError(`unknown option '${arg}'`, command);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    const kind = spec[name];
+    if (!kind) throw new UsageError(`unknown option '--${name}'`, command);
+    if (kind === 'boolean') {
+      if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`, command);
+      options[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else {
+      value = argv[i + 1];
+      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`option '--${name}' needs a value`, command);
+      i++;
+    }
+    if (value === '') throw new UsageError(`option '--${name}' needs a value`, command);
+    if (options[name] !== undefined) throw new UsageError(`option '--${name}' is given twice`, command);
+    options[name] = value;
+  }
+  return { options, positionals };
+}
+
+/** A whole number option within bounds, or the default. */
+export function intOption(value: string | boolean | undefined, name: string, fallback: number, min: number, max: number, command: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${String(value)}'`, command);
+  }
+  return n;
+}

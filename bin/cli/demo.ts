@@ -1,0 +1,29 @@
+/** `genai-finops demo`: parses the options, starts the local stack, runs the demo, prints the report. */
+import { ensureHandlerBundles } from '../../local/demo/handler-bundle';
+import { startLocalStack } from '../../local/demo/local-stack';
+import { formatReport } from '../../local/demo/report';
+import { DEFAULT_REQUESTS, DEFAULT_SEED, demoModelAliases, runDemo } from '../../local/demo/run-demo';
+import { intOption, parseArgs, UsageError } from './args';
+import { DEMO_HELP } from './help';
+import { onShutdown } from './shutdown';
+
+/** Runs the command; resolves to the exit code. */
+export async function demoCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
+  const { options, positionals } = parseArgs(argv, { requests: 'string', seed: 'string', json: 'boolean' }, 'demo');
+  if (options.help) {
+    await out(DEMO_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, 'demo');
+  const requests = intOption(options.requests, 'requests', DEFAULT_REQUESTS, 1, 20_000, 'demo');
+  const seedText = options.seed as string | undefined;
+  const seed = seedText === undefined ? DEFAULT_SEED : /^\d+$/.test(seedText) ? Number(seedText) : seedText;
+
+  await ensureHandlerBundles(log);
+  log('starting the Bedrock simulator, DynamoDB Local and the local S3 ...');
+  const stack = await startLocalStack({ modelAliases: demoModelAliases() });
+  onShutdown(() => stack.stop());
+  const report = await runDemo({ requests, seed, stack, log });
+  await out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  return 0;
+}

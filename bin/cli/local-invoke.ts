@@ -1,0 +1,107 @@
+/** `genai-finops local invoke`: one bundled handler, one event, local services; the result alone on stdout. */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { normalizeConfig } from '../../lambda/pipeline/config';
+import {
+  applyEnvironment, ConstructPipelineConfig, defaultPipelineConfig, functionEnvironment, modelAliases, Workflow, WORKFLOWS,
+} from '../../local/demo/function-env';
+import { ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
+import { startLocalStack } from '../../local/demo/local-stack';
+import { redirectStdout, toStderr } from '../../local/demo/stdout-redirect';
+import { parseArgs, UsageError } from './args';
+import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
+import { prepareFixtures } from './invoke-fixtures';
+import { onShutdown } from './shutdown';
+
+/** `genai-finops local <subcommand>`; resolves to the exit code. */
+export async function localCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help' || sub === 'help') {
+    await out(LOCAL_HELP);
+    return 0;
+  }
+  if (sub === undefined) throw new UsageError("missing subcommand: use 'genai-finops local invoke'", 'local');
+  if (sub !== 'invoke') throw new UsageError(`unknown subcommand 'local ${sub}'; the only one is 'local invoke'`, 'local');
+  return invoke(rest, out, log);
+}
+
+async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
+  const cmd = 'local invoke';
+  const { options, positionals } = parseArgs(argv, { workflow: 'string', event: 'string', config: 'string', object: 'string' }, cmd);
+  if (options.help) {
+    await out(LOCAL_INVOKE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, cmd);
+  const workflow = options.workflow as string | undefined;
+  if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${WORKFLOWS.join(', ')})`, cmd);
+  if (!(WORKFLOWS as ReadonlyArray<string>).includes(workflow)) throw new UsageError(`--workflow must be one of ${WORKFLOWS.join(', ')}, got '${workflow}'`, cmd);
+  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. test/lambda/handlers/events/api-gateway-proxy.json)', cmd);
+  const event = readJson(options.event as string, 'event', cmd);
+  const config = options.config === undefined ? defaultPipelineConfig(workflow as Workflow) : checkConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
+  if (options.object !== undefined && workflow !== 'document') throw new UsageError('--object applies to --workflow document only', cmd);
+  const object = options.object === undefined ? undefined : readFile(options.object as string, 'object', cmd);
+
+  await ensureHandlerBundles(log);
+  const stack = await startLocalStack({ modelAliases: modelAliases(config) });
+  onShutdown(() => stack.stop());
+  log(`Bedrock simulator ${stack.endpoints.bedrock}, DynamoDB Local ${stack.endpoints.dynamodb}, S3 ${stack.endpoints.s3}`);
+  const invokeEvent = await prepareFixtures(workflow as Workflow, event, config, stack, { object }, log);
+
+  const requestId = randomUUID();
+  log(`invoking assets/handlers/${workflow}/index.js (request id ${requestId}) ...`);
+  const restoreEnv = applyEnvironment(functionEnvironment(workflow as Workflow, config, stack.endpoints));
+  const restoreStdout = redirectStdout(toStderr);
+  let result: unknown;
+  let failure: unknown;
+  let failed = false;
+  try {
+    const handler = loadBundledHandler(workflow as Workflow);
+    result = await handler(invokeEvent, lambdaContext(workflow as Workflow, requestId));
+  } catch (error) {
+    failed = true;
+    failure = error;
+  } finally {
+    restoreStdout();
+    restoreEnv();
+  }
+  if (failed) {
+    const error = failure as Error;
+    log(`the handler threw: ${error?.stack ?? String(failure)}`);
+    await out(`${JSON.stringify({ errorType: error?.name ?? 'Error', errorMessage: error?.message ?? String(failure) }, null, 2)}\n`);
+    return 1;
+  }
+  await out(`${JSON.stringify(result ?? null, null, 2)}\n`);
+  return 0;
+}
+
+function readFile(file: string, what: string, cmd: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    throw new UsageError(`cannot read the ${what} file '${file}': ${reason}`, cmd);
+  }
+}
+
+function readJson(file: string, what: string, cmd: string): unknown {
+  const text = readFile(file, what, cmd).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the ${what} file '${file}' is not valid JSON: ${(error as Error).message}`, cmd);
+  }
+}
+
+function checkConfig(value: unknown, file: string, cmd: string): ConstructPipelineConfig {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`the config file '${file}' must hold a JSON object like {"tiers": {"simple": {"invokeId": "...", "modelId": "..."}}}`, cmd);
+  }
+  try {
+    normalizeConfig(value as Parameters<typeof normalizeConfig>[0]);
+  } catch (error) {
+    throw new UsageError(`the config file '${file}' is not a valid pipeline configuration: ${(error as Error).message}`, cmd);
+  }
+  return value as ConstructPipelineConfig;
+}

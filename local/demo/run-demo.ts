@@ -1,0 +1,92 @@
+/**
+ * The demo: the same workload replayed through the real bundled API handler once per scenario (naive, each lever
+ * alone, all levers), each run starting from empty caches: a fresh response-cache table, a fresh handler container
+ * and a reset simulator (whose prompt cache would otherwise carry over).
+ */
+import { applyEnvironment, functionEnvironment, modelAliases } from './function-env';
+import { loadBundledHandler } from './handler-bundle';
+import type { LocalStack } from './local-stack';
+import { replayWorkload, RunTotals } from './replay';
+import { createResponseCacheTable } from './resources';
+import { Scenario, SCENARIOS, scenarioConfig } from './scenarios';
+import { describeWorkload, generateWorkload } from './workload';
+
+/** The ratio the article's levers should reach together: optimized cost at most 30% of naive. */
+export const TARGET_RATIO = 0.3;
+export const DEFAULT_REQUESTS = 300;
+export const DEFAULT_SEED = 42;
+
+/** One run's outcome. */
+export interface DemoRun {
+  readonly scenario: Scenario;
+  readonly totals: RunTotals;
+  /** 1 - cost / naive cost. */
+  readonly savingVsNaive: number;
+}
+
+/** What the demo measured. */
+export interface DemoReport {
+  readonly requests: number;
+  readonly seed: number | string;
+  readonly workload: ReturnType<typeof describeWorkload>;
+  readonly runs: ReadonlyArray<DemoRun>;
+  /** Optimized cost / naive cost. */
+  readonly ratio: number;
+  readonly targetRatio: number;
+  readonly wallMs: number;
+}
+
+/** Simulator aliases for every profile ARN any scenario uses. */
+export function demoModelAliases(): Record<string, string> {
+  return Object.assign({}, ...SCENARIOS.map((s) => modelAliases(scenarioConfig(s.levers, 'unused'))));
+}
+
+/** Runs every scenario on a started stack (see `startLocalStack({ modelAliases: demoModelAliases() })`). */
+export async function runDemo(options: {
+  readonly requests: number;
+  readonly seed: number | string;
+  readonly stack: LocalStack;
+  readonly log: (line: string) => void;
+}): Promise<DemoReport> {
+  const startedAt = Date.now();
+  const { stack, log } = options;
+  const workload = generateWorkload({ requests: options.requests, seed: options.seed });
+  const summary = describeWorkload(workload);
+  log(`workload: ${summary.requests} requests from ${summary.tenants} tenants, ${summary.classes.simple}/${summary.classes.medium}/${summary.classes.complex} simple/medium/complex, `
+    + `${summary.repeats} exact repeats, ${summary.withHistory} with history`);
+
+  const runs: DemoRun[] = [];
+  let naiveCost: number | undefined;
+  for (const scenario of SCENARIOS) {
+    stack.simulator.reset();
+    const table = `genai-finops-demo-${scenario.id}-${Date.now()}`;
+    if (scenario.levers.responseCache) await createResponseCacheTable(stack.dynamodb, table);
+    const config = scenarioConfig(scenario.levers, table);
+    const restoreEnv = applyEnvironment(functionEnvironment('api', config, stack.endpoints));
+    let totals: RunTotals;
+    try {
+      const handler = loadBundledHandler('api');
+      totals = await replayWorkload(workload, handler, { runId: scenario.id, simulator: stack.simulator });
+    } finally {
+      restoreEnv();
+    }
+    if (totals.failed > 0) {
+      throw new Error(`run '${scenario.id}': ${totals.failed} of ${totals.requests} requests failed; first: ${totals.firstFailure}`);
+    }
+    naiveCost ??= totals.costUsd;
+    const savingVsNaive = naiveCost > 0 ? 1 - totals.costUsd / naiveCost : 0;
+    runs.push({ scenario, totals, savingVsNaive });
+    log(`run ${scenario.id.padEnd(14)} ${String(totals.modelCalls).padStart(5)} model calls  $${totals.costUsd.toFixed(4)}  ${totals.wallMs} ms`);
+  }
+  const naive = runs.find((r) => r.scenario.id === 'naive')!;
+  const optimized = runs.find((r) => r.scenario.id === 'optimized')!;
+  return {
+    requests: options.requests,
+    seed: options.seed,
+    workload: summary,
+    runs,
+    ratio: naive.totals.costUsd > 0 ? optimized.totals.costUsd / naive.totals.costUsd : 0,
+    targetRatio: TARGET_RATIO,
+    wallMs: Date.now() - startedAt,
+  };
+}

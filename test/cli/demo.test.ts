@@ -1,0 +1,46 @@
+import { CliRun, runCli } from './run-cli';
+
+let run: CliRun;
+
+beforeAll(async () => {
+  run = await runCli(['demo', '--requests', '60', '--seed', '3']);
+}, 60_000);
+
+/** The table's row for a run, split into its columns. */
+function row(label: string): string[] {
+  const line = run.stdout.split('\n').find((l) => l.startsWith(label));
+  expect(line).toBeDefined();
+  return line!.trim().split(/\s{2,}/);
+}
+
+const MODEL_CALLS = 2;
+const COST = 9;
+
+describe('genai-finops demo', () => {
+  test('exits 0 and prints the per-lever table on stdout (progress on stderr, no metric lines)', () => {
+    expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Run\s+Requests\s+Model calls\s+Haiku\/Sonnet\/Opus\s+Input tok\s+Output tok\s+Cache read\s+Cache write\s+Capped\s+Cost USD\s+Saving vs naive$/m);
+    for (const label of ['Naive', '+ routing', '+ prompt caching', '+ response cache', '+ output cap', 'Library defaults']) {
+      expect(row(label)[1]).toBe('60');
+    }
+    expect(run.stdout).not.toContain('"_aws"');
+    expect(run.stderr).toContain('run optimized');
+  });
+
+  test('the optimized run costs less than naive and makes fewer model calls', () => {
+    const ratio = Number(/Optimized\/naive cost ratio: ([\d.]+)/.exec(run.stdout)?.[1]);
+    expect(ratio).toBeGreaterThan(0);
+    expect(ratio).toBeLessThan(1);
+    const naive = row('Naive');
+    const optimized = row('Library defaults');
+    expect(Number(optimized[MODEL_CALLS])).toBeLessThan(Number(naive[MODEL_CALLS]));
+    expect(Number(optimized[COST])).toBeLessThan(Number(naive[COST]));
+  });
+
+  test('each lever shows where it acts: routing spreads calls over three models, caches cut calls or input', () => {
+    expect(row('Naive')[3]).toBe('0/0/60');
+    expect(row('+ routing')[3]).toMatch(/^[1-9]\d*\/[1-9]\d*\/\d+$/);
+    expect(Number(row('+ response cache')[MODEL_CALLS])).toBeLessThan(60);
+    expect(Number(row('+ prompt caching')[6].replace(/,/g, ''))).toBeGreaterThan(0);
+  });
+});
