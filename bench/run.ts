@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { measureColdInit } from './cold-init';
 import { measureCpuStages } from './cpu-stages';
 import { measureRequestOverhead } from './request-overhead';
+import { measureTokenEstimateError } from './token-estimate-error';
 
 /**
  * `npm run bench`: prints the runtime's figures as JSON, all measured in this one run. The machine is shared, so
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     node: process.version,
     targets: { overheadP50Ms: 5, overheadP99Ms: 15, maxSequentialDynamoDbRoundTrips: 2, cpuStagesMs: 0.1, initRatio: 1.25, demoOptimizedOverNaive: 0.3 },
     cpuStages8kTokens: measureCpuStages(),
+    tokenEstimateError: measureTokenEstimateError(),
     requestOverhead: await measureRequestOverhead(),
     coldInit: measureColdInit(repo),
   };
