@@ -1,11 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
-import { GenAiInferenceProfile } from '../inference';
+import { BedrockModel, GenAiInferenceProfile } from '../inference';
+import { acknowledgeWildcardResource } from '../nag';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantListPrefix, grantPutObjects, grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
@@ -38,7 +40,28 @@ export interface ScheduledWorkflowProps extends GenAiWorkflowProps {
    * @default 'results/'
    */
   readonly resultsPrefix?: string;
+  /**
+   * Run a day as one Bedrock batch inference job, at the batch price (half the on-demand price for the models in
+   * the catalog), when it has at least `batchMinimumRecords` records; a smaller day runs on demand through the
+   * request pipeline. The job runs the simple tier's model (or `model`), which must be Anthropic Claude or Amazon
+   * Nova: the families whose native request format the runtime writes. Its input and output live under `batch/` in
+   * the results bucket; results are collected when Bedrock reports the job finished, or by the next run.
+   * @default true (for other model families batch inference stays off)
+   */
+  readonly batchInference?: boolean;
+  /**
+   * The fewest records a day needs to run as a batch job. Bedrock's minimum number of records per batch inference
+   * job is 100 (a service quota), so a smaller value cannot work.
+   * @default 100
+   */
+  readonly batchMinimumRecords?: number;
 }
+
+/** Bedrock's default "minimum number of records per batch inference job" quota. */
+const BEDROCK_MINIMUM_BATCH_RECORDS = 100;
+// Batch input (`batch/input/<day>/`) and output (`batch/output/<day>/`) in the results bucket.
+const BATCH_INPUT_PREFIX = 'batch/input/';
+const BATCH_OUTPUT_PREFIX = 'batch/output/';
 
 /**
  * EventBridge schedule → Lambda that processes the day's records with Bedrock → results in S3.
@@ -60,11 +83,16 @@ export class ScheduledWorkflow extends Construct {
   public readonly responseCache?: ResponseCacheTable;
   /** The schedule rule. */
   public readonly rule: events.Rule;
+  /** The role Bedrock assumes to run the batch jobs, when batch inference is on. */
+  public readonly batchRole?: iam.Role;
+  /** The rule that invokes the handler when one of Bedrock's batch jobs changes state, when batch inference is on. */
+  public readonly batchJobRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps = {}) {
     super(scope, id);
     const inputPrefix = validatePrefix(this, 'inputPrefix', props.inputPrefix ?? 'records/');
     const resultsPrefix = validatePrefix(this, 'resultsPrefix', props.resultsPrefix ?? 'results/');
+    const batchMinimumRecords = validateBatchMinimum(this, props.batchMinimumRecords);
 
     const accessLogs = props.existingInputBucket && props.existingResultsBucket
       ? undefined
@@ -99,7 +127,131 @@ export class ScheduledWorkflow extends Construct {
     // A scheduled run is not retried by EventBridge on its own: one retry covers a transient failure without
     // paying for the day twice.
     this.rule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 1, maxEventAge: Duration.hours(1) }));
+
+    const batchModel = this.profile.model;
+    if (batchEnabled(this, props.batchInference, batchModel)) {
+      this.batchRole = this.grantBatchInference(batchModel, resultsPrefix, batchMinimumRecords);
+      // Bedrock reports job state changes on the default bus; the handler collects its own jobs (their names carry
+      // the workflow's prefix) and ignores the others. The next scheduled run collects whatever an event missed.
+      this.batchJobRule = new events.Rule(this, 'BatchJobStateChange', {
+        description: `Collects the Bedrock batch jobs of ${this.node.path} when they finish`,
+        eventPattern: { source: ['aws.bedrock'], detailType: ['Batch Inference Job State Change'] },
+      });
+      this.batchJobRule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
+    }
   }
+
+  /**
+   * The batch service role, and the handler's rights to start and watch jobs with it: least privilege on both sides.
+   * Bedrock (only for jobs of this account) may read the batch input and write the batch output of the results
+   * bucket and invoke the batch model; the handler may write the input, read the output, create and get jobs, and
+   * pass this role to Bedrock only.
+   */
+  private grantBatchInference(model: BedrockModel, resultsPrefix: string, minimumRecords: number): iam.Role {
+    const stack = Stack.of(this);
+    const jobs = stack.formatArn({ service: 'bedrock', resource: 'model-invocation-job', resourceName: '*' });
+    const results = this.resultsBucket;
+
+    const role = new iam.Role(this, 'BatchServiceRole', {
+      description: `Bedrock batch inference for ${this.node.path}: reads ${BATCH_INPUT_PREFIX}, writes ${BATCH_OUTPUT_PREFIX} of the results bucket`,
+      assumedBy: new iam.ServicePrincipal('bedrock.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': jobs },
+        },
+      }),
+    });
+    const input = results.arnForObjects(`${BATCH_INPUT_PREFIX}*`);
+    const output = results.arnForObjects(`${BATCH_OUTPUT_PREFIX}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [input] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [output] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [results.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${BATCH_INPUT_PREFIX}*`, `${BATCH_OUTPUT_PREFIX}*`] } },
+    }));
+    results.encryptionKey?.grantDecrypt(role);
+    results.encryptionKey?.grantEncrypt(role);
+    acknowledgeWildcardResource(role, input, `Bedrock reads the batch input under '${BATCH_INPUT_PREFIX}' of the results bucket, one file per day named at run time.`);
+    acknowledgeWildcardResource(role, output, `Bedrock writes the batch output under '${BATCH_OUTPUT_PREFIX}' of the results bucket, in folders named after job ids it assigns at run time.`);
+    // The job runs the model of the workflow's simple tier and nothing else; a cross-region model only through its
+    // system-defined profile.
+    const modelArns = batchModelArns(this, model);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [modelArns[0]] }));
+    if (model.geography) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel'],
+        resources: [model.foundationModelArn(this)],
+        conditions: { StringEquals: { 'bedrock:InferenceProfileArn': model.sourceArn(this) } },
+      }));
+      acknowledgeWildcardResource(role, model.foundationModelArn(this),
+        `The ${model.geography} cross-region profile routes batch records to ${model.modelId} in any region of its geography; the region wildcard is limited to requests made through that profile (bedrock:InferenceProfileArn).`);
+    }
+
+    const handlerRole = this.handler.role;
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:CreateModelInvocationJob'], resources: [...modelArns, jobs] }));
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelInvocationJob'], resources: [jobs] }));
+    acknowledgeWildcardResource(handlerRole as unknown as Construct, jobs,
+      'Bedrock assigns batch job ids at run time; the ARN pattern is limited to batch jobs of this account and region.');
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [role.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'bedrock.amazonaws.com' } },
+    }));
+    grantPutObjects(results, handlerRole, BATCH_INPUT_PREFIX);
+    grantReadObjects(results, handlerRole, BATCH_OUTPUT_PREFIX);
+    grantListPrefix(results, handlerRole, BATCH_OUTPUT_PREFIX);
+    // Markers and record indexes sit next to the results; listing lets a missing marker read as absent, not denied.
+    grantReadObjects(results, handlerRole, resultsPrefix);
+    grantListPrefix(results, handlerRole, resultsPrefix);
+
+    const fn = this.handler.function;
+    fn.addEnvironment('BATCH_ROLE_ARN', role.roleArn);
+    fn.addEnvironment('BATCH_MODEL_ID', model.invocationId);
+    fn.addEnvironment('BATCH_MIN_RECORDS', String(minimumRecords));
+    fn.addEnvironment('BATCH_JOB_PREFIX', jobNamePrefix(this));
+    return role;
+  }
+}
+
+/** Whether batch inference applies: on by default, for the model families whose batch records the runtime writes. */
+function batchEnabled(scope: Construct, requested: boolean | undefined, model: BedrockModel): boolean {
+  if (requested === false) return false;
+  const supported = model.modelId.startsWith('anthropic.claude') || /^amazon\.nova-(?:2-)?(?:micro|lite|pro|premier)-/.test(model.modelId);
+  if (!supported && requested === true) {
+    throw new Error(`${scope.node.path}: batchInference is true, but the batch model '${model.modelId}' is neither Anthropic Claude nor Amazon Nova, the families whose batch records this library writes. Fix: use a Claude or Nova model for 'model' (or the simple tier of 'routing'), or set batchInference: false.`);
+  }
+  return supported;
+}
+
+function validateBatchMinimum(scope: Construct, value: number | undefined): number {
+  if (value === undefined) return BEDROCK_MINIMUM_BATCH_RECORDS;
+  if (Token.isUnresolved(value)) {
+    throw new Error(`${scope.node.path}: batchMinimumRecords is a token. Fix: use a literal whole number of at least ${BEDROCK_MINIMUM_BATCH_RECORDS}.`);
+  }
+  if (!Number.isInteger(value) || value < BEDROCK_MINIMUM_BATCH_RECORDS) {
+    throw new Error(`${scope.node.path}: batchMinimumRecords is ${value}. Fix: use a whole number of at least ${BEDROCK_MINIMUM_BATCH_RECORDS}, Bedrock's minimum number of records per batch inference job (${BEDROCK_MINIMUM_BATCH_RECORDS} is the default).`);
+  }
+  return value;
+}
+
+/**
+ * The ARNs a batch job names its model by, the one it is started with first: the system-defined profile of a
+ * cross-region model (and its foundation model in this region), or the foundation model in this region.
+ */
+function batchModelArns(scope: Construct, model: BedrockModel): string[] {
+  const stack = Stack.of(scope);
+  const regional = `arn:${stack.partition}:bedrock:${stack.region}::foundation-model/${model.modelId}`;
+  return model.geography ? [model.sourceArn(scope), regional] : [regional];
+}
+
+// Bedrock job names: at most 63 letters, digits and hyphens. The day ('-YYYY-MM-DD') takes 11.
+function jobNamePrefix(scope: Construct): string {
+  const name = Names.uniqueResourceName(scope, { maxLength: 52, separator: '-' })
+    .replace(/[^a-zA-Z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return name === '' ? 'genai-batch' : name;
 }
 
 function validatePrefix(scope: Construct, name: string, value: string): string {

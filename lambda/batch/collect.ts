@@ -1,0 +1,236 @@
+import { GetModelInvocationJobCommand, type BedrockClient } from '@aws-sdk/client-bedrock';
+import { addExactCosts, exactToCostBreakdown, ExactCostBreakdown, ModelCatalog, priceUsageExact } from '../core';
+import type { PipelineConfig } from '../pipeline/config';
+import { modelPrice } from '../pipeline/stages/price-call';
+import { logInfo, logWarn } from '../runtime/log';
+import { mapLimit } from './concurrency';
+import { BATCH_PREFIX, BatchConfig, dayOfJobName } from './config';
+import { batchKeys, BatchMarker, BatchRecordIndex } from './marker';
+import { readModelOutput } from './model-format';
+import { BucketObjects } from './objects';
+
+/** What collecting needs. */
+export interface CollectContext {
+  readonly results: BucketObjects;
+  readonly resultsPrefix: string;
+  readonly bedrock: BedrockClient;
+  readonly config: BatchConfig;
+  readonly pipeline: PipelineConfig;
+  readonly catalog: ModelCatalog;
+  readonly now?: () => Date;
+}
+
+/** What collection found for one day's job. */
+export interface BatchCollection {
+  readonly day: string;
+  readonly jobName: string;
+  readonly jobArn?: string;
+  /** `pending`: the job has not finished (or its ARN is not known yet); `collected`: its results are written. */
+  readonly status: 'pending' | 'collected';
+  /** Bedrock's status of the job, e.g. InProgress, Completed, Failed. */
+  readonly jobStatus: string;
+  readonly processed?: number;
+  readonly failed?: number;
+  readonly costUsd?: number;
+  readonly manifestKey?: string;
+}
+
+/** The manifest a collected batch day gets (the on-demand manifest's fields, plus the job's). */
+export interface BatchManifest {
+  readonly day: string;
+  readonly mode: 'batch';
+  readonly status: string;
+  readonly reason?: string;
+  readonly jobName: string;
+  readonly jobArn: string;
+  readonly modelId: string;
+  readonly records: number;
+  readonly submitted: number;
+  readonly processed: number;
+  readonly failed: number;
+  readonly rejected: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUsd: number;
+  readonly cost: ReturnType<typeof exactToCostBreakdown>;
+  readonly manifestKey: string;
+  readonly collectedAt: string;
+}
+
+// Statuses after which Bedrock writes no more output.
+const TERMINAL = new Set(['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired']);
+const WRITE_CONCURRENCY = 16;
+const ZERO: ExactCostBreakdown = { inputAtto: 0n, outputAtto: 0n, cacheReadAtto: 0n, cacheWrite5mAtto: 0n, cacheWrite1hAtto: 0n, totalAtto: 0n, batch: false };
+
+/** The days a run looks back over for pending jobs: `fromDay` and the `lookbackDays - 1` days before it. */
+export function lookbackDays(fromDay: string, count: number): string[] {
+  const [y, m, d] = fromDay.split('-').map(Number);
+  return Array.from({ length: count }, (_, i) => new Date(Date.UTC(y, m - 1, d - i)).toISOString().slice(0, 10));
+}
+
+/** Collects every pending job of the given days, oldest first. */
+export async function collectDays(ctx: CollectContext, days: ReadonlyArray<string>): Promise<BatchCollection[]> {
+  const collections: BatchCollection[] = [];
+  for (const day of [...days].reverse()) {
+    const collection = await collectDay(ctx, day);
+    if (collection) collections.push(collection);
+  }
+  return collections;
+}
+
+/**
+ * Collects the job a Bedrock state change event is about, when it is one of this workflow's: found by its name
+ * (which carries the day), or, for an event without a name, by its ARN among the recent days' markers.
+ */
+export async function collectJobEvent(
+  ctx: CollectContext, jobName: string | undefined, jobArn: string | undefined, recentDays: ReadonlyArray<string>,
+): Promise<BatchCollection[]> {
+  let day = dayOfJobName(ctx.config, jobName);
+  if (!day && jobName === undefined && jobArn) {
+    for (const candidate of recentDays) {
+      const marker = await ctx.results.getJson<BatchMarker>(batchKeys(ctx.resultsPrefix, BATCH_PREFIX, candidate).marker);
+      if (marker?.jobArn === jobArn) {
+        day = candidate;
+        break;
+      }
+    }
+  }
+  if (!day) return [];
+  const collection = await collectDay(ctx, day, jobArn);
+  return collection ? [collection] : [];
+}
+
+/**
+ * Collects one day's job if it is pending: asks Bedrock for its status and, once it is final, writes one result per
+ * record (priced with the batch discount), the day's manifest, and marks the marker collected. Records without an
+ * answer (a failed or stopped job, a record Bedrock could not run) get a `failed` result: none is dropped silently.
+ */
+export async function collectDay(ctx: CollectContext, day: string, eventJobArn?: string): Promise<BatchCollection | undefined> {
+  const keys = batchKeys(ctx.resultsPrefix, BATCH_PREFIX, day);
+  const marker = await ctx.results.getJson<BatchMarker>(keys.marker);
+  if (!marker || marker.status !== 'pending') return undefined;
+  const jobArn = marker.jobArn ?? eventJobArn;
+  if (!jobArn) {
+    logWarn('batch job ARN not known yet; waiting for its state change event', { day, jobName: marker.jobName });
+    return { day, jobName: marker.jobName, status: 'pending', jobStatus: 'Unknown' };
+  }
+  const job = await ctx.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
+  const jobStatus = job.status ?? 'Unknown';
+  if (!TERMINAL.has(jobStatus)) {
+    if (!marker.jobArn) await ctx.results.putJson(keys.marker, { ...marker, jobArn });
+    return { day, jobName: marker.jobName, jobArn, status: 'pending', jobStatus };
+  }
+
+  const index = (await ctx.results.getJson<BatchRecordIndex>(keys.index)) ?? { records: [] };
+  const lines = await readOutput(ctx.results, keys.outputPrefix, jobArn);
+  const { price, known } = modelPrice(marker.modelId, ctx.catalog, ctx.pipeline);
+  const tier = tierOf(ctx.pipeline, marker.modelId);
+  const reason = job.message || undefined;
+
+  const outcomes = await mapLimit(index.records, WRITE_CONCURRENCY, async (record) => {
+    const line = lines.get(record.recordId);
+    const key = keys.result(record.name);
+    if (!line?.modelOutput) {
+      const why = line?.error
+        ? { code: `BATCH_RECORD_${line.error.errorCode ?? 'ERROR'}`, reason: String(line.error.errorMessage ?? 'The model could not answer this record.') }
+        : { code: 'BATCH_NO_OUTPUT', reason: `The batch job ended ${jobStatus} without an answer for this record${reason ? `: ${reason}` : '.'}` };
+      await ctx.results.putJson(key, { source: record.key, status: 'failed', mode: 'batch', jobArn, recordId: record.recordId, ...why });
+      return undefined;
+    }
+    let answer;
+    let exact: ExactCostBreakdown;
+    try {
+      answer = readModelOutput(line.modelOutput);
+      exact = priceUsageExact(answer.usage, price, { batch: true });
+    } catch (error) {
+      await ctx.results.putJson(key, { source: record.key, status: 'failed', mode: 'batch', jobArn, recordId: record.recordId, code: 'BATCH_UNREADABLE_OUTPUT', reason: String(error) });
+      return undefined;
+    }
+    const cost = { ...exactToCostBreakdown(exact), priced: known ? 'catalog' : 'fallback' };
+    await ctx.results.putJson(key, {
+      source: record.key,
+      status: 'processed',
+      mode: 'batch',
+      answer: answer.answer,
+      stopReason: answer.stopReason,
+      model: { id: marker.modelId, tier, reasons: ['batch inference'] },
+      usage: answer.usage,
+      cost,
+      jobArn,
+      recordId: record.recordId,
+    });
+    return { usage: answer.usage, exact };
+  });
+
+  let total = ZERO;
+  let processed = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  for (const outcome of outcomes) {
+    if (!outcome) continue;
+    processed++;
+    total = addExactCosts(total, outcome.exact);
+    inputTokens += outcome.usage.inputTokens + outcome.usage.cacheReadInputTokens + outcome.usage.cacheWriteInputTokens;
+    outputTokens += outcome.usage.outputTokens;
+  }
+  const cost = exactToCostBreakdown(total);
+  const collectedAt = (ctx.now ?? (() => new Date()))().toISOString();
+  const manifest: BatchManifest = {
+    day,
+    mode: 'batch',
+    status: jobStatus,
+    ...(reason ? { reason } : {}),
+    jobName: marker.jobName,
+    jobArn,
+    modelId: marker.modelId,
+    records: marker.records + marker.rejected,
+    submitted: marker.records,
+    processed,
+    failed: index.records.length - processed,
+    rejected: marker.rejected,
+    inputTokens,
+    outputTokens,
+    costUsd: cost.totalUsd,
+    cost,
+    manifestKey: keys.manifest,
+    collectedAt,
+  };
+  await ctx.results.putJson(keys.manifest, manifest);
+  await ctx.results.putJson(keys.marker, { ...marker, jobArn, status: 'collected', jobStatus, collectedAt });
+  logInfo('batch job collected', { day, jobArn, jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd });
+  return { day, jobName: marker.jobName, jobArn, status: 'collected', jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, manifestKey: keys.manifest };
+}
+
+interface OutputLine {
+  readonly recordId?: string;
+  readonly modelOutput?: unknown;
+  readonly error?: { readonly errorCode?: number | string; readonly errorMessage?: string };
+}
+
+/**
+ * The job's output lines by record id. Bedrock writes `<output prefix><job id>/<input file>.out`; lines are read
+ * from the job's own folder (another job of the day, e.g. a manual rerun, writes its own).
+ */
+async function readOutput(results: BucketObjects, outputPrefix: string, jobArn: string): Promise<Map<string, OutputLine>> {
+  const jobId = jobArn.slice(jobArn.lastIndexOf('/') + 1);
+  const keys = (await results.listKeys(`${outputPrefix}${jobId}/`)).filter((k) => k.endsWith('.jsonl.out'));
+  const lines = new Map<string, OutputLine>();
+  for (const key of keys) {
+    const text = (await results.getText(key)) ?? '';
+    for (const raw of text.split('\n')) {
+      if (raw.trim() === '') continue;
+      try {
+        const line = JSON.parse(raw) as OutputLine;
+        if (typeof line.recordId === 'string') lines.set(line.recordId, line);
+      } catch {
+        logWarn('unreadable batch output line skipped', { key });
+      }
+    }
+  }
+  return lines;
+}
+
+function tierOf(pipeline: PipelineConfig, modelId: string): string {
+  const entry = Object.entries(pipeline.tiers).find(([, m]) => m && (m.modelId === modelId || m.invokeId === modelId));
+  return entry?.[0] ?? 'simple';
+}
