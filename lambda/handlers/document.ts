@@ -4,8 +4,8 @@ import { dynamoDbClient, s3Client } from '../runtime/clients';
 import { required } from '../runtime/config';
 import { DocumentClaims } from '../runtime/document-claims';
 import { logInfo, logWarn } from '../runtime/log';
-import { containerPipeline, pipelineConfig } from '../runtime/pipeline-runtime';
 import { uploadedObjects, UploadedObject } from '../runtime/s3-events';
+import { runTextRequest } from '../runtime/text-request';
 
 const resultsTable = required(process.env, 'RESULTS_TABLE');
 /** Objects above this are refused without being read: no text of that size fits a prompt limit. */
@@ -53,17 +53,7 @@ async function processObject(object: UploadedObject, deliveryId: string): Promis
       Bucket: object.bucket, Key: object.key, VersionId: object.versionId === 'null' ? undefined : object.versionId,
     }));
     const text = await response.Body!.transformToString('utf8');
-    const config = pipelineConfig();
-    const result = await containerPipeline().run({
-      requestId: `${deliveryId}:${object.key}`,
-      tenantId: config.tags.Customer ?? 'internal',
-      userId: 's3',
-      feature: config.defaultFeature,
-      systemPrompt: config.defaultSystemPrompt ?? DOCUMENT_INSTRUCTIONS,
-      history: [],
-      message: text,
-      hints: {},
-    });
+    const result = await runTextRequest(`${deliveryId}:${object.key}`, 's3', text, DOCUMENT_INSTRUCTIONS);
     await claims!.complete(object, result);
     logInfo('document processed', { ...base, model: result.model.id, usage: result.usage, costUsd: result.cost.totalUsd });
     return { ...base, status: 'processed', costUsd: result.cost.totalUsd };

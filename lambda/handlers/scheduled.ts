@@ -9,13 +9,15 @@ import { mapLimit } from '../batch/concurrency';
 import { BucketObjects } from '../batch/objects';
 import { DayRecord, planBatch } from '../batch/plan';
 import { BatchSubmission, submitBatch } from '../batch/submit';
+import { attoToUsd, usdToAtto } from '../core';
 import { PipelineError } from '../pipeline/errors';
 import { effectiveCatalog } from '../pipeline/stages/price-call';
 import { s3Client } from '../runtime/clients';
 import { required } from '../runtime/config';
 import { logInfo, logWarn } from '../runtime/log';
-import { containerPipeline, pipelineConfig } from '../runtime/pipeline-runtime';
+import { pipelineConfig } from '../runtime/pipeline-runtime';
 import { dayToProcess } from '../runtime/schedule-day';
+import { runTextRequest } from '../runtime/text-request';
 
 const inputBucket = required(process.env, 'INPUT_BUCKET');
 const inputPrefix = process.env.INPUT_PREFIX ?? 'records/';
@@ -96,31 +98,22 @@ export async function handler(event: ScheduledEvent | BatchCollectEvent | BatchJ
 
 /** Every record through the request pipeline, one at a time (read one at a time unless already read). */
 async function runOnDemand(day: string, keys: ReadonlyArray<string>, read?: ReadonlyArray<DayRecord>): Promise<ScheduledRunSummary> {
-  const config = pipelineConfig();
   const results = resultsObjects();
   let processed = 0;
   let rejected = 0;
   let inputTokens = 0;
   let outputTokens = 0;
-  let costUsd = 0;
+  // Summed exactly (integer attodollars), like every cost in the runtime.
+  let costAtto = 0n;
   for (const [i, key] of keys.entries()) {
     const name = key.slice(`${inputPrefix}${day}/`.length);
     const text = read ? read[i].text : ((await inputObjects().getText(key)) ?? '');
     try {
-      const result = await containerPipeline().run({
-        requestId: `${day}:${name}`,
-        tenantId: config.tags.Customer ?? 'internal',
-        userId: 'schedule',
-        feature: config.defaultFeature,
-        systemPrompt: config.defaultSystemPrompt ?? RECORD_INSTRUCTIONS,
-        history: [],
-        message: text,
-        hints: {},
-      });
+      const result = await runTextRequest(`${day}:${name}`, 'schedule', text, RECORD_INSTRUCTIONS);
       processed++;
       inputTokens += result.usage.inputTokens + result.usage.cacheReadInputTokens + result.usage.cacheWriteInputTokens;
       outputTokens += result.usage.outputTokens;
-      costUsd += result.cost.totalUsd;
+      costAtto += usdToAtto(result.cost.totalUsd);
       await results.putJson(`${resultsPrefix}${day}/${name}.json`, { source: key, status: 'processed', answer: result.answer, model: result.model, usage: result.usage, cost: result.cost });
     } catch (error) {
       // A record the pipeline refuses (too large, invalid) is reported, not retried; anything else fails the run.
@@ -130,7 +123,7 @@ async function runOnDemand(day: string, keys: ReadonlyArray<string>, read?: Read
     }
   }
   const manifestKey = `${resultsPrefix}${day}/_manifest.json`;
-  const summary: ScheduledRunSummary = { day, mode: 'on-demand', records: keys.length, processed, rejected, inputTokens, outputTokens, costUsd, manifestKey };
+  const summary: ScheduledRunSummary = { day, mode: 'on-demand', records: keys.length, processed, rejected, inputTokens, outputTokens, costUsd: attoToUsd(costAtto), manifestKey };
   await results.putJson(manifestKey, summary);
   logInfo('scheduled run finished', { ...summary });
   return summary;

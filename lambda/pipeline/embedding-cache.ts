@@ -2,7 +2,7 @@ import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-b
 import { BatchGetItemCommand, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canonicalJson, lookupModel, priceUsage, sha256Hex } from '../core';
 import { EmbeddingConfig } from './config';
-import { badRequest } from './errors';
+import { badRequest, PipelineError } from './errors';
 
 /** The vectors for a batch of texts, and what the batch cost. */
 export interface EmbeddingResult {
@@ -45,7 +45,7 @@ export class EmbeddingCache {
         vectors[i] = vector;
         continue;
       }
-      const embedded = await this.invoke(normalizeText(texts[i]));
+      const embedded = await this.invoke(normalizeText(texts[i]), i);
       inputTokens += embedded.inputTokens;
       fresh.set(keys[i], embedded.vector);
       vectors[i] = embedded.vector;
@@ -60,17 +60,23 @@ export class EmbeddingCache {
     return sha256Hex(canonicalJson({ model: this.config.modelId, dimensions: this.config.dimensions, text: normalizeText(text) }));
   }
 
-  private async invoke(text: string): Promise<{ vector: number[]; inputTokens: number }> {
-    const response = await this.bedrock.send(new InvokeModelCommand({
-      modelId: this.config.invokeId,
-      contentType: 'application/json',
-      accept: 'application/json',
-      body: JSON.stringify(this.config.modelId.includes('titan-embed-text-v1')
-        ? { inputText: text }
-        : { inputText: text, dimensions: this.config.dimensions, normalize: true }),
-    }));
+  private async invoke(text: string, index: number): Promise<{ vector: number[]; inputTokens: number }> {
+    let response;
+    try {
+      response = await this.bedrock.send(new InvokeModelCommand({
+        modelId: this.config.invokeId,
+        contentType: 'application/json',
+        accept: 'application/json',
+        body: JSON.stringify(this.config.modelId.includes('titan-embed-text-v1')
+          ? { inputText: text }
+          : { inputText: text, dimensions: this.config.dimensions, normalize: true }),
+      }));
+    } catch (error) {
+      throw embeddingError(error, index);
+    }
     const body = JSON.parse(new TextDecoder().decode(response.body));
-    return { vector: body.embedding, inputTokens: body.inputTextTokenCount ?? 0 };
+    // Rounded to float32 as the cache stores it, so a miss returns exactly the vector a later hit will.
+    return { vector: Array.from(Float32Array.from(body.embedding as number[])), inputTokens: body.inputTextTokenCount ?? 0 };
   }
 
   private async readMany(keys: string[]): Promise<Map<string, number[]>> {
@@ -105,6 +111,21 @@ export class EmbeddingCache {
       }
     }
   }
+}
+
+/** Bedrock's refusals as the 4xx a caller can act on (not a 500); any other failure is rethrown as is. */
+function embeddingError(error: unknown, index: number): unknown {
+  const name = (error as { name?: string })?.name;
+  const message = (error as Error)?.message ?? String(error);
+  if (name === 'ValidationException') {
+    return /too long|too many tokens/i.test(message)
+      ? new PipelineError(413, 'TEXT_TOO_LONG', `texts[${index}]: the embedding model rejected it as too long: ${message}`, { field: `texts[${index}]` })
+      : new PipelineError(400, 'MODEL_REJECTED_REQUEST', `texts[${index}]: the embedding model rejected it: ${message}`, { field: `texts[${index}]` });
+  }
+  if (name === 'ThrottlingException' || name === 'ServiceQuotaExceededException') {
+    return new PipelineError(429, 'MODEL_THROTTLED', `Bedrock throttled the embedding call (${name}). Retry later.`, { lastError: name });
+  }
+  return error;
 }
 
 /** The text as it is keyed and embedded: Unicode NFC, whitespace runs folded, ends trimmed. */

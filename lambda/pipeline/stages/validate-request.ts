@@ -28,7 +28,8 @@ export function validateRequest(body: unknown, identity: RequestIdentity, config
   const tenantId = identity.tenantId ?? requiredId(b, 'tenantId');
   const userId = identity.userId ?? optionalId(b, 'userId') ?? 'anonymous';
   const feature = optionalId(b, 'feature') ?? config.defaultFeature;
-  if (!config.features[feature]) {
+  // Own properties only: 'constructor' or '__proto__' must not pass as a feature with undefined limits.
+  if (!Object.prototype.hasOwnProperty.call(config.features, feature)) {
     throw badRequest('feature', `'${feature}' is not a feature of this workflow; use one of ${Object.keys(config.features).join(', ')}.`);
   }
   return {

@@ -1,51 +1,365 @@
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { mockClient } from 'aws-sdk-client-mock';
-import { event, loadHandler } from './handler-env';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { handler } from '../../../lambda/handlers/api';
+import { resetClients } from '../../../lambda/runtime/clients';
+import { resetEmbeddingCache } from '../../../lambda/runtime/embedding-runtime';
+import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
+import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
+import { proseOfWords, usd } from '../pipeline/support';
+import {
+  captureLogs, createCacheTable, event, HAIKU_45, MODEL_ALIASES, OPUS_45, PipelineConfigOptions, pipelineConfigJson, PROFILE_ARNS,
+  setHandlerEnv, SONNET_45, TITAN_EMBED_V2, withEmf,
+} from './handler-env';
 
-const bedrock = mockClient(BedrockRuntimeClient);
-const { handler } = loadHandler<typeof import('../../../lambda/handlers/api')>('../../../lambda/handlers/api');
+// Prices per 1M tokens (lambda/core/model-catalog.ts). The API workflow's default routing calls Claude Haiku 4.5
+// through a US profile: the global $1 in / $5 out plus the 10% regional premium = $1.10 / $5.50; cache reads
+// $0.11 (0.1x input), 5-minute cache writes $1.375 (1.25x input). Titan Text Embeddings v2: $0.02 in.
+
+const CACHE_TABLE = 'support-response-cache';
+const EMBEDDING_TABLE = 'support-embedding-cache';
+
+let sim: BedrockSimulator;
+let dynamodb: LocalDynamoDb;
+let ddb: DynamoDBClient;
+let restoreEnv: () => void;
+let logs: ReturnType<typeof captureLogs>;
+let requestCounter = 0;
+
+beforeAll(async () => {
+  [sim, dynamodb] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startDynamoDbLocal()]);
+  ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
+  await Promise.all([createCacheTable(ddb, CACHE_TABLE), createCacheTable(ddb, EMBEDDING_TABLE)]);
+  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint }, { GENAI_PIPELINE_CONFIG: pipelineConfigJson() });
+});
+
+afterAll(async () => {
+  resetClients();
+  resetContainer();
+  resetEmbeddingCache();
+  ddb?.destroy();
+  await Promise.all([dynamodb?.stop(), sim?.close()]);
+  restoreEnv?.();
+});
 
 beforeEach(() => {
-  bedrock.reset();
-  bedrock.on(ConverseCommand).resolves({
-    output: { message: { role: 'assistant', content: [{ text: 'Use the "Forgot password" link.' }] } },
-    stopReason: 'end_turn',
-    usage: { inputTokens: 120, outputTokens: 9, totalTokens: 129 },
-    metrics: { latencyMs: 300 },
+  sim.reset();
+  useConfig({ responseCacheTable: CACHE_TABLE });
+  logs = captureLogs();
+});
+
+afterEach(() => logs.restore());
+
+/** Deploys another configuration: the next invocation is a cold start that reads it. */
+function useConfig(options: PipelineConfigOptions): void {
+  process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson(options);
+  resetContainer();
+  resetEmbeddingCache();
+}
+
+/** The recorded API Gateway event with another body and a request id of its own. */
+function apiEvent(body: unknown, overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
+  const base = event('api-gateway-proxy');
+  requestCounter++;
+  return {
+    ...base,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    requestContext: { ...base.requestContext, requestId: `c6af9ac6-7b61-11e6-9a41-${String(requestCounter).padStart(12, '0')}` },
+    ...overrides,
+  };
+}
+
+async function invoke(e: APIGatewayProxyEvent): Promise<{ response: APIGatewayProxyResult; body: any; emf: Array<Record<string, any>> }> {
+  const { result, emf } = await withEmf(() => handler(e));
+  return { response: result, body: JSON.parse(result.body), emf };
+}
+
+/** The response-cache items of a tenant. */
+async function cachedItemsOf(tenantId: string): Promise<number> {
+  const { Items } = await ddb.send(new ScanCommand({
+    TableName: CACHE_TABLE, FilterExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': { S: tenantId } },
+  }));
+  return Items?.length ?? 0;
+}
+
+describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the Bedrock simulator', () => {
+  test('answers the recorded API Gateway event with the answer, model, usage, cost, cache status and request id', async () => {
+    // Given the recorded event: "How do I reset my password?" from customer-123
+    const e = event('api-gateway-proxy');
+
+    // When the handler runs
+    const { response, body } = await invoke(e);
+
+    // Then it answers 200 with what the simulated Haiku 4.5 billed, priced at $1.10 / $5.50 per 1M tokens
+    const billed = sim.calls[0].usage!;
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual({ 'content-type': 'application/json' });
+    expect(body.requestId).toBe('c6af9ac6-7b61-11e6-9a41-93e8deadbeef');
+    expect(body.answer).toEqual(expect.any(String));
+    expect(body.answer.length).toBeGreaterThan(0);
+    expect(body.model).toMatchObject({ id: `us.${HAIKU_45}`, tier: 'simple' });
+    expect(body.usage).toEqual({ inputTokens: billed.inputTokens, outputTokens: billed.outputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
+    expect(body.cost.inputUsd).toBeCloseTo(usd(billed.inputTokens, 1.1), 12);
+    expect(body.cost.outputUsd).toBeCloseTo(usd(billed.outputTokens, 5.5), 12);
+    expect(body.cost.totalUsd).toBeCloseTo(usd(billed.inputTokens, 1.1) + usd(billed.outputTokens, 5.5), 12);
+    expect(body.cost.priced).toBe('catalog');
+    expect(body.cache).toEqual({ response: 'miss', prompt: 'none' });
+  });
+
+  test('calls Bedrock through the application inference profile of the routed tier', async () => {
+    await invoke(apiEvent({ message: 'What are your opening hours?', tenantId: 'tenant-profile' }));
+
+    expect(sim.calls.map((c) => c.modelId)).toEqual([PROFILE_ARNS.simple]);
+  });
+
+  test('serves a repeated request from the response cache: zero tokens and cost, the first cost saved, one model call', async () => {
+    // Given a first answer
+    const request = { message: 'Where can I download my invoices?', tenantId: 'tenant-repeat', userId: 'user-1' };
+    const first = await invoke(apiEvent(request));
+
+    // When the same request comes again
+    const second = await invoke(apiEvent(request));
+
+    // Then it is a hit that cost nothing and saved what the first cost
+    expect(second.response.statusCode).toBe(200);
+    expect(second.body.answer).toBe(first.body.answer);
+    expect(second.body.cache).toEqual({ response: 'hit', prompt: 'none', savedUsd: first.body.cost.totalUsd });
+    expect(second.body.usage).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
+    expect(second.body.cost.totalUsd).toBe(0);
+    expect(sim.calls).toHaveLength(1);
+  });
+
+  test('never gives tenant A the answer cached for tenant B: same message, two model calls, two cache entries', async () => {
+    // Given tenant B's answer in the cache
+    const message = 'What is included in the premium support plan?';
+    await invoke(apiEvent({ message, tenantId: 'tenant-b' }));
+
+    // When tenant A asks the same
+    const a = await invoke(apiEvent({ message, tenantId: 'tenant-a' }));
+
+    // Then A's answer comes from the model, and each tenant has its own entry
+    expect(a.body.cache.response).toBe('miss');
+    expect(sim.calls).toHaveLength(2);
+    expect(await cachedItemsOf('tenant-a')).toBe(1);
+    expect(await cachedItemsOf('tenant-b')).toBe(1);
+  });
+
+  test("files the request under the authorizer's tenant, not the one the body claims", async () => {
+    // Given an authorizer that says tenant-real and a body that claims tenant-claimed
+    const message = 'Can I change my billing address?';
+    const base = apiEvent({ message, tenantId: 'tenant-claimed' });
+    await invoke({ ...base, requestContext: { ...base.requestContext, authorizer: { tenantId: 'tenant-real' } } });
+
+    // When tenant-claimed then asks the same itself
+    const claimed = await invoke(apiEvent({ message, tenantId: 'tenant-claimed' }));
+
+    // Then the first answer was filed under tenant-real only
+    expect(await cachedItemsOf('tenant-real')).toBe(1);
+    expect(claimed.body.cache.response).toBe('miss');
+  });
+
+  test('refuses a prompt over maxInputTokens with 413 and the numbers, without calling Bedrock or charging anything', async () => {
+    // Given a 200,000-character message: ceil(200,000 / 3.5) + 4 = 57,147 estimated tokens, over the 50,000 limit
+    const e = apiEvent({ message: 'a'.repeat(200_000), tenantId: 'tenant-huge' });
+
+    // When it is sent
+    const { response, body, emf } = await invoke(e);
+
+    // Then it is refused with the numbers, Bedrock never saw it and nothing was cached or costed
+    expect(response.statusCode).toBe(413);
+    expect(body).toMatchObject({ error: 'PROMPT_TOO_LARGE', details: { estimatedInputTokens: 57_147, maxInputTokens: 50_000 }, requestId: e.requestContext.requestId });
+    expect(body.message).toContain('57147');
+    expect(sim.calls).toEqual([]);
+    expect(await cachedItemsOf('tenant-huge')).toBe(0);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '413', errorCode: 'PROMPT_TOO_LARGE' });
+    expect(emf[0].CostUSD).toBeUndefined();
+  });
+
+  test('stops retrying at maxAttempts model calls, fallbacks included, and answers 429 with retry-after', async () => {
+    // Given maxAttempts 3 (2 per model), and Bedrock throttling far more often than that
+    useConfig({ responseCacheTable: CACHE_TABLE, retry: { maxAttempts: 3, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    sim.injectFaults('throttle', 10);
+
+    // When a complex request is sent
+    const { response, body } = await invoke(apiEvent({ message: 'Why did my bill double?', tenantId: 'tenant-throttled', complexity: 'complex' }));
+
+    // Then exactly three calls were made: Opus twice, then one fallback to Sonnet
+    expect(sim.calls.map((c) => c.baseModelId)).toEqual([OPUS_45, OPUS_45, SONNET_45]);
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['retry-after']).toBe('5');
+    expect(body).toMatchObject({ error: 'MODEL_THROTTLED', details: { attempts: 3, lastError: 'ThrottlingException' } });
+    expect(await cachedItemsOf('tenant-throttled')).toBe(0);
+  });
+
+  describe('prompt caching of a long system prompt', () => {
+    // 4,200 four-letter words: 4,200 simulator tokens and ceil(20,999 / 3.5) = 6,000 estimated tokens, both above
+    // the 4,096-token minimum of Claude Haiku 4.5 (catalog and simulator), so a cache point follows the system prompt.
+    const system = proseOfWords(4_200);
+    // Each test is its own tenant, so that no answer comes from the response cache of another test.
+    const ask = (tenantId: string, message: string) => invoke(apiEvent({ message, system, tenantId }));
+
+    test('writes the prefix to the cache on the first request, priced at the 5-minute write price', async () => {
+      const { body } = await ask('tenant-kb-write', 'How do I export my data?');
+
+      // 4,200 tokens x $1.375 / 1M = $0.005775
+      expect(body.cache.prompt).toBe('write');
+      expect(body.usage.cacheWriteInputTokens).toBe(4_200);
+      expect(body.cost.cacheWrite5mUsd).toBe(0.005775);
+    });
+
+    test('reads the prefix from the cache on the next request, priced at the read price', async () => {
+      // Given a first request that wrote the prefix
+      await ask('tenant-kb-read', 'How do I export my data?');
+
+      // When another question comes with the same system prompt
+      const { body } = await ask('tenant-kb-read', 'How do I delete my account?');
+
+      // Then the 4,200 prefix tokens are read at $0.11 / 1M = $0.000462, and only the rest at the input price
+      const billed = sim.calls[1].usage!;
+      expect(body.cache.prompt).toBe('read');
+      expect(body.usage.cacheReadInputTokens).toBe(4_200);
+      expect(body.usage.cacheWriteInputTokens).toBe(0);
+      expect(body.cost.cacheReadUsd).toBe(0.000462);
+      expect(body.cost.totalUsd).toBeCloseTo(0.000462 + usd(billed.inputTokens, 1.1) + usd(billed.outputTokens, 5.5), 12);
+    });
+
+    test('makes the cached prefix 12.5 times cheaper to read than to write', async () => {
+      const first = await ask('tenant-kb-ratio', 'How do I export my data?');
+      const second = await ask('tenant-kb-ratio', 'How do I delete my account?');
+
+      // $1.375 / $0.11 = 12.5
+      expect(first.body.cost.cacheWrite5mUsd / second.body.cost.cacheReadUsd).toBeCloseTo(12.5, 9);
+    });
+  });
+
+  describe('the EMF record', () => {
+    test('is one JSON line on stdout per request, with dimensions Application, Feature and Model', async () => {
+      const { emf } = await invoke(apiEvent({ message: 'Is there a student discount?', tenantId: 'tenant-emf', userId: 'user-7' }));
+
+      expect(emf).toHaveLength(1);
+      const dimensions = emf[0]._aws.CloudWatchMetrics[0].Dimensions;
+      expect(dimensions).toHaveLength(1);
+      expect(dimensions[0]).toEqual(expect.arrayContaining(['Application', 'Feature', 'Model']));
+      expect(emf[0]).toMatchObject({ Application: 'support', Feature: 'chat', Model: HAIKU_45, Requests: 1 });
+    });
+
+    test('carries tenant and user as properties, not dimensions', async () => {
+      const { emf } = await invoke(apiEvent({ message: 'Is there a student discount?', tenantId: 'tenant-emf', userId: 'user-7' }));
+
+      expect(emf[0]).toMatchObject({ tenantId: 'tenant-emf', userId: 'user-7' });
+      expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('tenantId');
+      expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('userId');
+    });
+
+    test('carries the cost the response reported', async () => {
+      const { body, emf } = await invoke(apiEvent({ message: 'Do you ship to Canada?', tenantId: 'tenant-emf-cost' }));
+
+      expect(emf[0].CostUSD).toBe(body.cost.totalUsd);
+      expect(emf[0].InputTokens).toBe(body.usage.inputTokens);
+    });
+  });
+
+  describe('bodies', () => {
+    test('decodes a base64-encoded body', async () => {
+      const raw = Buffer.from(JSON.stringify({ message: 'Wie setze ich mein Passwort zurück?', tenantId: 'tenant-b64' })).toString('base64');
+
+      const { response } = await invoke(apiEvent(raw, { isBase64Encoded: true }));
+
+      expect(response.statusCode).toBe(200);
+      expect(sim.calls).toHaveLength(1);
+    });
+
+    test('refuses a body over 2,000,000 characters with 413, without calling Bedrock', async () => {
+      const { response, body } = await invoke(apiEvent({ message: 'x'.repeat(2_000_000), tenantId: 'tenant-body' }));
+
+      expect(response.statusCode).toBe(413);
+      expect(body).toMatchObject({ error: 'BODY_TOO_LARGE', details: { limit: 2_000_000 } });
+      expect(sim.calls).toEqual([]);
+    });
+
+    test('answers a body that is not JSON with 400, a reason and the request id, without calling Bedrock', async () => {
+      const e = apiEvent('message=hello');
+
+      const { response, body } = await invoke(e);
+
+      expect(response.statusCode).toBe(400);
+      expect(body).toEqual({ error: 'INVALID_REQUEST', message: 'body: is not valid JSON.', details: { field: 'body' }, requestId: e.requestContext.requestId });
+      expect(sim.calls).toEqual([]);
+    });
   });
 });
 
-describe('API handler', () => {
-  test('answers an API Gateway proxy request with the model answer and token usage', async () => {
-    const response = await handler(event('api-gateway-proxy'));
+describe('API handler (POST /embed) with the embedding cache in DynamoDB Local', () => {
+  const embedEvent = (texts: unknown) => apiEvent({ texts }, { path: '/embed', resource: '/embed' });
+  // The table outlives each test: every test embeds texts of its own so that its first call is a miss.
+  const texts = ['Refunds are accepted within 30 days.', 'Shipping takes 3 to 5 business days.'];
+  const passages = ['Premium support answers within 4 hours.', 'Invoices are issued on the first of the month.'];
+  // The same passages, spaced differently: the cache keys normalised text (whitespace runs folded, ends trimmed)
+  const respaced = ['  Premium support answers   within 4 hours. ', 'Invoices are issued\non the first of the month.'];
 
+  beforeEach(() => useConfig({ responseCacheTable: CACHE_TABLE, embeddingTable: EMBEDDING_TABLE }));
+
+  test('embeds texts it has not seen with Titan, one call each, and prices them', async () => {
+    const { response, body } = await invoke(embedEvent(texts));
+
+    // $0.02 per 1M input tokens
+    const tokens = sim.calls.reduce((sum, c) => sum + c.usage!.inputTokens, 0);
     expect(response.statusCode).toBe(200);
-    const body = JSON.parse(response.body);
-    expect(body.answer).toBe('Use the "Forgot password" link.');
-    expect(body.usage).toMatchObject({ inputTokens: 120, outputTokens: 9 });
-    expect(body.requestId).toBe('c6af9ac6-7b61-11e6-9a41-93e8deadbeef');
+    expect(sim.calls.map((c) => [c.operation, c.modelId])).toEqual([['InvokeModel', TITAN_EMBED_V2], ['InvokeModel', TITAN_EMBED_V2]]);
+    expect(body).toMatchObject({ hits: 0, misses: 2, inputTokens: tokens });
+    expect(body.costUsd).toBeCloseTo(usd(tokens, 0.02), 15);
+    expect(body.vectors.map((v: number[]) => v.length)).toEqual([256, 256]);
   });
 
-  test('calls Converse through the inference profile with the configured output cap', async () => {
-    await handler(event('api-gateway-proxy'));
+  test('serves the same texts, spaced differently, from the cache without calling Bedrock, with equal vectors', async () => {
+    // Given passages embedded once, by the model
+    const first = await invoke(embedEvent(passages));
+    expect(first.body).toMatchObject({ hits: 0, misses: 2 });
+    expect(sim.calls).toHaveLength(2);
+    sim.reset();
 
-    const input = bedrock.commandCalls(ConverseCommand)[0].args[0].input;
-    expect(input.modelId).toBe('arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123');
-    expect(input.inferenceConfig?.maxTokens).toBeLessThanOrEqual(256);
-    expect(JSON.stringify(input.messages)).toContain('How do I reset my password?');
+    // When they come again with other whitespace
+    const second = await invoke(embedEvent(respaced));
+
+    // Then nothing is invoked or charged and the vectors are the same
+    expect(sim.calls).toEqual([]);
+    expect(second.body).toMatchObject({ hits: 2, misses: 0, inputTokens: 0, costUsd: 0 });
+    expect(second.body.vectors).toEqual(first.body.vectors);
   });
 
-  test('rejects a body without a message with 400 and calls no model', async () => {
-    const response = await handler({ ...event('api-gateway-proxy'), body: '{"text":"hi"}' });
+  test('refuses an empty list of texts with 400', async () => {
+    const { response, body } = await invoke(embedEvent([]));
 
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(response.body).error).toMatch(/message/);
-    expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+    expect(body.details).toEqual({ field: 'texts' });
   });
 
-  test('rejects a body that is not JSON with 400', async () => {
-    const response = await handler({ ...event('api-gateway-proxy'), body: 'not json' });
-    expect(response.statusCode).toBe(400);
-    expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+  test("answers 413 naming the text when Titan rejects it as longer than its 8,192-token input", async () => {
+    // Given 42,000 characters of prose: under the cache's 50,000-character limit, ~14,000 tokens for Titan
+    const { response, body } = await invoke(embedEvent(['Short passage.', 'lorem ipsum '.repeat(3_500)]));
+
+    expect(response.statusCode).toBe(413);
+    expect(body).toMatchObject({ error: 'TEXT_TOO_LONG', details: { field: 'texts[1]' } });
+  });
+
+  test('answers 429 with retry-after when Bedrock throttles the embedding call', async () => {
+    sim.injectFaults('throttle', 1);
+
+    const { response, body } = await invoke(embedEvent(['A passage nobody embedded before.']));
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['retry-after']).toBe('5');
+    expect(body.error).toBe('MODEL_THROTTLED');
+  });
+
+  test('answers 404 when the workflow has no embedding cache', async () => {
+    useConfig({ responseCacheTable: CACHE_TABLE });
+
+    const { response, body } = await invoke(embedEvent(texts));
+
+    expect(response.statusCode).toBe(404);
+    expect(body.error).toBe('NOT_FOUND');
+    expect(sim.calls).toEqual([]);
   });
 });

@@ -1,47 +1,155 @@
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
-import { event, loadHandler, objectBody } from './handler-env';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PipelineError } from '../../../lambda/pipeline/errors';
+import { resetClients } from '../../../lambda/runtime/clients';
+import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
+import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../local/services';
+import { usd } from '../pipeline/support';
+import { captureLogs, event, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from './handler-env';
 
-const bedrock = mockClient(BedrockRuntimeClient);
-const s3 = mockClient(S3Client);
-const { handler } = loadHandler<typeof import('../../../lambda/handlers/scheduled')>('../../../lambda/handlers/scheduled');
+// Prices per 1M tokens (lambda/core/model-catalog.ts): short records route to Claude Haiku 4.5 through a US profile,
+// the global $1 in / $5 out plus the 10% regional premium = $1.10 / $5.50.
 
-beforeEach(() => {
-  bedrock.reset();
-  s3.reset();
-  s3.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'records/2026-11-27/chat-1.txt' }, { Key: 'records/2026-11-27/chat-2.txt' }] });
-  s3.on(GetObjectCommand).callsFake((input) => ({ Body: objectBody(`transcript of ${input.Key}`) }));
-  s3.on(PutObjectCommand).resolves({});
-  bedrock.on(ConverseCommand).resolves({
-    output: { message: { role: 'assistant', content: [{ text: 'Digest.' }] } },
-    stopReason: 'end_turn',
-    usage: { inputTokens: 30, outputTokens: 5, totalTokens: 35 },
+const INPUT_BUCKET = 'support-records';
+const RESULTS_BUCKET = 'support-results';
+
+type ScheduledHandler = typeof import('../../../lambda/handlers/scheduled').handler;
+let handler: ScheduledHandler;
+let sim: BedrockSimulator;
+let s3: LocalS3;
+let s3Client: S3Client;
+let restoreEnv: () => void;
+let logs: ReturnType<typeof captureLogs>;
+
+beforeAll(async () => {
+  [sim, s3] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startLocalS3()]);
+  s3Client = new S3Client(localS3ClientConfig(s3.endpoint));
+  await Promise.all([INPUT_BUCKET, RESULTS_BUCKET].map((Bucket) => s3Client.send(new CreateBucketCommand({ Bucket }))));
+  // The scheduled workflow has no response cache, hence no DynamoDB.
+  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, s3: s3.endpoint }, {
+    INPUT_BUCKET, INPUT_PREFIX: 'records/', RESULTS_BUCKET, RESULTS_PREFIX: 'results/',
+    // The construct leaves the retry defaults; a 1 ms backoff keeps the throttling test fast.
+    GENAI_PIPELINE_CONFIG: pipelineConfigJson({ retry: { baseDelayMs: 1, maxDelayMs: 1 } }),
   });
+  resetContainer();
+  // The handler reads its buckets when it is loaded, as Lambda loads it after setting the environment.
+  ({ handler } = require('../../../lambda/handlers/scheduled') as { handler: ScheduledHandler });
 });
 
-describe('scheduled handler', () => {
-  test('the 02:00 run processes the records of the UTC day that just ended', async () => {
-    const summary = await handler(event('eventbridge-scheduled'));
+afterAll(async () => {
+  resetClients();
+  resetContainer();
+  s3Client?.destroy();
+  await Promise.all([s3?.stop(), sim?.close()]);
+  restoreEnv?.();
+});
 
-    expect(s3.commandCalls(ListObjectsV2Command)[0].args[0].input).toMatchObject({ Bucket: 'records-bucket', Prefix: 'records/2026-11-27/' });
-    expect(summary).toEqual({ day: '2026-11-27', records: 2, inputTokens: 60, outputTokens: 10, manifestKey: 'results/2026-11-27/_manifest.json' });
+beforeEach(() => {
+  sim.reset();
+  logs = captureLogs();
+});
+afterEach(() => logs.restore());
+
+async function putRecord(key: string, text: string): Promise<void> {
+  await s3Client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: text, ContentType: 'text/plain' }));
+}
+
+async function resultJson(key: string): Promise<any> {
+  const object = await s3Client.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }));
+  return JSON.parse(await object.Body!.transformToString('utf8'));
+}
+
+async function resultKeys(prefix: string): Promise<string[]> {
+  const { Contents } = await s3Client.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: prefix }));
+  return (Contents ?? []).map((o) => o.Key!).sort();
+}
+
+/** The recorded schedule event, fired at 02:00 UTC on `date` (it processes the day before). */
+function scheduledAt(date: string): any {
+  return { ...event('eventbridge-scheduled'), time: `${date}T02:00:00Z` };
+}
+
+const run = (e: unknown) => withEmf(() => handler(e as never)).then((r) => r.result);
+
+describe('scheduled handler with the real SDK, a local S3 and the Bedrock simulator', () => {
+  test("processes yesterday's records and writes one result per record and a manifest with the summed cost", async () => {
+    // Given two records of 2026-11-27, one of the day before, and the recorded 02:00 run of 2026-11-28
+    await putRecord('records/2026-11-27/ticket-1.txt', 'Order 9921 arrived broken; the customer wants a refund to their card.');
+    await putRecord('records/2026-11-27/ticket-2.txt', 'Customer asks whether the warranty covers water damage on a kettle.');
+    await putRecord('records/2026-11-26/ticket-0.txt', 'An older ticket that was handled the day before.');
+
+    // When the schedule fires
+    const summary = await run(event('eventbridge-scheduled'));
+
+    // Then both records of the 27th, and only those, went through the model; the cost is what Bedrock billed
+    const expectedCost = sim.calls.reduce((sum, c) => sum + usd(c.usage!.inputTokens, 1.1) + usd(c.usage!.outputTokens, 5.5), 0);
+    expect(sim.calls).toHaveLength(2);
+    expect(summary).toMatchObject({ day: '2026-11-27', mode: 'on-demand', records: 2, processed: 2, rejected: 0, manifestKey: 'results/2026-11-27/_manifest.json' });
+    expect(summary.costUsd).toBeCloseTo(expectedCost, 12);
+    expect(await resultKeys('results/2026-11-2')).toEqual([
+      'results/2026-11-27/_manifest.json', 'results/2026-11-27/ticket-1.txt.json', 'results/2026-11-27/ticket-2.txt.json',
+    ]);
   });
 
-  test('writes one result per record and a manifest to the results bucket', async () => {
-    await handler(event('eventbridge-scheduled'));
+  test('writes each result with its answer, model, usage and cost', async () => {
+    await putRecord('records/2026-11-28/ticket-3.txt', 'Customer cannot log in after changing their email address.');
 
-    const keys = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key);
-    expect(keys).toEqual(['results/2026-11-27/chat-1.txt.json', 'results/2026-11-27/chat-2.txt.json', 'results/2026-11-27/_manifest.json']);
-    const first = JSON.parse(String(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body));
-    expect(first).toMatchObject({ source: 'records/2026-11-27/chat-1.txt', answer: 'Digest.', usage: { inputTokens: 30, outputTokens: 5 } });
+    await run(scheduledAt('2026-11-29'));
+
+    const billed = sim.calls[0].usage!;
+    const result = await resultJson('results/2026-11-28/ticket-3.txt.json');
+    expect(result).toMatchObject({
+      source: 'records/2026-11-28/ticket-3.txt', status: 'processed', model: { id: `us.${HAIKU_45}`, tier: 'simple' },
+      usage: { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens },
+    });
+    expect(result.answer.length).toBeGreaterThan(0);
+    expect(result.cost.totalUsd).toBeCloseTo(usd(billed.inputTokens, 1.1) + usd(billed.outputTokens, 5.5), 12);
   });
 
-  test('a day without records writes an empty manifest and calls no model', async () => {
-    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-    const summary = await handler(event('eventbridge-scheduled'));
+  test('writes a manifest whose cost and tokens are the sums over the results', async () => {
+    await putRecord('records/2026-11-29/a.txt', 'First record of the day about a late delivery.');
+    await putRecord('records/2026-11-29/b.txt', 'Second record of the day about a duplicate charge.');
 
-    expect(summary.records).toBe(0);
-    expect(bedrock.commandCalls(ConverseCommand)).toHaveLength(0);
+    await run(scheduledAt('2026-11-30'));
+
+    const [a, b] = await Promise.all([resultJson('results/2026-11-29/a.txt.json'), resultJson('results/2026-11-29/b.txt.json')]);
+    const manifest = await resultJson('results/2026-11-29/_manifest.json');
+    expect(manifest).toMatchObject({ day: '2026-11-29', records: 2, processed: 2, rejected: 0 });
+    expect(manifest.costUsd).toBeCloseTo(a.cost.totalUsd + b.cost.totalUsd, 12);
+    expect(manifest.inputTokens).toBe(a.usage.inputTokens + b.usage.inputTokens);
+    expect(manifest.outputTokens).toBe(a.usage.outputTokens + b.usage.outputTokens);
+  });
+
+  test('reports a record over the prompt limit as rejected, without calling the model for it or charging it', async () => {
+    // Given a normal record and one of 200,000 characters (~57,000 estimated tokens, over the 50,000 limit)
+    await putRecord('records/2026-11-30/huge.txt', 'a'.repeat(200_000));
+    await putRecord('records/2026-11-30/small.txt', 'A customer asks for an invoice copy.');
+
+    const summary = await run(scheduledAt('2026-12-01'));
+
+    expect(sim.calls).toHaveLength(1);
+    expect(summary).toMatchObject({ records: 2, processed: 1, rejected: 1 });
+    expect(await resultJson('results/2026-11-30/huge.txt.json')).toMatchObject({ status: 'rejected', code: 'PROMPT_TOO_LARGE' });
+    const small = await resultJson('results/2026-11-30/small.txt.json');
+    expect(summary.costUsd).toBe(small.cost.totalUsd);
+  });
+
+  test('writes an empty manifest for a day without records', async () => {
+    const summary = await run(scheduledAt('2027-01-02'));
+
+    expect(summary).toMatchObject({ day: '2027-01-01', records: 0, processed: 0, costUsd: 0 });
+    expect(await resultJson('results/2027-01-01/_manifest.json')).toMatchObject({ records: 0, costUsd: 0 });
+    expect(sim.calls).toEqual([]);
+  });
+
+  test('fails the run when the model stays throttled, so that the schedule retries it', async () => {
+    await putRecord('records/2026-12-01/t.txt', 'A record processed while Bedrock throttles.');
+    sim.injectFaults('throttle', 10);
+
+    const failure = await run(scheduledAt('2026-12-02')).then(() => undefined, (error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect((failure as PipelineError).status).toBe(429);
+    expect(await resultKeys('results/2026-12-01/')).toEqual([]);
   });
 });

@@ -1,0 +1,82 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { EmbeddingConfig } from '../../../lambda/pipeline/config';
+import { EmbeddingCache, normalizeText } from '../../../lambda/pipeline/embedding-cache';
+import { PipelineError } from '../../../lambda/pipeline/errors';
+import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { pipelineErrorOf, simulatorClient } from './support';
+
+const TITAN_V2 = 'amazon.titan-embed-text-v2:0';
+const config: EmbeddingConfig = { tableName: 'embeddings', invokeId: TITAN_V2, modelId: TITAN_V2, dimensions: 256, ttlSeconds: 86_400 };
+const NOW = Date.UTC(2026, 10, 28, 12);
+
+let sim: BedrockSimulator;
+let bedrock: BedrockRuntimeClient;
+const ddb = mockClient(DynamoDBClient);
+
+beforeAll(async () => {
+  sim = await startBedrockSimulator();
+  bedrock = simulatorClient(sim);
+});
+afterAll(async () => {
+  bedrock.destroy();
+  await sim.close();
+});
+beforeEach(() => {
+  sim.reset();
+  ddb.reset();
+  ddb.on(BatchGetItemCommand).resolves({ Responses: { embeddings: [] } });
+  ddb.on(BatchWriteItemCommand).resolves({});
+});
+
+const cache = () => new EmbeddingCache(config, new DynamoDBClient({ region: 'us-east-1' }), bedrock, () => NOW);
+
+describe('normalizeText', () => {
+  test('folds whitespace runs, trims the ends and composes Unicode (NFC)', () => {
+    // "e" + combining acute accent becomes "é"
+    expect(normalizeText('  Cafe\u0301 \n\t opens   at 9 ')).toBe('Café opens at 9');
+  });
+});
+
+describe('EmbeddingCache', () => {
+  test('embeds a text repeated within one batch once, and charges it once', async () => {
+    const result = await cache().embed(['Refunds take 30 days.', ' Refunds  take 30 days. ']);
+
+    expect(sim.calls).toHaveLength(1);
+    expect(result).toMatchObject({ hits: 1, misses: 1, inputTokens: sim.calls[0].usage!.inputTokens });
+    expect(result.vectors[1]).toEqual(result.vectors[0]);
+  });
+
+  test('stores each new vector as float32 bytes that expire after the TTL', async () => {
+    await cache().embed(['Refunds take 30 days.']);
+
+    const write = ddb.commandCalls(BatchWriteItemCommand)[0].args[0].input.RequestItems!.embeddings[0].PutRequest!.Item!;
+    expect(write.expiresAt).toEqual({ N: String(NOW / 1000 + 86_400) });
+    // 256 dimensions x 4 bytes
+    expect(write.vector.B).toHaveLength(1_024);
+  });
+
+  test('returns the float32 vector it stores, so that a later hit returns the same numbers', async () => {
+    const { vectors } = await cache().embed(['Refunds take 30 days.']);
+
+    expect(vectors[0].every((v) => Math.fround(v) === v)).toBe(true);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['an empty list', [], 'texts'],
+    ['a list of 101 texts', Array.from({ length: 101 }, (_, i) => `text ${i}`), 'texts'],
+    ['a blank text', ['fine', ' \n '], 'texts[1]'],
+    ['a text that is not a string', ['fine', 42], 'texts[1]'],
+    ['a text of 50,001 characters', ['x'.repeat(50_001)], 'texts[0]'],
+    ['something that is not a list', 'Refunds take 30 days.', 'texts'],
+  ])('refuses %s with 400 naming %s, before reading the cache or calling the model', async (_case, texts, field) => {
+    const error = await pipelineErrorOf(() => cache().embed(texts as string[]));
+
+    expect(error).toBeInstanceOf(PipelineError);
+    expect(error.status).toBe(400);
+    expect(error.details).toEqual({ field });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(sim.calls).toHaveLength(0);
+  });
+});

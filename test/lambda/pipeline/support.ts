@@ -1,0 +1,143 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { FeatureLimits, normalizeConfig, PipelineConfig, RetryConfig } from '../../../lambda/pipeline/config';
+import { PipelineError } from '../../../lambda/pipeline/errors';
+import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
+import { GenAiRequest, TokenEstimate } from '../../../lambda/pipeline/types';
+import type { BedrockSimulator } from '../../../local/bedrock-simulator';
+
+/** Base model ids of the default routing tiers (lambda/core/model-catalog.ts DEFAULT_TIER_MODELS). */
+export const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+export const SONNET_45 = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+export const OPUS_45 = 'anthropic.claude-opus-4-5-20251101-v1:0';
+/** Caches from 1,024 tokens in both the catalog and the simulator; $3 / $15, read $0.30, 5m write $3.75. */
+export const SONNET_4 = 'anthropic.claude-sonnet-4-20250514-v1:0';
+/** No prompt caching in the catalog: $0.22 / $0.22. */
+export const LLAMA_31_8B = 'meta.llama3-1-8b-instruct-v1:0';
+
+/**
+ * The three tiers invoked through `global.` profiles: the catalog's global prices apply (no regional premium), so
+ * Haiku 4.5 is $1 / $5, Sonnet 4.5 $3 / $15, Opus 4.5 $5 / $25 per 1M tokens.
+ */
+export const GLOBAL_TIERS = {
+  simple: { invokeId: `global.${HAIKU_45}`, modelId: `global.${HAIKU_45}` },
+  medium: { invokeId: `global.${SONNET_45}`, modelId: `global.${SONNET_45}` },
+  complex: { invokeId: `global.${OPUS_45}`, modelId: `global.${OPUS_45}` },
+} as const;
+
+/** The runtime's default retry settings (config.ts DEFAULT_RETRY); stage tests inject `sleep`, so nothing really waits. */
+export const FAST_RETRY: RetryConfig = { maxAttempts: 4, attemptsPerModel: 2, baseDelayMs: 200, maxDelayMs: 2_000, fallbackUpward: false };
+
+export const CHAT_LIMITS: FeatureLimits = { maxInputTokens: 50_000, maxOutputTokens: 1024 };
+
+/** A pipeline configuration like the API workflow's, with the three global tiers. */
+export function testConfig(overrides: Partial<Parameters<typeof normalizeConfig>[0]> = {}): PipelineConfig {
+  return normalizeConfig({
+    application: 'support',
+    environment: 'test',
+    defaultFeature: 'chat',
+    features: { chat: CHAT_LIMITS },
+    tiers: GLOBAL_TIERS,
+    retry: FAST_RETRY,
+    tags: { Application: 'support', Environment: 'test', Feature: 'chat' },
+    ...overrides,
+  });
+}
+
+/** A validated request with sensible defaults. */
+export function testRequest(overrides: Partial<GenAiRequest> = {}): GenAiRequest {
+  return {
+    requestId: 'req-1',
+    tenantId: 'customer-123',
+    userId: 'user-42',
+    feature: 'chat',
+    history: [],
+    message: 'How do I reset my password?',
+    hints: {},
+    ...overrides,
+  };
+}
+
+/** A token estimate from its parts; the total is their sum, as the estimate stage makes it. */
+export function estimateOf(parts: Partial<Omit<TokenEstimate, 'total'>>): TokenEstimate {
+  const system = parts.system ?? 0;
+  const context = parts.context ?? 0;
+  const history = parts.history ?? 0;
+  const message = parts.message ?? 0;
+  return { system, context, history, message, total: system + context + history + message };
+}
+
+/** A Bedrock Runtime client for the simulator, built like lambda/runtime/clients.ts builds it: no SDK retries. */
+export function simulatorClient(sim: BedrockSimulator): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
+/** Runs `fn` and returns the PipelineError it throws; fails the test when it throws anything else or nothing. */
+export async function pipelineErrorOf(fn: () => unknown): Promise<PipelineError> {
+  try {
+    await fn();
+  } catch (error) {
+    if (error instanceof PipelineError) return error;
+    throw new Error(`expected a PipelineError, got ${String(error)}`);
+  }
+  throw new Error('expected a PipelineError, nothing was thrown');
+}
+
+/** Words of four letters: the simulator counts each (with its leading space) as one token. */
+const WORDS = ['alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine'];
+
+/** Prose of `words` four-letter words: `words` simulator tokens, `ceil((5 * words - 1) / 3.5)` estimated tokens. */
+export function proseOfWords(words: number, variant = 0): string {
+  return Array.from({ length: words }, (_, i) => WORDS[(i * 7 + variant) % WORDS.length]).join(' ');
+}
+
+/** A response cache in memory, counting reads and writes. */
+export class MemoryResponseCache implements ResponseCacheStore {
+  public readonly items = new Map<string, { tenantId: string; value: CachedResponse; ttlSeconds: number }>();
+  public gets = 0;
+
+  async get(key: string): Promise<CachedResponse | undefined> {
+    this.gets++;
+    return this.items.get(key)?.value;
+  }
+
+  async put(key: string, tenantId: string, value: CachedResponse, ttlSeconds: number): Promise<void> {
+    this.items.set(key, { tenantId, value, ttlSeconds });
+  }
+}
+
+/** USD for `tokens` at `usdPerMillion` (the catalog's unit). */
+export function usd(tokens: number, usdPerMillion: number): number {
+  return (tokens * usdPerMillion) / 1_000_000;
+}
+
+/** Lines written to stdout while `fn` runs (Powertools Metrics writes its EMF records there), kept off the terminal. */
+export async function stdoutLinesOf(fn: () => unknown): Promise<string[]> {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return chunks.join('').split('\n').filter((line) => line.trim() !== '');
+}
+
+/** The EMF records (JSON objects with `_aws`) among stdout lines. */
+export function emfRecords(lines: ReadonlyArray<string>): Array<Record<string, any>> {
+  return lines.flatMap((line) => {
+    try {
+      const value = JSON.parse(line);
+      return value && typeof value === 'object' && '_aws' in value ? [value] : [];
+    } catch {
+      return [];
+    }
+  });
+}
