@@ -1,2 +1,3 @@
-export * from './bundled-handler';
-export * from './genai-function';
+export { BundledHandler } from './bundled-handler';
+export { GenAiFunction } from './genai-function';
+export type { GenAiFunctionProps } from './genai-function';

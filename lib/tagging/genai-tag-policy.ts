@@ -68,13 +68,13 @@ export class GenAiTagPolicy {
   }
 
   /** Keys every taggable resource must carry. */
-  public readonly requiredKeys: ReadonlyArray<GenAiTagKey>;
+  public readonly requiredKeys: GenAiTagKey[];
   /** Values accepted for Environment. */
-  public readonly allowedEnvironments: ReadonlyArray<string>;
+  public readonly allowedEnvironments: string[];
 
   private constructor(options: GenAiTagPolicyOptions) {
-    this.requiredKeys = options.requiredKeys ?? DEFAULT_REQUIRED_GENAI_TAG_KEYS;
-    this.allowedEnvironments = options.allowedEnvironments ?? DEFAULT_ALLOWED_ENVIRONMENTS;
+    this.requiredKeys = [...(options.requiredKeys ?? DEFAULT_REQUIRED_GENAI_TAG_KEYS)];
+    this.allowedEnvironments = [...(options.allowedEnvironments ?? DEFAULT_ALLOWED_ENVIRONMENTS)];
     if (this.allowedEnvironments.length === 0) {
       throw new Error("GenAiTagPolicy: 'allowedEnvironments' is empty, so no resource could ever pass. Fix: list at least one environment, or leave it out for production, staging, development.");
     }

@@ -57,26 +57,23 @@ export class GenAiTags {
    * @throws if a value is empty, too long, has characters AWS tags do not accept, or is not an allowed InferenceType.
    */
   public static apply(scope: IConstruct, values: GenAiTagValues): void {
-    for (const [key, value] of GenAiTags.toEntries(scope, values)) {
+    for (const [key, value] of validatedEntries(scope, values)) {
       Tags.of(scope).add(key, value);
     }
   }
 
-  /**
-   * The values as `[tag key, value]` pairs, validated, skipping the fields that are not set.
-   *
-   * @throws with the scope's path, the field, the bad value and the fix.
-   */
-  public static toEntries(scope: IConstruct, values: GenAiTagValues): Array<[GenAiTagKey, string]> {
-    const entries: Array<[GenAiTagKey, string]> = [];
-    for (const [field, key] of FIELD_TO_KEY) {
-      const value = values[field];
-      if (value === undefined) continue;
-      assertValidTagValue(scope, field, key, value);
-      entries.push([key, value]);
-    }
-    return entries;
+}
+
+/** The values as `[tag key, value]` pairs, validated, skipping the fields that are not set. */
+function validatedEntries(scope: IConstruct, values: GenAiTagValues): Array<[GenAiTagKey, string]> {
+  const entries: Array<[GenAiTagKey, string]> = [];
+  for (const [field, key] of FIELD_TO_KEY) {
+    const value = values[field];
+    if (value === undefined) continue;
+    assertValidTagValue(scope, field, key, value);
+    entries.push([key, value]);
   }
+  return entries;
 }
 
 function assertValidTagValue(scope: IConstruct, field: string, key: GenAiTagKey, value: string): void {

@@ -1,7 +1,8 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ResponseCacheTable } from '../data-stores';
-import { BundledHandler, bundledHandlerCode, GenAiFunction } from '../functions';
+import { BundledHandler, GenAiFunction } from '../functions';
+import { bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { GenAiTagPolicy, GenAiTags } from '../tagging';
 import { GenAiWorkflowProps, ModelRouting } from './genai-workflow-props';
