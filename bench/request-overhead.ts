@@ -26,7 +26,8 @@ function timeSends(client: { middlewareStack: any }, timer: Timer): void {
  */
 export async function measureRequestOverhead(requests = 300) {
   const simulator = await startBedrockSimulator();
-  const dynamo = await startDynamoDbLocal();
+  // Fully compiling JVM: the figure is about the runtime, not about DynamoDB Local running in C1-only start-up mode.
+  const dynamo = await startDynamoDbLocal({ steadyState: true });
   const stdoutWrite = process.stdout.write.bind(process.stdout);
   try {
     const admin = new DynamoDBClient(localClientConfig(dynamo.endpoint));
@@ -69,7 +70,7 @@ export async function measureRequestOverhead(requests = 300) {
       if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
       return { overhead: total - bedrockTimer.ms, dynamoSends: dynamoTimer.sends, dynamoMs: dynamoTimer.ms, bedrockSends: bedrockTimer.sends };
     };
-    for (let i = 0; i < 30; i++) await run(`warm-up question ${i}?`);
+    for (let i = 0; i < 300; i++) await run(`warm-up question ${i}?`);
     const miss: Array<Awaited<ReturnType<typeof run>>> = [];
     const hit: Array<Awaited<ReturnType<typeof run>>> = [];
     for (let i = 0; i < requests; i++) miss.push(await run(`What is the status of order ${i}?`));

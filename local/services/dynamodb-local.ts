@@ -30,6 +30,11 @@ export interface LocalDynamoDb {
 export interface StartDynamoDbLocalOptions {
   /** Fixed port. Default: a free port chosen by the OS (retried if another process grabs it first). */
   readonly port?: number;
+  /**
+   * Let the JVM compile hot code fully (C2). Starts slower, answers faster once warm: for benchmarks that measure
+   * request latency rather than test wall time. Default: false.
+   */
+  readonly steadyState?: boolean;
 }
 
 /** How long the JVM may take to answer ListTables before we give up (measured ~1.5–2.5 s warm here). */
@@ -92,7 +97,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await findFreePort());
       try {
-        const dynamodb = await launch(emulator, launcher, port);
+        const dynamodb = await launch(emulator, launcher, port, Boolean(options.steadyState));
         // Warn only once java did run: if it is missing, the start error says what to install.
         if (!prepared.ok) warnOnce(`DynamoDB Local listens on all interfaces, not only 127.0.0.1: ${prepared.reason}. Install a JDK 17 to bind it to loopback.`);
         return dynamodb;
@@ -143,11 +148,12 @@ interface ExitInfo {
   readonly error?: NodeJS.ErrnoException;
 }
 
-async function launch(emulator: EmulatorFiles, launcher: CompiledLauncher | undefined, port: number): Promise<LocalDynamoDb> {
+async function launch(emulator: EmulatorFiles, launcher: CompiledLauncher | undefined, port: number, steadyState: boolean): Promise<LocalDynamoDb> {
   const mainArgs = launcher
     ? ['-cp', [launcher.classDir, emulator.jar].join(path.delimiter), LAUNCHER_CLASS]
     : ['-jar', emulator.jar];
-  const args = [...JVM_FLAGS, `-Djava.library.path=${emulator.libDir}`, ...mainArgs, ...EMULATOR_FLAGS, '-port', String(port)];
+  const jvmFlags = steadyState ? JVM_FLAGS.filter((flag) => flag !== '-XX:TieredStopAtLevel=1') : JVM_FLAGS;
+  const args = [...jvmFlags, `-Djava.library.path=${emulator.libDir}`, ...mainArgs, ...EMULATOR_FLAGS, '-port', String(port)];
   // stdin stays a pipe on purpose: the launcher halts the JVM when it closes (see dynamodb-local-launcher.ts).
   const child = spawn('java', args, { cwd: emulator.dir, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
   trackChild(child);
