@@ -29,6 +29,12 @@ export interface PipelineDependencies {
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
+/** Per-request options. */
+export interface RunOptions {
+  /** Epoch milliseconds by which the answer must be back (in Lambda: now + the remaining time). */
+  readonly deadlineMs?: number;
+}
+
 const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 
 /**
@@ -45,7 +51,7 @@ export class GenAiPipeline {
   }
 
   /** Validates an untrusted body and runs it. Rejections are recorded and thrown as {@link PipelineError}. */
-  async handle(body: unknown, identity: RequestIdentity): Promise<PipelineResult> {
+  async handle(body: unknown, identity: RequestIdentity, options: RunOptions = {}): Promise<PipelineResult> {
     let request: GenAiRequest;
     try {
       request = validateRequest(body, identity, this.config);
@@ -53,21 +59,21 @@ export class GenAiPipeline {
       this.recordFailure(error, undefined, this.config.defaultFeature);
       throw error;
     }
-    return this.run(request);
+    return this.run(request, options);
   }
 
   /** Runs a validated request. */
-  async run(request: GenAiRequest): Promise<PipelineResult> {
+  async run(request: GenAiRequest, options: RunOptions = {}): Promise<PipelineResult> {
     const startedAt = this.now();
     try {
-      return await this.runStages(request, startedAt);
+      return await this.runStages(request, startedAt, options);
     } catch (error) {
       this.recordFailure(error, request, request.feature);
       throw error;
     }
   }
 
-  private async runStages(request: GenAiRequest, startedAt: number): Promise<PipelineResult> {
+  private async runStages(request: GenAiRequest, startedAt: number, options: RunOptions): Promise<PipelineResult> {
     const { config, deps } = this;
     const systemPrompt = request.systemPrompt ?? config.defaultSystemPrompt;
     const limits = config.features[request.feature];
@@ -93,6 +99,8 @@ export class GenAiPipeline {
         bedrock: deps.bedrock,
         sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
         random: deps.random ?? Math.random,
+        now: this.now,
+        deadlineMs: options.deadlineMs,
       });
       const { response } = outcome;
       const usage: Usage = {
@@ -115,7 +123,7 @@ export class GenAiPipeline {
         latencyMs: this.now() - startedAt,
         estimatedInputTokens: estimate.total,
       };
-      if (cacheKey) {
+      if (cacheKey && isCacheable(result, route)) {
         await this.writeCache(cacheKey, request.tenantId, {
           answer, stopReason: result.stopReason, modelId: result.model.id, tier: result.model.tier, usage, costUsd: cost.totalUsd,
           createdAt: new Date(this.now()).toISOString(),
@@ -182,6 +190,12 @@ export class GenAiPipeline {
     const errorCode = error instanceof PipelineError ? error.code : 'INTERNAL_ERROR';
     this.deps.recorder.record({ ...this.recordBase(request), feature, status, errorCode });
   }
+}
+
+// Only answers the routed model finished (or cut at the cap the key includes) are reused: a fallback model's answer
+// or one stopped by a guardrail or content filter is served once, not for the cache's TTL.
+function isCacheable(result: PipelineResult, routed: RouteDecision): boolean {
+  return result.model.tier === routed.tier && (result.stopReason === 'end_turn' || result.stopReason === 'max_tokens');
 }
 
 function promptCacheOutcome(usage: Usage): PipelineResult['cache']['prompt'] {

@@ -27,7 +27,12 @@ export class PowertoolsRecorder implements Recorder {
   private emitMetrics(record: RequestRecord): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics: MetricsClass, MetricUnit } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
-    this.metrics ??= new MetricsClass({ namespace: METRIC_NAMESPACE, serviceName: record.application });
+    if (!this.metrics) {
+      this.metrics = new MetricsClass({ namespace: METRIC_NAMESPACE, serviceName: record.application });
+      // Powertools adds a `service` dimension by default; the documented dimension set is exactly
+      // Application, Feature, Model, which dashboards and alarms rely on.
+      this.metrics.clearDefaultDimensions();
+    }
     const m = this.metrics;
     const result = record.result;
     m.addDimensions({

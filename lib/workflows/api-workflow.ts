@@ -88,7 +88,7 @@ export class ApiWorkflow extends Construct {
       // API Gateway gives up on an integration after 29 seconds.
       defaultTimeout: Duration.seconds(29),
       createResponseCache: true,
-      environment: {},
+      environment: props.allowedOrigins ? { ALLOWED_ORIGINS: JSON.stringify(props.allowedOrigins) } : {},
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;

@@ -11,7 +11,15 @@ export interface InvokeDependencies {
   readonly bedrock: BedrockRuntimeClient;
   readonly sleep: (ms: number) => Promise<void>;
   readonly random: () => number;
+  readonly now: () => number;
+  /** When the caller stops waiting (the Lambda's remaining time); no attempt starts or runs past it. */
+  readonly deadlineMs?: number;
 }
+
+// An attempt with less time than this left is not started: it could not return an answer in time.
+const MIN_ATTEMPT_MS = 1_000;
+// Time kept back to record the outcome and return a response before the function is stopped.
+const RESPONSE_MARGIN_MS = 500;
 
 /** A successful model call. */
 export interface InvokeOutcome {
@@ -47,6 +55,8 @@ export async function invokeWithRetries(
   for (const candidate of chain) {
     for (let onThisModel = 0; onThisModel < attemptsPerModel && attempts < maxAttempts; onThisModel++) {
       if (attempts > 0) await deps.sleep(backoffMs(attempts, config, deps.random));
+      const timeLeft = deps.deadlineMs === undefined ? undefined : deps.deadlineMs - deps.now() - RESPONSE_MARGIN_MS;
+      if (timeLeft !== undefined && timeLeft < MIN_ATTEMPT_MS) throw outOfTime(lastError, attempts);
       attempts++;
       try {
         // Built per model: cache points depend on the model's minimum, and a fallback may not cache at all.
@@ -56,10 +66,11 @@ export async function invokeWithRetries(
           system: prompt.system.length > 0 ? prompt.system : undefined,
           messages: prompt.messages,
           inferenceConfig: { maxTokens },
-        }));
+        }), timeLeft === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeLeft) });
         return { response, route: candidate, attempts };
       } catch (error) {
         lastError = error;
+        if (errorName(error) === 'AbortError' || errorName(error) === 'TimeoutError') throw outOfTime(error, attempts);
         if (!isRetryable(error)) throw toPipelineError(error, attempts);
       }
     }
@@ -95,6 +106,12 @@ function toPipelineError(error: unknown, attempts: number): PipelineError {
     return new PipelineError(400, 'MODEL_REJECTED_REQUEST', `The model rejected the request: ${message}`, { attempts });
   }
   return new PipelineError(502, 'MODEL_ERROR', `The model call failed (${errorName(error)}): ${message}`, { attempts });
+}
+
+function outOfTime(error: unknown, attempts: number): PipelineError {
+  return new PipelineError(503, 'MODEL_DEADLINE_EXCEEDED',
+    `Bedrock did not answer within the time the function had left (${attempts} attempts). Retry later, or lower maxOutputTokens.`,
+    { attempts, lastError: error === undefined ? undefined : errorName(error) });
 }
 
 function exhausted(error: unknown, attempts: number): PipelineError {

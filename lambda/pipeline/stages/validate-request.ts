@@ -25,6 +25,9 @@ export function validateRequest(body: unknown, identity: RequestIdentity, config
   }
   const b = body as Record<string, unknown>;
   const message = requiredString(b, 'message');
+  if (identity.tenantId !== undefined && !ID_PATTERN.test(identity.tenantId)) {
+    throw badRequest('tenant', 'the tenant given by the authorizer must be 1 to 128 letters, digits or . _ : @ -.');
+  }
   const tenantId = identity.tenantId ?? requiredId(b, 'tenantId');
   const userId = identity.userId ?? optionalId(b, 'userId') ?? 'anonymous';
   const feature = optionalId(b, 'feature') ?? config.defaultFeature;

@@ -158,6 +158,34 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     expect(claimed.body.cache.response).toBe('miss');
   });
 
+  test('with API keys, files the request under the key, whatever tenant the body claims', async () => {
+    // Given a request made with API key abc123 that claims to be tenant-victim
+    const message = 'What is my current plan?';
+    const base = apiEvent({ message, tenantId: 'tenant-victim' });
+    await invoke({ ...base, requestContext: { ...base.requestContext, identity: { ...base.requestContext.identity, apiKeyId: 'abc123' } } });
+
+    // Then the answer is cached for the key's tenant, never for the claimed one
+    expect(await cachedItemsOf('key-abc123')).toBe(1);
+    expect(await cachedItemsOf('tenant-victim')).toBe(0);
+  });
+
+  test('answers a browser request from an allowed origin with the CORS header, and no other origin', async () => {
+    // Given a handler configured for https://support.example.com (the construct sets ALLOWED_ORIGINS)
+    jest.resetModules();
+    process.env.ALLOWED_ORIGINS = JSON.stringify(['https://support.example.com']);
+    const { handler: corsHandler } = require('../../../lambda/handlers/api') as typeof import('../../../lambda/handlers/api');
+    delete process.env.ALLOWED_ORIGINS;
+    const e = apiEvent({ message: 'hi there', tenantId: 'tenant-cors' });
+
+    // When that origin and another one call
+    const allowed = await withEmf(() => corsHandler({ ...e, headers: { ...e.headers, Origin: 'https://support.example.com' } }));
+    const other = await withEmf(() => corsHandler({ ...e, headers: { ...e.headers, Origin: 'https://evil.example' } }));
+
+    // Then only the allowed origin is echoed
+    expect(allowed.result.headers).toMatchObject({ 'access-control-allow-origin': 'https://support.example.com', 'vary': 'Origin' });
+    expect(other.result.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
   test('refuses a prompt over maxInputTokens with 413 and the numbers, without calling Bedrock or charging anything', async () => {
     // Given a 200,000-character message: ceil(200,000 / 3.5) + 4 = 57,147 estimated tokens, over the 50,000 limit
     const e = apiEvent({ message: 'a'.repeat(200_000), tenantId: 'tenant-huge' });
@@ -240,7 +268,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
       expect(emf).toHaveLength(1);
       const dimensions = emf[0]._aws.CloudWatchMetrics[0].Dimensions;
       expect(dimensions).toHaveLength(1);
-      expect(dimensions[0]).toEqual(expect.arrayContaining(['Application', 'Feature', 'Model']));
+      expect([...dimensions[0]].sort()).toEqual(['Application', 'Feature', 'Model']);
       expect(emf[0]).toMatchObject({ Application: 'support', Feature: 'chat', Model: HAIKU_45, Requests: 1 });
     });
 
@@ -307,7 +335,8 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
     const tokens = sim.calls.reduce((sum, c) => sum + c.usage!.inputTokens, 0);
     expect(response.statusCode).toBe(200);
     expect(sim.calls.map((c) => [c.operation, c.modelId])).toEqual([['InvokeModel', TITAN_EMBED_V2], ['InvokeModel', TITAN_EMBED_V2]]);
-    expect(body).toMatchObject({ hits: 0, misses: 2, inputTokens: tokens });
+    expect(body).toMatchObject({ inputTokens: tokens });
+    expect(body).not.toHaveProperty('hits');
     expect(body.costUsd).toBeCloseTo(usd(tokens, 0.02), 15);
     expect(body.vectors.map((v: number[]) => v.length)).toEqual([256, 256]);
   });
@@ -315,7 +344,6 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
   test('serves the same texts, spaced differently, from the cache without calling Bedrock, with equal vectors', async () => {
     // Given passages embedded once, by the model
     const first = await invoke(embedEvent(passages));
-    expect(first.body).toMatchObject({ hits: 0, misses: 2 });
     expect(sim.calls).toHaveLength(2);
     sim.reset();
 
@@ -324,7 +352,7 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
 
     // Then nothing is invoked or charged and the vectors are the same
     expect(sim.calls).toEqual([]);
-    expect(second.body).toMatchObject({ hits: 2, misses: 0, inputTokens: 0, costUsd: 0 });
+    expect(second.body).toMatchObject({ inputTokens: 0, costUsd: 0 });
     expect(second.body.vectors).toEqual(first.body.vectors);
   });
 

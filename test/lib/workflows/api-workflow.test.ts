@@ -46,6 +46,12 @@ describe('ApiWorkflow', () => {
     template.resourceCountIs('AWS::ApiGateway::UsagePlanKey', 1);
   });
 
+  test('CORS: the handler is told the allowed origins, since a proxy integration must answer with them itself', () => {
+    apiTemplate({ allowedOrigins: ['https://support.example.com'] }).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: '["https://support.example.com"]' }) },
+    });
+  });
+
   test('CORS preflight allows only the configured origins', () => {
     apiTemplate({ allowedOrigins: ['https://support.example.com'] }).hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',

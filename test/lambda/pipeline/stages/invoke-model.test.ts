@@ -25,7 +25,7 @@ beforeEach(() => {
 });
 
 /** Invokes with the route for `tier`, recording the backoff delays instead of waiting; `random` is fixed at 0.5. */
-function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: PipelineConfig = testConfig({ retry: { ...FAST_RETRY, ...retry } }), maxTokens = 256) {
+function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: PipelineConfig = testConfig({ retry: { ...FAST_RETRY, ...retry } }), maxTokens = 256, timing: { now?: () => number; deadlineMs?: number } = {}) {
   const request = testRequest({ hints: { complexity: tier } });
   const route = routeModel(request, config, 10);
   return invokeWithRetries(route, () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), maxTokens, config, {
@@ -34,6 +34,8 @@ function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: Pipel
       delays.push(ms);
     },
     random: () => 0.5,
+    now: timing.now ?? Date.now,
+    deadlineMs: timing.deadlineMs,
   });
 }
 
@@ -200,11 +202,45 @@ describe('invoke-model stage', () => {
 
     const error = await pipelineErrorOf(() => invokeWithRetries(routeModel(request, config, 10),
       () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), 256, config,
-      { bedrock: failing, sleep: async () => undefined, random: () => 0 }));
+      { bedrock: failing, sleep: async () => undefined, random: () => 0, now: Date.now }));
 
     expect(calls).toBe(1);
     expect(error.status).toBe(502);
     expect(error.code).toBe('MODEL_ERROR');
     expect(error.message).toContain('AccessDeniedException');
+  });
+
+  describe('the deadline', () => {
+    test('no attempt starts when less than a second is left, and the caller gets a 503 with a reason', async () => {
+      // Given a deadline 1.2 s away, of which 0.5 s is kept back to respond
+      const now = Date.UTC(2026, 10, 28, 12);
+
+      // When the stage is asked to invoke
+      const error = await pipelineErrorOf(() => invoke('simple', {}, undefined, 256, { now: () => now, deadlineMs: now + 1_200 }));
+
+      // Then no model call was made
+      expect(error.status).toBe(503);
+      expect(error.code).toBe('MODEL_DEADLINE_EXCEEDED');
+      expect(sim.calls).toHaveLength(0);
+    });
+
+    test('retries stop when the time left runs out, before the attempt cap', async () => {
+      // Given a clock that advances 2 s per backoff and a deadline 4 s away, and a throttled model
+      let now = Date.UTC(2026, 10, 28, 12);
+      const deadlineMs = now + 4_000;
+      sim.injectFaults('throttle', 4);
+      const request = testRequest({ hints: { complexity: 'simple' } });
+      const config = testConfig({ retry: { ...FAST_RETRY, maxAttempts: 4, attemptsPerModel: 4 } });
+
+      // When the stage retries
+      const error = await pipelineErrorOf(() => invokeWithRetries(routeModel(request, config, 10),
+        () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), 256, config,
+        { bedrock, sleep: async () => { now += 2_000; }, random: () => 0.5, now: () => now, deadlineMs }));
+
+      // Then it made the two calls that fit and gave up with the deadline error, not the throttling one
+      expect(sim.calls).toHaveLength(2);
+      expect(error.code).toBe('MODEL_DEADLINE_EXCEEDED');
+      expect(error.details).toMatchObject({ attempts: 2, lastError: 'ThrottlingException' });
+    });
   });
 });
