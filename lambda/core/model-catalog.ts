@@ -388,6 +388,34 @@ export function mergeCatalog(base: ModelCatalog, overrides: ModelCatalog): Model
   return deepFreeze({ ...base, ...copies });
 }
 
+/** A price override as configured: any subset of a price entry's fields, USD per 1M tokens. */
+export type ModelPriceOverride = Partial<ModelPrice>;
+
+/**
+ * The full entry an override stands for: its fields over the catalog's entry for that model, so that overriding
+ * the input and output prices keeps the model's cache minimum, batch discount and regional premium. A model the
+ * catalog does not know gets Bedrock's usual rules: Anthropic cache multipliers (0.1x read, 1.25x 5-minute write,
+ * 2x 1-hour write), otherwise cache tokens at the input price; no prompt caching unless `minCacheTokens` is given.
+ */
+export function completePriceOverride(modelId: string, override: ModelPriceOverride, base: ModelCatalog = DEFAULT_MODEL_CATALOG): ModelPrice {
+  const known = base[modelId];
+  if (known) return { ...known, ...override };
+  const input = override.inputPerMillion ?? 0;
+  const isAnthropic = modelId.startsWith('anthropic.');
+  return {
+    provider: modelId.slice(0, Math.max(0, modelId.indexOf('.'))) || 'unknown',
+    name: modelId.slice(modelId.indexOf('.') + 1),
+    kind: 'text',
+    inputPerMillion: input,
+    outputPerMillion: 0,
+    cacheReadPerMillion: isAnthropic ? scale(input, 0.1) : input,
+    cacheWrite5mPerMillion: isAnthropic ? scale(input, 1.25) : input,
+    cacheWrite1hPerMillion: isAnthropic ? scale(input, 2) : input,
+    contextWindow: 200_000,
+    ...override,
+  };
+}
+
 /**
  * Checks that a price entry is well formed.
  *

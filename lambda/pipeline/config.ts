@@ -1,4 +1,4 @@
-import { MODEL_TIERS, ModelCatalog, ModelPrice, ModelTier } from '../core';
+import { MODEL_TIERS, ModelPrice, ModelPriceOverride, ModelTier } from '../core';
 
 /** A model a tier routes to. */
 export interface TierModel {
@@ -57,7 +57,8 @@ export interface PipelineConfig {
   readonly responseCache?: ResponseCacheConfig;
   readonly promptCaching: boolean;
   readonly retry: RetryConfig;
-  readonly priceOverrides: ModelCatalog;
+  /** Price fields per base model id, over the catalog's entry (see completePriceOverride). */
+  readonly priceOverrides: Readonly<Record<string, ModelPriceOverride>>;
   readonly fallbackPrice?: ModelPrice;
   readonly embedding?: EmbeddingConfig;
   /** The GenAI tags of the function. */

@@ -24,16 +24,20 @@ export interface ModelRouting {
 export interface ModelPriceOverride {
   /** The base model id, e.g. `anthropic.claude-haiku-4-5-20251001-v1:0`. */
   readonly modelId: string;
+  /** USD per 1M input tokens. */
   readonly inputPerMillion: number;
+  /** USD per 1M output tokens. */
   readonly outputPerMillion: number;
-  /** @default - 0.1 × input for Anthropic models, else the input price */
+  /** @default - the catalog's price for a known model; else 0.1 × input for Anthropic models, else the input price */
   readonly cacheReadPerMillion?: number;
-  /** @default - 1.25 × input for Anthropic models, else the input price */
+  /** @default - the catalog's price for a known model; else 1.25 × input for Anthropic models, else the input price */
   readonly cacheWrite5mPerMillion?: number;
-  /** @default - 2 × input for Anthropic models, else the input price */
+  /** @default - the catalog's price for a known model; else 2 × input for Anthropic models, else the input price */
   readonly cacheWrite1hPerMillion?: number;
-  /** Minimum tokens per prompt-cache checkpoint. @default - no prompt caching for this model */
+  /** Minimum tokens per prompt-cache checkpoint. @default - the catalog's value; no prompt caching for an unknown model */
   readonly minCacheTokens?: number;
+  /** Fraction taken off in batch inference, e.g. 0.5. @default - the catalog's value; no discount for an unknown model */
+  readonly batchDiscount?: number;
 }
 
 /** Properties every GenAI workflow accepts. */

@@ -5,7 +5,7 @@ import { BundledHandler, GenAiFunction } from '../functions';
 import { bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { GenAiTagPolicy, GenAiTags } from '../tagging';
-import { GenAiWorkflowProps, ModelRouting } from './genai-workflow-props';
+import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
 
 /** Routing when none is configured: the current Claude Haiku, Sonnet and Opus through US cross-region profiles. */
 export const DEFAULT_ROUTING: ModelRouting = {
@@ -103,21 +103,11 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
 }
 
-function priceEntry(p: { modelId: string; inputPerMillion: number; outputPerMillion: number; cacheReadPerMillion?: number; cacheWrite5mPerMillion?: number; cacheWrite1hPerMillion?: number; minCacheTokens?: number }) {
-  const anthropic = p.modelId.startsWith('anthropic.');
-  const provider = p.modelId.slice(0, p.modelId.indexOf('.'));
-  return {
-    provider,
-    name: p.modelId.slice(p.modelId.indexOf('.') + 1),
-    kind: 'text',
-    inputPerMillion: p.inputPerMillion,
-    outputPerMillion: p.outputPerMillion,
-    cacheReadPerMillion: p.cacheReadPerMillion ?? (anthropic ? p.inputPerMillion * 0.1 : p.inputPerMillion),
-    cacheWrite5mPerMillion: p.cacheWrite5mPerMillion ?? (anthropic ? p.inputPerMillion * 1.25 : p.inputPerMillion),
-    cacheWrite1hPerMillion: p.cacheWrite1hPerMillion ?? (anthropic ? p.inputPerMillion * 2 : p.inputPerMillion),
-    minCacheTokens: p.minCacheTokens,
-    contextWindow: 200_000,
-  };
+// Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.
+function priceEntry(p: ModelPriceOverride): Record<string, number> {
+  const { modelId, ...fields } = p;
+  void modelId;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, number>;
 }
 
 function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): void {
@@ -137,8 +127,9 @@ function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): voi
   }
   for (const price of props.modelPrices ?? []) {
     const values = [price.inputPerMillion, price.outputPerMillion, price.cacheReadPerMillion, price.cacheWrite5mPerMillion, price.cacheWrite1hPerMillion];
-    if (values.some((v) => v !== undefined && (!Number.isFinite(v) || v < 0)) || !/^[a-z0-9-]+\./.test(price.modelId)) {
-      throw new Error(`${scope.node.path}: modelPrices entry for '${price.modelId}' is invalid. Fix: use a base model id like 'anthropic.claude-haiku-4-5-20251001-v1:0' and prices in USD per million tokens of at least 0.`);
+    const discountOk = price.batchDiscount === undefined || (price.batchDiscount >= 0 && price.batchDiscount < 1);
+    if (values.some((v) => v !== undefined && (!Number.isFinite(v) || v < 0)) || !discountOk || !/^[a-z0-9-]+\./.test(price.modelId)) {
+      throw new Error(`${scope.node.path}: modelPrices entry for '${price.modelId}' is invalid. Fix: use a base model id like 'anthropic.claude-haiku-4-5-20251001-v1:0' and prices in USD per million tokens of at least 0, and a batchDiscount from 0 to below 1.`);
     }
   }
 }

@@ -1,10 +1,12 @@
-import { lookupModel, mergeCatalog, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsage } from '../../core';
+import { completePriceOverride, lookupModel, mergeCatalog, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsage } from '../../core';
 import { PipelineConfig } from '../config';
 import { PipelineResult, Usage } from '../types';
 
 /** The catalog in force: the defaults with the configured overrides. Built once per container. */
 export function effectiveCatalog(config: PipelineConfig): ModelCatalog {
-  return Object.keys(config.priceOverrides).length === 0 ? DEFAULT_MODEL_CATALOG : mergeCatalog(DEFAULT_MODEL_CATALOG, config.priceOverrides);
+  const overrides = Object.entries(config.priceOverrides);
+  if (overrides.length === 0) return DEFAULT_MODEL_CATALOG;
+  return mergeCatalog(DEFAULT_MODEL_CATALOG, Object.fromEntries(overrides.map(([id, o]) => [id, completePriceOverride(id, o)])));
 }
 
 /** The price of a model, and whether the catalog knew it (an unknown model is priced at the fallback, never $0). */
