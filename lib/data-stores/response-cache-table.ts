@@ -16,7 +16,7 @@ export interface ResponseCacheTableProps {
    * when the knowledge base changes.
    * @default 'v1'
    */
-  readonly namespace?: string;
+  readonly cacheNamespace?: string;
 }
 
 /**
@@ -32,17 +32,17 @@ export class ResponseCacheTable extends Construct {
   /** How long an answer is served from the cache. */
   public readonly ttl: Duration;
   /** The key namespace. */
-  public readonly namespace: string;
+  public readonly cacheNamespace: string;
 
   constructor(scope: Construct, id: string, props: ResponseCacheTableProps = {}) {
     super(scope, id);
     this.ttl = props.ttl ?? Duration.hours(1);
-    this.namespace = props.namespace ?? 'v1';
+    this.cacheNamespace = props.cacheNamespace ?? 'v1';
     if (!this.ttl.isUnresolved() && (this.ttl.toSeconds() < 3600 || this.ttl.toSeconds() > 86400)) {
       throw new Error(`${this.node.path}: ttl is ${this.ttl.toSeconds()} seconds. Fix: use between Duration.hours(1) and Duration.hours(24); answers older than a day are rarely still right.`);
     }
-    if (!Token.isUnresolved(this.namespace) && !/^[A-Za-z0-9._-]{1,64}$/.test(this.namespace)) {
-      throw new Error(`${this.node.path}: namespace is '${this.namespace}'. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'v2'.`);
+    if (!Token.isUnresolved(this.cacheNamespace) && !/^[A-Za-z0-9._-]{1,64}$/.test(this.cacheNamespace)) {
+      throw new Error(`${this.node.path}: cacheNamespace is '${this.cacheNamespace}'. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'v2'.`);
     }
     this.table = createCacheTable(this, 'A cache: every item can be recomputed and expires within 24 hours, so point-in-time recovery would only add cost.');
   }

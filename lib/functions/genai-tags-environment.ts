@@ -1,6 +1,6 @@
 import { Lazy, TagManager } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ALL_GENAI_TAG_KEYS } from '../tagging/genai-tag-keys';
+import { ALL_GENAI_TAG_KEYS } from '../tagging/tag-rules';
 
 /**
  * The GenAI tags a resource ends up with, as a JSON object for an environment variable.

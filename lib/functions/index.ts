@@ -1,3 +1,2 @@
+export * from './genai-function';
 export { BundledHandler } from './bundled-handler';
-export { GenAiFunction } from './genai-function';
-export type { GenAiFunctionProps } from './genai-function';

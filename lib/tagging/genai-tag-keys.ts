@@ -24,31 +24,3 @@ export enum GenAiTagKey {
   /** The tenant, e.g. customer-123, internal or demo. */
   CUSTOMER = 'Customer',
 }
-
-/** Every GenAI tag key, in the schema's order. */
-export const ALL_GENAI_TAG_KEYS: ReadonlyArray<GenAiTagKey> = [
-  GenAiTagKey.ENVIRONMENT,
-  GenAiTagKey.APPLICATION,
-  GenAiTagKey.FEATURE,
-  GenAiTagKey.TEAM,
-  GenAiTagKey.COST_CENTER,
-  GenAiTagKey.MODEL_PROVIDER,
-  GenAiTagKey.MODEL,
-  GenAiTagKey.INFERENCE_TYPE,
-  GenAiTagKey.CUSTOMER,
-];
-
-/** Keys a resource must carry unless the policy says otherwise: enough to answer "who spent what". */
-export const DEFAULT_REQUIRED_GENAI_TAG_KEYS: ReadonlyArray<GenAiTagKey> = [
-  GenAiTagKey.ENVIRONMENT,
-  GenAiTagKey.APPLICATION,
-  GenAiTagKey.FEATURE,
-  GenAiTagKey.TEAM,
-  GenAiTagKey.COST_CENTER,
-];
-
-/** Values accepted for Environment unless the policy configures its own list. */
-export const DEFAULT_ALLOWED_ENVIRONMENTS: ReadonlyArray<string> = ['production', 'staging', 'development'];
-
-/** Values accepted for InferenceType. */
-export const ALLOWED_INFERENCE_TYPES: ReadonlyArray<string> = ['realtime', 'batch', 'async'];

@@ -1,12 +1,8 @@
 import { CfnResource, TagManager, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import {
-  ALLOWED_INFERENCE_TYPES,
-  DEFAULT_ALLOWED_ENVIRONMENTS,
-  DEFAULT_REQUIRED_GENAI_TAG_KEYS,
-  GenAiTagKey,
-} from './genai-tag-keys';
-import { exampleFor, fieldFor } from './genai-tags';
+import { GenAiTagKey } from './genai-tag-keys';
+import { exampleFor, fieldFor } from './tag-messages';
+import { ALLOWED_INFERENCE_TYPES, DEFAULT_ALLOWED_ENVIRONMENTS, DEFAULT_REQUIRED_GENAI_TAG_KEYS } from './tag-rules';
 
 /** Options of a GenAI tag policy. */
 export interface GenAiTagPolicyOptions {
@@ -48,16 +44,6 @@ export class GenAiTagPolicy {
     return policy;
   }
 
-  /**
-   * Have the library's own construct `scope` checked at synth, unless an enclosing scope already enforces a
-   * policy (then that policy reports, once). Looked up at validation time, so `enforce` may come later.
-   */
-  public static checkConstruct(scope: IConstruct): void {
-    scope.node.addValidation({
-      validate: () => (GenAiTagPolicy.enforcedAbove(scope) ? [] : new GenAiTagPolicy({}).validate(scope)),
-    });
-  }
-
   /** The policy enforced on `scope` or its nearest enclosing scope, if any. */
   public static enforcedAbove(scope: IConstruct): GenAiTagPolicy | undefined {
     for (const s of [...scope.node.scopes].reverse()) {
@@ -72,7 +58,8 @@ export class GenAiTagPolicy {
   /** Values accepted for Environment. */
   public readonly allowedEnvironments: string[];
 
-  private constructor(options: GenAiTagPolicyOptions) {
+  /** A policy that checks nothing by itself: `enforce` attaches one to a scope, `validate` checks a subtree on demand. */
+  constructor(options: GenAiTagPolicyOptions = {}) {
     this.requiredKeys = [...(options.requiredKeys ?? DEFAULT_REQUIRED_GENAI_TAG_KEYS)];
     this.allowedEnvironments = [...(options.allowedEnvironments ?? DEFAULT_ALLOWED_ENVIRONMENTS)];
     if (this.allowedEnvironments.length === 0) {

@@ -1,6 +1,8 @@
 import { Tags, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { ALLOWED_INFERENCE_TYPES, GenAiTagKey } from './genai-tag-keys';
+import { GenAiTagKey } from './genai-tag-keys';
+import { exampleFor } from './tag-messages';
+import { ALLOWED_INFERENCE_TYPES, FIELD_TO_KEY } from './tag-rules';
 
 /**
  * Values for the GenAI tag schema. Every field is optional so that each scope sets what it owns:
@@ -32,17 +34,7 @@ export interface GenAiTagValues {
 const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_TAG_VALUE_LENGTH = 256;
 
-const FIELD_TO_KEY: ReadonlyArray<[keyof GenAiTagValues, GenAiTagKey]> = [
-  ['environment', GenAiTagKey.ENVIRONMENT],
-  ['application', GenAiTagKey.APPLICATION],
-  ['feature', GenAiTagKey.FEATURE],
-  ['team', GenAiTagKey.TEAM],
-  ['costCenter', GenAiTagKey.COST_CENTER],
-  ['modelProvider', GenAiTagKey.MODEL_PROVIDER],
-  ['model', GenAiTagKey.MODEL],
-  ['inferenceType', GenAiTagKey.INFERENCE_TYPE],
-  ['customer', GenAiTagKey.CUSTOMER],
-];
+
 
 /**
  * Applies GenAI tags to a scope: every taggable resource below it gets them, exactly like `Tags.of(scope).add`.
@@ -91,24 +83,4 @@ function assertValidTagValue(scope: IConstruct, field: string, key: GenAiTagKey,
   if (key === GenAiTagKey.INFERENCE_TYPE && !ALLOWED_INFERENCE_TYPES.includes(value)) {
     throw new Error(`${where}: 'inferenceType' is '${value}'. Fix: use one of ${ALLOWED_INFERENCE_TYPES.join(', ')}.`);
   }
-}
-
-/** An example value for a key, used in error messages so the fix can be copied. */
-export function exampleFor(key: GenAiTagKey): string {
-  switch (key) {
-    case GenAiTagKey.ENVIRONMENT: return "'production'";
-    case GenAiTagKey.APPLICATION: return "'customer-chatbot'";
-    case GenAiTagKey.FEATURE: return "'document-qa'";
-    case GenAiTagKey.TEAM: return "'support'";
-    case GenAiTagKey.COST_CENTER: return "'operations'";
-    case GenAiTagKey.MODEL_PROVIDER: return "'anthropic'";
-    case GenAiTagKey.MODEL: return "'claude-haiku-4-5'";
-    case GenAiTagKey.INFERENCE_TYPE: return "'realtime'";
-    case GenAiTagKey.CUSTOMER: return "'internal'";
-  }
-}
-
-/** The camelCase prop field for a tag key, for error messages that point at props. */
-export function fieldFor(key: GenAiTagKey): string {
-  return FIELD_TO_KEY.find(([, k]) => k === key)![0];
 }

@@ -4,7 +4,8 @@ import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
 import { bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
-import { GenAiTagPolicy, GenAiTags } from '../tagging';
+import { GenAiTags } from '../tagging';
+import { checkGenAiTags } from '../tagging/tag-check';
 import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
 
 /** Routing when none is configured: the current Claude Haiku, Sonnet and Opus through US cross-region profiles. */
@@ -46,7 +47,7 @@ export interface WorkflowRuntimeOptions {
 export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProps, options: WorkflowRuntimeOptions): WorkflowRuntime {
   validateWorkflowProps(scope, props);
   GenAiTags.apply(scope, { inferenceType: options.inferenceType, ...props.tags });
-  GenAiTagPolicy.checkConstruct(scope);
+  checkGenAiTags(scope);
 
   const routing: ModelRouting = props.model ? { simple: props.model } : (props.routing ?? DEFAULT_ROUTING);
   const profilesByModel = new Map<BedrockModel, GenAiInferenceProfile>();
@@ -71,7 +72,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
     defaultLimits: { maxInputTokens: props.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_TOKENS },
     promptCaching: props.promptCaching ?? true,
     responseCache: responseCache
-      ? { tableName: responseCache.table.tableName, ttlSeconds: responseCache.ttl.toSeconds(), namespace: responseCache.namespace }
+      ? { tableName: responseCache.table.tableName, ttlSeconds: responseCache.ttl.toSeconds(), namespace: responseCache.cacheNamespace }
       : undefined,
     embedding: embedding
       ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }

@@ -25,9 +25,9 @@ describe('ResponseCacheTable', () => {
 
   test('defaults to a one-hour TTL and namespace v1, or takes both from props', () => {
     expect(cacheTemplate().cache.ttl.toSeconds()).toBe(3600);
-    expect(cacheTemplate().cache.namespace).toBe('v1');
-    const custom = cacheTemplate({ ttl: Duration.hours(6), namespace: 'kb-2026-11-28' }).cache;
-    expect([custom.ttl.toSeconds(), custom.namespace]).toEqual([21600, 'kb-2026-11-28']);
+    expect(cacheTemplate().cache.cacheNamespace).toBe('v1');
+    const custom = cacheTemplate({ ttl: Duration.hours(6), cacheNamespace: 'kb-2026-11-28' }).cache;
+    expect([custom.ttl.toSeconds(), custom.cacheNamespace]).toEqual([21600, 'kb-2026-11-28']);
   });
 
   test('grants only GetItem and PutItem on the table', () => {
@@ -42,7 +42,7 @@ describe('ResponseCacheTable', () => {
   });
 
   test('fails when the namespace has characters a key cannot carry', () => {
-    expect(() => cacheTemplate({ namespace: 'kb v2!' })).toThrow(/TestStack\/Cache: namespace is 'kb v2!'\. Fix: use 1 to 64 letters/);
+    expect(() => cacheTemplate({ cacheNamespace: 'kb v2!' })).toThrow(/TestStack\/Cache: cacheNamespace is 'kb v2!'\. Fix: use 1 to 64 letters/);
   });
 
   test('matches the snapshot', () => {
