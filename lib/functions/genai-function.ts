@@ -47,7 +47,7 @@ export interface GenAiFunctionProps {
 
 /**
  * A Lambda function with the defaults a Bedrock-calling handler wants: the newest Node.js runtime on arm64,
- * 256 MB, X-Ray active tracing, structured JSON logs in a log group with retention, HTTP keep-alive, a dead-letter
+ * 256 MB, X-Ray active tracing, structured JSON logs in a log group with retention, a dead-letter
  * queue for asynchronous invocations, and the GenAI tags of its scope in its environment (`GENAI_TAGS`) so that
  * runtime metrics and logs carry the same attribution as the bill.
  */
@@ -100,8 +100,6 @@ export class GenAiFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        // Reuse TCP/TLS connections to Bedrock and DynamoDB across invocations.
-        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
         GENAI_TAGS: genAiTagsEnvironmentValue(() => this.function),
         ...props.environment,
       },

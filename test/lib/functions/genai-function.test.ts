@@ -50,7 +50,7 @@ describe('GenAiFunction', () => {
     });
   });
 
-  test('puts the GenAI tags of its scope, including inherited ones, in GENAI_TAGS, and enables keep-alive', () => {
+  test('puts the GenAI tags of its scope, including inherited ones, in GENAI_TAGS', () => {
     const { stack, fn } = functionStack();
     Tags.of(fn).add('Unrelated', 'ignored');
     const fnResource = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as any;
@@ -58,7 +58,6 @@ describe('GenAiFunction', () => {
     expect(JSON.parse(variables.GENAI_TAGS)).toEqual({
       Environment: 'development', Application: 'test-app', Feature: 'summaries', Team: 'platform', CostCenter: 'r-and-d',
     });
-    expect(variables.AWS_NODEJS_CONNECTION_REUSE_ENABLED).toBe('1');
   });
 
   test('applies memory, timeout and reserved concurrency', () => {
