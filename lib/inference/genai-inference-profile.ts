@@ -61,8 +61,10 @@ export class GenAiInferenceProfile extends Construct {
   }
 
   /**
-   * Allow `grantee` to invoke the model through this profile, and only through it: the foundation model is
-   * allowed only when the request comes through this profile (`bedrock:InferenceProfileArn`).
+   * Allow `grantee` to invoke the model through this profile: on the profile itself, on the system-defined
+   * cross-region profile it copies (if any), and on the foundation model only when the request comes through this
+   * profile (`bedrock:InferenceProfileArn`). The system-defined profile is allowed without that condition, so a
+   * grantee could also call `us.<model>` directly, untagged; the bundled handlers never do.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     const direct = [this.profileArn];

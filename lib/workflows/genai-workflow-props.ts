@@ -92,7 +92,7 @@ export interface GenAiWorkflowProps {
   readonly modelPrices?: ModelPriceOverride[];
   /**
    * Instructions sent as the system prompt with every call.
-   * @default - the workflow's built-in instructions
+   * @default - none for the API workflow (send `system` with each request); short built-in instructions for documents and records
    */
   readonly systemPrompt?: string;
   /**
