@@ -6,6 +6,13 @@ export interface UploadedObject {
   /** The version id, or 'null' for an unversioned bucket (S3's own spelling). */
   readonly versionId: string;
   readonly size: number;
+  /**
+   * S3's `sequencer` of the event: distinct for every write of the key, the same for every delivery of one event.
+   * It tells uploads of an unversioned bucket apart, where every version is 'null': the document workflow keys
+   * such an upload's result as `null:<sequencer>`, so each upload is processed once and a re-upload is processed
+   * again. Undefined when the event carries none.
+   */
+  readonly sequencer?: string;
 }
 
 /**
@@ -22,6 +29,7 @@ export function uploadedObjects(event: unknown): UploadedObject[] {
       key: e.detail.object.key,
       versionId: e.detail.object['version-id'] ?? 'null',
       size: Number(e.detail.object.size ?? 0),
+      sequencer: e.detail.object.sequencer,
     }];
   }
   if (e && Array.isArray(e.Records)) {
@@ -32,6 +40,7 @@ export function uploadedObjects(event: unknown): UploadedObject[] {
         key: decodeURIComponent(String(r.s3.object.key).replace(/\+/g, ' ')),
         versionId: r.s3.object.versionId ?? 'null',
         size: Number(r.s3.object.size ?? 0),
+        sequencer: r.s3.object.sequencer,
       }));
   }
   return [];

@@ -3,10 +3,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ResponseCacheTable } from '../data-stores';
 import { BundledHandler, GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
+import { acknowledgeWildcardAction } from '../nag';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
@@ -31,7 +32,8 @@ export interface DocumentWorkflowProps extends GenAiWorkflowProps {
    */
   readonly suffix?: string;
   /**
-   * The table results are written to, keyed by `objectKey` (partition) and `versionId` (sort), both strings.
+   * The table results are written to, keyed by `objectKey` (partition) and `versionId` (sort), both strings. For an
+   * unversioned bucket the sort key is `null:<sequencer>` (S3's sequencer of the upload's event), one item per upload.
    * @default - a new on-demand table with point-in-time recovery
    */
   readonly existingResultsTable?: dynamodb.ITable;
@@ -81,13 +83,15 @@ export class DocumentWorkflow extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     });
 
+    const defaultTimeout = Duration.minutes(5);
     const runtime = createWorkflowRuntime(this, props, {
       bundledHandler: BundledHandler.DOCUMENT,
       inferenceType: 'async',
-      defaultTimeout: Duration.minutes(5),
+      defaultTimeout,
       createResponseCache: false,
       environment: {
         RESULTS_TABLE: this.resultsTable.tableName,
+        ...claimStaleSeconds(props.timeout ?? defaultTimeout),
       },
     });
     this.handler = runtime.handler;
@@ -95,7 +99,7 @@ export class DocumentWorkflow extends Construct {
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
     grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
-    this.resultsTable.grantReadWriteData(this.handler.function);
+    grantResultWrites(this.resultsTable, this.handler);
 
     this.rule = new events.Rule(this, 'ObjectCreated', {
       description: `Documents uploaded for ${this.node.path}`,
@@ -113,6 +117,28 @@ export class DocumentWorkflow extends Construct {
       maxEventAge: Duration.hours(2),
     }));
   }
+}
+
+/**
+ * The results-table calls of lambda/runtime/document-claims.ts and no more: no reads, scans or batch writes. A table
+ * encrypted with a customer managed key also needs that key, as grantReadWriteData would give it.
+ */
+function grantResultWrites(table: dynamodb.ITable, handler: GenAiFunction): void {
+  table.grant(handler.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  if (!table.encryptionKey) return;
+  table.encryptionKey.grantEncryptDecrypt(handler.function);
+  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+    acknowledgeWildcardAction(handler.role as unknown as IConstruct, action, 'DynamoDB encrypts and decrypts the results table\'s items with its customer managed key on the caller\'s behalf; the grant is on that key only.');
+  }
+}
+
+/**
+ * How old a claim on a document must be before a redelivery may take it over: longer than any invocation of the
+ * handler can run, so a claim is taken over only from an invocation that died. A timeout given as a token cannot be
+ * added to; the runtime then keeps its default, which is safe for Lambda's longest timeout.
+ */
+function claimStaleSeconds(timeout: Duration): { [key: string]: string } {
+  return timeout.isUnresolved() ? {} : { CLAIM_STALE_SECONDS: String(timeout.toSeconds() + 60) };
 }
 
 // EventBridge matches prefix and suffix on one field only through a wildcard pattern.

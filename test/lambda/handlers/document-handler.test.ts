@@ -2,7 +2,9 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@a
 import { PutBucketVersioningCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { resetClients } from '../../../lambda/runtime/clients';
+import { DocumentClaims, DocumentInProgressError } from '../../../lambda/runtime/document-claims';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
+import { uploadedObjects } from '../../../lambda/runtime/s3-events';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalDynamoDb, LocalS3, localClientConfig, localS3ClientConfig, startDynamoDbLocal, startLocalS3 } from '../../../local/services';
 import { usd } from '../pipeline/support';
@@ -13,6 +15,9 @@ import { captureLogs, createResultsTable, event, HAIKU_45, MODEL_ALIASES, pipeli
 
 const RESULTS_TABLE = 'support-document-results';
 const BUCKET = 'support-documents';
+const UNVERSIONED_BUCKET = 'support-documents-unversioned';
+// What the construct sets for its default 5-minute timeout: the timeout plus a minute.
+const CLAIM_STALE_SECONDS = 360;
 // The key of the recorded events: URL-encoded in the S3 notification, as stored in the EventBridge event.
 const KEY = 'incoming/Ticket 4711 – refund?.txt';
 const TICKET = 'Customer 4711 asks for a refund of order 9921: the blender arrived broken on 2026-11-20. '
@@ -35,8 +40,10 @@ beforeAll(async () => {
   await createResultsTable(ddb, RESULTS_TABLE);
   await s3Client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3Client.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3Client.send(new CreateBucketCommand({ Bucket: UNVERSIONED_BUCKET }));
   restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint, s3: s3.endpoint }, {
     RESULTS_TABLE,
+    CLAIM_STALE_SECONDS: String(CLAIM_STALE_SECONDS),
     // The construct leaves the retry defaults; a 1 ms backoff keeps the throttling test fast.
     GENAI_PIPELINE_CONFIG: pipelineConfigJson({ retry: { baseDelayMs: 1, maxDelayMs: 1 } }),
   });
@@ -61,9 +68,11 @@ beforeEach(() => {
 afterEach(() => logs.restore());
 
 /** Uploads a new version of the document; every test gets its own version, hence its own result item. */
-async function upload(body: string | Buffer, key = KEY): Promise<{ versionId: string; size: number }> {
-  const put = await s3Client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'text/plain' }));
-  return { versionId: put.VersionId!, size: Buffer.byteLength(body) };
+async function upload(body: string | Buffer, options: { key?: string; bucket?: string; contentType?: string } = {}): Promise<{ versionId: string; size: number }> {
+  const put = await s3Client.send(new PutObjectCommand({
+    Bucket: options.bucket ?? BUCKET, Key: options.key ?? KEY, Body: body, ContentType: options.contentType ?? 'text/plain',
+  }));
+  return { versionId: put.VersionId ?? 'null', size: Buffer.byteLength(body) };
 }
 
 /** The recorded S3 notification for that version (key URL-encoded as S3 sends it). */
@@ -83,6 +92,32 @@ function eventBridgeEvent(version: { versionId: string; size: number }): unknown
 async function resultItem(versionId: string, key = KEY) {
   const { Item } = await ddb.send(new GetItemCommand({ TableName: RESULTS_TABLE, Key: { objectKey: { S: key }, versionId: { S: versionId } }, ConsistentRead: true }));
   return Item;
+}
+
+/** The item an invocation writes when it claims the version, `ageSeconds` ago. */
+async function claimedBefore(versionId: string, ageSeconds: number, deliveryId = 'crashed-delivery'): Promise<void> {
+  await ddb.send(new PutItemCommand({
+    TableName: RESULTS_TABLE,
+    Item: {
+      objectKey: { S: KEY }, versionId: { S: versionId }, status: { S: 'processing' }, deliveryId: { S: deliveryId },
+      claimedAt: { N: String(Math.floor(Date.now() / 1000) - ageSeconds) },
+    },
+  }));
+}
+
+/** Waits until `condition` holds, polling DynamoDB Local or whatever it reads. */
+async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** What became of a delivery: its result's status, or 'in-progress' for the retryable DocumentInProgressError. */
+function outcomeOf(settled: PromiseSettledResult<{ results: Array<{ status: string }> }>): string {
+  if (settled.status === 'fulfilled') return settled.value.results[0].status;
+  return settled.reason instanceof DocumentInProgressError ? 'in-progress' : `failed: ${String(settled.reason)}`;
 }
 
 const deliver = (e: unknown, requestId: string) => withEmf(() => handler(e, { awsRequestId: requestId })).then((r) => r.result);
@@ -141,11 +176,21 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     const version = await upload(TICKET);
     const e = s3Event(version);
 
-    // When two deliveries race
-    const { result: outcomes } = await withEmf(() => Promise.all([handler(e, { awsRequestId: 'delivery-a' }), handler(e, { awsRequestId: 'delivery-b' })]));
+    // When two deliveries race, the model taking long enough for the second to arrive while the first works
+    sim.setLatency(200);
+    const finished: string[] = [];
+    const delivery = (requestId: string) => Promise.allSettled([handler(e, { awsRequestId: requestId })])
+      .then(([settled]) => finished.push(outcomeOf(settled)));
+    try {
+      await withEmf(() => Promise.all([delivery('delivery-a'), delivery('delivery-b')]));
+    } finally {
+      sim.setLatency(0);
+    }
 
-    // Then exactly one processed it and the other reported a duplicate; one model call, one processed item
-    expect(outcomes.map((o) => o.results[0].status).sort()).toEqual(['duplicate', 'processed']);
+    // Then exactly one processed it. The other either failed for Lambda to retry (it came while the first held the
+    // claim) or, having come after the first had finished, reported a duplicate; never a duplicate while the first
+    // was still working, which would drop the document if the first then crashed. One model call, one processed item.
+    expect([['in-progress', 'processed'], ['processed', 'in-progress'], ['processed', 'duplicate']]).toContainEqual(finished);
     expect(sim.calls).toHaveLength(1);
     const { Items } = await ddb.send(new QueryCommand({
       TableName: RESULTS_TABLE, KeyConditionExpression: 'objectKey = :k AND versionId = :v',
@@ -200,39 +245,183 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     expect(sim.calls).toHaveLength(1);
   });
 
-  describe('a claim left by another invocation', () => {
-    /** The item an invocation writes when it claims the version, `ageSeconds` ago. */
-    async function claimedBefore(versionId: string, ageSeconds: number): Promise<void> {
-      await ddb.send(new PutItemCommand({
-        TableName: RESULTS_TABLE,
-        Item: {
-          objectKey: { S: KEY }, versionId: { S: versionId }, status: { S: 'processing' }, deliveryId: { S: 'crashed-delivery' },
-          claimedAt: { N: String(Math.floor(Date.now() / 1000) - ageSeconds) },
-        },
-      }));
-    }
-
-    test('is respected while it is fresh: the delivery is a duplicate', async () => {
+  describe('a claim left by another invocation (stale after CLAIM_STALE_SECONDS, 360 here)', () => {
+    test('is respected while it is fresh: the delivery fails with DocumentInProgressError, for Lambda to retry it later', async () => {
       // Given another invocation that claimed the version a minute ago and is still working
       const version = await upload(TICKET);
       await claimedBefore(version.versionId, 60);
 
-      const { results } = await deliver(s3Event(version), 'delivery-2');
+      const failure = await deliver(s3Event(version), 'delivery-2').then(() => undefined, (error: unknown) => error);
 
-      expect(results[0].status).toBe('duplicate');
+      expect(failure).toBeInstanceOf(DocumentInProgressError);
+      expect((failure as Error).message).toMatch(/^Another delivery is processing s3 object 'incoming\/Ticket 4711 – refund\?\.txt' \(version /);
       expect(sim.calls).toEqual([]);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'crashed-delivery' } });
     });
 
-    test('is taken over once it is older than 15 minutes, the invocation that held it having died', async () => {
-      // Given a claim from 16 minutes ago that was never completed
+    test('does not lose the document of an invocation that crashed: retries inside the window fail, one after it processes', async () => {
+      // Given an invocation that claimed the version and crashed (timed out); Lambda retries 1 and 3 minutes later
       const version = await upload(TICKET);
-      await claimedBefore(version.versionId, 16 * 60);
+      const e = s3Event(version);
+      await claimedBefore(version.versionId, 60);
+      await expect(deliver(e, 'delivery-retry-1')).rejects.toBeInstanceOf(DocumentInProgressError);
+      await claimedBefore(version.versionId, 180);
+      await expect(deliver(e, 'delivery-retry-2')).rejects.toBeInstanceOf(DocumentInProgressError);
+
+      // When a delivery comes after the claim went stale (a redrive from the dead-letter queue, or a slower retry)
+      await claimedBefore(version.versionId, CLAIM_STALE_SECONDS + 1);
+      const { results } = await deliver(e, 'delivery-redrive');
+
+      // Then it processes the document, once
+      expect(results[0].status).toBe('processed');
+      expect(sim.calls).toHaveLength(1);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processed' }, deliveryId: { S: 'delivery-redrive' } });
+    });
+
+    test('is taken over once it is older than CLAIM_STALE_SECONDS, the invocation that held it having died', async () => {
+      // Given a claim from 6 minutes and 1 second ago (the 5-minute timeout plus a minute, passed) never completed
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, CLAIM_STALE_SECONDS + 1);
 
       const { results } = await deliver(s3Event(version), 'delivery-2');
 
       expect(results[0].status).toBe('processed');
       expect(sim.calls).toHaveLength(1);
       expect((await resultItem(version.versionId))?.deliveryId.S).toBe('delivery-2');
+    });
+
+    test('is stale after 960 seconds when CLAIM_STALE_SECONDS is not set (Lambda\'s longest timeout plus a minute)', async () => {
+      const claims = new DocumentClaims(ddb, RESULTS_TABLE);
+      const object = { bucket: BUCKET, key: KEY, versionId: 'default-stale-window', size: 1 };
+
+      await claimedBefore(object.versionId, 959);
+      expect(await claims.claim(object, 'delivery-2')).toBe('in-progress');
+      await claimedBefore(object.versionId, 961);
+      expect(await claims.claim(object, 'delivery-2')).toBe('claimed');
+    });
+
+    test('once taken over, keeps the new owner\'s item: the slow invocation\'s result is not written over it', async () => {
+      const version = await upload(TICKET);
+      sim.setLatency(1000);
+      let slow: { results: Array<{ status: string }> };
+      try {
+        ({ result: slow } = await withEmf(async () => {
+          // Given a delivery working on the document (its model call takes a second)
+          const delivery = handler(s3Event(version), { awsRequestId: 'slow-delivery' });
+          await until(async () => (await resultItem(version.versionId))?.deliveryId?.S === 'slow-delivery');
+          // While it waits for the model, its claim is taken over by a delivery that is still working
+          await claimedBefore(version.versionId, 0, 'delivery-2');
+          return delivery;
+        }));
+      } finally {
+        sim.setLatency(0);
+      }
+
+      // Then the slow invocation finishes (the model did answer and bill it) without recording its result
+      expect(slow.results[0].status).toBe('processed');
+      const item = await resultItem(version.versionId);
+      expect(item).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'delivery-2' } });
+      expect(item?.summary).toBeUndefined();
+      expect(logs.lines()).toContainEqual(expect.objectContaining({
+        level: 'WARN', message: 'claim taken over by another delivery; this delivery\'s result is not recorded', deliveryId: 'slow-delivery',
+      }));
+    });
+
+    test('once taken over, is neither rejected nor released by the invocation that lost it', async () => {
+      const claims = new DocumentClaims(ddb, RESULTS_TABLE, CLAIM_STALE_SECONDS);
+      const object = { bucket: BUCKET, key: KEY, versionId: 'taken-over', size: 1 };
+      await claimedBefore(object.versionId, 0, 'delivery-2');
+
+      await claims.reject(object, 'slow-delivery', 'PROMPT_TOO_LARGE', 'too long');
+      await claims.release(object, 'slow-delivery');
+
+      const item = await resultItem(object.versionId);
+      expect(item).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'delivery-2' } });
+      expect(item?.rejectionCode).toBeUndefined();
+    });
+  });
+
+  describe('an unversioned bucket, where every version id is "null"', () => {
+    const UNVERSIONED_KEY = 'incoming/ticket-4712.txt';
+
+    /** The EventBridge event of an upload to the unversioned bucket: no version id, only S3's sequencer tells uploads apart. */
+    function unversionedEvent(size: number, sequencer: string): unknown {
+      const e = event('eventbridge-object-created');
+      e.detail.bucket.name = UNVERSIONED_BUCKET;
+      delete e.detail.object['version-id'];
+      Object.assign(e.detail.object, { key: UNVERSIONED_KEY, size, sequencer });
+      return e;
+    }
+
+    test('carries S3\'s sequencer from both event shapes', () => {
+      expect(uploadedObjects(event('eventbridge-object-created'))[0].sequencer).toBe('617f08299329d189');
+      expect(uploadedObjects(event('s3-object-created'))[0].sequencer).toBe('0A1B2C3D4E5F678901');
+    });
+
+    test('processes each upload of a key once, and a re-upload of the key again', async () => {
+      // Given a document uploaded and processed, then its event delivered again
+      const first = await upload(TICKET, { bucket: UNVERSIONED_BUCKET, key: UNVERSIONED_KEY });
+      expect(first.versionId).toBe('null');
+      const firstRun = await deliver(unversionedEvent(first.size, '0062E99A88DC407460'), 'delivery-1');
+      const repeated = await deliver(unversionedEvent(first.size, '0062E99A88DC407460'), 'delivery-2');
+
+      // When the same key is uploaded again
+      const second = await upload(`${TICKET} Update: the customer also wants the delivery fee back.`, { bucket: UNVERSIONED_BUCKET, key: UNVERSIONED_KEY });
+      const secondRun = await deliver(unversionedEvent(second.size, '0062E99A88DC407491'), 'delivery-3');
+
+      // Then the first upload was processed once, and the re-upload processed again, each with an item of its own
+      expect([firstRun, repeated, secondRun].map((r) => r.results[0].status)).toEqual(['processed', 'duplicate', 'processed']);
+      expect(sim.calls).toHaveLength(2);
+      expect(await resultItem('null:0062E99A88DC407460', UNVERSIONED_KEY)).toMatchObject({ status: { S: 'processed' }, deliveryId: { S: 'delivery-1' } });
+      expect(await resultItem('null:0062E99A88DC407491', UNVERSIONED_KEY)).toMatchObject({ status: { S: 'processed' }, deliveryId: { S: 'delivery-3' } });
+    });
+  });
+
+  describe('content that is not text', () => {
+    /** Delivers one upload and returns its result and item. */
+    async function deliverUpload(body: string | Buffer, contentType: string, requestId: string) {
+      const version = await upload(body, { contentType });
+      const { results } = await deliver(s3Event(version), requestId);
+      return { result: results[0], item: await resultItem(version.versionId) };
+    }
+
+    test('records a binary upload (a NUL byte in its first 8 KB) as rejected UNSUPPORTED_CONTENT, without calling the model', async () => {
+      // Given a PNG uploaded as application/octet-stream: its header has NUL bytes
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), Buffer.from('IHDR'), Buffer.alloc(64, 0x41)]);
+
+      const { result, item } = await deliverUpload(png, 'application/octet-stream', 'delivery-png');
+
+      expect(result).toMatchObject({ status: 'rejected', reason: expect.stringContaining('NUL byte in its first 8192 bytes') });
+      expect(sim.calls).toEqual([]);
+      expect(item).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'UNSUPPORTED_CONTENT' }, costUsd: { N: '0' } });
+    });
+
+    test('records text that is not UTF-8 (over 1% of it undecodable) as rejected UNSUPPORTED_CONTENT, without calling the model', async () => {
+      // Given Latin-1 text: every 'é' is a byte that is not UTF-8, 40 of 2,040 characters (about 2%)
+      const latin1 = Buffer.from('Le client réclame le remboursement de sa commande. '.repeat(40), 'latin1');
+
+      const { result, item } = await deliverUpload(latin1, 'text/plain', 'delivery-latin1');
+
+      expect(result).toMatchObject({ status: 'rejected', reason: expect.stringContaining('40 of the document\'s 2040 characters are not valid UTF-8') });
+      expect(sim.calls).toEqual([]);
+      expect(item).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'UNSUPPORTED_CONTENT' }, costUsd: { N: '0' } });
+    });
+
+    test('honours a binary content type (application/pdf) even when the bytes look like text', async () => {
+      const pdf = '%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n';
+
+      const { result, item } = await deliverUpload(pdf, 'application/pdf', 'delivery-pdf');
+
+      expect(result).toMatchObject({ status: 'rejected', reason: 'The document\'s content type is application/pdf; only text documents are processed.' });
+      expect(sim.calls).toEqual([]);
+      expect(item).toMatchObject({ rejectionCode: { S: 'UNSUPPORTED_CONTENT' }, costUsd: { N: '0' } });
+    });
+
+    test('processes UTF-8 text with one stray undecodable byte (under 1%)', async () => {
+      const { result } = await deliverUpload(Buffer.concat([Buffer.from(TICKET), Buffer.from([0xff])]), 'text/plain; charset=utf-8', 'delivery-stray');
+
+      expect(result.status).toBe('processed');
+      expect(sim.calls).toHaveLength(1);
     });
   });
 

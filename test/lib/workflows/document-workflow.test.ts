@@ -1,6 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DocumentWorkflow, DocumentWorkflowProps } from '../../../lib';
 import { createTestStack, expectLeastPrivilegeBedrock, policyStatements, taggableResources, tagKeys, tagValue } from '../../support/test-app';
@@ -64,6 +65,33 @@ describe('DocumentWorkflow', () => {
     expect(JSON.stringify(s3Statements[0].Resource)).toContain('/incoming/*');
     expectLeastPrivilegeBedrock(template);
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 300, Environment: { Variables: Match.objectLike({ RESULTS_TABLE: Match.anyValue() }) } });
+  });
+
+  test('grants the handler on the results table only the writes its claims make', () => {
+    const template = documentTemplate();
+    const dynamoDbStatements = policyStatements(template).filter((s) => s.Action.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamoDbStatements).toHaveLength(1);
+    expect(dynamoDbStatements[0].Action.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(dynamoDbStatements[0].Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^DocsResults/), 'Arn'] }]);
+  });
+
+  test('grants encrypt and decrypt on the customer managed key of an existing results table', () => {
+    const stack = createTestStack();
+    const encryptionKey = kms.Key.fromKeyArn(stack, 'ResultsKey', 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const table = dynamodb.Table.fromTableAttributes(stack, 'ExistingTable', { tableName: 'existing-results', encryptionKey });
+    const kmsStatements = policyStatements(documentTemplate({ existingResultsTable: table }, stack)).filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+    expect(kmsStatements).toHaveLength(1);
+    expect(kmsStatements[0].Action.sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']);
+    expect(kmsStatements[0].Resource).toEqual([encryptionKey.keyArn]);
+  });
+
+  test('gives the handler a claim stale window of its timeout plus a minute', () => {
+    documentTemplate().hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 300, Environment: { Variables: Match.objectLike({ CLAIM_STALE_SECONDS: '360' }) },
+    });
+    documentTemplate({ timeout: Duration.minutes(10) }).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 600, Environment: { Variables: Match.objectLike({ CLAIM_STALE_SECONDS: '660' }) },
+    });
   });
 
   test('accepts an existing bucket and results table', () => {
