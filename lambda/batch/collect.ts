@@ -1,4 +1,4 @@
-import { GetModelInvocationJobCommand, type BedrockClient } from '@aws-sdk/client-bedrock';
+import { GetModelInvocationJobCommand, ListModelInvocationJobsCommand, type BedrockClient } from '@aws-sdk/client-bedrock';
 import { addExactCosts, exactToCostBreakdown, ExactCostBreakdown, ModelCatalog, priceUsageExact } from '../core';
 import type { PipelineConfig } from '../pipeline/config';
 import { modelPrice } from '../pipeline/stages/price-call';
@@ -25,7 +25,7 @@ export interface BatchCollection {
   readonly day: string;
   readonly jobName: string;
   readonly jobArn?: string;
-  /** `pending`: the job has not finished (or its ARN is not known yet); `collected`: its results are written. */
+  /** `pending`: the job has not finished (or cannot be found yet); `collected`: its results are written. */
   readonly status: 'pending' | 'collected';
   /** Bedrock's status of the job, e.g. InProgress, Completed, Failed. */
   readonly jobStatus: string;
@@ -101,17 +101,18 @@ export async function collectJobEvent(
 }
 
 /**
- * Collects one day's job if it is pending: asks Bedrock for its status and, once it is final, writes one result per
- * record (priced with the batch discount), the day's manifest, and marks the marker collected. Records without an
- * answer (a failed or stopped job, a record Bedrock could not run) get a `failed` result: none is dropped silently.
+ * Collects one day's job if it is pending: finds its ARN (the marker's, the event's, else by the job's name), asks
+ * Bedrock for its status and, once it is final, writes one result per record (priced with the batch discount), the
+ * day's manifest, and marks the marker collected. Records without an answer (a failed or stopped job, a record
+ * Bedrock could not run) get a `failed` result: none is dropped silently.
  */
 export async function collectDay(ctx: CollectContext, day: string, eventJobArn?: string): Promise<BatchCollection | undefined> {
   const keys = batchKeys(ctx.resultsPrefix, BATCH_PREFIX, day);
   const marker = await ctx.results.getJson<BatchMarker>(keys.marker);
   if (!marker || marker.status !== 'pending') return undefined;
-  const jobArn = marker.jobArn ?? eventJobArn;
+  const jobArn = marker.jobArn ?? eventJobArn ?? (await findJobArn(ctx.bedrock, marker.jobName));
   if (!jobArn) {
-    logWarn('batch job ARN not known yet; waiting for its state change event', { day, jobName: marker.jobName });
+    logWarn('batch job not found by name yet; waiting for its state change event or the next run', { day, jobName: marker.jobName });
     return { day, jobName: marker.jobName, status: 'pending', jobStatus: 'Unknown' };
   }
   const job = await ctx.bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: jobArn }));
@@ -199,6 +200,26 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
   await ctx.results.putJson(keys.marker, { ...marker, jobArn, status: 'collected', jobStatus, collectedAt });
   logInfo('batch job collected', { day, jobArn, jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd });
   return { day, jobName: marker.jobName, jobArn, status: 'collected', jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, manifestKey: keys.manifest };
+}
+
+/**
+ * The ARN of the job named `jobName`, for a marker written without one (CreateModelInvocationJob answered
+ * ConflictException) whose state change event was missed. ListModelInvocationJobs' `nameContains` matches any part
+ * of a name (another workflow's prefix may end with this one), so only the exact name counts; the newest such job
+ * wins.
+ */
+async function findJobArn(bedrock: BedrockClient, jobName: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  do {
+    const page = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: jobName, sortBy: 'CreationTime', sortOrder: 'Descending', nextToken }));
+    const job = page.invocationJobSummaries?.find((j) => j.jobName === jobName);
+    if (job?.jobArn) {
+      logInfo('batch job ARN found by name', { jobName, jobArn: job.jobArn });
+      return job.jobArn;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
 }
 
 interface OutputLine {

@@ -7,13 +7,16 @@ export interface BatchMarker {
   readonly jobName: string;
   /**
    * Absent when CreateModelInvocationJob answered that the job already exists (a run that died before writing this
-   * marker): the job's state change event brings the ARN.
+   * marker): the job's state change event brings the ARN, or collection looks the job up by its name.
    */
   readonly jobArn?: string;
   readonly modelId: string;
   /** Records submitted in the job. */
   readonly records: number;
-  /** Records refused before submission (empty, or above the input limit); their results are already written. */
+  /**
+   * Records refused before submission (a reserved name, empty, or above the input limit); their results are already
+   * written, except for reserved names, which get none.
+   */
   readonly rejected: number;
   readonly inputUri: string;
   readonly outputUri: string;
@@ -37,6 +40,25 @@ export function batchKeys(resultsPrefix: string, batchPrefix: string, day: strin
     input: `${batchPrefix}input/${day}/records.jsonl`,
     outputPrefix: `${batchPrefix}output/${day}/`,
     result: (name: string) => `${resultsPrefix}${day}/${name}.json`,
+  };
+}
+
+/** The code a record gets when its name is reserved for one of the day's control files. */
+export const RESERVED_NAME = 'RESERVED_NAME';
+
+/**
+ * Record names reserved for the day's control files: the result of a record named `_manifest`, `_batch` or
+ * `_batch-records` (`<resultsPrefix><day>/<name>.json`) would overwrite the day's manifest, batch marker or record
+ * index. Such a record is rejected with code {@link RESERVED_NAME} and gets no result file.
+ */
+export const RESERVED_RECORD_NAMES: ReadonlyArray<string> = ['_manifest', '_batch', '_batch-records'];
+
+/** Why a record cannot be processed under its name, or undefined when the name is free. */
+export function reservedNameRejection(name: string): { readonly code: string; readonly reason: string } | undefined {
+  if (!RESERVED_RECORD_NAMES.includes(name)) return undefined;
+  return {
+    code: RESERVED_NAME,
+    reason: `The record name '${name}' is reserved: its result '${name}.json' would overwrite one of the day's control files (${RESERVED_RECORD_NAMES.map((n) => `${n}.json`).join(', ')}). Rename the record.`,
   };
 }
 

@@ -3,6 +3,7 @@ import { estimateRequestTokens } from '../pipeline/stages/estimate-tokens';
 import { PipelineError } from '../pipeline/errors';
 import type { FeatureLimits } from '../pipeline/config';
 import type { GenAiRequest } from '../pipeline/types';
+import { reservedNameRejection } from './marker';
 
 /** One record of the day: its key, its name under the day's folder, and its text. */
 export interface DayRecord {
@@ -25,13 +26,19 @@ export interface BatchPlan {
 }
 
 /**
- * Applies the limits the pipeline applies on demand, before anything is paid for: an empty record, or one estimated
- * above the feature's input limit, stays out of the batch and is reported as rejected.
+ * Applies the limits the pipeline applies on demand, before anything is paid for: a record with a reserved name
+ * (see `RESERVED_RECORD_NAMES`), an empty record, or one estimated above the feature's input limit, stays out of
+ * the batch and is reported as rejected.
  */
 export function planBatch(records: ReadonlyArray<DayRecord>, systemPrompt: string, limits: FeatureLimits, feature: string): BatchPlan {
   const accepted: DayRecord[] = [];
   const rejected: RejectedRecord[] = [];
   for (const record of records) {
+    const reserved = reservedNameRejection(record.name);
+    if (reserved) {
+      rejected.push({ record, ...reserved });
+      continue;
+    }
     if (record.text.trim() === '') {
       rejected.push({ record, code: 'EMPTY_RECORD', reason: 'The record is empty; there is nothing to send to the model.' });
       continue;

@@ -2,7 +2,7 @@ import { CreateModelInvocationJobCommand, type BedrockClient } from '@aws-sdk/cl
 import { logInfo, logWarn } from '../runtime/log';
 import { mapLimit } from './concurrency';
 import { BATCH_PREFIX, BatchConfig, jobNameFor } from './config';
-import { batchKeys, BatchMarker, BatchRecordIndex, recordIdFor } from './marker';
+import { batchKeys, BatchMarker, BatchRecordIndex, recordIdFor, RESERVED_NAME } from './marker';
 import { BatchModelFamily, modelInputFor } from './model-format';
 import { BucketObjects, isError } from './objects';
 import { BatchPlan } from './plan';
@@ -34,8 +34,9 @@ export interface BatchSubmission {
 const WRITE_CONCURRENCY = 16;
 
 /**
- * Starts a day's batch job: results for the rejected records, the JSONL input and the record index in S3, then
- * CreateModelInvocationJob with a name and client token derived from the day, then the pending marker.
+ * Starts a day's batch job: results for the rejected records (except those with a reserved name, which would
+ * overwrite a control file), the JSONL input and the record index in S3, then CreateModelInvocationJob with a name
+ * and client token derived from the day, then the pending marker.
  *
  * Idempotent: the job name is the day's, so a second start finds the job (same client token: Bedrock returns it;
  * another token: ConflictException) instead of paying for the day twice, and the marker is written only if absent.
@@ -45,8 +46,13 @@ export async function submitBatch(ctx: SubmitContext, day: string, plan: BatchPl
   const keys = batchKeys(ctx.resultsPrefix, BATCH_PREFIX, day);
   const jobName = jobNameFor(config, day);
 
-  await mapLimit(plan.rejected, WRITE_CONCURRENCY, ({ record, code, reason }) =>
+  // A record with a reserved name gets no result: its result key is one of the day's control files.
+  const withResult = plan.rejected.filter((r) => r.code !== RESERVED_NAME);
+  await mapLimit(withResult, WRITE_CONCURRENCY, ({ record, code, reason }) =>
     results.putJson(keys.result(record.name), { source: record.key, status: 'rejected', code, reason }));
+  for (const { record } of plan.rejected.filter((r) => r.code === RESERVED_NAME)) {
+    logWarn('record rejected: its name is reserved for the day\'s control files', { day, key: record.key, code: RESERVED_NAME });
+  }
 
   const index: BatchRecordIndex = { records: plan.accepted.map((r, i) => ({ recordId: recordIdFor(i), key: r.key, name: r.name })) };
   const lines = plan.accepted.map((r, i) => JSON.stringify({

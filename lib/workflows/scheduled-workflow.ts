@@ -21,7 +21,10 @@ export interface ScheduledWorkflowProps extends GenAiWorkflowProps {
    */
   readonly schedule?: events.Schedule;
   /**
-   * The bucket holding the records; each day's records are under `<inputPrefix>YYYY-MM-DD/`.
+   * The bucket holding the records; each day's records are under `<inputPrefix>YYYY-MM-DD/`. A record's result is
+   * `<resultsPrefix>YYYY-MM-DD/<name>.json`, so the names `_manifest`, `_batch` and `_batch-records` are reserved for
+   * the day's control files: such a record is rejected (code `RESERVED_NAME`, counted in the manifest) and gets no
+   * result.
    * @default - a new encrypted, TLS-only, versioned bucket with public access blocked and access logs
    */
   readonly existingInputBucket?: s3.IBucket;
@@ -119,14 +122,21 @@ export class ScheduledWorkflow extends Construct {
     grantListPrefix(this.inputBucket, this.handler.role, inputPrefix);
     grantReadObjects(this.inputBucket, this.handler.role, inputPrefix);
     grantPutObjects(this.resultsBucket, this.handler.role, resultsPrefix);
+    // The handler reads results back: a record whose result exists is not processed (nor paid for) again.
+    grantReadObjects(this.resultsBucket, this.handler.role, resultsPrefix);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Daily GenAI batch for ${this.node.path}`,
       schedule: props.schedule ?? events.Schedule.cron({ minute: '0', hour: '2' }),
     });
-    // A scheduled run is not retried by EventBridge on its own: one retry covers a transient failure without
-    // paying for the day twice.
+    // EventBridge invokes the handler asynchronously; its retry policy covers delivering the event to Lambda, not
+    // errors of the function.
     this.rule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 1, maxEventAge: Duration.hours(1) }));
+    // Lambda retries a failed asynchronous invocation itself (a throttled model, a run that ran short of time and
+    // failed on purpose). A retry costs no record twice: the handler skips records whose result exists, a batch
+    // day's marker stops a second job, and a collected job is marked so. After the last retry the event goes to the
+    // function's dead-letter queue; invoking the function with it again continues the day.
+    this.handler.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
 
     const batchModel = this.profile.model;
     if (batchEnabled(this, props.batchInference, batchModel)) {
@@ -144,8 +154,8 @@ export class ScheduledWorkflow extends Construct {
   /**
    * The batch service role, and the handler's rights to start and watch jobs with it: least privilege on both sides.
    * Bedrock (only for jobs of this account) may read the batch input and write the batch output of the results
-   * bucket and invoke the batch model; the handler may write the input, read the output, create and get jobs, and
-   * pass this role to Bedrock only.
+   * bucket and invoke the batch model; the handler may write the input, read the output, create, get and list jobs,
+   * and pass this role to Bedrock only.
    */
   private grantBatchInference(model: BedrockModel, resultsPrefix: string, minimumRecords: number): iam.Role {
     const stack = Stack.of(this);
@@ -193,6 +203,15 @@ export class ScheduledWorkflow extends Construct {
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelInvocationJob'], resources: [jobs] }));
     acknowledgeWildcardResource(handlerRole as unknown as Construct, jobs,
       'Bedrock assigns batch job ids at run time; the ARN pattern is limited to batch jobs of this account and region.');
+    // Finds a job by name when its ARN was never recorded (a ConflictException on create, its event missed).
+    // ListModelInvocationJobs supports no resource-level permission: Resource '*', limited to this region.
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['bedrock:ListModelInvocationJobs'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
+    }));
+    acknowledgeWildcardResource(handlerRole as unknown as Construct, '*',
+      'bedrock:ListModelInvocationJobs supports no resource-level permission (the Service Authorization Reference lists no resource type for it), so it needs Resource \'*\'; it only lists batch jobs (to find a job of this workflow by name), in this region only (aws:RequestedRegion).');
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [role.roleArn],
@@ -201,8 +220,8 @@ export class ScheduledWorkflow extends Construct {
     grantPutObjects(results, handlerRole, BATCH_INPUT_PREFIX);
     grantReadObjects(results, handlerRole, BATCH_OUTPUT_PREFIX);
     grantListPrefix(results, handlerRole, BATCH_OUTPUT_PREFIX);
-    // Markers and record indexes sit next to the results; listing lets a missing marker read as absent, not denied.
-    grantReadObjects(results, handlerRole, resultsPrefix);
+    // Markers and record indexes sit next to the results (readable, see above); listing lets a missing marker read
+    // as absent, not denied.
     grantListPrefix(results, handlerRole, resultsPrefix);
 
     const fn = this.handler.function;

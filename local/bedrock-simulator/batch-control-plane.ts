@@ -7,13 +7,18 @@ import { IncomingRequest, OutgoingReply } from './transport';
 const OWNED = /^\/model-invocation-jobs?(?:[/?]|$)/;
 const CREATE = /^\/model-invocation-job\/?(?:\?.*)?$/;
 const GET = /^\/model-invocation-job\/([^/?#]+)(?:\?.*)?$/;
+const LIST = /^\/model-invocation-jobs\/?(?:\?.*)?$/;
+// The largest ListModelInvocationJobs page Bedrock allows; the simulator's page size when maxResults is absent.
+const LIST_MAX_RESULTS = 1000;
 // As in the runtime routes: the SDK keeps what precedes the first ':' of x-amzn-errortype.
 const ERROR_TYPE_SUFFIX = ':http://internal.amazon.com/coral/com.amazon.bedrock/';
 
 /**
  * The Bedrock control-plane routes the simulator serves next to the runtime ones, on the same port:
- * CreateModelInvocationJob (`POST /model-invocation-job`) and GetModelInvocationJob
- * (`GET /model-invocation-job/{jobIdentifier}`). Other control-plane operations answer UnknownOperationException.
+ * CreateModelInvocationJob (`POST /model-invocation-job`), GetModelInvocationJob
+ * (`GET /model-invocation-job/{jobIdentifier}`) and ListModelInvocationJobs (`GET /model-invocation-jobs`, with
+ * `nameContains`, `statusEquals`, `sortOrder`, `maxResults` and `nextToken`). Other control-plane operations answer
+ * UnknownOperationException.
  */
 export class BatchControlPlane {
   private readonly jobs: BatchJobs;
@@ -91,7 +96,28 @@ export class BatchControlPlane {
       }
       return this.jobs.get(identifier);
     }
+    if (request.method === 'GET' && LIST.test(request.url)) {
+      call.operation = 'ListModelInvocationJobs';
+      return this.list(new URL(request.url, 'http://simulator').searchParams);
+    }
     throw new BedrockError('UnknownOperationException', 404, `The simulator does not emulate the control-plane operation ${request.method} ${request.url}.`);
+  }
+
+  // ListModelInvocationJobs: the jobs' summaries (GetModelInvocationJob's fields), newest first unless Ascending.
+  private list(query: URLSearchParams): unknown {
+    const nameContains = query.get('nameContains');
+    const statusEquals = query.get('statusEquals');
+    const maxResults = query.has('maxResults') ? Number(query.get('maxResults')) : LIST_MAX_RESULTS;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > LIST_MAX_RESULTS) throw validationError(`maxResults must be a whole number from 1 to ${LIST_MAX_RESULTS}.`);
+    const start = query.has('nextToken') ? Number(query.get('nextToken')) : 0;
+    if (!Number.isInteger(start) || start < 0) throw validationError('The nextToken is invalid.');
+    const jobs = this.jobs.list
+      .filter((job) => (nameContains === null || job.jobName.includes(nameContains)) && (statusEquals === null || job.status === statusEquals))
+      .map((job, created) => ({ job, created }))
+      .sort((a, b) => (a.job.submitTime - b.job.submitTime || a.created - b.created) * (query.get('sortOrder') === 'Ascending' ? 1 : -1))
+      .map(({ job }) => this.jobs.get(job.jobArn));
+    const page = jobs.slice(start, start + maxResults);
+    return { invocationJobSummaries: page, ...(start + maxResults < jobs.length ? { nextToken: String(start + maxResults) } : {}) };
   }
 }
 

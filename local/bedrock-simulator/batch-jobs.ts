@@ -48,7 +48,7 @@ export interface SimulatedBatchJob {
 
 /** One control-plane request the simulator answered. */
 export interface SimulatedControlPlaneCall {
-  readonly operation: 'CreateModelInvocationJob' | 'GetModelInvocationJob' | 'Unknown';
+  readonly operation: 'CreateModelInvocationJob' | 'GetModelInvocationJob' | 'ListModelInvocationJobs' | 'Unknown';
   readonly status: number;
   readonly errorType?: string;
   readonly jobName?: string;

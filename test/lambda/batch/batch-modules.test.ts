@@ -1,7 +1,7 @@
 import { lookbackDays } from '../../../lambda/batch/collect';
 import { dayOfJobName, jobNameFor, readBatchConfig } from '../../../lambda/batch/config';
 import { triggerOf } from '../../../lambda/batch/events';
-import { recordIdFor } from '../../../lambda/batch/marker';
+import { batchKeys, recordIdFor, RESERVED_RECORD_NAMES, reservedNameRejection } from '../../../lambda/batch/marker';
 import { batchModelFamily, modelInputFor, readModelOutput } from '../../../lambda/batch/model-format';
 import { planBatch } from '../../../lambda/batch/plan';
 
@@ -72,6 +72,18 @@ describe('batch planning', () => {
     ], 'Summarise.', { maxInputTokens: 100, maxOutputTokens: 50 }, 'digest');
     expect(plan.accepted.map((r) => r.name)).toEqual(['a']);
     expect(plan.rejected.map((r) => [r.record.name, r.code])).toEqual([['b', 'EMPTY_RECORD'], ['c', 'PROMPT_TOO_LARGE']]);
+  });
+
+  test('rejects the records whose result would overwrite a control file of the day, and only those', () => {
+    const keys = batchKeys('results/', 'batch/', '2026-11-27');
+    expect(RESERVED_RECORD_NAMES.map((name) => keys.result(name)).sort()).toEqual([keys.manifest, keys.marker, keys.index].sort());
+
+    const plan = planBatch(['_manifest', '_batch', '_batch-records', '_batch.json', '_Manifest', 'x/_batch', 'a'].map((name) => ({ key: `r/${name}`, name, text: 'Short record.' })),
+      'Summarise.', { maxInputTokens: 100, maxOutputTokens: 50 }, 'digest');
+    expect(plan.accepted.map((r) => r.name)).toEqual(['_batch.json', '_Manifest', 'x/_batch', 'a']);
+    expect(plan.rejected.map((r) => [r.record.name, r.code])).toEqual([['_manifest', 'RESERVED_NAME'], ['_batch', 'RESERVED_NAME'], ['_batch-records', 'RESERVED_NAME']]);
+    expect(reservedNameRejection('_batch')?.reason).toContain("The record name '_batch' is reserved");
+    expect(reservedNameRejection('a')).toBeUndefined();
   });
 });
 

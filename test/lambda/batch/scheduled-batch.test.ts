@@ -1,4 +1,4 @@
-import { BedrockClient, CreateModelInvocationJobCommand } from '@aws-sdk/client-bedrock';
+import { BedrockClient, CreateModelInvocationJobCommand, CreateModelInvocationJobCommandInput } from '@aws-sdk/client-bedrock';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { resetBedrockControlClient } from '../../../lambda/batch/clients';
 import { resetClients } from '../../../lambda/runtime/clients';
@@ -222,6 +222,55 @@ describe('scheduled workflow: Bedrock batch inference', () => {
 
     const { collected } = await handler({ ...event, time: '2026-11-18T09:00:00Z' });
     expect(collected).toEqual([expect.objectContaining({ day: '2026-11-17', jobArn: batch!.jobArn, status: 'collected', processed: 100 })]);
+  });
+
+  test('a marker without an ARN whose state change event was missed is found by its job name and collected', async () => {
+    await writeDay('2026-11-14', 100);
+    // The job exists already (created with another client token: ConflictException), and so does another job whose
+    // name contains this one's, created later.
+    const bedrock = new BedrockClient({ region: 'us-east-1', endpoint: sim.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const job = (jobName: string): CreateModelInvocationJobCommandInput => ({
+      jobName, roleArn: ROLE, modelId: HAIKU, clientRequestToken: 'an-earlier-attempt',
+      inputDataConfig: { s3InputDataConfig: { s3Uri: 's3://results-bucket/batch/input/2026-11-14/records.jsonl' } },
+      outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://results-bucket/batch/output/2026-11-14/' } },
+    });
+    const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand(job('test-nightly-2026-11-14')));
+    const other = await bedrock.send(new CreateModelInvocationJobCommand(job('another-test-nightly-2026-11-14')));
+    bedrock.destroy();
+    const summary = await handler(scheduled('2026-11-15T02:00:00Z'));
+    expect(summary.batch).toMatchObject({ status: 'already-started', jobArn: undefined });
+
+    // No event comes. The next collection finds the job by name: still running, its ARN is kept in the marker.
+    const lists = () => sim.controlPlaneCalls.filter((c) => c.operation === 'ListModelInvocationJobs').length;
+    expect(await handler({ collect: true, time: '2026-11-15T03:00:00Z' })).toEqual({
+      collected: [{ day: '2026-11-14', jobName: 'test-nightly-2026-11-14', jobArn, status: 'pending', jobStatus: 'Submitted' }],
+    });
+    expect(lists()).toBe(1);
+    expect(await readJson('results/2026-11-14/_batch.json')).toMatchObject({ status: 'pending', jobArn });
+
+    await sim.completeBatchJobs();
+    const { collected } = await handler({ collect: true, time: '2026-11-16T02:00:00Z' });
+    expect(collected).toEqual([expect.objectContaining({ day: '2026-11-14', jobArn, status: 'collected', jobStatus: 'Completed', processed: 100 })]);
+    expect(collected[0].jobArn).not.toBe(other.jobArn);
+    expect(lists()).toBe(1);
+    expect(await readJson('results/2026-11-14/_batch.json')).toMatchObject({ status: 'collected', jobArn });
+  });
+
+  test('records named after the day\'s control files stay out of the batch, rejected without a result, and cannot overwrite them', async () => {
+    await writeDay('2026-11-13', 100, { _manifest: 'A record named _manifest.', _batch: 'A record named _batch.', '_batch-records': 'A record named _batch-records.' });
+
+    const summary = await handler(scheduled('2026-11-14T02:00:00Z'));
+    expect(summary).toMatchObject({ mode: 'batch', records: 103, rejected: 3, batch: { status: 'started', records: 100, rejected: 3 } });
+    expect(await exists('results/2026-11-13/_manifest.json')).toBe(false);
+    expect(await readJson('results/2026-11-13/_batch.json')).toMatchObject({ status: 'pending', records: 100, rejected: 3 });
+    expect((await readJson('results/2026-11-13/_batch-records.json')).records).toHaveLength(100);
+
+    await sim.completeBatchJobs();
+    const { collected } = await handler(stateChange('test-nightly-2026-11-13', summary.batch!.jobArn, 'Completed'));
+    expect(collected).toEqual([expect.objectContaining({ status: 'collected', processed: 100, failed: 0 })]);
+    expect(await readJson('results/2026-11-13/_manifest.json')).toMatchObject({ mode: 'batch', records: 103, submitted: 100, processed: 100, rejected: 3 });
+    expect(await readJson('results/2026-11-13/_batch.json')).toMatchObject({ status: 'collected' });
+    expect((await readJson('results/2026-11-13/_batch-records.json')).records).toHaveLength(100);
   });
 
   test('events about other jobs, and collect runs with nothing pending, do nothing', async () => {

@@ -1,4 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { attoToUsd, usdToAtto } from '../../../lambda/core';
+import { RESERVED_RECORD_NAMES } from '../../../lambda/batch/marker';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { resetClients } from '../../../lambda/runtime/clients';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
@@ -15,6 +17,7 @@ const RESULTS_BUCKET = 'support-results';
 
 type ScheduledHandler = typeof import('../../../lambda/handlers/scheduled').handler;
 let handler: ScheduledHandler;
+let ScheduledRunIncompleteError: typeof import('../../../lambda/handlers/scheduled').ScheduledRunIncompleteError;
 let sim: BedrockSimulator;
 let s3: LocalS3;
 let s3Client: S3Client;
@@ -33,7 +36,7 @@ beforeAll(async () => {
   });
   resetContainer();
   // The handler reads its buckets when it is loaded, as Lambda loads it after setting the environment.
-  ({ handler } = require('../../../lambda/handlers/scheduled') as { handler: ScheduledHandler });
+  ({ handler, ScheduledRunIncompleteError } = require('../../../lambda/handlers/scheduled') as typeof import('../../../lambda/handlers/scheduled'));
 });
 
 afterAll(async () => {
@@ -69,7 +72,17 @@ function scheduledAt(date: string): any {
   return { ...event('eventbridge-scheduled'), time: `${date}T02:00:00Z` };
 }
 
-const run = (e: unknown) => withEmf(() => handler(e as never)).then((r) => r.result);
+const run = (e: unknown, context?: { getRemainingTimeInMillis(): number }) => withEmf(() => handler(e as never, context)).then((r) => r.result);
+const runFailure = (e: unknown, context?: { getRemainingTimeInMillis(): number }) => run(e, context).then(() => undefined, (error: unknown) => error);
+
+/** A Lambda context whose first `calls` reads of the remaining time find plenty left, and the later ones 10 s. */
+function runningOut(calls: number): { getRemainingTimeInMillis(): number } {
+  let read = 0;
+  return { getRemainingTimeInMillis: () => (++read <= calls ? 600_000 : 10_000) };
+}
+
+/** The exact sum of the costs of results, as the handler sums them (integer attodollars). */
+const exactSum = (results: Array<{ cost: { totalUsd: number } }>) => attoToUsd(results.reduce((sum, r) => sum + usdToAtto(r.cost.totalUsd), 0n));
 
 describe('scheduled handler with the real SDK, a local S3 and the Bedrock simulator', () => {
   test("processes yesterday's records and writes one result per record and a manifest with the summed cost", async () => {
@@ -142,14 +155,93 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     expect(sim.calls).toEqual([]);
   });
 
-  test('fails the run when the model stays throttled, so that the schedule retries it', async () => {
+  test('fails the run when the model stays throttled, so that Lambda retries it; the retry processes the record', async () => {
     await putRecord('records/2026-12-01/t.txt', 'A record processed while Bedrock throttles.');
     sim.injectFaults('throttle', 10);
 
-    const failure = await run(scheduledAt('2026-12-02')).then(() => undefined, (error: unknown) => error);
+    const failure = await runFailure(scheduledAt('2026-12-02'));
 
     expect(failure).toBeInstanceOf(PipelineError);
     expect((failure as PipelineError).status).toBe(429);
     expect(await resultKeys('results/2026-12-01/')).toEqual([]);
+
+    sim.reset();
+    expect(await run(scheduledAt('2026-12-02'))).toMatchObject({ records: 1, processed: 1, alreadyDone: 0 });
+  });
+
+  test('a repeated run (Lambda\'s retry, a rerun) pays for no record twice, and its manifest still totals the day', async () => {
+    await putRecord('records/2026-12-02/a.txt', 'A customer asks to change the delivery address of order 77.');
+    await putRecord('records/2026-12-02/b.txt', 'A customer reports a double charge on their card.');
+    await putRecord('records/2026-12-02/huge.txt', 'a'.repeat(200_000));
+    const first = await run(scheduledAt('2026-12-03'));
+    expect(first).toMatchObject({ records: 3, processed: 2, rejected: 1, alreadyDone: 0 });
+    expect(sim.calls).toHaveLength(2);
+
+    // The same day again, plus a record that arrived late: only that one goes to the model.
+    await putRecord('records/2026-12-02/c.txt', 'A late record about a missing invoice.');
+    const second = await run(scheduledAt('2026-12-03'));
+
+    expect(sim.calls).toHaveLength(3);
+    expect(second).toMatchObject({ records: 4, processed: 1, rejected: 0, alreadyDone: 3 });
+    const results = await Promise.all(['a', 'b', 'c'].map((n) => resultJson(`results/2026-12-02/${n}.txt.json`)));
+    const manifest = await resultJson('results/2026-12-02/_manifest.json');
+    expect(manifest).toEqual({ ...second, incomplete: undefined, left: undefined, collected: undefined });
+    expect(manifest.costUsd).toBe(exactSum(results));
+    expect(manifest.inputTokens).toBe(results.reduce((sum, r) => sum + r.usage.inputTokens, 0));
+    expect(manifest.outputTokens).toBe(results.reduce((sum, r) => sum + r.usage.outputTokens, 0));
+  });
+
+  test('sends four records to the model at a time, with the manifest and its exact cost independent of the order', async () => {
+    for (let i = 0; i < 9; i++) await putRecord(`records/2026-12-03/r${i}.txt`, `Record ${i}: a customer asks about invoice ${4000 + i}.`);
+    sim.setLatency(300);
+    try {
+      const summary = await run(scheduledAt('2026-12-04'));
+      expect(summary).toMatchObject({ records: 9, processed: 9 });
+    } finally {
+      sim.setLatency(0);
+    }
+    // Calls that arrived while another was still being answered (each waits 300 ms).
+    const overlapping = sim.calls.map((c) => sim.calls.filter((o) => o.at >= c.at && o.at < c.at + 300).length);
+    expect(Math.max(...overlapping)).toBe(4);
+    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => resultJson(`results/2026-12-03/r${i}.txt.json`)));
+    expect(results.map((r) => r.source)).toEqual(Array.from({ length: 9 }, (_, i) => `records/2026-12-03/r${i}.txt`));
+    expect((await resultJson('results/2026-12-03/_manifest.json')).costUsd).toBe(exactSum(results));
+  });
+
+  test('stops starting records when the Lambda has less than 30 s left, writes an incomplete manifest and fails; the retry finishes the day', async () => {
+    for (let i = 0; i < 6; i++) await putRecord(`records/2026-12-04/r${i}.txt`, `Record ${i}: a customer asks for a refund of order ${500 + i}.`);
+
+    // Time enough to start two records only.
+    const failure = await runFailure(scheduledAt('2026-12-05'), runningOut(2));
+
+    expect(failure).toBeInstanceOf(ScheduledRunIncompleteError);
+    expect((failure as Error).message).toBe('The run of 2026-12-04 ran short of time with 4 of 6 records left; a retry continues where it stopped.');
+    expect(sim.calls).toHaveLength(2);
+    expect(await resultJson('results/2026-12-04/_manifest.json')).toMatchObject({ records: 6, processed: 2, alreadyDone: 0, incomplete: true, left: 4 });
+    expect(await resultKeys('results/2026-12-04/')).toHaveLength(3);
+
+    // Lambda's retry: the two records done are not paid for again.
+    const summary = await run(scheduledAt('2026-12-05'), runningOut(100));
+
+    expect(sim.calls).toHaveLength(6);
+    expect(summary).toMatchObject({ records: 6, processed: 4, alreadyDone: 2 });
+    expect(summary.incomplete).toBeUndefined();
+    const manifest = await resultJson('results/2026-12-04/_manifest.json');
+    expect(manifest.incomplete).toBeUndefined();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => resultJson(`results/2026-12-04/r${i}.txt.json`)));
+    expect(manifest.costUsd).toBe(exactSum(results));
+  });
+
+  test('rejects records named after the day\'s control files, and writes no result over them', async () => {
+    for (const name of RESERVED_RECORD_NAMES) await putRecord(`records/2026-12-05/${name}`, `A record named ${name}.`);
+    await putRecord('records/2026-12-05/ok.txt', 'A record with an ordinary name.');
+
+    const summary = await run(scheduledAt('2026-12-06'));
+
+    expect(sim.calls).toHaveLength(1);
+    expect(summary).toMatchObject({ records: 4, processed: 1, rejected: 3 });
+    expect(await resultKeys('results/2026-12-05/')).toEqual(['results/2026-12-05/_manifest.json', 'results/2026-12-05/ok.txt.json']);
+    expect(await resultJson('results/2026-12-05/_manifest.json')).toMatchObject({ mode: 'on-demand', records: 4, processed: 1, rejected: 3 });
+    expect(logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'records/2026-12-05/_batch', code: 'RESERVED_NAME' })]));
   });
 });

@@ -4,6 +4,7 @@ import {
   CreateModelInvocationJobCommand,
   CreateModelInvocationJobCommandInput,
   GetModelInvocationJobCommand,
+  ListModelInvocationJobsCommand,
   ResourceNotFoundException,
   ValidationException,
 } from '@aws-sdk/client-bedrock';
@@ -170,9 +171,30 @@ describe('Bedrock simulator: batch inference jobs (control plane)', () => {
       inputDataConfig: { s3InputDataConfig: { s3Uri: 'https://example.com/x.jsonl' } },
     })))).rejects.toBeInstanceOf(ValidationException);
     await expect(bedrock.send(new GetModelInvocationJobCommand({ jobIdentifier: 'abcdefabcdef' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    const response = await fetch(`${sim.endpoint}/model-invocation-jobs`);
+    // StopModelInvocationJob is not emulated.
+    const response = await fetch(`${sim.endpoint}/model-invocation-job/abcdefabcdef/stop`, { method: 'POST' });
     expect(response.status).toBe(404);
     expect(response.headers.get('x-amzn-errortype')?.split(':')[0]).toBe('UnknownOperationException');
+  });
+
+  test('lists jobs whose name contains a string, newest first, a page at a time', async () => {
+    await put('in/l/records.jsonl', records(100));
+    const older = await bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/l/records.jsonl', { jobName: 'listed-2026-11-27' })));
+    const newer = await bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/l/records.jsonl', { jobName: 'also-listed-2026-11-27' })));
+
+    const listed = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'listed-2026-11-27' }));
+    expect(listed.invocationJobSummaries?.map((j) => [j.jobName, j.jobArn])).toEqual([['also-listed-2026-11-27', newer.jobArn], ['listed-2026-11-27', older.jobArn]]);
+    expect(listed.invocationJobSummaries?.[1]).toMatchObject({ status: 'Completed', modelId: HAIKU, roleArn: ROLE, totalRecordCount: 100 });
+    expect(listed.invocationJobSummaries?.[1].submitTime).toBeInstanceOf(Date);
+    expect(listed.nextToken).toBeUndefined();
+
+    const first = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'listed-2026-11-27', sortOrder: 'Ascending', maxResults: 1 }));
+    expect(first.invocationJobSummaries?.map((j) => j.jobName)).toEqual(['listed-2026-11-27']);
+    const second = await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'listed-2026-11-27', sortOrder: 'Ascending', maxResults: 1, nextToken: first.nextToken }));
+    expect(second.invocationJobSummaries?.map((j) => j.jobName)).toEqual(['also-listed-2026-11-27']);
+    expect(second.nextToken).toBeUndefined();
+    expect((await bedrock.send(new ListModelInvocationJobsCommand({ nameContains: 'no-such-job' }))).invocationJobSummaries).toEqual([]);
+    expect(sim.controlPlaneCalls.at(-1)).toEqual({ operation: 'ListModelInvocationJobs', status: 200 });
   });
 
   test('control-plane requests are logged apart from the runtime call log', async () => {
