@@ -28,6 +28,18 @@ describe('DocumentWorkflow', () => {
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
   });
 
+  test('keeps old versions 30 days and access logs 90 days, so storage does not grow without bound', () => {
+    const template = documentTemplate();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: Match.anyValue(),
+      LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, ExpirationInDays: Match.absent() })] },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      NotificationConfiguration: Match.absent(),
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
+    });
+  });
+
   test('matches object-created events of its bucket, filtered by prefix and suffix', () => {
     documentTemplate({ prefix: 'incoming/', suffix: '.txt' }).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
