@@ -1,6 +1,5 @@
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
-import { PipelineResult } from '../../../lambda/pipeline/types';
-import { HAIKU_45, stdoutLinesOf, testRequest } from './support';
+import { HAIKU_45, sampleResult, stdoutLinesOf, testRequest } from './support';
 
 // A stand-in for the X-Ray segment Powertools Tracer returns inside Lambda: records what the recorder does to it.
 const subsegments: Array<{ name: string; annotations: Record<string, unknown>; closed: boolean }> = [];
@@ -18,18 +17,7 @@ jest.mock('@aws-lambda-powertools/tracer', () => ({
   },
 }));
 
-const result: PipelineResult = {
-  requestId: 'req-1',
-  answer: 'ok',
-  stopReason: 'end_turn',
-  model: { id: `us.${HAIKU_45}`, tier: 'simple', reasons: ['short'] },
-  usage: { inputTokens: 120, outputTokens: 9, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-  cost: { inputUsd: 0.000132, outputUsd: 0.0000495, cacheReadUsd: 0, cacheWrite5mUsd: 0, cacheWrite1hUsd: 0, totalUsd: 0.0001815, batch: false, priced: 'catalog' },
-  cache: { response: 'miss', prompt: 'none' },
-  attempts: 1,
-  latencyMs: 321,
-  estimatedInputTokens: 130,
-};
+const result = sampleResult({ model: { id: `us.${HAIKU_45}`, tier: 'simple', reasons: ['short'] }, answer: 'ok' });
 const record = { application: 'support', environment: 'production', feature: 'chat', request: testRequest({}), status: 200, result };
 
 describe('PowertoolsRecorder tracing', () => {

@@ -1,21 +1,10 @@
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
 import { RequestRecord } from '../../../lambda/pipeline/stages/record-request';
 import { PipelineResult } from '../../../lambda/pipeline/types';
-import { emfRecords, HAIKU_45, stdoutLinesOf, testRequest } from './support';
+import { emfRecords, HAIKU_45, sampleResult, stdoutLinesOf, testRequest } from './support';
 
 const request = testRequest({ requestId: 'req-1', tenantId: 'customer-123', userId: 'user-42' });
-const answered: PipelineResult = {
-  requestId: 'req-1',
-  answer: 'Use the "Forgot password" link.',
-  stopReason: 'end_turn',
-  model: { id: `us.${HAIKU_45}`, tier: 'simple', reasons: ['short FAQ-like question'] },
-  usage: { inputTokens: 120, outputTokens: 9, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
-  cost: { inputUsd: 0.000132, outputUsd: 0.0000495, cacheReadUsd: 0, cacheWrite5mUsd: 0, cacheWrite1hUsd: 0, totalUsd: 0.0001815, batch: false, priced: 'catalog' },
-  cache: { response: 'miss', prompt: 'none' },
-  attempts: 1,
-  latencyMs: 321,
-  estimatedInputTokens: 130,
-};
+const answered = sampleResult();
 const base = { application: 'support', environment: 'production', feature: 'chat', request };
 
 /** The EMF records written while recording `records`, one recorder for all. */

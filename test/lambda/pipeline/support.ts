@@ -2,7 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { FeatureLimits, normalizeConfig, PipelineConfig, RetryConfig } from '../../../lambda/pipeline/config';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
-import { GenAiRequest, TokenEstimate } from '../../../lambda/pipeline/types';
+import { GenAiRequest, PipelineResult, TokenEstimate } from '../../../lambda/pipeline/types';
 import type { BedrockSimulator } from '../../../local/bedrock-simulator';
 
 /** Base model ids of the default routing tiers (lambda/core/model-catalog.ts DEFAULT_TIER_MODELS). */
@@ -140,4 +140,21 @@ export function emfRecords(lines: ReadonlyArray<string>): Array<Record<string, a
       return [];
     }
   });
+}
+
+/** A result as the pipeline returns it for a short Haiku 4.5 answer through the US profile, for recorder tests. */
+export function sampleResult(overrides: Partial<PipelineResult> = {}): PipelineResult {
+  return {
+    requestId: 'req-1',
+    answer: 'Use the "Forgot password" link.',
+    stopReason: 'end_turn',
+    model: { id: `us.${HAIKU_45}`, tier: 'simple', reasons: ['short FAQ-like question'] },
+    usage: { inputTokens: 120, outputTokens: 9, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 },
+    cost: { inputUsd: 0.000132, outputUsd: 0.0000495, cacheReadUsd: 0, cacheWrite5mUsd: 0, cacheWrite1hUsd: 0, totalUsd: 0.0001815, batch: false, priced: 'catalog' },
+    cache: { response: 'miss', prompt: 'none' },
+    attempts: 1,
+    latencyMs: 321,
+    estimatedInputTokens: 130,
+    ...overrides,
+  };
 }
