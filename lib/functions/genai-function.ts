@@ -1,10 +1,11 @@
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
+import { estimatedEnvironmentBytes, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { genAiTagsEnvironmentValue } from './genai-tags-environment';
 
 /** Properties of a {@link GenAiFunction}. */
@@ -102,6 +103,17 @@ export class GenAiFunction extends Construct {
       environment: {
         GENAI_TAGS: genAiTagsEnvironmentValue(() => this.function),
         ...props.environment,
+      },
+    });
+    const environment = this.function.node.defaultChild as lambda.CfnFunction;
+    this.node.addValidation({
+      validate: () => {
+        const variables = (Stack.of(this).resolve(environment.environment) as { variables?: Record<string, string> } | undefined)?.variables ?? {};
+        const bytes = estimatedEnvironmentBytes(this, variables);
+        return bytes <= LAMBDA_ENVIRONMENT_LIMIT ? [] : [
+          `${this.node.path}: the function's environment would take about ${bytes} bytes once deployed; Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT}. ` +
+          'Fix: shorten systemPrompt or modelPrices (send long instructions with each request instead), or fewer environment variables.',
+        ];
       },
     });
     acknowledgeWildcardResource(role, '*', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; Lambda active tracing needs them on *.');

@@ -120,6 +120,15 @@ describe('ApiWorkflow', () => {
       .toThrow(/TestStack\/Chat: both 'model' and 'routing' are set\. Fix/);
   });
 
+  test("fails when the function's environment cannot fit Lambda's 4 KB, naming the size and the fix", () => {
+    const modelPrices = Array.from({ length: 40 }, (_, i) => ({ modelId: `mistral.custom-model-number-${i}-v1:0`, inputPerMillion: 1.25, outputPerMillion: 3.75, cacheReadPerMillion: 0.125 }));
+    expect(() => apiTemplate({ modelPrices })).toThrow(/TestStack\/Chat\/Handler: the function's environment would take about \d+ bytes once deployed; Lambda allows 4096\. Fix: shorten systemPrompt or modelPrices/);
+  });
+
+  test('a default workflow leaves room in the environment', () => {
+    expect(() => apiTemplate({ systemPrompt: 'x'.repeat(2000) })).not.toThrow();
+  });
+
   test('fails when a price override is negative', () => {
     expect(() => apiTemplate({ modelPrices: [{ modelId: 'amazon.nova-micro-v1:0', inputPerMillion: -1, outputPerMillion: 1 }] }))
       .toThrow(/modelPrices entry for 'amazon\.nova-micro-v1:0' is invalid/);
