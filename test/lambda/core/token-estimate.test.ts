@@ -165,29 +165,4 @@ describe('estimateTokens', () => {
     expect(() => estimateTokens('x', 'yaml' as never)).toThrow(/kind must be one of prose, code, json, non-latin/);
     expect(() => estimateTokens(42 as never)).toThrow(TypeError);
   });
-
-  it('runs in one linear pass: a 32K-character prompt costs about as much as a bare loop over it', () => {
-    // Measured on a shared 2-vCPU runner: ~0.07-0.11 ms per 32K-character prompt, the same as a bare
-    // charCodeAt loop on that machine (0.07-0.12 ms); ~0.03 ms on a typical laptop core. The assertion compares with
-    // a bare loop measured here, so it holds on slow CI machines, and bounds the absolute time generously.
-    const prompt = (PROSE + '\n' + TYPESCRIPT + '\n' + JAPANESE).repeat(40).slice(0, 32_768);
-    const bareLoop = (text: string): number => {
-      let n = 0;
-      for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) n++;
-      return n;
-    };
-    const timePerCall = (f: () => unknown): number => {
-      for (let i = 0; i < 300; i++) f(); // warm up the JIT
-      const runs = 500;
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < runs; i++) f();
-      return Number(process.hrtime.bigint() - start) / 1e6 / runs;
-    };
-    const best = (f: () => unknown): number => Math.min(timePerCall(f), timePerCall(f), timePerCall(f));
-
-    const estimateMs = best(() => estimateTokens(prompt));
-    const loopMs = best(() => bareLoop(prompt));
-    expect(estimateMs).toBeLessThan(Math.max(loopMs * 4, 0.1));
-    expect(estimateMs).toBeLessThan(1);
-  });
 });

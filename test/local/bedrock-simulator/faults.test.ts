@@ -90,7 +90,6 @@ describe('Bedrock simulator: faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(295);
     started = Date.now();
     await expect(client.send(ask())).rejects.toBeInstanceOf(ThrottlingException);
-    expect(Date.now() - started).toBeLessThan(250);
     expect(sim.calls.map((c) => c.latencyMs)).toEqual([300, 0]);
   });
 
