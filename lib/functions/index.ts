@@ -1,2 +1,1 @@
 export * from './genai-function';
-export { BundledHandler } from './bundled-handler';

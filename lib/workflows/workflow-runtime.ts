@@ -1,8 +1,8 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ResponseCacheTable } from '../data-stores';
-import { BundledHandler, GenAiFunction } from '../functions';
-import { bundledHandlerCode } from '../functions/bundled-handler';
+import { GenAiFunction } from '../functions';
+import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
