@@ -8,3 +8,4 @@ export * from './pricing';
 export * from './token-estimate';
 export * from './complexity';
 export * from './canonical-hash';
+export * from './token-bound';

@@ -1,52 +1,12 @@
-import { MODEL_TIERS, ModelPrice, ModelPriceOverride, ModelTier } from '../core';
+import {
+  DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
+  ModelTier, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
+} from '../contract';
+import type { ModelPrice } from '../core';
 
-/** A model a tier routes to. */
-export interface TierModel {
-  /** What Converse is called with: the application inference profile ARN (or, locally, a model id). */
-  readonly invokeId: string;
-  /** The base model id, for prices, cache minimums and metrics. */
-  readonly modelId: string;
-}
+export type { EmbeddingConfig, FeatureLimits, GuardsConfig, ResponseCacheConfig, RetryConfig, TierModel } from '../contract';
 
-/** Limits of one feature. */
-export interface FeatureLimits {
-  /** Requests estimated above this many input tokens are rejected with 413 before any model call. */
-  readonly maxInputTokens: number;
-  /** The output cap (`maxTokens`) of every call; a caller may lower it, never raise it. */
-  readonly maxOutputTokens: number;
-}
-
-/** The response cache. */
-export interface ResponseCacheConfig {
-  readonly tableName: string;
-  readonly ttlSeconds: number;
-  /** Part of every key: bump it to invalidate all cached answers, e.g. when the knowledge base changes. */
-  readonly namespace: string;
-}
-
-/** Bounded retries and fallbacks. */
-export interface RetryConfig {
-  /** Model calls per request at most, retries and fallbacks together. */
-  readonly maxAttempts: number;
-  /** Calls to one model before falling back to the next cheaper tier. */
-  readonly attemptsPerModel: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Whether a fallback may move to a more expensive tier (when no cheaper one is left). */
-  readonly fallbackUpward: boolean;
-}
-
-/** The embedding cache. */
-export interface EmbeddingConfig {
-  readonly tableName: string;
-  /** What InvokeModel is called with. */
-  readonly invokeId: string;
-  readonly modelId: string;
-  readonly dimensions: number;
-  readonly ttlSeconds: number;
-}
-
-/** Everything the pipeline needs to know, set by the workflow construct (or the local CLI). */
+/** Everything the pipeline needs to know: the construct's {@link PipelineConfigDocument} with every default filled in. */
 export interface PipelineConfig {
   readonly application: string;
   readonly environment: string;
@@ -57,42 +17,50 @@ export interface PipelineConfig {
   readonly responseCache?: ResponseCacheConfig;
   readonly promptCaching: boolean;
   readonly retry: RetryConfig;
-  /** Price fields per base model id, over the catalog's entry (see completePriceOverride). */
-  readonly priceOverrides: Readonly<Record<string, ModelPriceOverride>>;
+  /** Price fields per model id, over the catalog's entry; an override is the price paid. */
+  readonly priceOverrides: Readonly<Record<string, PriceOverride>>;
   readonly fallbackPrice?: ModelPrice;
   readonly embedding?: EmbeddingConfig;
+  readonly guards: GuardsConfig;
   /** The GenAI tags of the function. */
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export const DEFAULT_MAX_INPUT_TOKENS = 50_000;
-export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
-export const DEFAULT_RETRY: RetryConfig = { maxAttempts: 4, attemptsPerModel: 2, baseDelayMs: 200, maxDelayMs: 2_000, fallbackUpward: false };
+/** What code (tests, the local CLI) may give {@link normalizeConfig}: the document, plus a fallback price. */
+export interface PipelineConfigInput extends Omit<PipelineConfigDocument, 'retry' | 'guards'> {
+  readonly retry?: Partial<RetryConfig>;
+  readonly guards?: Partial<GuardsConfig>;
+  readonly fallbackPrice?: ModelPrice;
+}
+
+const NO_GUARDS: GuardsConfig = Object.freeze({ usageLimits: [], store: 'container' });
+const USAGE_SCOPES: ReadonlyArray<string> = ['user', 'tenant', 'feature', 'workflow'];
+const USAGE_WINDOWS: ReadonlyArray<string> = ['minute', 'hour', 'day', 'month'];
 
 /**
- * Reads the pipeline configuration from the function's environment: `GENAI_PIPELINE_CONFIG` (JSON written by the
- * construct), `GENAI_TAGS` and `GENAI_SYSTEM_PROMPT`. Throws on a deployment mistake, at init, so that a broken
+ * Reads the pipeline configuration from the function's environment: {@link ENV.pipelineConfig} (JSON written by the
+ * construct), {@link ENV.tags} and {@link ENV.systemPrompt}. Throws on a deployment mistake, at init, so that a broken
  * configuration fails the first invocation loudly instead of calling Bedrock wrongly.
  */
 export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): PipelineConfig {
-  const raw = env.GENAI_PIPELINE_CONFIG;
-  if (!raw) throw new Error('GENAI_PIPELINE_CONFIG is not set; the workflow construct sets it.');
-  let parsed: any;
+  const raw = env[ENV.pipelineConfig];
+  if (!raw) throw new Error(`${ENV.pipelineConfig} is not set; the workflow construct sets it.`);
+  let parsed: PipelineConfigDocument;
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`GENAI_PIPELINE_CONFIG is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${ENV.pipelineConfig} is not valid JSON: ${(e as Error).message}`);
   }
-  const tags = parseJsonObject(env.GENAI_TAGS);
+  const tags = parseJsonObject(env[ENV.tags]);
   return normalizeConfig({
     ...parsed,
     tags: { ...tags, ...parsed.tags },
-    defaultSystemPrompt: parsed.defaultSystemPrompt ?? (env.GENAI_SYSTEM_PROMPT || undefined),
+    defaultSystemPrompt: parsed.defaultSystemPrompt ?? (env[ENV.systemPrompt] || undefined),
   });
 }
 
 /** Fills defaults and checks the configuration; used for configuration from the environment and from code. */
-export function normalizeConfig(input: Partial<PipelineConfig> & Pick<PipelineConfig, 'tiers'> & { readonly defaultLimits?: FeatureLimits }): PipelineConfig {
+export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
   const tags = input.tags ?? {};
   const defaultFeature = input.defaultFeature ?? tags.Feature ?? 'default';
   const tiers = input.tiers ?? {};
@@ -108,6 +76,9 @@ export function normalizeConfig(input: Partial<PipelineConfig> & Pick<PipelineCo
     if (!(limits.maxInputTokens > 0) || !(limits.maxOutputTokens > 0)) {
       throw new Error(`Pipeline configuration: feature '${name}' needs positive maxInputTokens and maxOutputTokens.`);
     }
+    if (limits.maxHintedTier !== undefined && !MODEL_TIERS.includes(limits.maxHintedTier)) {
+      throw new Error(`Pipeline configuration: feature '${name}' has maxHintedTier '${limits.maxHintedTier}'; use one of ${MODEL_TIERS.join(', ')}.`);
+    }
   }
   return {
     application: input.application ?? tags.Application ?? 'unknown',
@@ -122,8 +93,27 @@ export function normalizeConfig(input: Partial<PipelineConfig> & Pick<PipelineCo
     priceOverrides: input.priceOverrides ?? {},
     fallbackPrice: input.fallbackPrice,
     embedding: input.embedding,
+    guards: normalizeGuards(input.guards),
     tags,
   };
+}
+
+function normalizeGuards(guards: Partial<GuardsConfig> | undefined): GuardsConfig {
+  if (!guards) return NO_GUARDS;
+  const store = guards.store ?? 'container';
+  if (store !== 'container') throw new Error(`Pipeline configuration: guards.store '${String(store)}' is unknown; use 'container'.`);
+  const usageLimits = (guards.usageLimits ?? []).map((limit, i) => checkUsageLimit(limit, i));
+  return { usageLimits, store };
+}
+
+function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConfig {
+  const where = `Pipeline configuration: guards.usageLimits[${index}]`;
+  if (!USAGE_SCOPES.includes(limit?.scope)) throw new Error(`${where}.scope '${String(limit?.scope)}' is unknown; use one of ${USAGE_SCOPES.join(', ')}.`);
+  if (!USAGE_WINDOWS.includes(limit.window)) throw new Error(`${where}.window '${String(limit.window)}' is unknown; use one of ${USAGE_WINDOWS.join(', ')}.`);
+  const amounts = [limit.maxRequests, limit.maxTokens, limit.maxCostUsd].filter((v) => v !== undefined);
+  if (amounts.length === 0) throw new Error(`${where} sets no maximum; give maxRequests, maxTokens or maxCostUsd.`);
+  if (amounts.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error(`${where}: every maximum must be a number of at least 0.`);
+  return limit;
 }
 
 function parseJsonObject(json: string | undefined): Record<string, string> {

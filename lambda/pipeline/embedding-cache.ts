@@ -1,27 +1,34 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BatchGetItemCommand, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { canonicalJson, lookupModel, priceUsage, sha256Hex } from '../core';
+import { boundTokens, canonicalJson, sha256Hex } from '../core';
 import { EmbeddingConfig } from './config';
-import { badRequest, PipelineError } from './errors';
+import { PipelineError } from './errors';
 
-/** The vectors for a batch of texts, and what the batch cost. */
-export interface EmbeddingResult {
-  readonly vectors: number[][];
+/** What the cache holds for a batch of texts, and what it still has to embed. */
+export interface EmbeddingLookup {
+  readonly keys: ReadonlyArray<string>;
+  readonly cached: ReadonlyMap<string, number[]>;
+  /** One entry per distinct text not in the cache, with the upper bound of its tokens for the reservation. */
+  readonly missing: ReadonlyArray<{ readonly key: string; readonly text: string; readonly index: number; readonly boundTokens: number }>;
+  /** Texts of the batch answered from the cache. */
   readonly hits: number;
-  readonly misses: number;
+}
+
+/** The vectors embedded for the missing texts, and the tokens Bedrock billed for them. */
+export interface EmbeddedTexts {
+  readonly vectors: ReadonlyMap<string, number[]>;
   readonly inputTokens: number;
-  readonly costUsd: number;
 }
 
 // DynamoDB's limits for one BatchGetItem / BatchWriteItem call.
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
-const MAX_TEXTS = 100;
-const MAX_TEXT_CHARS = 50_000;
 
 /**
  * Embeddings for RAG with a DynamoDB cache in front of Titan Text Embeddings: the key is the SHA-256 of model,
- * dimensions and normalised text, so the same passage is embedded (and paid for) once per TTL.
+ * dimensions and normalised text, so the same passage is embedded (and paid for) once per TTL. The pipeline runs
+ * it in three steps, so that the model calls in the middle pass the spend port: {@link lookup}, then
+ * {@link embedMissing}, then {@link store} beside the settlement.
  */
 export class EmbeddingCache {
   constructor(
@@ -31,29 +38,50 @@ export class EmbeddingCache {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  /** Embeds `texts`, in order, reading cached vectors first and caching the new ones. */
-  async embed(texts: ReadonlyArray<string>): Promise<EmbeddingResult> {
-    validateTexts(texts);
+  /** The model the vectors come from (for prices and metrics). */
+  get modelId(): string {
+    return this.config.modelId;
+  }
+
+  /** Reads what the cache has for `texts`. */
+  async lookup(texts: ReadonlyArray<string>): Promise<EmbeddingLookup> {
     const keys = texts.map((text) => this.key(text));
     const cached = await this.readMany([...new Set(keys)]);
-    const vectors: number[][] = new Array(texts.length);
-    const fresh = new Map<string, number[]>();
-    let inputTokens = 0;
-    for (let i = 0; i < texts.length; i++) {
-      const vector = cached.get(keys[i]) ?? fresh.get(keys[i]);
-      if (vector) {
-        vectors[i] = vector;
-        continue;
+    const missing: Array<EmbeddingLookup['missing'][number]> = [];
+    const seen = new Set<string>();
+    let hits = 0;
+    keys.forEach((key, index) => {
+      if (cached.has(key)) {
+        hits++;
+      } else if (!seen.has(key)) {
+        seen.add(key);
+        const text = normalizeText(texts[index]);
+        missing.push({ key, text, index, boundTokens: boundTokens(text) });
       }
-      const embedded = await this.invoke(normalizeText(texts[i]), i);
+    });
+    return { keys, cached, missing, hits };
+  }
+
+  /** Embeds the texts the cache did not have, one InvokeModel call each. */
+  async embedMissing(lookup: EmbeddingLookup): Promise<EmbeddedTexts> {
+    const vectors = new Map<string, number[]>();
+    let inputTokens = 0;
+    for (const { key, text, index } of lookup.missing) {
+      const embedded = await this.invoke(text, index);
       inputTokens += embedded.inputTokens;
-      fresh.set(keys[i], embedded.vector);
-      vectors[i] = embedded.vector;
+      vectors.set(key, embedded.vector);
     }
-    await this.writeMany(fresh);
-    const { price } = lookupModel(this.config.modelId);
-    const misses = fresh.size;
-    return { vectors, hits: texts.length - misses, misses, inputTokens, costUsd: priceUsage({ inputTokens, outputTokens: 0 }, price).totalUsd };
+    return { vectors, inputTokens };
+  }
+
+  /** Caches new vectors. */
+  store(vectors: ReadonlyMap<string, number[]>): Promise<void> {
+    return this.writeMany(vectors);
+  }
+
+  /** The vectors of the batch, in the order of its texts. */
+  vectorsOf(lookup: EmbeddingLookup, embedded?: EmbeddedTexts): number[][] {
+    return lookup.keys.map((key) => lookup.cached.get(key) ?? embedded?.vectors.get(key) ?? []);
   }
 
   private key(text: string): string {
@@ -98,7 +126,7 @@ export class EmbeddingCache {
     return found;
   }
 
-  private async writeMany(vectors: Map<string, number[]>): Promise<void> {
+  private async writeMany(vectors: ReadonlyMap<string, number[]>): Promise<void> {
     const expiresAt = String(Math.floor(this.nowMs() / 1000) + this.config.ttlSeconds);
     const items = [...vectors].map(([key, vector]) => ({
       PutRequest: { Item: { cacheKey: { S: key }, vector: { B: encodeVector(vector) }, expiresAt: { N: expiresAt } } },
@@ -141,13 +169,4 @@ function encodeVector(vector: number[]): Uint8Array {
 function decodeVector(bytes: Uint8Array): number[] {
   const copy = new Uint8Array(bytes);
   return Array.from(new Float32Array(copy.buffer, 0, copy.byteLength / 4));
-}
-
-function validateTexts(texts: unknown): void {
-  if (!Array.isArray(texts) || texts.length === 0) throw badRequest('texts', 'must be a non-empty array of strings.');
-  if (texts.length > MAX_TEXTS) throw badRequest('texts', `has ${texts.length} entries; at most ${MAX_TEXTS} per call.`);
-  texts.forEach((text, i) => {
-    if (typeof text !== 'string' || normalizeText(text) === '') throw badRequest(`texts[${i}]`, 'must be a non-empty string.');
-    if (text.length > MAX_TEXT_CHARS) throw badRequest(`texts[${i}]`, `has ${text.length} characters; at most ${MAX_TEXT_CHARS}.`);
-  });
 }

@@ -1,18 +1,21 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { ModelCatalog } from '../core';
+import type { SpendPath } from '../contract';
+import { ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
+import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
+import { SpendContext, SpendGuard } from './guards';
+import { billedAmount, SpendPort, spendUpperBound } from './spend';
 import { capOutputTokens, enforcePromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
-import { OPEN_GUARD, RequestGuard } from './stages/guard';
 import { invokeWithRetries } from './stages/invoke-model';
 import { effectiveCatalog, modelPrice, priceCall } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
-import { Recorder } from './stages/record-request';
+import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
-import { routeModel } from './stages/route-model';
-import { RequestIdentity, validateRequest } from './stages/validate-request';
-import { GenAiRequest, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
+import { fallbackTiers, routeModel } from './stages/route-model';
+import { RequestIdentity, validateEmbedRequest, validateRequest } from './stages/validate-request';
+import { EmbedResult, GenAiRequest, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
 
 /** What the pipeline talks to. Everything but Bedrock and the recorder is optional. */
 export interface PipelineDependencies {
@@ -20,12 +23,14 @@ export interface PipelineDependencies {
   readonly recorder: Recorder;
   /** The response cache; without one, responses are not cached. */
   readonly responseCache?: ResponseCacheStore;
-  /** Breakers, rate limits and quotas; without one, every request passes. */
-  readonly guard?: RequestGuard;
+  /** The embedding cache behind `embed`; without one, `embed` answers 404. */
+  readonly embeddingCache?: EmbeddingCache;
+  /** Breakers, rate limits, quotas and budgets, in order; without any, every request passes. */
+  readonly guards?: ReadonlyArray<SpendGuard>;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
-  /** Where fail-open events are reported (a cache that could not be read, say). */
+  /** Where fail-open events are reported (a cache that could not be read, a guard that could not settle). */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
 }
 
@@ -38,16 +43,20 @@ export interface RunOptions {
 const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 
 /**
- * The request pipeline every workflow shares: validate → estimate → limit → cap → guard → route → response cache
- * → prompt cache → invoke → price → record. Composed once per container; one instance serves every request.
+ * The request pipeline every workflow shares: validate → estimate → route → limit → cap → admit → response cache →
+ * (on a miss) reserve → prompt cache → invoke → price → settle → record. Composed once per container; one instance
+ * serves every request. Embeddings take the same admit → reserve → settle → record path through {@link embed}.
  */
 export class GenAiPipeline {
-  private readonly catalog: ModelCatalog;
+  /** The spend port every model call of this pipeline passes; the batch path uses it too. */
+  readonly spend: SpendPort;
+  readonly catalog: ModelCatalog;
   private readonly now: () => number;
 
-  constructor(private readonly config: PipelineConfig, private readonly deps: PipelineDependencies) {
+  constructor(readonly config: PipelineConfig, private readonly deps: PipelineDependencies) {
     this.catalog = effectiveCatalog(config);
     this.now = deps.now ?? Date.now;
+    this.spend = new SpendPort(deps.guards ?? [], deps.warn);
   }
 
   /** Validates an untrusted body and runs it. Rejections are recorded and thrown as {@link PipelineError}. */
@@ -56,7 +65,7 @@ export class GenAiPipeline {
     try {
       request = validateRequest(body, identity, this.config);
     } catch (error) {
-      this.recordFailure(error, undefined, this.config.defaultFeature);
+      this.recordRejection(error, 'converse', identity);
       throw error;
     }
     return this.run(request, options);
@@ -68,7 +77,56 @@ export class GenAiPipeline {
     try {
       return await this.runStages(request, startedAt, options);
     } catch (error) {
-      this.recordFailure(error, request, request.feature);
+      this.recordRejection(error, 'converse', request, request.feature);
+      throw error;
+    }
+  }
+
+  /**
+   * `POST /embed`: vectors for `texts`, cached ones read first; the missing ones are embedded through the spend
+   * port (admitted, reserved, settled) and recorded as one record.
+   */
+  async embed(body: unknown, identity: RequestIdentity): Promise<EmbedResult> {
+    const startedAt = this.now();
+    let feature = this.config.defaultFeature;
+    let context: SpendContext | undefined;
+    try {
+      const cache = this.deps.embeddingCache;
+      if (!cache) throw new PipelineError(404, 'NOT_FOUND', 'This workflow has no embedding cache.');
+      const request = validateEmbedRequest(body, identity, this.config);
+      feature = request.feature;
+      context = { ...request, path: 'embedding', nowMs: startedAt };
+      await this.spend.admit(context);
+      const lookup = await cache.lookup(request.texts);
+      const { price } = modelPrice(cache.modelId, this.catalog, this.config);
+      let embedded: EmbeddedTexts | undefined;
+      let settleFailures = 0;
+      if (lookup.missing.length > 0) {
+        const outcome = await this.spend.spend(context, {
+          estimate: spendUpperBound({
+            inputTokens: lookup.missing.reduce((sum, m) => sum + m.boundTokens, 0), cacheablePrefixTokens: 0, maxOutputTokens: 0, prices: [price],
+          }),
+          invoke: () => cache.embedMissing(lookup),
+          billed: (embedded) => billedAmount({ ...NO_USAGE, inputTokens: embedded.inputTokens }, priceUsageExact({ inputTokens: embedded.inputTokens }, price).totalAtto),
+          alongside: (embedded) => cache.store(embedded.vectors),
+        });
+        embedded = outcome.value;
+        settleFailures = outcome.settleFailures;
+      }
+      const inputTokens = embedded?.inputTokens ?? 0;
+      const cost = priceCall({ ...NO_USAGE, inputTokens }, undefined, cache.modelId, this.catalog, this.config);
+      const result: EmbedResult = {
+        requestId: request.requestId, vectors: cache.vectorsOf(lookup, embedded), inputTokens, costUsd: cost.totalUsd,
+        hits: lookup.hits, misses: lookup.missing.length,
+      };
+      this.deps.recorder.record({
+        ...this.recordBase(context, feature), path: 'embedding', status: 200, modelId: cache.modelId, usage: { ...NO_USAGE, inputTokens },
+        costUsd: cost.totalUsd, priced: cost.priced, latencyMs: this.now() - startedAt, attempts: lookup.missing.length,
+        embeddingCache: { hits: lookup.hits, misses: lookup.missing.length }, settleFailures,
+      });
+      return result;
+    } catch (error) {
+      this.recordRejection(error, 'embedding', context ?? identity, feature);
       throw error;
     }
   }
@@ -78,64 +136,76 @@ export class GenAiPipeline {
     const systemPrompt = request.systemPrompt ?? config.defaultSystemPrompt;
     const limits = config.features[request.feature];
     const estimate = estimateRequestTokens(request, systemPrompt);
+    const route = routeModel(request, config, estimate.bound.message);
     enforcePromptLimit(estimate, limits, request.feature);
     const maxTokens = capOutputTokens(request, limits);
-    const route = routeModel(request, config, estimate.message);
+    const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
 
-    const reservation = await (deps.guard ?? OPEN_GUARD).reserve({ request, route, estimatedInputTokens: estimate.total, maxOutputTokens: maxTokens });
-    try {
-      const cacheKey = config.responseCache && deps.responseCache
-        ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
-        : undefined;
-      const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
-      if (cached) {
-        const result = this.cacheHitResult(request, route, cached, estimate, startedAt);
-        await reservation.settle({ usage: NO_USAGE, costUsd: 0, cacheHit: true });
-        this.deps.recorder.record({ ...this.recordBase(request), status: 200, result });
-        return result;
-      }
-
-      const outcome = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, config, {
-        bedrock: deps.bedrock,
-        sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-        random: deps.random ?? Math.random,
-        now: this.now,
-        deadlineMs: options.deadlineMs,
-      });
-      const { response } = outcome;
-      const usage: Usage = {
-        inputTokens: response.usage?.inputTokens ?? 0,
-        outputTokens: response.usage?.outputTokens ?? 0,
-        cacheReadInputTokens: response.usage?.cacheReadInputTokens ?? 0,
-        cacheWriteInputTokens: response.usage?.cacheWriteInputTokens ?? 0,
-      };
-      const cost = priceCall(usage, response.usage?.cacheDetails, outcome.route.modelId, this.catalog, config);
-      const answer = (response.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
-      const result: PipelineResult = {
-        requestId: request.requestId,
-        answer,
-        stopReason: response.stopReason ?? 'unknown',
-        model: { id: outcome.route.modelId, tier: outcome.route.tier, reasons: outcome.route.reasons },
-        usage,
-        cost,
-        cache: { response: cacheKey ? 'miss' : 'off', prompt: promptCacheOutcome(usage) },
-        attempts: outcome.attempts,
-        latencyMs: this.now() - startedAt,
-        estimatedInputTokens: estimate.total,
-      };
-      if (cacheKey && isCacheable(result, route)) {
-        await this.writeCache(cacheKey, request.tenantId, {
-          answer, stopReason: result.stopReason, modelId: result.model.id, tier: result.model.tier, usage, costUsd: cost.totalUsd,
-          createdAt: new Date(this.now()).toISOString(),
-        });
-      }
-      await reservation.settle({ usage, costUsd: cost.totalUsd, cacheHit: false });
-      this.deps.recorder.record({ ...this.recordBase(request), status: 200, result });
+    // Breakers and request-rate limits, before the cache: a hit is free but still a request.
+    await this.spend.admit(context);
+    const cacheKey = config.responseCache && deps.responseCache
+      ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
+      : undefined;
+    const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
+    if (cached) {
+      const result = this.cacheHitResult(request, route, cached, estimate, startedAt);
+      this.deps.recorder.record(this.recordOf(request, result, 0));
       return result;
-    } catch (error) {
-      await reservation.release();
-      throw error;
     }
+
+    const outcome = await this.spend.spend(context, {
+      estimate: this.spend.governed ? this.converseUpperBound(route, estimate, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
+      invoke: async () => {
+        const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, config, {
+          bedrock: deps.bedrock,
+          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          random: deps.random ?? Math.random,
+          now: this.now,
+          deadlineMs: options.deadlineMs,
+        });
+        const usage = usageOf(called.response.usage);
+        const cost = priceCall(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config);
+        return { called, usage, cost, costAtto: priceExactOf(usage, called.response.usage?.cacheDetails, called.route.modelId, this) };
+      },
+      billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
+      // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
+      billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED'
+        ? this.converseUpperBound(route, estimate, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
+      alongside: async ({ called, usage, cost }) => {
+        if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
+        await this.writeCache(cacheKey, request.tenantId, {
+          answer: answerOf(called.response), stopReason: called.response.stopReason ?? 'unknown', modelId: called.route.modelId,
+          tier: called.route.tier, usage, costUsd: cost.totalUsd, createdAt: new Date(this.now()).toISOString(),
+        });
+      },
+    });
+    const { called, usage, cost } = outcome.value;
+    const result: PipelineResult = {
+      requestId: request.requestId,
+      answer: answerOf(called.response),
+      stopReason: called.response.stopReason ?? 'unknown',
+      model: { id: called.route.modelId, tier: called.route.tier, reasons: called.route.reasons },
+      usage,
+      cost,
+      cache: { response: cacheKey ? 'miss' : 'off', prompt: promptCacheOutcome(usage) },
+      attempts: called.attempts,
+      latencyMs: this.now() - startedAt,
+      estimatedInputTokens: estimate.total,
+      inputTokenBound: estimate.bound.total,
+    };
+    this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
+    return result;
+  }
+
+  /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
+  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, maxTokens: number) {
+    const models = [route.modelId, ...fallbackTiers(route.tier, this.config).map((t) => this.config.tiers[t]!.modelId)];
+    return spendUpperBound({
+      inputTokens: estimate.bound.total,
+      cacheablePrefixTokens: this.config.promptCaching ? estimate.bound.system + estimate.bound.context : 0,
+      maxOutputTokens: maxTokens,
+      prices: models.map((id) => modelPrice(id, this.catalog, this.config).price),
+    });
   }
 
   private promptFor(route: RouteDecision, request: GenAiRequest, systemPrompt: string | undefined, estimate: TokenEstimate) {
@@ -155,6 +225,7 @@ export class GenAiPipeline {
       attempts: 0,
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
+      inputTokenBound: estimate.bound.total,
     };
   }
 
@@ -176,26 +247,69 @@ export class GenAiPipeline {
     }
   }
 
-  private recordBase(request: GenAiRequest | undefined) {
+  private recordBase(who: Partial<RequestIdentity> | undefined, feature: string) {
     return {
       application: this.config.application,
       environment: this.config.environment,
-      feature: request?.feature ?? this.config.defaultFeature,
-      request,
+      feature,
+      requestId: who?.requestId,
+      tenantId: who?.tenantId,
+      userId: who?.userId,
     };
   }
 
-  private recordFailure(error: unknown, request: GenAiRequest | undefined, feature: string): void {
+  private recordOf(request: GenAiRequest, result: PipelineResult, settleFailures: number): SpendRecord {
+    return {
+      ...this.recordBase(request, request.feature),
+      path: 'converse',
+      status: 200,
+      modelId: result.model.id,
+      usage: result.usage,
+      costUsd: result.cost.totalUsd,
+      priced: result.cost.priced,
+      latencyMs: result.latencyMs,
+      attempts: result.attempts,
+      route: { tier: result.model.tier, reasons: result.model.reasons },
+      responseCache: result.cache.response,
+      savedUsd: result.cache.savedUsd,
+      promptCache: result.cache.prompt,
+      inputTokenBound: result.inputTokenBound,
+      settleFailures,
+    };
+  }
+
+  /**
+   * Records a refusal or failure on `path` as one record (status and code; nothing was charged for a 4xx). The API
+   * handler calls it for what it refuses before the pipeline (a malformed or oversize body, a wrong route).
+   */
+  recordRejection(error: unknown, path: SpendPath, who?: Partial<RequestIdentity>, feature: string = this.config.defaultFeature): void {
     const status = error instanceof PipelineError ? error.status : 500;
     const errorCode = error instanceof PipelineError ? error.code : 'INTERNAL_ERROR';
-    this.deps.recorder.record({ ...this.recordBase(request), feature, status, errorCode });
+    this.deps.recorder.record({ ...this.recordBase(who, feature), path, status, errorCode });
   }
 }
 
 // Only answers the routed model finished (or cut at the cap the key includes) are reused: a fallback model's answer
 // or one stopped by a guardrail or content filter is served once, not for the cache's TTL.
-function isCacheable(result: PipelineResult, routed: RouteDecision): boolean {
-  return result.model.tier === routed.tier && (result.stopReason === 'end_turn' || result.stopReason === 'max_tokens');
+function isCacheable(tier: RouteDecision['tier'], stopReason: string | undefined, routed: RouteDecision): boolean {
+  return tier === routed.tier && (stopReason === 'end_turn' || stopReason === 'max_tokens');
+}
+
+function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined): Usage {
+  return {
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
+    cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
+  };
+}
+
+function priceExactOf(usage: Usage, cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined, modelId: string, pipeline: GenAiPipeline): bigint {
+  return priceUsageExact({ ...usage, cacheDetails }, modelPrice(modelId, pipeline.catalog, pipeline.config).price).totalAtto;
+}
+
+function answerOf(response: { output?: { message?: { content?: Array<{ text?: string }> } } }): string {
+  return (response.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
 }
 
 function promptCacheOutcome(usage: Usage): PipelineResult['cache']['prompt'] {

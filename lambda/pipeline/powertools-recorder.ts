@@ -1,12 +1,13 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRIC, METRIC_NAMESPACE, NO_MODEL } from '../contract';
 import { baseModelId } from '../core';
-import { METRIC, METRIC_NAMESPACE, Recorder, RequestRecord } from './stages/record-request';
+import { Recorder, SpendRecord } from './stages/record-request';
 
 /**
- * Records each request as one EMF record with Powertools Metrics, and annotates the X-Ray trace with its model
- * and cost. Powertools is loaded on the first record, not at import: a cold start that never reaches a model
- * call does not pay for it.
+ * Records each model call or refusal as one EMF record with Powertools Metrics, and annotates the X-Ray trace with
+ * its model and cost. Powertools is loaded on the first record, not at import: a cold start that never reaches a
+ * model call does not pay for it.
  *
  * Dimensions are Application, Feature and Model (low cardinality, each combination is a billed metric);
  * tenant, user and request ids are EMF properties, searchable in Logs Insights without being dimensions.
@@ -15,7 +16,7 @@ export class PowertoolsRecorder implements Recorder {
   private metrics?: Metrics;
   private tracer?: Tracer | null;
 
-  record(record: RequestRecord): void {
+  record(record: SpendRecord): void {
     try {
       this.emitMetrics(record);
       this.annotateTrace(record);
@@ -24,7 +25,7 @@ export class PowertoolsRecorder implements Recorder {
     }
   }
 
-  private emitMetrics(record: RequestRecord): void {
+  private emitMetrics(record: SpendRecord): void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics: MetricsClass, MetricUnit } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
     if (!this.metrics) {
@@ -34,47 +35,60 @@ export class PowertoolsRecorder implements Recorder {
       this.metrics.clearDefaultDimensions();
     }
     const m = this.metrics;
-    const result = record.result;
     m.addDimensions({
       Application: record.application,
       Feature: record.feature,
-      Model: result ? baseModelId(result.model.id) : 'none',
+      Model: record.modelId ? baseModelId(record.modelId) : NO_MODEL,
     });
     m.addMetric(METRIC.requests, MetricUnit.Count, 1);
-    if (result) {
-      m.addMetric(METRIC.inputTokens, MetricUnit.Count, result.usage.inputTokens);
-      m.addMetric(METRIC.outputTokens, MetricUnit.Count, result.usage.outputTokens);
-      m.addMetric(METRIC.cacheReadTokens, MetricUnit.Count, result.usage.cacheReadInputTokens);
-      m.addMetric(METRIC.cacheWriteTokens, MetricUnit.Count, result.usage.cacheWriteInputTokens);
-      m.addMetric(METRIC.costUsd, MetricUnit.NoUnit, result.cost.totalUsd);
-      m.addMetric(METRIC.latencyMs, MetricUnit.Milliseconds, result.latencyMs);
-      m.addMetric(METRIC.attempts, MetricUnit.Count, result.attempts);
-      if (result.cache.response === 'hit') {
+    m.addMetadata('path', record.path);
+    if (record.status < 400) {
+      const usage = record.usage;
+      if (usage) {
+        m.addMetric(METRIC.inputTokens, MetricUnit.Count, usage.inputTokens);
+        m.addMetric(METRIC.outputTokens, MetricUnit.Count, usage.outputTokens);
+        m.addMetric(METRIC.cacheReadTokens, MetricUnit.Count, usage.cacheReadInputTokens);
+        m.addMetric(METRIC.cacheWriteTokens, MetricUnit.Count, usage.cacheWriteInputTokens);
+      }
+      m.addMetric(METRIC.costUsd, MetricUnit.NoUnit, record.costUsd ?? 0);
+      if (record.latencyMs !== undefined) m.addMetric(METRIC.latencyMs, MetricUnit.Milliseconds, record.latencyMs);
+      if (record.attempts !== undefined) m.addMetric(METRIC.attempts, MetricUnit.Count, record.attempts);
+      if (record.responseCache === 'hit') {
         m.addMetric(METRIC.responseCacheHits, MetricUnit.Count, 1);
-        m.addMetric(METRIC.savedUsd, MetricUnit.NoUnit, result.cache.savedUsd ?? 0);
-      } else if (result.cache.response === 'miss') {
+        m.addMetric(METRIC.savedUsd, MetricUnit.NoUnit, record.savedUsd ?? 0);
+      } else if (record.responseCache === 'miss') {
         m.addMetric(METRIC.responseCacheMisses, MetricUnit.Count, 1);
       }
-      m.addMetadata('route', result.model.tier);
-      m.addMetadata('routeReasons', result.model.reasons.join('; '));
-      m.addMetadata('priced', result.cost.priced);
-      m.addMetadata('promptCache', result.cache.prompt);
+      if (record.embeddingCache) {
+        m.addMetric(METRIC.embeddingCacheHits, MetricUnit.Count, record.embeddingCache.hits);
+        m.addMetric(METRIC.embeddingCacheMisses, MetricUnit.Count, record.embeddingCache.misses);
+      }
+      if (record.inputTokenBound !== undefined && usage && record.attempts) {
+        const billed = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheWriteInputTokens;
+        m.addMetric(METRIC.inputTokenBound, MetricUnit.Count, record.inputTokenBound);
+        m.addMetric(METRIC.inputTokenBoundExceeded, MetricUnit.Count, billed > record.inputTokenBound ? 1 : 0);
+      }
+      if (record.settleFailures) m.addMetric(METRIC.settleFailures, MetricUnit.Count, record.settleFailures);
+      if (record.route) {
+        m.addMetadata('route', record.route.tier);
+        m.addMetadata('routeReasons', record.route.reasons.join('; '));
+      }
+      if (record.priced) m.addMetadata('priced', record.priced);
+      if (record.promptCache) m.addMetadata('promptCache', record.promptCache);
     } else {
       m.addMetric(record.status < 500 ? METRIC.rejected : METRIC.failed, MetricUnit.Count, 1);
       m.addMetadata('status', String(record.status));
       if (record.errorCode) m.addMetadata('errorCode', record.errorCode);
     }
-    if (record.request) {
-      m.addMetadata('tenantId', record.request.tenantId);
-      m.addMetadata('userId', record.request.userId);
-      m.addMetadata('requestId', record.request.requestId);
-    }
+    if (record.tenantId) m.addMetadata('tenantId', record.tenantId);
+    if (record.userId) m.addMetadata('userId', record.userId);
+    if (record.requestId) m.addMetadata('requestId', record.requestId);
     m.publishStoredMetrics();
   }
 
   // The Lambda facade segment cannot carry annotations, so cost and model go on a subsegment of their own.
-  private annotateTrace(record: RequestRecord): void {
-    if (!record.result || !process.env._X_AMZN_TRACE_ID || !process.env.AWS_LAMBDA_FUNCTION_NAME) return;
+  private annotateTrace(record: SpendRecord): void {
+    if (record.status >= 400 || !record.modelId || !process.env._X_AMZN_TRACE_ID || !process.env.AWS_LAMBDA_FUNCTION_NAME) return;
     if (this.tracer === undefined) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Tracer: TracerClass } = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
@@ -83,12 +97,12 @@ export class PowertoolsRecorder implements Recorder {
     const tracer = this.tracer;
     const parent = tracer?.getSegment();
     if (!tracer || !parent) return;
-    const subsegment = parent.addNewSubsegment('## genai.request');
-    subsegment.addAnnotation('model', baseModelId(record.result.model.id));
-    subsegment.addAnnotation('tier', record.result.model.tier);
-    subsegment.addAnnotation('costUsd', record.result.cost.totalUsd);
+    const subsegment = parent.addNewSubsegment(`## genai.${record.path}`);
+    subsegment.addAnnotation('model', baseModelId(record.modelId));
+    if (record.route) subsegment.addAnnotation('tier', record.route.tier);
+    subsegment.addAnnotation('costUsd', record.costUsd ?? 0);
     subsegment.addAnnotation('feature', record.feature);
-    subsegment.addAnnotation('responseCache', record.result.cache.response);
+    if (record.responseCache) subsegment.addAnnotation('responseCache', record.responseCache);
     subsegment.close();
   }
 }

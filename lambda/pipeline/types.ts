@@ -27,13 +27,21 @@ export interface GenAiRequest {
   readonly hints: RequestHints;
 }
 
-/** Token estimates per part of the prompt. */
-export interface TokenEstimate {
+/** Token counts per part of the prompt. */
+export interface TokenParts {
   readonly system: number;
   readonly context: number;
   readonly history: number;
   readonly message: number;
   readonly total: number;
+}
+
+/**
+ * Token figures per part of the prompt: the central estimate (for display and cost prediction) and an upper bound
+ * (at least the true count), which the prompt limit, routing by length and reservations use.
+ */
+export interface TokenEstimate extends TokenParts {
+  readonly bound: TokenParts;
 }
 
 /** Which model a request goes to, and why. */
@@ -70,5 +78,28 @@ export interface PipelineResult {
   };
   readonly attempts: number;
   readonly latencyMs: number;
+  /** The central estimate of the input tokens, before the call. */
   readonly estimatedInputTokens: number;
+  /** The upper bound of the input tokens the limit and the reservation used. */
+  readonly inputTokenBound: number;
+}
+
+/** A validated `POST /embed` request. */
+export interface EmbedRequest {
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly feature: string;
+  readonly texts: ReadonlyArray<string>;
+}
+
+/** The vectors for a batch of texts, and what embedding the missing ones cost. */
+export interface EmbedResult {
+  readonly requestId: string;
+  readonly vectors: number[][];
+  readonly inputTokens: number;
+  readonly costUsd: number;
+  /** Texts served from the cache and embedded now (kept out of the API answer: they tell what others embedded). */
+  readonly hits: number;
+  readonly misses: number;
 }

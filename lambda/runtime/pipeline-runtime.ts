@@ -1,4 +1,6 @@
 import { readPipelineConfig, PipelineConfig } from '../pipeline/config';
+import { EmbeddingCache } from '../pipeline/embedding-cache';
+import { ContainerUsageGuard, SpendGuard } from '../pipeline/guards';
 import { GenAiPipeline } from '../pipeline/pipeline';
 import { PowertoolsRecorder } from '../pipeline/powertools-recorder';
 import { DynamoDbResponseCache } from '../pipeline/stages/response-cache';
@@ -14,7 +16,15 @@ export function pipelineConfig(): PipelineConfig {
   return config;
 }
 
-/** The container's pipeline, composed once with the real clients, the DynamoDB response cache and EMF metrics. */
+/** The guard chain the configuration asks for, in the order guards run. */
+export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
+  return cfg.guards.usageLimits.length > 0 ? [new ContainerUsageGuard(cfg.guards.usageLimits)] : [];
+}
+
+/**
+ * The container's pipeline, composed once with the real clients, the DynamoDB response and embedding caches, the
+ * configured guards and EMF metrics. Every model call of the container passes it.
+ */
 export function containerPipeline(): GenAiPipeline {
   if (pipeline) return pipeline;
   const cfg = pipelineConfig();
@@ -22,6 +32,8 @@ export function containerPipeline(): GenAiPipeline {
     bedrock: bedrockClient(),
     recorder: new PowertoolsRecorder(),
     responseCache: cfg.responseCache ? new DynamoDbResponseCache(dynamoDbClient(), cfg.responseCache.tableName) : undefined,
+    embeddingCache: cfg.embedding ? new EmbeddingCache(cfg.embedding, dynamoDbClient(), bedrockClient()) : undefined,
+    guards: guardsFor(cfg),
     warn: logWarn,
   });
   return pipeline;

@@ -11,5 +11,6 @@ export function estimateRequestTokens(request: GenAiRequest, systemPrompt: strin
   let history = 0;
   for (const turn of request.history) history += estimateTokens(turn.content) + PER_MESSAGE_OVERHEAD;
   const message = estimateTokens(request.message) + PER_MESSAGE_OVERHEAD;
-  return { system, context, history, message, total: system + context + history + message };
+  const parts = { system, context, history, message, total: system + context + history + message };
+  return { ...parts, bound: parts };
 }

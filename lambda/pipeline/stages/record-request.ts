@@ -1,49 +1,56 @@
-import { GenAiRequest, PipelineResult } from '../types';
+import type { SpendPath } from '../../contract';
+import type { ModelTier } from '../../contract';
+import type { Usage } from '../types';
 
-/** What one request did, recorded once whether it was answered, served from cache or rejected. */
-export interface RequestRecord {
+/**
+ * What one model call (or one refusal) did, on any spend path: recorded once whether it was answered, served from
+ * a cache, refused or failed. Every path writes the same shape, so the same metrics cover Converse, embeddings and
+ * batch.
+ */
+export interface SpendRecord {
   readonly application: string;
   readonly environment: string;
   readonly feature: string;
-  readonly request?: GenAiRequest;
-  readonly result?: PipelineResult;
-  /** For rejected or failed requests: the HTTP status and code. */
+  readonly path: SpendPath;
+  /** HTTP-like status: 200 answered; 4xx refused (never charged); 5xx failed. */
   readonly status: number;
   readonly errorCode?: string;
+  readonly requestId?: string;
+  readonly tenantId?: string;
+  readonly userId?: string;
+  /** The model id called (with its geography prefix); absent when no model was reached. */
+  readonly modelId?: string;
+  readonly usage?: Usage;
+  /** The exact cost, in USD; 0 for a cache hit or a refusal. */
+  readonly costUsd?: number;
+  readonly priced?: 'catalog' | 'fallback';
+  readonly latencyMs?: number;
+  /** Model calls made, retries and fallbacks included. */
+  readonly attempts?: number;
+  readonly route?: { readonly tier: ModelTier; readonly reasons: ReadonlyArray<string> };
+  readonly responseCache?: 'hit' | 'miss' | 'off';
+  /** On a response-cache hit: what the original call cost. */
+  readonly savedUsd?: number;
+  readonly promptCache?: 'read' | 'write' | 'read-write' | 'none';
+  readonly embeddingCache?: { readonly hits: number; readonly misses: number };
+  /** The input-token upper bound the limit and the reservation used, to compare with what was billed. */
+  readonly inputTokenBound?: number;
+  /** Guards whose settlement failed after the call was billed (the answer was returned all the same). */
+  readonly settleFailures?: number;
 }
 
 /**
- * Stage 11 — record: one metric record per request. Implementations must never throw into the request path:
- * recording fails open (the answer is returned, the failure is logged).
+ * The last stage of every spend path: one metric record per model call or refusal. Implementations must never
+ * throw into the request path: recording fails open (the answer is returned, the failure is logged).
  */
 export interface Recorder {
-  record(record: RequestRecord): void;
+  record(record: SpendRecord): void;
 }
-
-/** Metric names, in the `GenAI/FinOps` namespace; dimensions Application, Feature, Model. */
-export const METRIC = {
-  requests: 'Requests',
-  inputTokens: 'InputTokens',
-  outputTokens: 'OutputTokens',
-  cacheReadTokens: 'CacheReadInputTokens',
-  cacheWriteTokens: 'CacheWriteInputTokens',
-  costUsd: 'CostUSD',
-  savedUsd: 'SavedUSD',
-  latencyMs: 'LatencyMs',
-  responseCacheHits: 'ResponseCacheHits',
-  responseCacheMisses: 'ResponseCacheMisses',
-  rejected: 'RejectedRequests',
-  failed: 'FailedRequests',
-  attempts: 'ModelAttempts',
-} as const;
-
-/** The namespace of the metrics. */
-export const METRIC_NAMESPACE = 'GenAI/FinOps';
 
 /** Keeps records in memory: for tests and the local demo. */
 export class MemoryRecorder implements Recorder {
-  public readonly records: RequestRecord[] = [];
-  record(record: RequestRecord): void {
+  public readonly records: SpendRecord[] = [];
+  record(record: SpendRecord): void {
     this.records.push(record);
   }
 }

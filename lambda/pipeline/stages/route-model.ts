@@ -1,10 +1,14 @@
-import { classifyComplexity, MODEL_TIERS, ModelTier } from '../../core';
+import { classifyComplexity, ComplexityDecision, MODEL_TIERS, ModelTier } from '../../core';
 import { PipelineConfig } from '../config';
 import { GenAiRequest, RouteDecision } from '../types';
 
 /**
- * Stage 6 — route by complexity to the configured tiers. A hint wins, then the rule-based classifier. When the
- * chosen tier has no model, the nearest cheaper configured tier is used, else the nearest more expensive one.
+ * Stage — route by complexity to the configured tiers: the rule-based classifier decides, and a caller's hint may
+ * lower that tier; it may raise it only up to the feature's `maxHintedTier` (by default not at all), so no caller
+ * can send a one-line question to the dearest model. When the chosen tier has no model, the nearest cheaper
+ * configured tier is used, else the nearest more expensive one.
+ *
+ * @param messageTokens the upper bound of the message's tokens (routing by length must not be fooled by dense text)
  */
 export function routeModel(request: GenAiRequest, config: PipelineConfig, messageTokens: number): RouteDecision {
   const configured = MODEL_TIERS.filter((t) => config.tiers[t]);
@@ -12,10 +16,23 @@ export function routeModel(request: GenAiRequest, config: PipelineConfig, messag
     const only = configured[0];
     return { tier: only, ...config.tiers[only]!, reasons: ['single model configured'] };
   }
-  const decision = classifyComplexity({ message: request.message, hint: request.hints.complexity, messageTokens });
+  const decision = applyHint(classifyComplexity({ message: request.message, messageTokens }), request.hints.complexity, config.features[request.feature]?.maxHintedTier);
   const tier = nearestConfigured(decision.tier, configured);
   const reasons = tier === decision.tier ? decision.reasons : [...decision.reasons, `tier ${decision.tier} not configured, using ${tier}`];
   return { tier, ...config.tiers[tier]!, reasons };
+}
+
+/** A hint lowers the classifier's tier freely; it raises it no higher than `maxHintedTier`. */
+export function applyHint(decision: ComplexityDecision, hint: ModelTier | undefined, maxHintedTier: ModelTier | undefined): ComplexityDecision {
+  if (hint === undefined || hint === decision.tier) return decision;
+  const rank = (t: ModelTier) => MODEL_TIERS.indexOf(t);
+  if (rank(hint) < rank(decision.tier)) return { tier: hint, reasons: [...decision.reasons, `hint: caller asked for the cheaper ${hint} tier`] };
+  const ceiling = maxHintedTier !== undefined && rank(maxHintedTier) > rank(decision.tier) ? maxHintedTier : decision.tier;
+  const tier = rank(hint) <= rank(ceiling) ? hint : ceiling;
+  if (tier === decision.tier) {
+    return { tier, reasons: [...decision.reasons, `hint ${hint} ignored: this feature lets hints raise the tier ${maxHintedTier ? `up to ${maxHintedTier}` : 'not at all'}`] };
+  }
+  return { tier, reasons: [...decision.reasons, `hint: caller asked for the ${hint} tier${tier !== hint ? `, capped at ${tier}` : ''}`] };
 }
 
 /** The tiers to fall back to after `tier` fails, cheapest-first among those below, then (if allowed) above. */

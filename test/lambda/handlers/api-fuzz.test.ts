@@ -3,7 +3,6 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { handler } from '../../../lambda/handlers/api';
 import { resetClients } from '../../../lambda/runtime/clients';
-import { resetEmbeddingCache } from '../../../lambda/runtime/embedding-runtime';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
@@ -31,13 +30,11 @@ beforeAll(async () => {
     GENAI_PIPELINE_CONFIG: pipelineConfigJson({ responseCacheTable: 'fuzz-response-cache', embeddingTable: 'fuzz-embedding-cache' }),
   });
   resetContainer();
-  resetEmbeddingCache();
 });
 
 afterAll(async () => {
   resetClients();
   resetContainer();
-  resetEmbeddingCache();
   ddb?.destroy();
   await Promise.all([dynamodb?.stop(), sim?.close()]);
   restoreEnv?.();

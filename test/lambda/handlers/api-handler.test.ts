@@ -2,7 +2,6 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { handler } from '../../../lambda/handlers/api';
 import { resetClients } from '../../../lambda/runtime/clients';
-import { resetEmbeddingCache } from '../../../lambda/runtime/embedding-runtime';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
@@ -36,7 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   resetClients();
   resetContainer();
-  resetEmbeddingCache();
   ddb?.destroy();
   await Promise.all([dynamodb?.stop(), sim?.close()]);
   restoreEnv?.();
@@ -54,7 +52,6 @@ afterEach(() => logs.restore());
 function useConfig(options: PipelineConfigOptions): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson(options);
   resetContainer();
-  resetEmbeddingCache();
 }
 
 /** The recorded API Gateway event with another body and a request id of its own. */
@@ -140,8 +137,8 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     // Then A's answer comes from the model, and each tenant has its own entry
     expect(a.body.cache.response).toBe('miss');
     expect(sim.calls).toHaveLength(2);
-    expect(await cachedItemsOf('tenant-a')).toBe(1);
-    expect(await cachedItemsOf('tenant-b')).toBe(1);
+    expect(await cachedItemsOf('iam:tenant-a')).toBe(1);
+    expect(await cachedItemsOf('iam:tenant-b')).toBe(1);
   });
 
   test("files the request under the authorizer's tenant, not the one the body claims", async () => {
@@ -153,8 +150,8 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     // When tenant-claimed then asks the same itself
     const claimed = await invoke(apiEvent({ message, tenantId: 'tenant-claimed' }));
 
-    // Then the first answer was filed under tenant-real only
-    expect(await cachedItemsOf('tenant-real')).toBe(1);
+    // Then the first answer was filed under the authorizer's tenant only
+    expect(await cachedItemsOf('authorizer:tenant-real')).toBe(1);
     expect(claimed.body.cache.response).toBe('miss');
   });
 
@@ -165,8 +162,8 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     await invoke({ ...base, requestContext: { ...base.requestContext, identity: { ...base.requestContext.identity, apiKeyId: 'abc123' } } });
 
     // Then the answer is cached for the key's tenant, never for the claimed one
-    expect(await cachedItemsOf('key-abc123')).toBe(1);
-    expect(await cachedItemsOf('tenant-victim')).toBe(0);
+    expect(await cachedItemsOf('key:abc123')).toBe(1);
+    expect(await cachedItemsOf('iam:tenant-victim')).toBe(0);
   });
 
   test('answers a browser request from an allowed origin with the CORS header, and no other origin', async () => {
@@ -198,15 +195,16 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     expect(body).toMatchObject({ error: 'PROMPT_TOO_LARGE', details: { estimatedInputTokens: 57_147, maxInputTokens: 50_000 }, requestId: e.requestContext.requestId });
     expect(body.message).toContain('57147');
     expect(sim.calls).toEqual([]);
-    expect(await cachedItemsOf('tenant-huge')).toBe(0);
+    expect(await cachedItemsOf('iam:tenant-huge')).toBe(0);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '413', errorCode: 'PROMPT_TOO_LARGE' });
     expect(emf[0].CostUSD).toBeUndefined();
   });
 
   test('stops retrying at maxAttempts model calls, fallbacks included, and answers 429 with retry-after', async () => {
-    // Given maxAttempts 3 (2 per model), and Bedrock throttling far more often than that
-    useConfig({ responseCacheTable: CACHE_TABLE, retry: { maxAttempts: 3, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    // Given maxAttempts 3 (2 per model), a feature that lets hints pick the complex tier, and Bedrock throttling far
+    // more often than that
+    useConfig({ responseCacheTable: CACHE_TABLE, maxHintedTier: 'complex', retry: { maxAttempts: 3, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 } });
     sim.injectFaults('throttle', 10);
 
     // When a complex request is sent
@@ -217,7 +215,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     expect(response.statusCode).toBe(429);
     expect(response.headers?.['retry-after']).toBe('5');
     expect(body).toMatchObject({ error: 'MODEL_THROTTLED', details: { attempts: 3, lastError: 'ThrottlingException' } });
-    expect(await cachedItemsOf('tenant-throttled')).toBe(0);
+    expect(await cachedItemsOf('iam:tenant-throttled')).toBe(0);
   });
 
   describe('prompt caching of a long system prompt', () => {
@@ -275,7 +273,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     test('carries tenant and user as properties, not dimensions', async () => {
       const { emf } = await invoke(apiEvent({ message: 'Is there a student discount?', tenantId: 'tenant-emf', userId: 'user-7' }));
 
-      expect(emf[0]).toMatchObject({ tenantId: 'tenant-emf', userId: 'user-7' });
+      expect(emf[0]).toMatchObject({ tenantId: 'iam:tenant-emf', userId: 'user-7' });
       expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('tenantId');
       expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('userId');
     });
@@ -318,8 +316,91 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
   });
 });
 
+describe('API handler: routes, tenants and refusals, each refusal one metric record', () => {
+  const withAuthorizer = (e: APIGatewayProxyEvent, authorizer: Record<string, unknown>): APIGatewayProxyEvent =>
+    ({ ...e, requestContext: { ...e.requestContext, authorizer } });
+
+  test('a body cannot claim an API-key tenant: IAM tenants and key tenants live in different namespaces', async () => {
+    // Given tenant key:abc123's answer cached through its API key
+    const message = 'What does my plan include?';
+    const keyed = apiEvent({ message, tenantId: 'whoever' });
+    await invoke({ ...keyed, requestContext: { ...keyed.requestContext, identity: { ...keyed.requestContext.identity, apiKeyId: 'abc123' } } });
+
+    // When an IAM caller names that tenant in the body
+    const { body } = await invoke(apiEvent({ message, tenantId: 'key:abc123' }));
+
+    // Then it is a different tenant (iam:key:abc123), which gets no cached answer of the key's
+    expect(body.cache.response).toBe('miss');
+    expect(await cachedItemsOf('iam:key:abc123')).toBe(1);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['missing', { principalId: 'user-9' }], ['undefined', { tenantId: undefined }], ['empty', { tenantId: '' }], ['not a string', { tenantId: 42 }],
+  ])('refuses with 403 when an authorizer gives a tenant that is %s, never falling back to the body', async (_case, authorizer) => {
+      const { response, body, emf } = await invoke(withAuthorizer(apiEvent({ message: 'hello', tenantId: 'tenant-claimed' }), authorizer));
+
+      expect(response.statusCode).toBe(403);
+      expect(body.error).toBe('TENANT_NOT_AUTHORIZED');
+      expect(sim.calls).toHaveLength(0);
+      expect(emf).toHaveLength(1);
+      expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '403', errorCode: 'TENANT_NOT_AUTHORIZED' });
+    });
+
+  test('a complexity hint cannot send a one-line question to Opus unless the feature allows it', async () => {
+    const { body } = await invoke(apiEvent({ message: 'What are your opening hours?', tenantId: 'tenant-hint', complexity: 'complex' }));
+
+    expect(body.model.tier).toBe('simple');
+    expect(sim.calls.map((c) => c.baseModelId)).toEqual([HAIKU_45]);
+  });
+
+  test('refuses a message with a lone surrogate with 400, before any model call', async () => {
+    const { response, body, emf } = await invoke(apiEvent('{"message": "two \\uD800 messages", "tenantId": "tenant-surrogate"}'));
+
+    expect(response.statusCode).toBe(400);
+    expect(body.details).toEqual({ field: 'message' });
+    expect(sim.calls).toHaveLength(0);
+    expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '400' });
+  });
+
+  test.each<[string, Partial<APIGatewayProxyEvent>, number, string]>([
+    ['GET /invoke', { httpMethod: 'GET' }, 405, 'METHOD_NOT_ALLOWED'],
+    ['POST /admin', { path: '/admin', resource: '/admin' }, 404, 'NOT_FOUND'],
+  ])('answers %s with %i and records it', async (_case, overrides, status, code) => {
+    const { response, body, emf } = await invoke(apiEvent({ message: 'hello', tenantId: 'tenant-route' }, overrides));
+
+    expect(response.statusCode).toBe(status);
+    expect(body.error).toBe(code);
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: String(status), errorCode: code, Model: 'none' });
+  });
+
+  test('records a malformed body and an oversize body once each', async () => {
+    const malformed = await invoke(apiEvent('{"message": "unterminated'));
+    const oversize = await invoke(apiEvent({ message: 'x'.repeat(2_000_001), tenantId: 'tenant-oversize' }));
+
+    expect([malformed.response.statusCode, oversize.response.statusCode]).toEqual([400, 413]);
+    expect(malformed.emf).toEqual([expect.objectContaining({ RejectedRequests: 1, status: '400', errorCode: 'INVALID_REQUEST' })]);
+    expect(oversize.emf).toEqual([expect.objectContaining({ RejectedRequests: 1, status: '413', errorCode: 'BODY_TOO_LARGE' })]);
+  });
+
+  test('a usage limit refuses with 429, the limit that was hit and a retry-after to the end of its window', async () => {
+    // Given a workflow whose users may make 2 requests a minute
+    useConfig({ responseCacheTable: CACHE_TABLE, guards: { store: 'container', usageLimits: [{ scope: 'user', window: 'minute', maxRequests: 2 }] } });
+    const ask = (i: number) => invoke(apiEvent({ message: `Question number ${i} about invoices?`, tenantId: 'tenant-limited', userId: 'user-burst' }));
+
+    const answers = [await ask(1), await ask(2), await ask(3)];
+
+    expect(answers.map((a) => a.response.statusCode)).toEqual([200, 200, 429]);
+    expect(answers[2].body).toMatchObject({ error: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'user', window: 'minute', measure: 'requests', limit: 2 } });
+    const retryAfter = Number(answers[2].response.headers?.['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(sim.calls).toHaveLength(2);
+  });
+});
+
 describe('API handler (POST /embed) with the embedding cache in DynamoDB Local', () => {
-  const embedEvent = (texts: unknown) => apiEvent({ texts }, { path: '/embed', resource: '/embed' });
+  const embedEvent = (texts: unknown) => apiEvent({ texts, tenantId: 'tenant-embed' }, { path: '/embed', resource: '/embed' });
   // The table outlives each test: every test embeds texts of its own so that its first call is a miss.
   const texts = ['Refunds are accepted within 30 days.', 'Shipping takes 3 to 5 business days.'];
   const passages = ['Premium support answers within 4 hours.', 'Invoices are issued on the first of the month.'];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import type { RetryConfig } from '../../../lambda/pipeline/config';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, GuardsConfig, ModelTier, PipelineConfigDocument, RetryConfig } from '../../../lambda/contract';
 import { emfRecords, stdoutLinesOf } from '../pipeline/support';
 
 export const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -37,20 +37,25 @@ export const GENAI_TAGS = { Environment: 'development', Application: 'support', 
 
 /** Options of {@link pipelineConfigJson}; what a workflow's props decide. */
 export interface PipelineConfigOptions {
-  readonly tiers?: Record<string, { invokeId: string; modelId: string }>;
+  readonly tiers?: PipelineConfigDocument['tiers'];
   readonly maxInputTokens?: number;
   readonly maxTokens?: number;
   readonly responseCacheTable?: string;
   readonly embeddingTable?: string;
   /** Not written by the construct (which leaves the runtime defaults); tests shorten the backoff with it. */
   readonly retry?: Partial<RetryConfig>;
+  readonly maxHintedTier?: ModelTier;
+  readonly guards?: GuardsConfig;
 }
 
 /** GENAI_PIPELINE_CONFIG as createWorkflowRuntime (lib/workflows/workflow-runtime.ts) builds it. */
 export function pipelineConfigJson(options: PipelineConfigOptions = {}): string {
-  return JSON.stringify({
+  const document: PipelineConfigDocument = {
     tiers: options.tiers ?? TIERS,
-    defaultLimits: { maxInputTokens: options.maxInputTokens ?? 50_000, maxOutputTokens: options.maxTokens ?? 1024 },
+    defaultLimits: {
+      maxInputTokens: options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+      ...(options.maxHintedTier ? { maxHintedTier: options.maxHintedTier } : {}),
+    },
     promptCaching: true,
     responseCache: options.responseCacheTable ? { tableName: options.responseCacheTable, ttlSeconds: 86_400, namespace: 'v1' } : undefined,
     embedding: options.embeddingTable
@@ -58,7 +63,9 @@ export function pipelineConfigJson(options: PipelineConfigOptions = {}): string 
       : undefined,
     priceOverrides: {},
     ...(options.retry ? { retry: options.retry } : {}),
-  });
+    ...(options.guards ? { guards: options.guards } : {}),
+  };
+  return JSON.stringify(document);
 }
 
 /** Endpoints of the local stand-ins for Bedrock, DynamoDB and S3. */

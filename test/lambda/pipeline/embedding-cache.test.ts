@@ -5,7 +5,8 @@ import { EmbeddingConfig } from '../../../lambda/pipeline/config';
 import { EmbeddingCache, normalizeText } from '../../../lambda/pipeline/embedding-cache';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { pipelineErrorOf, simulatorClient } from './support';
+import { validateEmbedRequest } from '../../../lambda/pipeline/stages/validate-request';
+import { pipelineErrorOf, simulatorClient, testConfig } from './support';
 
 const TITAN_V2 = 'amazon.titan-embed-text-v2:0';
 const config: EmbeddingConfig = { tableName: 'embeddings', invokeId: TITAN_V2, modelId: TITAN_V2, dimensions: 256, ttlSeconds: 86_400 };
@@ -32,6 +33,15 @@ beforeEach(() => {
 
 const cache = () => new EmbeddingCache(config, new DynamoDBClient({ region: 'us-east-1' }), bedrock, () => NOW);
 
+/** The three steps the pipeline runs around the spend port: look up, embed what is missing, store. */
+async function embed(texts: string[]) {
+  const c = cache();
+  const lookup = await c.lookup(texts);
+  const embedded = await c.embedMissing(lookup);
+  await c.store(embedded.vectors);
+  return { vectors: c.vectorsOf(lookup, embedded), hits: lookup.hits, misses: lookup.missing.length, inputTokens: embedded.inputTokens, lookup };
+}
+
 describe('normalizeText', () => {
   test('folds whitespace runs, trims the ends and composes Unicode (NFC)', () => {
     // "e" + combining acute accent becomes "é"
@@ -41,15 +51,15 @@ describe('normalizeText', () => {
 
 describe('EmbeddingCache', () => {
   test('embeds a text repeated within one batch once, and charges it once', async () => {
-    const result = await cache().embed(['Refunds take 30 days.', ' Refunds  take 30 days. ']);
+    const result = await embed(['Refunds take 30 days.', ' Refunds  take 30 days. ']);
 
     expect(sim.calls).toHaveLength(1);
-    expect(result).toMatchObject({ hits: 1, misses: 1, inputTokens: sim.calls[0].usage!.inputTokens });
+    expect(result).toMatchObject({ hits: 0, misses: 1, inputTokens: sim.calls[0].usage!.inputTokens });
     expect(result.vectors[1]).toEqual(result.vectors[0]);
   });
 
   test('stores each new vector as float32 bytes that expire after the TTL', async () => {
-    await cache().embed(['Refunds take 30 days.']);
+    await embed(['Refunds take 30 days.']);
 
     const write = ddb.commandCalls(BatchWriteItemCommand)[0].args[0].input.RequestItems!.embeddings[0].PutRequest!.Item!;
     expect(write.expiresAt).toEqual({ N: String(NOW / 1000 + 86_400) });
@@ -57,8 +67,14 @@ describe('EmbeddingCache', () => {
     expect(write.vector.B).toHaveLength(1_024);
   });
 
+  test('bounds the tokens of each missing text for the reservation, at least what Bedrock billed', async () => {
+    const result = await embed(['Refunds take 30 days.']);
+
+    expect(result.lookup.missing[0].boundTokens).toBeGreaterThanOrEqual(result.inputTokens);
+  });
+
   test('returns the float32 vector it stores, so that a later hit returns the same numbers', async () => {
-    const { vectors } = await cache().embed(['Refunds take 30 days.']);
+    const { vectors } = await embed(['Refunds take 30 days.']);
 
     expect(vectors[0].every((v) => Math.fround(v) === v)).toBe(true);
   });
@@ -70,8 +86,9 @@ describe('EmbeddingCache', () => {
     ['a text that is not a string', ['fine', 42], 'texts[1]'],
     ['a text of 50,001 characters', ['x'.repeat(50_001)], 'texts[0]'],
     ['something that is not a list', 'Refunds take 30 days.', 'texts'],
+    ['a text with a lone surrogate', ['fine', 'broken \uD800 text'], 'texts[1]'],
   ])('refuses %s with 400 naming %s, before reading the cache or calling the model', async (_case, texts, field) => {
-    const error = await pipelineErrorOf(() => cache().embed(texts as string[]));
+    const error = await pipelineErrorOf(() => validateEmbedRequest({ texts, tenantId: 'customer-123' }, { requestId: 'req-1' }, testConfig()));
 
     expect(error).toBeInstanceOf(PipelineError);
     expect(error.status).toBe(400);

@@ -1,7 +1,7 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime';
 import { PipelineConfig } from '../../../lambda/pipeline/config';
 import { GenAiPipeline, PipelineDependencies } from '../../../lambda/pipeline/pipeline';
-import { GuardCheck, GuardSettlement, RequestGuard } from '../../../lambda/pipeline/stages/guard';
+import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../../../lambda/pipeline/guards';
 import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
@@ -64,21 +64,25 @@ function harness(config: PipelineConfig = testConfig({ responseCache: { tableNam
   return { pipeline, recorder, cache, warnings };
 }
 
-/** A guard that records what it is told. */
-class RecordingGuard implements RequestGuard {
-  checks: GuardCheck[] = [];
-  settlements: GuardSettlement[] = [];
-  releases = 0;
-  async reserve(check: GuardCheck) {
-    this.checks.push(check);
-    return {
-      settle: async (settlement: GuardSettlement) => {
-        this.settlements.push(settlement);
-      },
-      release: async () => {
-        this.releases++;
-      },
-    };
+/** A guard that records what it is told, in order. */
+class RecordingGuard implements SpendGuard {
+  readonly name = 'recording';
+  events: string[] = [];
+  admitted: SpendContext[] = [];
+  reserved: SpendAmount[] = [];
+  settlements: Array<{ reserved: SpendAmount; actual: SpendAmount; key: string }> = [];
+  async admit(context: SpendContext) {
+    this.events.push('admit');
+    this.admitted.push(context);
+  }
+  async reserve(_context: SpendContext, estimate: SpendAmount) {
+    this.events.push('reserve');
+    this.reserved.push(estimate);
+    return `hold-${this.reserved.length}`;
+  }
+  async settle(_context: SpendContext, _hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, key: string) {
+    this.events.push('settle');
+    this.settlements.push({ reserved, actual, key });
   }
 }
 
@@ -101,11 +105,11 @@ describe('GenAiPipeline', () => {
   test('measures latency with the injected clock', async () => {
     // Given a clock that a guard moves 1,234 ms forward while the request runs
     let now = 1_000_000;
-    const slowGuard: RequestGuard = { reserve: async () => {
+    const slowGuard: SpendGuard = { name: 'slow', reserve: async () => {
       now += 1_234;
-      return { settle: async () => undefined, release: async () => undefined };
+      return undefined;
     } };
-    const { pipeline } = harness(undefined, { now: () => now, guard: slowGuard });
+    const { pipeline } = harness(undefined, { now: () => now, guards: [slowGuard] });
 
     const result = await pipeline.handle(body, identity);
 
@@ -192,7 +196,7 @@ describe('GenAiPipeline', () => {
       const { pipeline, cache } = harness(testConfig({
         features: { chat: { maxInputTokens: 10, maxOutputTokens: 100 } },
         responseCache: { tableName: 'cache', ttlSeconds: 60, namespace: 'v1' },
-      }), { guard });
+      }), { guards: [guard] });
 
       // When a 27-character message arrives: ceil(27 / 3.5) + 4 = 12 estimated tokens
       const error = await pipelineErrorOf(() => pipeline.handle(body, identity));
@@ -200,7 +204,7 @@ describe('GenAiPipeline', () => {
       expect(error.status).toBe(413);
       expect(error.details).toMatchObject({ estimatedInputTokens: 12, maxInputTokens: 10 });
       expect(sim.calls).toHaveLength(0);
-      expect(guard.checks).toHaveLength(0);
+      expect(guard.events).toHaveLength(0);
       expect(cache.gets).toBe(0);
     });
 
@@ -209,7 +213,10 @@ describe('GenAiPipeline', () => {
 
       await pipelineErrorOf(() => pipeline.handle({ tenantId: 'customer-123' }, identity));
 
-      expect(recorder.records).toEqual([{ application: 'support', environment: 'test', feature: 'chat', request: undefined, status: 400, errorCode: 'INVALID_REQUEST' }]);
+      expect(recorder.records).toEqual([{
+        application: 'support', environment: 'test', feature: 'chat', path: 'converse', status: 400, errorCode: 'INVALID_REQUEST',
+        requestId: 'req-1', tenantId: undefined, userId: undefined,
+      }]);
     });
 
     test('a refused prompt is recorded once with its request and status, without a result', async () => {
@@ -218,8 +225,9 @@ describe('GenAiPipeline', () => {
       await pipelineErrorOf(() => pipeline.handle(body, identity));
 
       expect(recorder.records).toHaveLength(1);
-      expect(recorder.records[0]).toMatchObject({ status: 413, errorCode: 'PROMPT_TOO_LARGE', request: { tenantId: 'customer-123' } });
-      expect(recorder.records[0].result).toBeUndefined();
+      expect(recorder.records[0]).toMatchObject({ status: 413, errorCode: 'PROMPT_TOO_LARGE', tenantId: 'customer-123', path: 'converse' });
+      expect(recorder.records[0].usage).toBeUndefined();
+      expect(recorder.records[0].modelId).toBeUndefined();
     });
 
     test('an answered request is recorded once with its result', async () => {
@@ -228,7 +236,10 @@ describe('GenAiPipeline', () => {
       const result = await pipeline.handle(body, identity);
 
       expect(recorder.records).toHaveLength(1);
-      expect(recorder.records[0]).toMatchObject({ status: 200, feature: 'chat', result });
+      expect(recorder.records[0]).toMatchObject({
+        status: 200, feature: 'chat', path: 'converse', modelId: result.model.id, usage: result.usage, costUsd: result.cost.totalUsd,
+        attempts: 1, responseCache: 'miss', inputTokenBound: result.inputTokenBound, settleFailures: 0,
+      });
     });
 
     test('a model error that is not worth retrying is recorded as a 502', async () => {
@@ -245,68 +256,121 @@ describe('GenAiPipeline', () => {
 
     test('an unexpected failure is recorded as a 500 and rethrown as is', async () => {
       const crash = new Error('guard table missing');
-      const crashing: RequestGuard = { reserve: async () => {
+      const crashing: SpendGuard = { name: 'crashing', reserve: async () => {
         throw crash;
       } };
-      const { pipeline, recorder } = harness(undefined, { guard: crashing });
+      const { pipeline, recorder } = harness(undefined, { guards: [crashing] });
 
       await expect(pipeline.handle(body, identity)).rejects.toBe(crash);
       expect(recorder.records).toEqual([expect.objectContaining({ status: 500, errorCode: 'INTERNAL_ERROR' })]);
     });
   });
 
-  describe('the guard', () => {
-    test('is told the routed model, the estimate and the output cap before the call', async () => {
+  describe('the guard seam', () => {
+    test('admits before the cache lookup, reserves on a miss, settles after the call, in that order', async () => {
       const guard = new RecordingGuard();
-      const { pipeline } = harness(undefined, { guard });
+      const { pipeline } = harness(undefined, { guards: [guard] });
 
       await pipeline.handle(body, identity);
 
-      // "How do I reset my password?" is 27 characters: ceil(27 / 3.5) + 4 = 12 estimated tokens
-      expect(guard.checks).toHaveLength(1);
-      expect(guard.checks[0]).toMatchObject({ estimatedInputTokens: 12, maxOutputTokens: 1024, route: { tier: 'simple' }, request: { tenantId: 'customer-123' } });
+      expect(guard.events).toEqual(['admit', 'reserve', 'settle']);
+      expect(guard.admitted[0]).toMatchObject({ tenantId: 'customer-123', userId: 'user-42', feature: 'chat', path: 'converse', requestId: 'req-1' });
     });
 
-    test('is settled with the real usage and cost after the call', async () => {
+    test('reserves the input bound plus the output cap at the exact upper-bound cost', async () => {
       const guard = new RecordingGuard();
-      const { pipeline } = harness(undefined, { guard });
+      const { pipeline } = harness(undefined, { guards: [guard] });
 
       const result = await pipeline.handle(body, identity);
 
-      expect(guard.settlements).toEqual([{ usage: result.usage, costUsd: result.cost.totalUsd, cacheHit: false }]);
+      // No prompt caching on this short prompt: the bound at Haiku 4.5's $1 input, 1,024 output tokens at $5 (global)
+      const bound = result.inputTokenBound;
+      expect(guard.reserved).toEqual([{ tokens: bound + 1024, cacheReadTokens: 0, costAtto: BigInt(bound) * 1_000_000n * 1_000_000n + 1024n * 5_000_000n * 1_000_000n }]);
+      expect(bound).toBeGreaterThanOrEqual(result.usage.inputTokens);
     });
 
-    test('is settled with nothing used on a response-cache hit', async () => {
+    test('settles to the usage and exact cost Bedrock billed, under the request id', async () => {
       const guard = new RecordingGuard();
-      const { pipeline } = harness(undefined, { guard });
-      await pipeline.handle(body, identity);
+      const { pipeline } = harness(undefined, { guards: [guard] });
 
-      await pipeline.handle(body, identity);
+      const result = await pipeline.handle(body, identity);
 
-      expect(guard.settlements[1]).toEqual({ usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 }, costUsd: 0, cacheHit: true });
+      const { inputTokens, outputTokens } = result.usage;
+      expect(guard.settlements).toEqual([{
+        reserved: guard.reserved[0],
+        actual: { tokens: inputTokens + outputTokens, cacheReadTokens: 0, costAtto: BigInt(inputTokens) * 10n ** 12n + BigInt(outputTokens) * 5n * 10n ** 12n },
+        key: 'converse:req-1',
+      }]);
+      expect(Number(guard.settlements[0].actual.costAtto) / 1e18).toBeCloseTo(result.cost.totalUsd, 15);
     });
 
-    test('has its reservation released when the model call fails', async () => {
+    test('a response-cache hit is admitted but never reserves or settles: it is free', async () => {
       const guard = new RecordingGuard();
-      const { pipeline } = harness(testConfig({ retry: { ...FAST_RETRY, maxAttempts: 1 } }), { guard });
+      const { pipeline } = harness(undefined, { guards: [guard] });
+      await pipeline.handle(body, identity);
+      guard.events = [];
+
+      const hit = await pipeline.handle(body, { requestId: 'req-2' });
+
+      expect(hit.cache.response).toBe('hit');
+      expect(guard.events).toEqual(['admit']);
+    });
+
+    test('a guard that refuses at admit blocks the request before the cache and the model', async () => {
+      const breaker: SpendGuard = { name: 'breaker', admit: async () => {
+        throw new PipelineError(503, 'FEATURE_PAUSED', 'chat is paused by the circuit breaker.');
+      } };
+      const { pipeline, cache, recorder } = harness(undefined, { guards: [breaker] });
+
+      const error = await pipelineErrorOf(() => pipeline.handle(body, identity));
+
+      expect(error.code).toBe('FEATURE_PAUSED');
+      expect(cache.gets).toBe(0);
+      expect(sim.calls).toHaveLength(0);
+      expect(recorder.records).toEqual([expect.objectContaining({ status: 503, errorCode: 'FEATURE_PAUSED' })]);
+    });
+
+    test('settles to nothing when the model call fails unbilled (throttled)', async () => {
+      const guard = new RecordingGuard();
+      const { pipeline } = harness(testConfig({ retry: { ...FAST_RETRY, maxAttempts: 1 } }), { guards: [guard] });
       sim.injectFaults('throttle', 1);
 
       await pipelineErrorOf(() => pipeline.handle(body, identity));
 
-      expect(guard.releases).toBe(1);
-      expect(guard.settlements).toHaveLength(0);
+      expect(guard.settlements).toEqual([{ reserved: guard.reserved[0], actual: NO_SPEND, key: 'converse:req-1' }]);
     });
 
-    test('can refuse a request before any model call', async () => {
-      const refusing: RequestGuard = { reserve: async () => {
-        throw new PipelineError(429, 'TENANT_QUOTA_EXCEEDED', 'customer-123 used its daily budget.');
+    test('all guards reserve or none: a later refusal settles the earlier holds to nothing', async () => {
+      const first = new RecordingGuard();
+      const quota: SpendGuard = { name: 'quota', reserve: async () => {
+        throw new PipelineError(429, 'TENANT_QUOTA_EXCEEDED', 'customer-123 used its monthly budget.');
       } };
-      const { pipeline } = harness(undefined, { guard: refusing });
+      const { pipeline } = harness(undefined, { guards: [first, quota] });
 
       const error = await pipelineErrorOf(() => pipeline.handle(body, identity));
 
       expect(error.code).toBe('TENANT_QUOTA_EXCEEDED');
       expect(sim.calls).toHaveLength(0);
+      expect(first.events).toEqual(['admit', 'reserve', 'settle']);
+      expect(first.settlements[0].actual).toEqual(NO_SPEND);
+    });
+
+    test('a settlement that fails after a billed call returns the answer, counts the failure and never releases', async () => {
+      const failing: SpendGuard = {
+        name: 'ledger',
+        reserve: async () => 'hold',
+        settle: async () => {
+          throw new Error('ledger table unreachable');
+        },
+      };
+      const { pipeline, recorder, warnings } = harness(undefined, { guards: [failing] });
+
+      const result = await pipeline.handle(body, identity);
+
+      expect(result.answer.length).toBeGreaterThan(0);
+      expect(result.cost.totalUsd).toBeGreaterThan(0);
+      expect(recorder.records).toEqual([expect.objectContaining({ status: 200, settleFailures: 1, costUsd: result.cost.totalUsd })]);
+      expect(warnings).toEqual([expect.stringContaining('could not settle')]);
     });
   });
 
@@ -340,6 +404,7 @@ describe('GenAiPipeline', () => {
     const config = testConfig({
       tiers: { simple: { invokeId: LLAMA_31_8B, modelId: LLAMA_31_8B }, complex: { invokeId: SONNET_4, modelId: SONNET_4 } },
       retry: { ...FAST_RETRY, maxAttempts: 3, attemptsPerModel: 2 },
+      features: { chat: { maxInputTokens: 50_000, maxOutputTokens: 1024, maxHintedTier: 'complex' } },
     });
     const longSystem = { ...body, system: proseOfWords(1_500), complexity: 'complex' };
 

@@ -1,5 +1,5 @@
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
-import { HAIKU_45, sampleResult, stdoutLinesOf, testRequest } from './support';
+import { HAIKU_45, sampleRecord, sampleResult, stdoutLinesOf } from './support';
 
 // A stand-in for the X-Ray segment Powertools Tracer returns inside Lambda: records what the recorder does to it.
 const subsegments: Array<{ name: string; annotations: Record<string, unknown>; closed: boolean }> = [];
@@ -18,7 +18,7 @@ jest.mock('@aws-lambda-powertools/tracer', () => ({
 }));
 
 const result = sampleResult({ model: { id: `us.${HAIKU_45}`, tier: 'simple', reasons: ['short'] }, answer: 'ok' });
-const record = { application: 'support', environment: 'production', feature: 'chat', request: testRequest({}), status: 200, result };
+const record = sampleRecord(result);
 
 describe('PowertoolsRecorder tracing', () => {
   const saved = { trace: process.env._X_AMZN_TRACE_ID, fn: process.env.AWS_LAMBDA_FUNCTION_NAME };
@@ -37,7 +37,7 @@ describe('PowertoolsRecorder tracing', () => {
     await stdoutLinesOf(() => new PowertoolsRecorder().record(record));
 
     expect(subsegments).toEqual([{
-      name: '## genai.request',
+      name: '## genai.converse',
       annotations: { model: HAIKU_45, tier: 'simple', costUsd: 0.0001815, feature: 'chat', responseCache: 'miss' },
       closed: true,
     }]);

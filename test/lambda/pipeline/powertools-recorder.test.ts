@@ -1,27 +1,27 @@
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
-import { RequestRecord } from '../../../lambda/pipeline/stages/record-request';
+import { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import { PipelineResult } from '../../../lambda/pipeline/types';
-import { emfRecords, HAIKU_45, sampleResult, stdoutLinesOf, testRequest } from './support';
+import { emfRecords, HAIKU_45, sampleRecord, sampleResult, stdoutLinesOf } from './support';
 
-const request = testRequest({ requestId: 'req-1', tenantId: 'customer-123', userId: 'user-42' });
 const answered = sampleResult();
-const base = { application: 'support', environment: 'production', feature: 'chat', request };
+const base = { application: 'support', environment: 'production', feature: 'chat', path: 'converse' as const, requestId: 'req-1', tenantId: 'customer-123', userId: 'user-42' };
+const answeredRecord = sampleRecord(answered, { environment: 'production', tenantId: 'customer-123' });
 
 /** The EMF records written while recording `records`, one recorder for all. */
-async function emfOf(...records: RequestRecord[]): Promise<Array<Record<string, any>>> {
+async function emfOf(...records: SpendRecord[]): Promise<Array<Record<string, any>>> {
   const recorder = new PowertoolsRecorder();
   return emfRecords(await stdoutLinesOf(() => records.forEach((r) => recorder.record(r))));
 }
 
 describe('PowertoolsRecorder', () => {
   test('writes one EMF record per request', async () => {
-    const emf = await emfOf({ ...base, status: 200, result: answered }, { ...base, status: 200, result: answered });
+    const emf = await emfOf(answeredRecord, answeredRecord);
 
     expect(emf).toHaveLength(2);
   });
 
   test('puts the metrics in the GenAI/FinOps namespace with dimensions Application, Feature and Model', async () => {
-    const [emf] = await emfOf({ ...base, status: 200, result: answered });
+    const [emf] = await emfOf(answeredRecord);
 
     const directive = emf._aws.CloudWatchMetrics[0];
     expect(directive.Namespace).toBe('GenAI/FinOps');
@@ -32,7 +32,7 @@ describe('PowertoolsRecorder', () => {
   });
 
   test('keeps tenant, user and request ids as properties, never as dimensions', async () => {
-    const [emf] = await emfOf({ ...base, status: 200, result: answered });
+    const [emf] = await emfOf(answeredRecord);
 
     expect(emf).toMatchObject({ tenantId: 'customer-123', userId: 'user-42', requestId: 'req-1' });
     expect(emf._aws.CloudWatchMetrics[0].Dimensions.flat()).not.toEqual(expect.arrayContaining(['tenantId']));
@@ -40,7 +40,7 @@ describe('PowertoolsRecorder', () => {
   });
 
   test('records the tokens, cost, latency and attempts of an answered request', async () => {
-    const [emf] = await emfOf({ ...base, status: 200, result: answered });
+    const [emf] = await emfOf(answeredRecord);
 
     expect(emf).toMatchObject({
       Requests: 1, InputTokens: 120, OutputTokens: 9, CacheReadInputTokens: 0, CacheWriteInputTokens: 0,
@@ -52,7 +52,7 @@ describe('PowertoolsRecorder', () => {
   test('records a response-cache hit and the money it saved', async () => {
     const hit: PipelineResult = { ...answered, cache: { response: 'hit', prompt: 'none', savedUsd: 0.0001815 } };
 
-    const [emf] = await emfOf({ ...base, status: 200, result: hit });
+    const [emf] = await emfOf(sampleRecord(hit));
 
     expect(emf).toMatchObject({ ResponseCacheHits: 1, SavedUSD: 0.0001815 });
     expect(emf.ResponseCacheMisses).toBeUndefined();
@@ -72,9 +72,35 @@ describe('PowertoolsRecorder', () => {
     expect(emf.RejectedRequests).toBeUndefined();
   });
 
+  test('compares the billed input tokens with the bound the limits used', async () => {
+    const within = sampleRecord(sampleResult({ inputTokenBound: 120 }));
+    const over = sampleRecord(sampleResult({ inputTokenBound: 100 }));
+
+    const [first, second] = await emfOf(within, over);
+
+    expect(first).toMatchObject({ InputTokenBound: 120, InputTokenBoundExceeded: 0 });
+    expect(second).toMatchObject({ InputTokenBound: 100, InputTokenBoundExceeded: 1 });
+  });
+
+  test('records the embedding path with its cache hits and misses, on the same metrics as Converse', async () => {
+    const [emf] = await emfOf({
+      ...base, path: 'embedding', status: 200, modelId: 'amazon.titan-embed-text-v2:0', costUsd: 0.0000004,
+      usage: { inputTokens: 20, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 }, attempts: 1,
+      embeddingCache: { hits: 2, misses: 1 },
+    });
+
+    expect(emf).toMatchObject({ Model: 'amazon.titan-embed-text-v2:0', path: 'embedding', InputTokens: 20, CostUSD: 0.0000004, EmbeddingCacheHits: 2, EmbeddingCacheMisses: 1 });
+  });
+
+  test('counts a guard that could not settle a billed call', async () => {
+    const [emf] = await emfOf(sampleRecord(answered, { settleFailures: 1 }));
+
+    expect(emf).toMatchObject({ GuardSettleFailures: 1, CostUSD: 0.0001815 });
+  });
+
   test('never throws into the request path: a record it cannot write is logged instead', async () => {
-    // Given a result whose model id is not a string
-    const broken = { ...answered, model: { ...answered.model, id: undefined as unknown as string } };
+    // Given a record whose model id is not a string
+    const broken = { ...answeredRecord, modelId: 42 as unknown as string };
     const errors: string[] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => {
       errors.push(line);
@@ -82,7 +108,7 @@ describe('PowertoolsRecorder', () => {
 
     try {
       // When it is recorded
-      await stdoutLinesOf(() => new PowertoolsRecorder().record({ ...base, status: 200, result: broken }));
+      await stdoutLinesOf(() => new PowertoolsRecorder().record(broken));
     } finally {
       spy.mockRestore();
     }

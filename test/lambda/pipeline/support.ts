@@ -2,6 +2,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { FeatureLimits, normalizeConfig, PipelineConfig, RetryConfig } from '../../../lambda/pipeline/config';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
+import { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import { GenAiRequest, PipelineResult, TokenEstimate } from '../../../lambda/pipeline/types';
 import type { BedrockSimulator } from '../../../local/bedrock-simulator';
 
@@ -58,12 +59,13 @@ export function testRequest(overrides: Partial<GenAiRequest> = {}): GenAiRequest
 }
 
 /** A token estimate from its parts; the total is their sum, as the estimate stage makes it. */
-export function estimateOf(parts: Partial<Omit<TokenEstimate, 'total'>>): TokenEstimate {
+export function estimateOf(parts: Partial<Omit<TokenEstimate, 'total' | 'bound'>>): TokenEstimate {
   const system = parts.system ?? 0;
   const context = parts.context ?? 0;
   const history = parts.history ?? 0;
   const message = parts.message ?? 0;
-  return { system, context, history, message, total: system + context + history + message };
+  const sums = { system, context, history, message, total: system + context + history + message };
+  return { ...sums, bound: sums };
 }
 
 /** A Bedrock Runtime client for the simulator, built like lambda/runtime/clients.ts builds it: no SDK retries. */
@@ -155,6 +157,20 @@ export function sampleResult(overrides: Partial<PipelineResult> = {}): PipelineR
     attempts: 1,
     latencyMs: 321,
     estimatedInputTokens: 130,
+    inputTokenBound: 150,
+    ...overrides,
+  };
+}
+
+/** The record the pipeline writes for a Converse result (what the recorder tests feed the recorder). */
+export function sampleRecord(result: PipelineResult = sampleResult(), overrides: Partial<SpendRecord> = {}): SpendRecord {
+  return {
+    application: 'support', environment: 'test', feature: 'chat', path: 'converse', status: 200,
+    requestId: result.requestId, tenantId: 'iam:customer-123', userId: 'user-42',
+    modelId: result.model.id, usage: result.usage, costUsd: result.cost.totalUsd, priced: result.cost.priced,
+    latencyMs: result.latencyMs, attempts: result.attempts, route: { tier: result.model.tier, reasons: result.model.reasons },
+    responseCache: result.cache.response, savedUsd: result.cache.savedUsd, promptCache: result.cache.prompt,
+    inputTokenBound: result.inputTokenBound,
     ...overrides,
   };
 }

@@ -27,7 +27,8 @@ beforeEach(() => {
 /** Invokes with the route for `tier`, recording the backoff delays instead of waiting; `random` is fixed at 0.5. */
 function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: PipelineConfig = testConfig({ retry: { ...FAST_RETRY, ...retry } }), maxTokens = 256, timing: { now?: () => number; deadlineMs?: number } = {}) {
   const request = testRequest({ hints: { complexity: tier } });
-  const route = routeModel(request, config, 10);
+  // These tests pick the tier by hint, so the feature lets hints raise it.
+  const route = routeModel(request, { ...config, features: { chat: { ...config.features.chat, maxHintedTier: 'complex' } } }, 10);
   return invokeWithRetries(route, () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), maxTokens, config, {
     bedrock,
     sleep: async (ms) => {

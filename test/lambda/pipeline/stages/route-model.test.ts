@@ -16,16 +16,35 @@ describe('route-model stage', () => {
     expect(route).toEqual({ tier: 'simple', invokeId: `global.${HAIKU_45}`, modelId: `global.${HAIKU_45}`, reasons: ['single model configured'] });
   });
 
-  test("follows the caller's complexity hint over the classifier", () => {
-    // Given a short FAQ question the classifier would send to the simple tier, hinted complex
+  test("by default a hint cannot raise the tier: a one-line question hinted complex stays on the simple tier", () => {
+    // Given a short FAQ question the classifier sends to the simple tier, hinted complex
     const request = testRequest({ message: 'What are your opening hours?', hints: { complexity: 'complex' } });
 
-    // When it is routed
+    // When it is routed with the default feature settings
     const route = routeModel(request, threeTiers, 10);
 
-    // Then the hint wins
-    expect(route.tier).toBe('complex');
-    expect(route.invokeId).toBe(complex.invokeId);
+    // Then the hint is ignored, and the reasons say so
+    expect(route.tier).toBe('simple');
+    expect(route.reasons.join(' ')).toContain('hint complex ignored');
+  });
+
+  test('a hint may always lower the tier', () => {
+    const request = testRequest({ message: 'Think through step by step why our invoices doubled.', hints: { complexity: 'simple' } });
+
+    const route = routeModel(request, threeTiers, 17);
+
+    expect(route.tier).toBe('simple');
+    expect(route.reasons.join(' ')).toContain('cheaper simple tier');
+  });
+
+  test("a feature's maxHintedTier lets a hint raise the tier up to it, and no further", () => {
+    const allowMedium = testConfig({ features: { chat: { maxInputTokens: 50_000, maxOutputTokens: 1024, maxHintedTier: 'medium' } } });
+    const allowComplex = testConfig({ features: { chat: { maxInputTokens: 50_000, maxOutputTokens: 1024, maxHintedTier: 'complex' } } });
+    const request = testRequest({ message: 'What are your opening hours?', hints: { complexity: 'complex' } });
+
+    expect(routeModel(request, allowMedium, 10).tier).toBe('medium');
+    expect(routeModel(request, allowMedium, 10).reasons.join(' ')).toContain('capped at medium');
+    expect(routeModel(request, allowComplex, 10)).toMatchObject({ tier: 'complex', invokeId: complex.invokeId });
   });
 
   test('routes a short FAQ question to the simple tier', () => {
@@ -60,7 +79,7 @@ describe('route-model stage', () => {
     const config = testConfig({ tiers: { simple, complex } });
 
     // When it is routed
-    const route = routeModel(testRequest({ hints: { complexity: 'medium' } }), config, 10);
+    const route = routeModel(testRequest({ message: 'Compare the Basic and Pro plans for a team of ten.' }), config, 16);
 
     // Then it goes to simple (cheaper) rather than complex, and says why
     expect(route.tier).toBe('simple');

@@ -1,0 +1,124 @@
+/**
+ * The shape of `GENAI_PIPELINE_CONFIG`: what a workflow construct writes and the runtime reads. Types only (and the
+ * tier names), so the constructs can import it without pulling in runtime code.
+ */
+
+/** The three routing tiers: cheap and fast, balanced, most capable. */
+export type ModelTier = 'simple' | 'medium' | 'complex';
+
+/** Every tier, cheapest first. */
+export const MODEL_TIERS: ReadonlyArray<ModelTier> = Object.freeze(['simple', 'medium', 'complex'] as const);
+
+/** A model a tier routes to. */
+export interface TierModel {
+  /** What Converse is called with: the application inference profile ARN (or, locally, a model id). */
+  readonly invokeId: string;
+  /** The model id with its geography prefix (`us.anthropic...`), for prices, cache minimums and metrics. */
+  readonly modelId: string;
+}
+
+/** Limits of one feature. */
+export interface FeatureLimits {
+  /** Requests whose input-token upper bound exceeds this are rejected with 413 before any model call. */
+  readonly maxInputTokens: number;
+  /** The output cap (`maxTokens`) of every call; a caller may lower it, never raise it. */
+  readonly maxOutputTokens: number;
+  /**
+   * The highest tier a caller's `complexity` hint may choose. Absent: a hint may only lower the tier the classifier
+   * chose, so no caller can send a one-line question to the dearest model.
+   */
+  readonly maxHintedTier?: ModelTier;
+}
+
+/** The response cache. */
+export interface ResponseCacheConfig {
+  readonly tableName: string;
+  readonly ttlSeconds: number;
+  /** Part of every key: bump it to invalidate all cached answers, e.g. when the knowledge base changes. */
+  readonly namespace: string;
+}
+
+/** Bounded retries and fallbacks. */
+export interface RetryConfig {
+  /** Model calls per request at most, retries and fallbacks together. */
+  readonly maxAttempts: number;
+  /** Calls to one model before falling back to the next cheaper tier. */
+  readonly attemptsPerModel: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Whether a fallback may move to a more expensive tier (when no cheaper one is left). */
+  readonly fallbackUpward: boolean;
+}
+
+/** The embedding cache. */
+export interface EmbeddingConfig {
+  readonly tableName: string;
+  /** What InvokeModel is called with. */
+  readonly invokeId: string;
+  readonly modelId: string;
+  readonly dimensions: number;
+  readonly ttlSeconds: number;
+}
+
+/** Price fields of a model that override the catalog's, USD per 1M tokens. An override is the price paid. */
+export interface PriceOverride {
+  readonly inputPerMillion?: number;
+  readonly outputPerMillion?: number;
+  readonly cacheReadPerMillion?: number;
+  readonly cacheWrite5mPerMillion?: number;
+  readonly cacheWrite1hPerMillion?: number;
+  readonly minCacheTokens?: number;
+  readonly batchDiscount?: number;
+}
+
+/** Who a usage limit counts for. */
+export type UsageScope = 'user' | 'tenant' | 'feature' | 'workflow';
+
+/** Calendar-aligned windows (UTC): a window resets when the calendar says so, not a fixed time after first use. */
+export type UsageWindow = 'minute' | 'hour' | 'day' | 'month';
+
+/** One limit: requests, tokens (fresh input + output + cache writes; cache reads count apart) and/or USD per window. */
+export interface UsageLimitConfig {
+  readonly scope: UsageScope;
+  readonly window: UsageWindow;
+  readonly maxRequests?: number;
+  readonly maxTokens?: number;
+  readonly maxCostUsd?: number;
+}
+
+/** Where usage limits are counted. */
+export type UsageStore = 'container';
+
+/** The guard chain every spend path passes: admit before the cache lookup, reserve and settle around a model call. */
+export interface GuardsConfig {
+  /** Limits, checked in order; all of them must have room for a call to be reserved. */
+  readonly usageLimits: ReadonlyArray<UsageLimitConfig>;
+  /**
+   * `container`: counted in the Lambda container's memory. It holds exactly within one container and bounds the
+   * whole workflow at (containers × limit): pair it with reserved concurrency. A shared ledger comes with the
+   * guardrails constructs.
+   */
+  readonly store: UsageStore;
+}
+
+/** `GENAI_PIPELINE_CONFIG` as the constructs write it; the runtime fills in what is left out. */
+export interface PipelineConfigDocument {
+  readonly tiers: Readonly<Partial<Record<ModelTier, TierModel>>>;
+  /** Limits of the workflow's default feature (its `Feature` tag). */
+  readonly defaultLimits?: FeatureLimits;
+  /** Limits of further features callers may name. */
+  readonly features?: Readonly<Record<string, FeatureLimits>>;
+  readonly promptCaching?: boolean;
+  readonly responseCache?: ResponseCacheConfig;
+  readonly embedding?: EmbeddingConfig;
+  /** Price fields per model id, over the catalog's entry. */
+  readonly priceOverrides?: Readonly<Record<string, PriceOverride>>;
+  readonly retry?: Partial<RetryConfig>;
+  readonly guards?: GuardsConfig;
+  /** Overrides of the tags-derived names (local runs and tests). */
+  readonly application?: string;
+  readonly environment?: string;
+  readonly defaultFeature?: string;
+  readonly defaultSystemPrompt?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,57 @@
+import { SpendAmount, SpendContext, SpendGuard, NO_SPEND } from './spend-guard';
+
+/** What a chain reserved: one hold per guard that reserved, and the amount, for the settlement. */
+export interface Reservation {
+  readonly estimate: SpendAmount;
+  readonly holds: ReadonlyArray<{ readonly guard: string; readonly hold: string | undefined }>;
+}
+
+/** A guard whose settlement failed; the call was billed all the same, so the caller still gets its answer. */
+export interface SettleFailure {
+  readonly guard: string;
+  readonly error: unknown;
+}
+
+/**
+ * Guards composed in order. `admit` asks each in turn. `reserve` is all or none: when one guard refuses, the holds
+ * the earlier guards took are settled to nothing before the refusal is rethrown, so a refused request leaves no
+ * reservation behind. `settle` asks every guard that reserved, in parallel, and reports the failures instead of
+ * throwing them: by then Bedrock has billed, and the answer must not be turned into an error.
+ */
+export class GuardChain {
+  constructor(private readonly guards: ReadonlyArray<SpendGuard> = []) {}
+
+  /** Whether there is any guard at all (the pipeline skips the work of pricing an estimate when there is none). */
+  get empty(): boolean {
+    return this.guards.length === 0;
+  }
+
+  async admit(context: SpendContext): Promise<void> {
+    for (const guard of this.guards) await guard.admit?.(context);
+  }
+
+  async reserve(context: SpendContext, estimate: SpendAmount): Promise<Reservation> {
+    const holds: Array<{ guard: string; hold: string | undefined }> = [];
+    for (const guard of this.guards) {
+      if (!guard.reserve) continue;
+      try {
+        holds.push({ guard: guard.name, hold: await guard.reserve(context, estimate) });
+      } catch (error) {
+        await this.settle(context, { estimate, holds }, NO_SPEND, `${context.path}:${context.requestId}:refused`);
+        throw error;
+      }
+    }
+    return { estimate, holds };
+  }
+
+  async settle(context: SpendContext, reservation: Reservation, actual: SpendAmount, idempotencyKey: string): Promise<SettleFailure[]> {
+    const byName = new Map(this.guards.map((g) => [g.name, g]));
+    const outcomes = await Promise.allSettled(reservation.holds.map(({ guard, hold }) =>
+      byName.get(guard)?.settle?.(context, hold, reservation.estimate, actual, idempotencyKey) ?? Promise.resolve()));
+    const failures: SettleFailure[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') failures.push({ guard: reservation.holds[i].guard, error: outcome.reason });
+    });
+    return failures;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './spend-guard';
+export * from './guard-chain';
+export * from './container-usage-guard';
+export * from './usage-windows';

@@ -1,0 +1,49 @@
+import type { SpendPath } from '../../contract';
+
+/** Who is spending, on which path: what every guard is told. */
+export interface SpendContext {
+  readonly requestId: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly feature: string;
+  readonly path: SpendPath;
+  /** Epoch milliseconds of the decision (windows are taken from it). */
+  readonly nowMs: number;
+}
+
+/**
+ * An amount of usage: before a call, the most it can use (the input-token upper bound plus the output cap, priced
+ * at the dearest price that can apply); after it, what Bedrock billed.
+ */
+export interface SpendAmount {
+  /** Tokens that count against token limits: fresh input, cache writes and output. */
+  readonly tokens: number;
+  /** Tokens read from the prompt cache; counted apart (they cost a tenth of fresh input). */
+  readonly cacheReadTokens: number;
+  /** Exact cost in attodollars (1e-18 USD), the pricing core's integer unit. */
+  readonly costAtto: bigint;
+}
+
+/** Nothing used: what a refused or unbilled call settles to. */
+export const NO_SPEND: SpendAmount = Object.freeze({ tokens: 0, cacheReadTokens: 0, costAtto: 0n });
+
+/**
+ * A guard in the spend path: a circuit breaker, a rate limit, a quota or a budget.
+ *
+ * - `admit` runs before the response-cache lookup, with no token figures: breakers and request-rate limits. A free
+ *   cache hit needs nothing more, so an exhausted token quota never blocks it.
+ * - `reserve` runs on a cache miss only, before the model call, with the most the call can use. It refuses by
+ *   throwing a `PipelineError` (429 with `retryAfterSeconds` in its details, or 503), and otherwise returns a
+ *   token that `settle` gets back.
+ * - `settle` runs once the call's outcome is known, with what was billed, and must be idempotent per
+ *   `idempotencyKey`: a retried delivery settles once.
+ *
+ * Each method is optional: a breaker has only `admit`, a quota only `reserve` and `settle`.
+ */
+export interface SpendGuard {
+  /** Names the guard in logs and in the reasons of a refusal. */
+  readonly name: string;
+  admit?(context: SpendContext): Promise<void>;
+  reserve?(context: SpendContext, estimate: SpendAmount): Promise<string | undefined>;
+  settle?(context: SpendContext, hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from './spend-port';
+export * from './spend-estimate';

@@ -1,0 +1,80 @@
+import { GuardChain, Reservation, SettleFailure } from '../guards/guard-chain';
+import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
+
+/** What a governed call gave back, and how many guards could not settle it. */
+export interface SpendOutcome<T> {
+  readonly value: T;
+  readonly settleFailures: number;
+}
+
+/** How a model call is governed. */
+export interface GovernedCall<T> {
+  /** The most the call can use: reserved before it. */
+  readonly estimate: SpendAmount;
+  /** The model call itself. */
+  readonly invoke: () => Promise<T>;
+  /** What Bedrock billed for a successful call. */
+  readonly billed: (value: T) => SpendAmount;
+  /** What Bedrock billed for a failed one. @default nothing (throttled and failed calls are not billed) */
+  readonly billedOnError?: (error: unknown) => SpendAmount;
+  /** Work to run beside the settlement (a cache write): one round trip instead of two. */
+  readonly alongside?: (value: T) => Promise<void>;
+}
+
+/**
+ * The one place every model call passes, on every path (Converse, embeddings, batch): admitted by the guard
+ * chain, reserved with its upper-bound cost, settled with what Bedrock billed, under an idempotency key.
+ *
+ * A settlement that fails after a billed call never turns the answer into an error: the caller gets the answer,
+ * the failure is counted (`settleFailures`, recorded as a metric) and logged.
+ */
+export class SpendPort {
+  private readonly chain: GuardChain;
+
+  constructor(guards: ReadonlyArray<SpendGuard> = [], private readonly warn?: (message: string, fields: Record<string, unknown>) => void) {
+    this.chain = new GuardChain(guards);
+  }
+
+  /** Whether any guard is configured: without one, estimates need not be priced. */
+  get governed(): boolean {
+    return !this.chain.empty;
+  }
+
+  /** Before the cache lookup: breakers and request-rate limits. Throws a `PipelineError` to refuse. */
+  admit(context: SpendContext): Promise<void> {
+    return this.chain.admit(context);
+  }
+
+  /** Reserve, call, settle: the whole of a governed call whose outcome is known in this invocation. */
+  async spend<T>(context: SpendContext, call: GovernedCall<T>): Promise<SpendOutcome<T>> {
+    const reservation = await this.reserve(context, call.estimate);
+    let value: T;
+    try {
+      value = await call.invoke();
+    } catch (error) {
+      await this.settle(context, reservation, call.billedOnError?.(error) ?? NO_SPEND);
+      throw error;
+    }
+    const [settleFailures] = await Promise.all([this.settle(context, reservation, call.billed(value)), call.alongside?.(value)]);
+    return { value, settleFailures };
+  }
+
+  /** Reserves on every guard or none. For a call settled later (a batch job), keep the reservation with the job. */
+  reserve(context: SpendContext, estimate: SpendAmount): Promise<Reservation> {
+    return this.chain.reserve(context, estimate);
+  }
+
+  /**
+   * Settles a reservation to what was billed, once per `context.path` and `context.requestId` (its idempotency
+   * key); returns how many guards failed to settle, each logged.
+   */
+  async settle(context: SpendContext, reservation: Reservation, actual: SpendAmount): Promise<number> {
+    const failures: SettleFailure[] = await this.chain.settle(context, reservation, actual, `${context.path}:${context.requestId}`);
+    for (const failure of failures) {
+      this.warn?.('a guard could not settle a billed call; the answer is returned and the guard may over-count', {
+        guard: failure.guard, requestId: context.requestId, path: context.path, error: String(failure.error),
+      });
+    }
+    return failures.length;
+  }
+}
