@@ -11,10 +11,22 @@ import type { UploadedObject } from './s3-events';
 export const DEFAULT_CLAIM_STALE_SECONDS = 960;
 
 /**
- * What {@link DocumentClaims.claim} found: `claimed`, this delivery owns the object version; `done`, it was processed
- * or rejected already; `in-progress`, another delivery holds a claim that is not yet stale.
+ * What {@link DocumentClaims.claim} found:
+ * - `claimed`: this delivery owns the object version (a new claim, a stale one taken over, or its own re-taken).
+ * - `done`: it was processed, rejected or failed already.
+ * - `in-progress`: another delivery holds a claim that is not yet stale.
+ * - `unsaved`: an earlier attempt (this delivery's own, or another delivery's now stale) marked the claim `invoking`
+ *   and died: it reached the model and its outcome was not saved. See {@link UnsavedClaim}.
  */
-export type ClaimOutcome = 'claimed' | 'done' | 'in-progress';
+export type ClaimOutcome =
+  | { readonly outcome: 'claimed' | 'done' | 'in-progress' }
+  | { readonly outcome: 'unsaved'; readonly unsaved: UnsavedClaim };
+
+/** A claim left in phase `invoking` by an attempt that died: who held it and since when, to write over it safely. */
+export interface UnsavedClaim {
+  readonly deliveryId: string;
+  readonly claimedAt: number;
+}
 
 /**
  * Another delivery holds a fresh claim on the object version. Thrown so that the invocation fails and Lambda retries
@@ -29,12 +41,22 @@ export class DocumentInProgressError extends Error {
 }
 
 /**
- * Idempotency for the document workflow: one item per object version in the results table. A delivery first
- * claims the item with a conditional write; a repeated delivery of the same version finds it claimed and does
- * nothing, so the document is processed, and charged, once.
+ * Idempotency for the document workflow: one item per object version in the results table, whose `status` moves
+ * through phases:
  *
- * Every later write is conditional on the item still naming this delivery: an invocation that outlived its claim
- * (which another delivery then took over) cannot overwrite the new owner's result.
+ * - `processing`: claimed by a delivery (Lambda's request id) with a conditional write. Nothing has been spent, so
+ *   the claim may be given back ({@link DocumentClaims.release}), re-taken by the same delivery (Lambda's async retries re-deliver
+ *   the event with the same request id, and only after the earlier attempt ended), or taken over by any delivery
+ *   once stale.
+ * - `invoking`: set right before the model call ({@link DocumentClaims.startInvoking}). From here Bedrock may have billed, so the
+ *   claim is never re-taken or taken over to call the model again: an attempt that finds it (its own, or another
+ *   delivery's stale one) records the item as `failed` with `RESULT_NOT_SAVED` ({@link DocumentClaims.failUnsaved}) instead.
+ *   The claim is still given back after a model failure that Bedrock did not bill (throttled, unavailable).
+ * - `processed`, `rejected`, `failed`: final. A repeated delivery finds one and does nothing, so the document is
+ *   processed, and charged, once; a new version (a re-upload) has an item of its own.
+ *
+ * Every write after the claim is conditional on the item still naming the delivery: an invocation that outlived its
+ * claim (which another delivery then took over) cannot overwrite the new owner's outcome.
  */
 export class DocumentClaims {
   constructor(
@@ -45,7 +67,10 @@ export class DocumentClaims {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  /** Claims the object version for this delivery, unless it is done or another delivery holds a fresh claim. */
+  /**
+   * Claims the object version for this delivery, unless it is done, another delivery holds a fresh claim, or an
+   * earlier attempt left it `invoking`.
+   */
   async claim(object: UploadedObject, deliveryId: string): Promise<ClaimOutcome> {
     const now = Math.floor(this.nowMs() / 1000);
     try {
@@ -57,18 +82,45 @@ export class DocumentClaims {
           deliveryId: { S: deliveryId },
           claimedAt: { N: String(now) },
         },
-        ConditionExpression: 'attribute_not_exists(objectKey) OR (#status = :processing AND claimedAt < :stale)',
+        // A delivery's own `processing` claim is its earlier attempt's, which has ended (Lambda retries only after it
+        // failed or timed out): re-taking it is what lets the retry of a crashed invocation process the document.
+        ConditionExpression: 'attribute_not_exists(objectKey) OR (#status = :processing AND (claimedAt < :stale OR deliveryId = :delivery))',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':processing': { S: 'processing' }, ':stale': { N: String(now - this.staleClaimSeconds) } },
+        ExpressionAttributeValues: {
+          ':processing': { S: 'processing' }, ':stale': { N: String(now - this.staleClaimSeconds) }, ':delivery': { S: deliveryId },
+        },
         // The item that blocked the claim says whether it is finished or still being worked on, without a read.
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));
-      return 'claimed';
+      return { outcome: 'claimed' };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const status = (error as ConditionalCheckFailedException).Item?.status?.S;
-      // Anything but a final status is treated as in progress: a retry costs a minute, a wrong 'done' loses the document.
-      return status === 'processed' || status === 'rejected' ? 'done' : 'in-progress';
+      return blockedBy((error as ConditionalCheckFailedException).Item, deliveryId, now - this.staleClaimSeconds);
+    }
+  }
+
+  /**
+   * Moves this delivery's claim to `invoking`, right before the model call; false if another delivery has taken it
+   * over. This costs one more DynamoDB write per document. On this asynchronous path that is cheap next to a model
+   * call, and it is what tells a retry whether an earlier attempt may already have been billed.
+   */
+  async startInvoking(object: UploadedObject, deliveryId: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(object),
+        UpdateExpression: 'SET #status = :invoking, invokingAt = :at',
+        ConditionExpression: 'deliveryId = :delivery AND #status = :processing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':invoking': { S: 'invoking' }, ':processing': { S: 'processing' }, ':delivery': { S: deliveryId },
+          ':at': { S: new Date(this.nowMs()).toISOString() },
+        },
+      }));
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 
@@ -107,7 +159,36 @@ export class DocumentClaims {
     });
   }
 
-  /** Gives the claim up so that a retry of this delivery can process the document; a claim taken over is left alone. */
+  /**
+   * Records as `failed` an item whose earlier attempt reached the model and died before saving the outcome, if the
+   * item is still that attempt's `invoking` claim. False if something else was written first (another delivery
+   * recorded it), in which case that stands. The cost is not recorded: it is not known.
+   */
+  async failUnsaved(object: UploadedObject, unsaved: UnsavedClaim, recordedBy: string, code: string, reason: string): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.key(object),
+        UpdateExpression: 'SET #status = :failed, failureCode = :code, reason = :reason, recordedBy = :by, processedAt = :at',
+        ConditionExpression: '#status = :invoking AND deliveryId = :delivery AND claimedAt = :claimedAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': { S: 'failed' }, ':code': { S: code }, ':reason': { S: reason }, ':by': { S: recordedBy },
+          ':at': { S: new Date(this.nowMs()).toISOString() },
+          ':invoking': { S: 'invoking' }, ':delivery': { S: unsaved.deliveryId }, ':claimedAt': { N: String(unsaved.claimedAt) },
+        },
+      }));
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return false;
+    }
+  }
+
+  /**
+   * Gives the claim up so that a retry, or another delivery, can process the document; a claim taken over is left
+   * alone. Only for work that spent nothing: before the model call, or after one that Bedrock did not bill.
+   */
   async release(object: UploadedObject, deliveryId: string): Promise<void> {
     try {
       await this.client.send(new DeleteItemCommand({
@@ -160,6 +241,21 @@ export class DocumentClaims {
  */
 export function claimVersion(object: UploadedObject): string {
   return object.versionId === 'null' && object.sequencer ? `null:${object.sequencer}` : object.versionId;
+}
+
+const FINAL_STATUSES = new Set(['processed', 'rejected', 'failed']);
+
+/** What the item that blocked a claim means for the delivery that tried. */
+function blockedBy(item: Record<string, AttributeValue> | undefined, deliveryId: string, staleBefore: number): ClaimOutcome {
+  const status = item?.status?.S;
+  if (status !== undefined && FINAL_STATUSES.has(status)) return { outcome: 'done' };
+  const holder = item?.deliveryId?.S;
+  const claimedAt = Number(item?.claimedAt?.N);
+  if (status === 'invoking' && holder !== undefined && Number.isFinite(claimedAt) && (holder === deliveryId || claimedAt < staleBefore)) {
+    return { outcome: 'unsaved', unsaved: { deliveryId: holder, claimedAt } };
+  }
+  // Anything else is treated as in progress: a retry costs a minute, a wrong 'done' loses the document.
+  return { outcome: 'in-progress' };
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {

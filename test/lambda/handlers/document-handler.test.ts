@@ -1,10 +1,11 @@
-import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, InternalServerError, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutBucketVersioningCommand, CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '../../../lambda/pipeline/errors';
-import { resetClients } from '../../../lambda/runtime/clients';
+import { dynamoDbClient, resetClients } from '../../../lambda/runtime/clients';
 import { DocumentClaims, DocumentInProgressError } from '../../../lambda/runtime/document-claims';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
 import { uploadedObjects } from '../../../lambda/runtime/s3-events';
+import * as textRequest from '../../../lambda/runtime/text-request';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalDynamoDb, LocalS3, localClientConfig, localS3ClientConfig, startDynamoDbLocal, startLocalS3 } from '../../../local/services';
 import { usd } from '../pipeline/support';
@@ -94,16 +95,44 @@ async function resultItem(versionId: string, key = KEY) {
   return Item;
 }
 
-/** The item an invocation writes when it claims the version, `ageSeconds` ago. */
-async function claimedBefore(versionId: string, ageSeconds: number, deliveryId = 'crashed-delivery'): Promise<void> {
+/**
+ * The item an invocation writes when it claims the version, `ageSeconds` ago; in phase `invoking` once it is about to
+ * call the model.
+ */
+async function claimedBefore(versionId: string, ageSeconds: number, deliveryId = 'crashed-delivery', status: 'processing' | 'invoking' = 'processing'): Promise<void> {
   await ddb.send(new PutItemCommand({
     TableName: RESULTS_TABLE,
     Item: {
-      objectKey: { S: KEY }, versionId: { S: versionId }, status: { S: 'processing' }, deliveryId: { S: deliveryId },
+      objectKey: { S: KEY }, versionId: { S: versionId }, status: { S: status }, deliveryId: { S: deliveryId },
       claimedAt: { N: String(Math.floor(Date.now() / 1000) - ageSeconds) },
     },
   }));
 }
+
+let injected = 0;
+
+/**
+ * Makes the handler's own DynamoDB client (real, against DynamoDB Local) fail the commands `matches` picks, as an
+ * overloaded table would, until the returned function is called. The failure is raised before the SDK's retry step,
+ * so each matching send fails once, like a write whose SDK retries ran out.
+ */
+function failDynamoDb(matches: (commandName: string, input: Record<string, any>) => boolean): { failures: () => number; heal: () => void } {
+  const client = dynamoDbClient();
+  const name = `injected-failure-${++injected}`;
+  let failures = 0;
+  client.middlewareStack.add((next, context) => async (args) => {
+    if (matches(context.commandName ?? '', args.input as Record<string, any>)) {
+      failures++;
+      throw new InternalServerError({ message: 'Internal server error (injected)', $metadata: { httpStatusCode: 500 } });
+    }
+    return next(args);
+  }, { step: 'initialize', name });
+  return { failures: () => failures, heal: () => client.middlewareStack.remove(name) };
+}
+
+const isResultWrite = (command: string, input: Record<string, any>) => command === 'UpdateItemCommand' && String(input.UpdateExpression).includes(':processed');
+const isRejectionWrite = (command: string, input: Record<string, any>) => command === 'UpdateItemCommand' && String(input.UpdateExpression).includes(':rejected');
+const isRelease = (command: string) => command === 'DeleteItemCommand';
 
 /** Waits until `condition` holds, polling DynamoDB Local or whatever it reads. */
 async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -259,14 +288,15 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
       expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'crashed-delivery' } });
     });
 
-    test('does not lose the document of an invocation that crashed: retries inside the window fail, one after it processes', async () => {
-      // Given an invocation that claimed the version and crashed (timed out); Lambda retries 1 and 3 minutes later
+    test('does not lose the document to a duplicate event while it is fresh: that delivery fails again and again, a redrive after it processes', async () => {
+      // Given an invocation that claimed the version and crashed (timed out), and a duplicate S3 event of the version
+      // (another request id) whose Lambda retries come 1 and 3 minutes later
       const version = await upload(TICKET);
       const e = s3Event(version);
       await claimedBefore(version.versionId, 60);
-      await expect(deliver(e, 'delivery-retry-1')).rejects.toBeInstanceOf(DocumentInProgressError);
+      await expect(deliver(e, 'duplicate-event')).rejects.toBeInstanceOf(DocumentInProgressError);
       await claimedBefore(version.versionId, 180);
-      await expect(deliver(e, 'delivery-retry-2')).rejects.toBeInstanceOf(DocumentInProgressError);
+      await expect(deliver(e, 'duplicate-event')).rejects.toBeInstanceOf(DocumentInProgressError);
 
       // When a delivery comes after the claim went stale (a redrive from the dead-letter queue, or a slower retry)
       await claimedBefore(version.versionId, CLAIM_STALE_SECONDS + 1);
@@ -295,9 +325,9 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
       const object = { bucket: BUCKET, key: KEY, versionId: 'default-stale-window', size: 1 };
 
       await claimedBefore(object.versionId, 959);
-      expect(await claims.claim(object, 'delivery-2')).toBe('in-progress');
+      expect(await claims.claim(object, 'delivery-2')).toEqual({ outcome: 'in-progress' });
       await claimedBefore(object.versionId, 961);
-      expect(await claims.claim(object, 'delivery-2')).toBe('claimed');
+      expect(await claims.claim(object, 'delivery-2')).toEqual({ outcome: 'claimed' });
     });
 
     test('once taken over, keeps the new owner\'s item: the slow invocation\'s result is not written over it', async () => {
@@ -308,7 +338,7 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
         ({ result: slow } = await withEmf(async () => {
           // Given a delivery working on the document (its model call takes a second)
           const delivery = handler(s3Event(version), { awsRequestId: 'slow-delivery' });
-          await until(async () => (await resultItem(version.versionId))?.deliveryId?.S === 'slow-delivery');
+          await until(async () => (await resultItem(version.versionId))?.status?.S === 'invoking');
           // While it waits for the model, its claim is taken over by a delivery that is still working
           await claimedBefore(version.versionId, 0, 'delivery-2');
           return delivery;
@@ -338,6 +368,231 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
       const item = await resultItem(object.versionId);
       expect(item).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'delivery-2' } });
       expect(item?.rejectionCode).toBeUndefined();
+    });
+  });
+
+  describe('Lambda\'s retries of one invocation, which carry its request id', () => {
+    test('re-take the claim a crashed attempt left processing, and process the document once', async () => {
+      // Given an attempt of delivery-1 that claimed the version a minute ago and crashed before the model call
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, 60, 'delivery-1');
+
+      // When Lambda retries it (same request id), well inside the stale window
+      const { results } = await deliver(s3Event(version), 'delivery-1');
+
+      // Then the retry processes the document instead of failing as in progress until the DLQ
+      expect(results[0].status).toBe('processed');
+      expect(sim.calls).toHaveLength(1);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processed' }, deliveryId: { S: 'delivery-1' } });
+    });
+
+    test('never call the model again after an attempt that died during the model call: the item is recorded RESULT_NOT_SAVED', async () => {
+      // Given an attempt of delivery-1 that marked its claim invoking and died (timed out waiting for the model)
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, 60, 'delivery-1', 'invoking');
+
+      const { results } = await deliver(s3Event(version), 'delivery-1');
+
+      // Then no model call: the item is failed, the reason naming the request id whose logs hold any answer
+      expect(sim.calls).toEqual([]);
+      expect(results[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('An earlier attempt (request id delivery-1) started the model call') });
+      expect(results[0].reason).toContain('in the function\'s logs under request id delivery-1');
+      expect(results[0].reason).toContain('Upload the object again (a new version) to process it again.');
+      const item = await resultItem(version.versionId);
+      expect(item).toMatchObject({
+        status: { S: 'failed' }, failureCode: { S: 'RESULT_NOT_SAVED' }, deliveryId: { S: 'delivery-1' }, recordedBy: { S: 'delivery-1' },
+      });
+      expect(item?.costUsd).toBeUndefined();
+    });
+
+    test('treat a failed item as done: a later delivery of the version is a duplicate', async () => {
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, 60, 'delivery-1', 'invoking');
+      await deliver(s3Event(version), 'delivery-1');
+
+      const { results } = await deliver(s3Event(version), 'delivery-2');
+
+      expect(results[0].status).toBe('duplicate');
+      expect(sim.calls).toEqual([]);
+    });
+
+    test('retry a failed result write in-process: the document is saved and charged once', async () => {
+      // Given a results table that fails the first two result writes
+      const version = await upload(TICKET);
+      const table = failDynamoDb((command, input) => isResultWrite(command, input) && table.failures() < 2);
+
+      let results: Array<{ status: string; costUsd?: number }>;
+      try {
+        ({ results } = await deliver(s3Event(version), 'delivery-1'));
+      } finally {
+        table.heal();
+      }
+
+      // Then the third write saves the result of the one model call
+      expect(table.failures()).toBe(2);
+      expect(results[0].status).toBe('processed');
+      expect(sim.calls).toHaveLength(1);
+      const item = await resultItem(version.versionId);
+      expect(item).toMatchObject({ status: { S: 'processed' }, deliveryId: { S: 'delivery-1' } });
+      expect(Number(item?.costUsd.N)).toBe(results[0].costUsd);
+      expect(logs.lines().filter((line) => line.message === 'document result write failed; retrying')).toHaveLength(2);
+    });
+
+    test('when the result write keeps failing, log the whole result, fail with the claim kept, and save it on the retry without a second model call', async () => {
+      // Given a results table that fails every result write for a while
+      const version = await upload(TICKET);
+      const e = s3Event(version);
+      const table = failDynamoDb(isResultWrite);
+
+      let failure: unknown;
+      try {
+        failure = await deliver(e, 'delivery-1').then(() => undefined, (error: unknown) => error);
+      } finally {
+        table.heal();
+      }
+
+      // Then the invocation fails after the first write and three retries, with the claim left invoking, not given back
+      expect(failure).toBeInstanceOf(InternalServerError);
+      expect(table.failures()).toBe(4);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'invoking' }, deliveryId: { S: 'delivery-1' } });
+      // And what was bought is in the log at error level
+      const lost = logs.lines().find((line) => line.message === 'document result not saved; the model call was billed, its result follows');
+      expect(lost).toMatchObject({
+        level: 'ERROR', deliveryId: 'delivery-1', requestId: `delivery-1:${KEY}`, answer: expect.any(String),
+        usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) }, costUsd: expect.any(Number),
+      });
+      expect(lost?.answer.length).toBeGreaterThan(0);
+
+      // When Lambda retries (same request id, here in the same warm container) once the table has recovered
+      const retry = await deliver(e, 'delivery-1');
+
+      // Then the retry saves the first attempt's result: one model call, charged once
+      expect(retry.results[0]).toMatchObject({ status: 'processed', costUsd: lost?.costUsd });
+      expect(sim.calls).toHaveLength(1);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processed' }, summary: { S: lost?.answer } });
+    });
+
+    test('when the result write keeps failing and the retry runs in a new container, record RESULT_NOT_SAVED without a second model call', async () => {
+      const version = await upload(TICKET);
+      const e = s3Event(version);
+      const table = failDynamoDb(isResultWrite);
+      try {
+        await expect(deliver(e, 'delivery-1')).rejects.toBeInstanceOf(InternalServerError);
+      } finally {
+        table.heal();
+      }
+
+      // When the retry runs in a fresh container (modules loaded anew: nothing kept from the first attempt)
+      let coldHandler!: DocumentHandler;
+      let coldReset!: () => void;
+      jest.isolateModules(() => {
+        ({ handler: coldHandler } = require('../../../lambda/handlers/document') as { handler: DocumentHandler });
+        ({ resetClients: coldReset } = require('../../../lambda/runtime/clients') as { resetClients: () => void });
+      });
+      let results: Array<{ status: string; reason?: string }>;
+      try {
+        ({ result: { results } } = await withEmf(() => coldHandler(e, { awsRequestId: 'delivery-1' })));
+      } finally {
+        coldReset();
+      }
+
+      expect(results[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('request id delivery-1') });
+      expect(sim.calls).toHaveLength(1);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'failed' }, failureCode: { S: 'RESULT_NOT_SAVED' } });
+    });
+
+    test('keep the claim invoking after a pipeline error that may follow a billed call, so that the retry does not call the model again', async () => {
+      // Given a pipeline that calls the model and then fails with an error that is not a PipelineError
+      const version = await upload(TICKET);
+      const e = s3Event(version);
+      const realRun = textRequest.runTextRequest;
+      const run = jest.spyOn(textRequest, 'runTextRequest').mockImplementationOnce(async (...args) => {
+        await realRun(...args);
+        throw new Error('recorder failed after the call');
+      });
+
+      try {
+        await expect(deliver(e, 'delivery-1')).rejects.toThrow('recorder failed after the call');
+      } finally {
+        run.mockRestore();
+      }
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'invoking' } });
+
+      // When Lambda retries
+      const retry = await deliver(e, 'delivery-1');
+
+      // Then the model was called once; the item says why it was not processed
+      expect(retry.results[0].status).toBe('failed');
+      expect(sim.calls).toHaveLength(1);
+    });
+  });
+
+  describe('a claim another delivery left invoking', () => {
+    test('is recorded RESULT_NOT_SAVED once stale, naming that delivery\'s request id, without calling the model', async () => {
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, CLAIM_STALE_SECONDS + 1, 'crashed-delivery', 'invoking');
+
+      const { results } = await deliver(s3Event(version), 'delivery-2');
+
+      expect(results[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('request id crashed-delivery') });
+      expect(sim.calls).toEqual([]);
+      expect(await resultItem(version.versionId)).toMatchObject({
+        status: { S: 'failed' }, failureCode: { S: 'RESULT_NOT_SAVED' }, deliveryId: { S: 'crashed-delivery' }, recordedBy: { S: 'delivery-2' },
+      });
+    });
+
+    test('is respected while it is fresh: the delivery fails with DocumentInProgressError', async () => {
+      const version = await upload(TICKET);
+      await claimedBefore(version.versionId, 60, 'delivery-1', 'invoking');
+
+      await expect(deliver(s3Event(version), 'delivery-2')).rejects.toBeInstanceOf(DocumentInProgressError);
+
+      expect(sim.calls).toEqual([]);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'invoking' }, deliveryId: { S: 'delivery-1' } });
+    });
+  });
+
+  describe('a rejection that cannot be recorded', () => {
+    const oversize = () => upload(Buffer.alloc(5 * 1024 * 1024 + 1, 'a'));
+
+    test('gives the claim back and fails, so that Lambda\'s retry records the rejection', async () => {
+      const version = await oversize();
+      const e = s3Event(version);
+      const table = failDynamoDb(isRejectionWrite);
+
+      try {
+        await expect(deliver(e, 'delivery-1')).rejects.toBeInstanceOf(InternalServerError);
+      } finally {
+        table.heal();
+      }
+      expect(await resultItem(version.versionId)).toBeUndefined();
+
+      const retry = await deliver(e, 'delivery-1');
+
+      expect(retry.results[0]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('5242881 bytes') });
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'DOCUMENT_TOO_LARGE' } });
+      expect(sim.calls).toEqual([]);
+    });
+
+    test('fails with the rejection\'s error even when giving the claim back fails too, and the retry re-takes its claim', async () => {
+      const version = await oversize();
+      const e = s3Event(version);
+      const table = failDynamoDb((command, input) => isRejectionWrite(command, input) || isRelease(command));
+
+      let failure: unknown;
+      try {
+        failure = await deliver(e, 'delivery-1').then(() => undefined, (error: unknown) => error);
+      } finally {
+        table.heal();
+      }
+      expect(failure).toBeInstanceOf(InternalServerError);
+      expect(table.failures()).toBe(2);
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'delivery-1' } });
+
+      const retry = await deliver(e, 'delivery-1');
+
+      expect(retry.results[0].status).toBe('rejected');
+      expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'DOCUMENT_TOO_LARGE' } });
     });
   });
 
