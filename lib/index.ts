@@ -3,3 +3,4 @@ export * from './inference';
 export * from './functions';
 export * from './data-stores';
 export * from './workflows';
+export * from './guardrails';

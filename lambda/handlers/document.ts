@@ -1,3 +1,4 @@
+import { ENV } from '../contract';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PipelineError } from '../pipeline/errors';
 import { dynamoDbClient, s3Client } from '../runtime/clients';
@@ -8,12 +9,12 @@ import { logError, logInfo, logWarn } from '../runtime/log';
 import { uploadedObjects, UploadedObject } from '../runtime/s3-events';
 import { runTextRequest } from '../runtime/text-request';
 
-const resultsTable = required(process.env, 'RESULTS_TABLE');
+const resultsTable = required(process.env, ENV.resultsTable);
 /** Objects above this are refused without being read: no text of that size fits a prompt limit. */
-const MAX_DOCUMENT_BYTES = Number(process.env.MAX_DOCUMENT_BYTES ?? 5 * 1024 * 1024);
+const MAX_DOCUMENT_BYTES = Number(process.env[ENV.maxDocumentBytes] ?? 5 * 1024 * 1024);
 const DOCUMENT_INSTRUCTIONS = 'Summarize the document in at most five sentences, then list its key facts.';
 /** Set by the construct to the function's timeout plus a minute: no live invocation's claim is ever taken over. */
-const CLAIM_STALE_SECONDS = Number(process.env.CLAIM_STALE_SECONDS ?? DEFAULT_CLAIM_STALE_SECONDS);
+const CLAIM_STALE_SECONDS = Number(process.env[ENV.claimStaleSeconds] ?? DEFAULT_CLAIM_STALE_SECONDS);
 /** Content types that are never text, whatever the bytes look like. application/octet-stream is left to the bytes. */
 const BINARY_CONTENT_TYPE = /^(image|audio|video|font)\/|^application\/(pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-7z-compressed|x-rar-compressed|msword|vnd\.ms-|vnd\.openxmlformats-officedocument\.|vnd\.oasis\.opendocument\.)/;
 /** How much of the start is searched for a NUL byte. */

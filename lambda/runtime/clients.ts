@@ -2,6 +2,7 @@ import { Agent } from 'node:https';
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ENV } from '../contract';
 
 // Keep-alive sockets survive across invocations of a warm container: no TLS handshake per model call.
 const agentOptions = { keepAlive: true, maxSockets: 50 };
@@ -18,7 +19,7 @@ let s3: S3Client | undefined;
 /** The container's Bedrock Runtime client, created on first use. Model retries are the pipeline's job. */
 export function bedrockClient(): BedrockRuntimeClient {
   bedrock ??= new BedrockRuntimeClient({
-    endpoint: endpoint('GENAI_BEDROCK_ENDPOINT'),
+    endpoint: endpoint(ENV.bedrockEndpoint),
     maxAttempts: 1,
     requestHandler: { httpsAgent: new Agent(agentOptions) },
   });
@@ -28,7 +29,7 @@ export function bedrockClient(): BedrockRuntimeClient {
 /** The container's DynamoDB client, created on first use. */
 export function dynamoDbClient(): DynamoDBClient {
   dynamodb ??= new DynamoDBClient({
-    endpoint: endpoint('GENAI_DYNAMODB_ENDPOINT'),
+    endpoint: endpoint(ENV.dynamodbEndpoint),
     requestHandler: { httpsAgent: new Agent(agentOptions) },
   });
   return dynamodb;
@@ -37,8 +38,8 @@ export function dynamoDbClient(): DynamoDBClient {
 /** The container's S3 client, created on first use. */
 export function s3Client(): S3Client {
   s3 ??= new S3Client({
-    endpoint: endpoint('GENAI_S3_ENDPOINT'),
-    forcePathStyle: Boolean(endpoint('GENAI_S3_ENDPOINT')),
+    endpoint: endpoint(ENV.s3Endpoint),
+    forcePathStyle: Boolean(endpoint(ENV.s3Endpoint)),
     requestHandler: { httpsAgent: new Agent(agentOptions) },
   });
   return s3;

@@ -1,3 +1,4 @@
+import { ENV } from '../../lambda/contract';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -101,7 +102,7 @@ export class GenAiFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       deadLetterQueue: this.deadLetterQueue,
       environment: {
-        GENAI_TAGS: genAiTagsEnvironmentValue(() => this.function),
+        [ENV.tags]: genAiTagsEnvironmentValue(() => this.function),
         ...props.environment,
       },
     });

@@ -2,6 +2,7 @@ import { Duration, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambda/contract';
 import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
@@ -89,7 +90,7 @@ export class ApiWorkflow extends Construct {
       // API Gateway gives up on an integration after 29 seconds.
       defaultTimeout: Duration.seconds(29),
       createResponseCache: true,
-      environment: props.allowedOrigins ? { ALLOWED_ORIGINS: JSON.stringify(props.allowedOrigins) } : {},
+      environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { ENV } from '../../lambda/contract';
 import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
@@ -91,7 +92,7 @@ export class DocumentWorkflow extends Construct {
       defaultTimeout,
       createResponseCache: false,
       environment: {
-        RESULTS_TABLE: this.resultsTable.tableName,
+        [ENV.resultsTable]: this.resultsTable.tableName,
         ...claimStaleSeconds(props.timeout ?? defaultTimeout),
       },
     });
@@ -139,7 +140,7 @@ function grantResultWrites(table: dynamodb.ITable, handler: GenAiFunction): void
  * added to; the runtime then keeps its default, which is safe for Lambda's longest timeout.
  */
 function claimStaleSeconds(timeout: Duration): { [key: string]: string } {
-  return timeout.isUnresolved() ? {} : { CLAIM_STALE_SECONDS: String(timeout.toSeconds() + 60) };
+  return timeout.isUnresolved() ? {} : { [ENV.claimStaleSeconds]: String(timeout.toSeconds() + 60) };
 }
 
 // EventBridge matches prefix and suffix on one field only through a wildcard pattern.

@@ -2,7 +2,15 @@ import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { EmbeddingCache, ResponseCacheTable } from '../data-stores';
 import { BedrockModel } from '../inference';
+import { UsageLimit } from '../guardrails/usage-limits';
 import { GenAiTagValues } from '../tagging';
+
+/** The routing tiers, cheapest first. */
+export enum RoutingTier {
+  SIMPLE = 'simple',
+  MEDIUM = 'medium',
+  COMPLEX = 'complex',
+}
 
 /** Models per complexity tier; requests are routed to the cheapest tier that suits them. */
 export interface ModelRouting {
@@ -69,6 +77,22 @@ export interface GenAiWorkflowProps {
    * @default 50000
    */
   readonly maxInputTokens?: number;
+  /**
+   * The highest tier a caller's `complexity` hint may choose. A hint may always lower the tier the rule-based
+   * classifier chose; raising it is what lets any caller send a one-line question to the dearest model, so it is
+   * off unless a feature opts in.
+   * @default - hints may only lower the tier
+   */
+  readonly maxHintedTier?: RoutingTier;
+  /**
+   * Usage limits per user, tenant, feature or the whole workflow: requests, tokens and US dollars per minute,
+   * hour, UTC day or UTC month. Each model call reserves its upper-bound usage before it runs and settles to what
+   * Bedrock billed; a request that does not fit gets 429 with `Retry-After`. They are counted in each Lambda
+   * container's memory (exact within a container; the workflow as a whole is bounded by containers × limit, so pair
+   * them with `reservedConcurrentExecutions`); a shared ledger comes with the guardrails constructs.
+   * @default - no usage limits
+   */
+  readonly usageLimits?: UsageLimit[];
   /**
    * Put Bedrock prompt-cache points after the system prompt and knowledge-base context when they reach the
    * model's minimum cacheable size.

@@ -4,6 +4,8 @@ import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
+import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
 import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
@@ -14,8 +16,6 @@ export const DEFAULT_ROUTING: ModelRouting = {
   medium: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-sonnet-4-5-20250929-v1:0'),
   complex: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-opus-4-5-20251101-v1:0'),
 };
-const DEFAULT_MAX_TOKENS = 1024;
-const DEFAULT_MAX_INPUT_TOKENS = 50_000;
 // Lambda's environment holds at most 4 KB in all; leave room for the rest of the configuration.
 const MAX_SYSTEM_PROMPT_CHARS = 2000;
 const TIER_PROFILE_IDS: Record<keyof ModelRouting, string> = { simple: 'Profile', medium: 'MediumProfile', complex: 'ComplexProfile' };
@@ -67,9 +67,14 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = props.embeddingCache;
 
-  const pipelineConfig = {
+  const usageLimits = usageLimitsConfig(scope, props.usageLimits);
+  const pipelineConfig: PipelineConfigDocument = {
     tiers,
-    defaultLimits: { maxInputTokens: props.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_TOKENS },
+    defaultLimits: {
+      maxInputTokens: props.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
+      maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+      ...(props.maxHintedTier ? { maxHintedTier: props.maxHintedTier } : {}),
+    },
     promptCaching: props.promptCaching ?? true,
     responseCache: responseCache
       ? { tableName: responseCache.table.tableName, ttlSeconds: responseCache.ttl.toSeconds(), namespace: responseCache.cacheNamespace }
@@ -78,6 +83,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
+    ...(usageLimits.length > 0 ? { guards: { store: 'container', usageLimits } } : {}),
   };
 
   const primary = routing.simple;
@@ -90,9 +96,9 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     logRetention: props.logRetention,
     environment: {
-      GENAI_PIPELINE_CONFIG: Stack.of(scope).toJsonString(pipelineConfig),
-      ...(props.systemPrompt !== undefined ? { GENAI_SYSTEM_PROMPT: props.systemPrompt } : {}),
-      POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',
+      [ENV.pipelineConfig]: Stack.of(scope).toJsonString(pipelineConfig),
+      ...(props.systemPrompt !== undefined ? { [ENV.systemPrompt]: props.systemPrompt } : {}),
+      [ENV.metricsNamespace]: METRIC_NAMESPACE,
       ...options.environment,
     },
   });
@@ -105,17 +111,17 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
 }
 
 // Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.
-function priceEntry(p: ModelPriceOverride): Record<string, number> {
+function priceEntry(p: ModelPriceOverride): PriceOverride {
   const { modelId, ...fields } = p;
   void modelId;
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as PriceOverride;
 }
 
 function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): void {
   if (props.model && props.routing) {
     throw new Error(`${scope.node.path}: both 'model' and 'routing' are set. Fix: use 'model' for one model, or 'routing' for a model per complexity tier.`);
   }
-  checkWholeNumber(scope, 'maxTokens', props.maxTokens, 1, 64_000, `${DEFAULT_MAX_TOKENS} (the default) suits chat answers`);
+  checkWholeNumber(scope, 'maxTokens', props.maxTokens, 1, 64_000, `${DEFAULT_MAX_OUTPUT_TOKENS} (the default) suits chat answers`);
   checkWholeNumber(scope, 'maxInputTokens', props.maxInputTokens, 1, 1_000_000, `${DEFAULT_MAX_INPUT_TOKENS} (the default) stops runaway prompts`);
   const prompt = props.systemPrompt;
   if (prompt !== undefined && !Token.isUnresolved(prompt)) {

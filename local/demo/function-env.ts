@@ -3,7 +3,11 @@
  * workflow's bucket and table names, the Lambda runtime's variables), plus the endpoint overrides that point its
  * clients at the local services.
  */
-import { DEFAULT_TIER_MODELS, ModelTier } from '../../lambda/core';
+import {
+  DEFAULT_INPUT_PREFIX, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RESPONSE_CACHE_NAMESPACE, DEFAULT_RESPONSE_CACHE_TTL_SECONDS,
+  DEFAULT_RESULTS_PREFIX, ENV, METRIC_NAMESPACE, PipelineConfigDocument,
+} from '../../lambda/contract';
+import { DEFAULT_TIER_MODELS } from '../../lambda/core';
 
 /** The three workflows and their bundled handlers. */
 export type Workflow = 'api' | 'document' | 'scheduled';
@@ -13,16 +17,8 @@ export const WORKFLOWS: ReadonlyArray<Workflow> = ['api', 'document', 'scheduled
 export const LOCAL_ACCOUNT = '111122223333';
 export const LOCAL_REGION = 'us-east-1';
 
-/** GENAI_PIPELINE_CONFIG as the workflow construct writes it (see lib/workflows/workflow-runtime.ts). */
-export interface ConstructPipelineConfig {
-  readonly tiers: Partial<Record<ModelTier, { invokeId: string; modelId: string }>>;
-  readonly defaultLimits?: { maxInputTokens: number; maxOutputTokens: number };
-  readonly promptCaching?: boolean;
-  readonly responseCache?: { tableName: string; ttlSeconds: number; namespace: string };
-  readonly embedding?: { tableName: string; invokeId: string; modelId: string; dimensions: number; ttlSeconds: number };
-  readonly priceOverrides?: Record<string, unknown>;
-  readonly [key: string]: unknown;
-}
+/** GENAI_PIPELINE_CONFIG as the workflow construct writes it: the contract's document. */
+export type ConstructPipelineConfig = PipelineConfigDocument;
 
 /** Endpoints of the local services. */
 export interface LocalEndpoints {
@@ -31,9 +27,7 @@ export interface LocalEndpoints {
   readonly s3: string;
 }
 
-/** The construct defaults (DEFAULT_ROUTING): US cross-region Haiku, Sonnet and Opus. */
-export const DEFAULT_MAX_INPUT_TOKENS = 50_000;
-export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
+export { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from '../../lambda/contract';
 
 /** The model id a function is configured with for a base model: the construct keeps the geography prefix. */
 export function crossRegionModelId(baseModelId: string): string {
@@ -67,7 +61,7 @@ export function defaultPipelineConfig(workflow: Workflow): ConstructPipelineConf
     tiers: defaultRouting(),
     defaultLimits: { maxInputTokens: DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS },
     promptCaching: true,
-    ...(workflow === 'api' ? { responseCache: { tableName: 'genai-finops-local-response-cache', ttlSeconds: 3600, namespace: 'v1' } } : {}),
+    ...(workflow === 'api' ? { responseCache: { tableName: 'genai-finops-local-response-cache', ttlSeconds: DEFAULT_RESPONSE_CACHE_TTL_SECONDS, namespace: DEFAULT_RESPONSE_CACHE_NAMESPACE } } : {}),
     priceOverrides: {},
   };
 }
@@ -86,9 +80,9 @@ export function modelAliases(config: ConstructPipelineConfig): Record<string, st
 export const LOCAL_RESOURCES = {
   resultsTable: 'genai-finops-local-document-results',
   inputBucket: 'genai-finops-local-records',
-  inputPrefix: 'records/',
+  inputPrefix: DEFAULT_INPUT_PREFIX,
   resultsBucket: 'genai-finops-local-results',
-  resultsPrefix: 'results/',
+  resultsPrefix: DEFAULT_RESULTS_PREFIX,
 } as const;
 
 const INFERENCE_TYPE: Record<Workflow, string> = { api: 'realtime', document: 'async', scheduled: 'batch' };
@@ -115,19 +109,19 @@ export function genAiTags(workflow: Workflow, config: ConstructPipelineConfig): 
 export function functionEnvironment(workflow: Workflow, config: ConstructPipelineConfig, endpoints: LocalEndpoints): Record<string, string> {
   const workflowEnv: Record<Workflow, Record<string, string>> = {
     api: {},
-    document: { RESULTS_TABLE: LOCAL_RESOURCES.resultsTable },
+    document: { [ENV.resultsTable]: LOCAL_RESOURCES.resultsTable },
     scheduled: {
-      INPUT_BUCKET: LOCAL_RESOURCES.inputBucket,
-      INPUT_PREFIX: LOCAL_RESOURCES.inputPrefix,
-      RESULTS_BUCKET: LOCAL_RESOURCES.resultsBucket,
-      RESULTS_PREFIX: LOCAL_RESOURCES.resultsPrefix,
+      [ENV.inputBucket]: LOCAL_RESOURCES.inputBucket,
+      [ENV.inputPrefix]: LOCAL_RESOURCES.inputPrefix,
+      [ENV.resultsBucket]: LOCAL_RESOURCES.resultsBucket,
+      [ENV.resultsPrefix]: LOCAL_RESOURCES.resultsPrefix,
     },
   };
   return {
     // What the constructs set.
-    GENAI_PIPELINE_CONFIG: JSON.stringify(config),
-    GENAI_TAGS: JSON.stringify(genAiTags(workflow, config)),
-    POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',
+    [ENV.pipelineConfig]: JSON.stringify(config),
+    [ENV.tags]: JSON.stringify(genAiTags(workflow, config)),
+    [ENV.metricsNamespace]: METRIC_NAMESPACE,
     ...workflowEnv[workflow],
     // What the Lambda runtime sets.
     AWS_REGION: LOCAL_REGION,
@@ -138,9 +132,9 @@ export function functionEnvironment(workflow: Workflow, config: ConstructPipelin
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     // Local only: the clients talk to the simulator and the local services, and never look for real credentials.
-    GENAI_BEDROCK_ENDPOINT: endpoints.bedrock,
-    GENAI_DYNAMODB_ENDPOINT: endpoints.dynamodb,
-    GENAI_S3_ENDPOINT: endpoints.s3,
+    [ENV.bedrockEndpoint]: endpoints.bedrock,
+    [ENV.dynamodbEndpoint]: endpoints.dynamodb,
+    [ENV.s3Endpoint]: endpoints.s3,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
 }

@@ -1,0 +1,2 @@
+export { UsageScope, UsageWindow } from './usage-limits';
+export type { UsageLimit } from './usage-limits';
