@@ -1,13 +1,13 @@
-import { baseModelId } from '../core';
+import { batchFormat, type BatchModelFamily } from '../core';
 import type { Usage } from '../pipeline/types';
 
 /*
  * Batch jobs run InvokeModel, so each record carries the model's native request body and each output line its
- * native response body. Two families are supported: Anthropic Claude (Messages API) and Amazon Nova (messages-v1).
+ * native response body. Two families are supported: Anthropic Claude (Messages API) and Amazon Nova (messages-v1);
+ * which model is which is decided by core's model facts, the same rule the simulator serves batch jobs by.
  */
 
-/** The native request formats batch records are written in. */
-export type BatchModelFamily = 'anthropic' | 'nova';
+export type { BatchModelFamily } from '../core';
 
 /** The answer read from one output record. */
 export interface BatchAnswer {
@@ -18,10 +18,7 @@ export interface BatchAnswer {
 
 /** The family of a model id, inference profile id or ARN, or undefined when batch records cannot be written for it. */
 export function batchModelFamily(modelId: string): BatchModelFamily | undefined {
-  const base = baseModelId(modelId);
-  if (base.startsWith('anthropic.claude')) return 'anthropic';
-  if (/^amazon\.nova-(?:2-)?(?:micro|lite|pro|premier)-/.test(base)) return 'nova';
-  return undefined;
+  return batchFormat(modelId);
 }
 
 /** The `modelInput` of one record: the instructions, the record's text and the output cap, in the model's format. */

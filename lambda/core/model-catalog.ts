@@ -1,19 +1,22 @@
 /**
- * Model catalog: Bedrock on-demand prices and the limits the runtime needs (context window, prompt caching,
- * batch discount), keyed by base model id.
+ * Model catalog: Bedrock on-demand prices and the limits the runtime needs (context window, maximum output, prompt
+ * caching, batch discount), keyed by base model id.
  *
- * Prices are USD per 1M tokens, on-demand, us-east-1. Sources, in order of preference:
- * - `[article]`  the GenAI FinOps reference article (its numbers are examples our tests reproduce; its prices are
- *   from its day and are kept for the models it names, even where Bedrock has since changed them).
- * - `[aws-docs]` checked against AWS documentation or the AWS Price List (prompt-caching limits table, model cards,
- *   global cross-Region inference page, us-east-1 price list for Nova).
- * - `[catalog]`  checked against a maintained open-source Bedrock model table.
- * - `[knowledge]` not confirmed by a source at hand; best knowledge of the Bedrock pricing page. Override with
- *   {@link mergeCatalog} when your negotiated or regional price differs.
+ * Prices are USD per 1M tokens, on-demand (Standard tier), us-east-1. Each entry says where its figures come from:
+ * - `[aws-docs]`    AWS documentation or the AWS Price List: the Bedrock pricing page, the model cards ("models at a
+ *   glance"), the prompt-caching page and its supported-models table, the cross-Region inference pages.
+ * - `[vendor-docs]` the model provider's own documentation (Anthropic's models overview, Meta's model cards).
+ * - `[catalog]`     a maintained open-source model table (LiteLLM's and similar Bedrock price tables).
+ * - `[third-party]` a pricing guide or blog that quotes the Bedrock pricing page, not confirmed by AWS's own page.
+ * - `[knowledge]`   not confirmed by a source at hand; best knowledge of the Bedrock pricing page.
  *
- * Prices change: the catalog is data, not truth. Unknown models fall back to {@link DEFAULT_FALLBACK_PRICE}, which is
- * deliberately expensive so that an out-of-date catalog over-reports instead of under-reporting.
+ * Prices change: the catalog is data, not truth. Override a price with `modelPrices` (the construct prop) or
+ * {@link mergeCatalog} when your negotiated or regional price differs. Unknown models fall back to
+ * {@link DEFAULT_FALLBACK_PRICE}, which is deliberately expensive so that an out-of-date catalog over-reports instead
+ * of under-reporting. The prices of the GenAI FinOps reference article (2024) are not here: they are a test fixture
+ * (`test/fixtures/article-prices.json`) that the article's worked examples are reproduced with.
  */
+import { baseModelId, parseModelId } from './model-ids';
 
 /** The three routing tiers: cheap and fast, balanced, most capable. */
 export type ModelTier = 'simple' | 'medium' | 'complex';
@@ -57,9 +60,14 @@ export interface ModelPrice {
   /** Context window in tokens (the default one; 1M-token betas that carry a premium are not assumed). */
   readonly contextWindow: number;
   /**
+   * The most tokens the model generates in one response on Bedrock (its own ceiling for `maxTokens`, not a default).
+   * Absent: not known (and not meaningful for embedding models).
+   */
+  readonly maxOutputTokens?: number;
+  /**
    * Fraction added to every price when the model is invoked in-Region or through a geographic inference profile
    * (`us.`, `eu.`, `apac.`, ...), relative to a `global.` profile. Bedrock lists the global price for the Claude 4.5
-   * models and charges about 10% more elsewhere. Applied by {@link lookupModel}. Absent: same price everywhere.
+   * models and charges 10% more elsewhere. Applied by {@link lookupModel}. Absent: same price everywhere.
    */
   readonly regionalPremium?: number;
 }
@@ -68,51 +76,67 @@ export interface ModelPrice {
 export type ModelCatalog = Readonly<Record<string, ModelPrice>>;
 
 /**
- * Builds an Anthropic entry from its input/output price with Bedrock's cache multipliers (read 0.1x, 5m 1.25x,
- * 1h 2x). `caching` undefined: no cache prices; `{}`: cache prices but no caching support (no minCacheTokens).
+ * Bedrock's prompt-cache price ratios, relative to the input price, for the families that have them.
+ * [aws-docs] Anthropic: reads 0.1x, 5-minute writes 1.25x, 1-hour writes 2x the input price (Bedrock pricing page,
+ * "Prompt caching"). Nova: reads "75% less than on-demand input token price", writes at the input price (no surcharge)
+ * and no 1-hour TTL.
  */
-function anthropic(
-  name: string,
-  inputPerMillion: number,
-  outputPerMillion: number,
-  caching: { readonly minCacheTokens?: number; readonly oneHourTtl?: boolean } | undefined,
-  extra: { readonly regionalPremium?: number } = {},
-): ModelPrice {
-  const base: ModelPrice = {
+export const CACHE_PRICE_RATIOS: Readonly<Record<'anthropic' | 'nova', { readonly read: number; readonly write5m: number; readonly write1h?: number }>> =
+  Object.freeze({
+    anthropic: Object.freeze({ read: 0.1, write5m: 1.25, write1h: 2 }),
+    nova: Object.freeze({ read: 0.25, write5m: 1 }),
+  });
+
+interface AnthropicOptions {
+  /** Tokens per checkpoint; absent: no prompt caching on Bedrock. */
+  readonly minCacheTokens?: number;
+  /** Cache prices without caching support (a model whose caching stayed in preview). */
+  readonly cachePricesOnly?: boolean;
+  readonly oneHourTtl?: boolean;
+  readonly maxOutputTokens: number;
+  readonly regionalPremium?: number;
+}
+
+/** An Anthropic entry from its input/output price, with Bedrock's cache ratios when the model has cache prices. */
+function anthropic(name: string, inputPerMillion: number, outputPerMillion: number, options: AnthropicOptions): ModelPrice {
+  const ratios = CACHE_PRICE_RATIOS.anthropic;
+  const cached = options.minCacheTokens !== undefined || options.cachePricesOnly === true;
+  return {
     provider: 'anthropic',
     name,
     kind: 'text',
     inputPerMillion,
     outputPerMillion,
-    batchDiscount: 0.5, // [knowledge] Bedrock batch inference is 50% off on-demand for the Claude models listed here.
-    contextWindow: 200_000,
-    ...extra,
-  };
-  if (caching === undefined) {
-    return base;
-  }
-  return {
-    ...base,
-    cacheReadPerMillion: scale(inputPerMillion, 0.1),
-    cacheWrite5mPerMillion: scale(inputPerMillion, 1.25),
-    ...(caching.oneHourTtl ? { cacheWrite1hPerMillion: scale(inputPerMillion, 2) } : {}),
-    ...(caching.minCacheTokens !== undefined ? { minCacheTokens: caching.minCacheTokens } : {}),
+    ...(cached
+      ? {
+        cacheReadPerMillion: scale(inputPerMillion, ratios.read),
+        cacheWrite5mPerMillion: scale(inputPerMillion, ratios.write5m),
+        ...(options.oneHourTtl ? { cacheWrite1hPerMillion: scale(inputPerMillion, ratios.write1h ?? ratios.write5m) } : {}),
+      }
+      : {}),
+    ...(options.minCacheTokens !== undefined ? { minCacheTokens: options.minCacheTokens } : {}),
+    batchDiscount: 0.5, // [third-party] batch inference is 50% off input and output for the Claude models
+    contextWindow: 200_000, // [vendor-docs] 200K for every Claude model here ([aws-docs] Haiku 4.5 card); 1M betas not assumed
+    maxOutputTokens: options.maxOutputTokens,
+    ...(options.regionalPremium !== undefined ? { regionalPremium: options.regionalPremium } : {}),
   };
 }
 
-/** Amazon Nova: cache reads 75% off the input price, cache writes billed at the input price (no surcharge). */
-function nova(name: string, inputPerMillion: number, outputPerMillion: number, contextWindow: number): ModelPrice {
+/** An Amazon Nova understanding model: Nova cache ratios, 1,000 tokens per checkpoint, batch 50%. */
+function nova(name: string, inputPerMillion: number, outputPerMillion: number, contextWindow: number, maxOutputTokens: number): ModelPrice {
+  const ratios = CACHE_PRICE_RATIOS.nova;
   return {
     provider: 'amazon',
     name,
     kind: 'text',
     inputPerMillion,
     outputPerMillion,
-    cacheReadPerMillion: scale(inputPerMillion, 0.25), // [aws-docs] "75% less than on-demand input token price"
-    cacheWrite5mPerMillion: inputPerMillion, // [catalog] writes carry no surcharge on Nova
+    cacheReadPerMillion: scale(inputPerMillion, ratios.read),
+    cacheWrite5mPerMillion: scale(inputPerMillion, ratios.write5m),
     batchDiscount: 0.5, // [knowledge]
-    minCacheTokens: 1_000, // [aws-docs] "1K" per checkpoint (and at most 20K cached tokens)
+    minCacheTokens: 1_000, // [aws-docs] prompt-caching table: 1,000 per checkpoint (and at most 20K cached tokens)
     contextWindow,
+    maxOutputTokens,
   };
 }
 
@@ -122,105 +146,111 @@ function scale(usdPerMillion: number, factor: number): number {
 }
 
 /**
- * Prices for the models this library knows, keyed by base model id.
- *
- * The article's models keep the article's prices (its tests reproduce them). Current families use Bedrock on-demand
- * prices; see the tag on each entry for where the figure comes from.
+ * Prices for the models this library knows, keyed by base model id: current Bedrock on-demand prices (Standard tier,
+ * us-east-1); see the tag on each entry for where the figure comes from.
  */
 export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   // --- Anthropic Claude 3 family: no prompt caching on Bedrock -------------------------------------------------
-  // [article] Haiku $0.00025/1K input; output $1.25/1M [catalog].
-  'anthropic.claude-3-haiku-20240307-v1:0': anthropic('claude-3-haiku', 0.25, 1.25, undefined),
-  // [article] $0.003 / $0.015 per 1K.
-  'anthropic.claude-3-sonnet-20240229-v1:0': anthropic('claude-3-sonnet', 3, 15, undefined),
-  // [article] $0.015/1K input; output $75/1M [catalog].
-  'anthropic.claude-3-opus-20240229-v1:0': anthropic('claude-3-opus', 15, 75, undefined),
-  // [article] $0.003/1K input, cache write $0.00375/1K, cache read $0.0003/1K. Bedrock never opened prompt caching for
-  // this version (so no minCacheTokens), but the article's caching example is priced with it. Note: a third-party page
-  // reports legacy Claude 3.5 Sonnet now billed at $6 / $30 on Bedrock ("extended access"); override if that applies.
-  'anthropic.claude-3-5-sonnet-20240620-v1:0': anthropic('claude-3-5-sonnet', 3, 15, {}),
-  // [aws-docs] caching in preview only (1,024 tokens per checkpoint); prices [catalog].
-  'anthropic.claude-3-5-sonnet-20241022-v2:0': anthropic('claude-3-5-sonnet-v2', 3, 15, { minCacheTokens: 1_024 }),
+  // $0.25 / $1.25 [third-party] (Bedrock price tables, 2026). Max output 4,096 [third-party] model table.
+  'anthropic.claude-3-haiku-20240307-v1:0': anthropic('claude-3-haiku', 0.25, 1.25, { maxOutputTokens: 4_096 }),
+  // $3 / $15 [third-party]. Max output 4,096 [knowledge]. Legacy on Bedrock.
+  'anthropic.claude-3-sonnet-20240229-v1:0': anthropic('claude-3-sonnet', 3, 15, { maxOutputTokens: 4_096 }),
+  // $15 / $75 [third-party]. Max output 4,096 [knowledge]. Legacy on Bedrock.
+  'anthropic.claude-3-opus-20240229-v1:0': anthropic('claude-3-opus', 15, 75, { maxOutputTokens: 4_096 }),
+  // $6 / $30 [third-party]: Claude 3.5 Sonnet (June 2024) is billed at extended-access prices, twice its launch price
+  // of $3 / $15. Bedrock never opened prompt caching for this version, so it has no cache prices. Max output 8,192
+  // [knowledge].
+  'anthropic.claude-3-5-sonnet-20240620-v1:0': anthropic('claude-3-5-sonnet', 6, 30, { maxOutputTokens: 8_192 }),
+  // $3 / $15 [third-party] (Q1 2026 table). [aws-docs] prompt caching stayed in preview: customers admitted then keep
+  // it, nobody else gets it, so cache prices without a checkpoint minimum (the runtime adds no cache points).
+  // Max output 8,192 [knowledge].
+  'anthropic.claude-3-5-sonnet-20241022-v2:0': anthropic('claude-3-5-sonnet-v2', 3, 15, { cachePricesOnly: true, maxOutputTokens: 8_192 }),
 
   // --- Anthropic current families ------------------------------------------------------------------------------
-  // [catalog] $0.80 / $4; cache write $1, read $0.08. [aws-docs] 2,048 tokens per checkpoint.
-  'anthropic.claude-3-5-haiku-20241022-v1:0': anthropic('claude-3-5-haiku', 0.8, 4, { minCacheTokens: 2_048 }),
-  // [catalog] $3 / $15. [aws-docs] 1,024 tokens per checkpoint.
-  'anthropic.claude-3-7-sonnet-20250219-v1:0': anthropic('claude-3-7-sonnet', 3, 15, { minCacheTokens: 1_024 }),
-  // [catalog] $3 / $15. [aws-docs] 1,024 tokens per checkpoint.
-  'anthropic.claude-sonnet-4-20250514-v1:0': anthropic('claude-sonnet-4', 3, 15, { minCacheTokens: 1_024 }),
-  // [catalog] $3 / $15 (global). [aws-docs] global profile ~10% cheaper than geographic/in-Region; 1-hour TTL
-  // supported; 4,096 tokens per checkpoint in the current Bedrock table (an earlier revision, and Anthropic's own
-  // docs, said 1,024).
-  'anthropic.claude-sonnet-4-5-20250929-v1:0': anthropic(
-    'claude-sonnet-4-5', 3, 15, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
-  // [catalog] $1 / $5 (global), cache write $1.25, read $0.10. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
-  // Regional premium: 10%, as for Sonnet 4.5 (reported by a third-party pricing guide; not in the AWS page we read).
-  'anthropic.claude-haiku-4-5-20251001-v1:0': anthropic(
-    'claude-haiku-4-5', 1, 5, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
-  // [catalog] $15 / $75, cache write $18.75, read $1.50. [aws-docs] 1,024 tokens per checkpoint.
-  'anthropic.claude-opus-4-20250514-v1:0': anthropic('claude-opus-4', 15, 75, { minCacheTokens: 1_024 }),
-  // [catalog] $15 / $75. [aws-docs] 1,024 tokens per checkpoint.
-  'anthropic.claude-opus-4-1-20250805-v1:0': anthropic('claude-opus-4-1', 15, 75, { minCacheTokens: 1_024 }),
-  // [catalog] $5 / $25 (global), cache write $6.25, read $0.50. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
-  // Regional premium: 10%, as for Sonnet 4.5 (reported by a third-party pricing guide; not in the AWS page we read).
-  'anthropic.claude-opus-4-5-20251101-v1:0': anthropic(
-    'claude-opus-4-5', 5, 25, { minCacheTokens: 4_096, oneHourTtl: true }, { regionalPremium: 0.1 }),
+  // $0.80 / $4 [third-party] (quoting the Bedrock pricing page, March 2026). [aws-docs] 2,048 tokens per checkpoint.
+  // Max output 8,192 [knowledge].
+  'anthropic.claude-3-5-haiku-20241022-v1:0': anthropic('claude-3-5-haiku', 0.8, 4, { minCacheTokens: 2_048, maxOutputTokens: 8_192 }),
+  // $3 / $15 [third-party]. [aws-docs] 1,024 tokens per checkpoint. Max output 64,000 [knowledge] (128K is a beta).
+  'anthropic.claude-3-7-sonnet-20250219-v1:0': anthropic('claude-3-7-sonnet', 3, 15, { minCacheTokens: 1_024, maxOutputTokens: 64_000 }),
+  // $3 / $15 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 64,000 [vendor-docs].
+  'anthropic.claude-sonnet-4-20250514-v1:0': anthropic('claude-sonnet-4', 3, 15, { minCacheTokens: 1_024, maxOutputTokens: 64_000 }),
+  // $3 / $15 global, 10% more in-Region and on geographic profiles [aws-docs][third-party]. 4,096 tokens per
+  // checkpoint and the 1-hour TTL in the Bedrock caching table [aws-docs] (Anthropic's own API says 1,024: the Bedrock
+  // figure governs here). Max output 64,000 [vendor-docs] (Anthropic models overview: 64K).
+  'anthropic.claude-sonnet-4-5-20250929-v1:0': anthropic('claude-sonnet-4-5', 3, 15,
+    { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
+  // $1 / $5 global, +10% regional [third-party]. [aws-docs] model card: 200K context, 64K max output, 4,096 tokens per
+  // checkpoint, TTL 5 minutes or 1 hour.
+  'anthropic.claude-haiku-4-5-20251001-v1:0': anthropic('claude-haiku-4-5', 1, 5,
+    { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
+  // $15 / $75 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 32,000 [vendor-docs].
+  'anthropic.claude-opus-4-20250514-v1:0': anthropic('claude-opus-4', 15, 75, { minCacheTokens: 1_024, maxOutputTokens: 32_000 }),
+  // $15 / $75 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 32,000 [vendor-docs].
+  'anthropic.claude-opus-4-1-20250805-v1:0': anthropic('claude-opus-4-1', 15, 75, { minCacheTokens: 1_024, maxOutputTokens: 32_000 }),
+  // $5 / $25 global, +10% regional [catalog][third-party]. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
+  // Max output 64,000 [catalog].
+  'anthropic.claude-opus-4-5-20251101-v1:0': anthropic('claude-opus-4-5', 5, 25,
+    { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
 
   // --- Amazon Nova [aws-docs] input/output from the us-east-1 AWS Price List ------------------------------------
-  'amazon.nova-micro-v1:0': nova('nova-micro', 0.035, 0.14, 128_000),
-  'amazon.nova-lite-v1:0': nova('nova-lite', 0.06, 0.24, 300_000),
-  'amazon.nova-pro-v1:0': nova('nova-pro', 0.8, 3.2, 300_000),
-  'amazon.nova-premier-v1:0': nova('nova-premier', 2.5, 12.5, 1_000_000),
+  // Context windows and Premier's 25K max output from the model cards [aws-docs]. Max output of Micro, Lite and Pro:
+  // the model cards say 5K, AWS's Nova 1-to-2 migration post says 10K [third-party, quoting it]; 10,000 is kept, the
+  // larger, so that a request Bedrock accepts is never refused here and a reservation never falls short.
+  'amazon.nova-micro-v1:0': nova('nova-micro', 0.035, 0.14, 128_000, 10_000),
+  'amazon.nova-lite-v1:0': nova('nova-lite', 0.06, 0.24, 300_000, 10_000),
+  'amazon.nova-pro-v1:0': nova('nova-pro', 0.8, 3.2, 300_000, 10_000),
+  'amazon.nova-premier-v1:0': nova('nova-premier', 2.5, 12.5, 1_000_000, 25_000),
 
   // --- Amazon Titan --------------------------------------------------------------------------------------------
-  // [article] $0.0002/1K input; output $0.60/1M [catalog]. Batch support [knowledge]: none assumed.
+  // $0.20 / $0.60 [third-party]. 8K context and 8,192 max output [knowledge]. Batch support: none assumed.
   'amazon.titan-text-express-v1': {
     provider: 'amazon', name: 'titan-text-express', kind: 'text',
-    inputPerMillion: 0.2, outputPerMillion: 0.6, contextWindow: 8_192,
+    inputPerMillion: 0.2, outputPerMillion: 0.6, contextWindow: 8_192, maxOutputTokens: 8_192,
   },
-  // [article] embeddings $0.0001/1K.
+  // $0.10 [knowledge] ($0.0001 per 1K). 8K input [knowledge].
   'amazon.titan-embed-text-v1': {
     provider: 'amazon', name: 'titan-embed-text-v1', kind: 'embedding',
     inputPerMillion: 0.1, outputPerMillion: 0, contextWindow: 8_192,
   },
-  // [catalog] $0.02/1M. Batch 50% [knowledge].
+  // $0.02 [third-party]. Batch 50% [knowledge].
   'amazon.titan-embed-text-v2:0': {
     provider: 'amazon', name: 'titan-embed-text-v2', kind: 'embedding',
     inputPerMillion: 0.02, outputPerMillion: 0, batchDiscount: 0.5, contextWindow: 8_192,
   },
 
   // --- Meta Llama: no prompt caching on Bedrock ---------------------------------------------------------------
-  // [article] $0.00195/1K input (Bedrock listed $2.65 for Llama 3 70B; $1.95 was Llama 2 70B's price). The article
-  // gives no output price: $3.50/1M is Bedrock's Llama 3 70B output price [catalog], the dearer of the two.
+  // $2.65 / $3.50 [knowledge] (one third-party guide lists $0.99 / $0.99, which matches no Bedrock listing we know).
+  // 8K context; max output 2,048, Bedrock's ceiling for `max_gen_len` on Llama 3 [knowledge].
   'meta.llama3-70b-instruct-v1:0': {
     provider: 'meta', name: 'llama-3-70b-instruct', kind: 'text',
-    inputPerMillion: 1.95, outputPerMillion: 3.5, contextWindow: 8_192,
+    inputPerMillion: 2.65, outputPerMillion: 3.5, contextWindow: 8_192, maxOutputTokens: 2_048,
   },
-  // [catalog] $0.22 / $0.22. Batch 50% [knowledge].
+  // $0.22 / $0.22 [catalog]. Batch 50% [knowledge]. 128K context; max output 4,096 as on the Llama 3.1 405B model card
+  // [aws-docs] (the same generation).
   'meta.llama3-1-8b-instruct-v1:0': {
     provider: 'meta', name: 'llama-3-1-8b-instruct', kind: 'text',
-    inputPerMillion: 0.22, outputPerMillion: 0.22, batchDiscount: 0.5, contextWindow: 128_000,
+    inputPerMillion: 0.22, outputPerMillion: 0.22, batchDiscount: 0.5, contextWindow: 128_000, maxOutputTokens: 4_096,
   },
-  // [catalog] $0.72 / $0.72. Batch 50% [knowledge].
+  // $0.72 / $0.72 [catalog]. Batch 50% [knowledge]. Context and max output as Llama 3.1 8B.
   'meta.llama3-1-70b-instruct-v1:0': {
     provider: 'meta', name: 'llama-3-1-70b-instruct', kind: 'text',
-    inputPerMillion: 0.72, outputPerMillion: 0.72, batchDiscount: 0.5, contextWindow: 128_000,
+    inputPerMillion: 0.72, outputPerMillion: 0.72, batchDiscount: 0.5, contextWindow: 128_000, maxOutputTokens: 4_096,
   },
-  // [catalog] $0.72 / $0.72. Batch 50% [knowledge].
+  // $0.72 / $0.72 [catalog][third-party]. Batch 50% [knowledge]. 128K context [vendor-docs]; max output 4,096
+  // [knowledge].
   'meta.llama3-3-70b-instruct-v1:0': {
     provider: 'meta', name: 'llama-3-3-70b-instruct', kind: 'text',
-    inputPerMillion: 0.72, outputPerMillion: 0.72, batchDiscount: 0.5, contextWindow: 128_000,
+    inputPerMillion: 0.72, outputPerMillion: 0.72, batchDiscount: 0.5, contextWindow: 128_000, maxOutputTokens: 4_096,
   },
-  // [catalog] $0.17 / $0.66. Context 3.5M on Bedrock and batch 50% [knowledge].
+  // $0.17 / $0.66 [catalog]. Context 3.5M on Bedrock, max output 8,192 and batch 50% [knowledge].
   'meta.llama4-scout-17b-instruct-v1:0': {
     provider: 'meta', name: 'llama-4-scout-17b-instruct', kind: 'text',
-    inputPerMillion: 0.17, outputPerMillion: 0.66, batchDiscount: 0.5, contextWindow: 3_500_000,
+    inputPerMillion: 0.17, outputPerMillion: 0.66, batchDiscount: 0.5, contextWindow: 3_500_000, maxOutputTokens: 8_192,
   },
-  // [catalog] $0.24 / $0.97. [aws-docs] context 1M. Batch 50% [knowledge].
+  // $0.24 / $0.97 [catalog]. [aws-docs] context 1M. Max output 8,192 and batch 50% [knowledge].
   'meta.llama4-maverick-17b-instruct-v1:0': {
     provider: 'meta', name: 'llama-4-maverick-17b-instruct', kind: 'text',
-    inputPerMillion: 0.24, outputPerMillion: 0.97, batchDiscount: 0.5, contextWindow: 1_000_000,
+    inputPerMillion: 0.24, outputPerMillion: 0.97, batchDiscount: 0.5, contextWindow: 1_000_000, maxOutputTokens: 8_192,
   },
 });
 
@@ -255,60 +285,6 @@ export const DEFAULT_FALLBACK_PRICE: ModelPrice = Object.freeze({
   contextWindow: 200_000,
 });
 
-/** Geographic and global inference-profile prefixes, longest first so `us-gov.` wins over `us.`. */
-const PROFILE_PREFIXES: ReadonlyArray<string> = ['us-gov.', 'global.', 'apac.', 'us.', 'eu.', 'jp.', 'au.', 'ca.'];
-
-/** Resource types of Bedrock ARNs whose last path segment is a model or inference profile id. */
-const ARN_RESOURCE_MARKERS: ReadonlyArray<string> = ['foundation-model/', 'inference-profile/'];
-
-interface ParsedModelId {
-  readonly baseId: string;
-  readonly profilePrefix: string | undefined;
-}
-
-function parseModelId(modelIdOrArn: string): ParsedModelId {
-  if (typeof modelIdOrArn !== 'string') {
-    throw new TypeError(`modelId must be a string, got ${typeof modelIdOrArn}`);
-  }
-  let id = modelIdOrArn.trim();
-  if (id.startsWith('arn:')) {
-    // arn:aws:bedrock:<region>:<account>:foundation-model/<id> or :inference-profile/<profile-id>.
-    // Other resource types (application-inference-profile/<opaque>, provisioned-model/<opaque>) keep their last
-    // segment, which is not a model id and therefore falls back to the fallback price.
-    let cut = -1;
-    for (const marker of ARN_RESOURCE_MARKERS) {
-      const at = id.indexOf(marker);
-      if (at >= 0) {
-        cut = at + marker.length;
-        break;
-      }
-    }
-    id = cut >= 0 ? id.slice(cut) : id.slice(id.lastIndexOf('/') + 1);
-  }
-  let profilePrefix: string | undefined;
-  for (const prefix of PROFILE_PREFIXES) {
-    if (id.startsWith(prefix)) {
-      profilePrefix = prefix;
-      id = id.slice(prefix.length);
-      break;
-    }
-  }
-  return { baseId: id, profilePrefix };
-}
-
-/**
- * The base model id of a model id, inference profile id or ARN.
- *
- * Strips geographic/global profile prefixes (`us.`, `eu.`, `apac.`, `jp.`, `au.`, `ca.`, `us-gov.`, `global.`) and the
- * ARN up to `foundation-model/` or `inference-profile/`, because Bedrock bills a cross-Region profile at the price of
- * its base model (in the source Region).
- *
- * @example baseModelId('us.anthropic.claude-3-haiku-20240307-v1:0') // 'anthropic.claude-3-haiku-20240307-v1:0'
- */
-export function baseModelId(modelIdOrArn: string): string {
-  return parseModelId(modelIdOrArn).baseId;
-}
-
 /**
  * Finds the price of a model.
  *
@@ -327,18 +303,20 @@ export function lookupModel(
   fallback: ModelPrice = DEFAULT_FALLBACK_PRICE,
 ): { readonly modelId: string; readonly price: ModelPrice; readonly known: boolean } {
   const parsed = parseModelId(modelId);
-  const raw = modelId.trim();
-  if (Object.prototype.hasOwnProperty.call(catalog, raw) && raw !== parsed.baseId) {
+  const raw = parsed.id;
+  const base = baseModelId(raw);
+  if (Object.prototype.hasOwnProperty.call(catalog, raw) && raw !== base) {
     return Object.freeze({ modelId: raw, price: catalog[raw], known: true });
   }
-  if (Object.prototype.hasOwnProperty.call(catalog, parsed.baseId)) {
-    const price = withRegionalPremium(catalog[parsed.baseId], parsed.profilePrefix === 'global.');
-    return Object.freeze({ modelId: parsed.baseId, price, known: true });
+  if (Object.prototype.hasOwnProperty.call(catalog, base)) {
+    const price = withRegionalPremium(catalog[base], parsed.geography === 'global');
+    return Object.freeze({ modelId: base, price, known: true });
   }
-  return Object.freeze({ modelId: parsed.baseId, price: fallback, known: false });
+  return Object.freeze({ modelId: base, price: fallback, known: false });
 }
 
-const PRICE_FIELDS = [
+/** The USD-per-1M fields of a {@link ModelPrice}. */
+export const PRICE_FIELDS = [
   'inputPerMillion',
   'outputPerMillion',
   'cacheReadPerMillion',
@@ -388,34 +366,6 @@ export function mergeCatalog(base: ModelCatalog, overrides: ModelCatalog): Model
   return deepFreeze({ ...base, ...copies });
 }
 
-/** A price override as configured: any subset of a price entry's fields, USD per 1M tokens. */
-export type ModelPriceOverride = Partial<ModelPrice>;
-
-/**
- * The full entry an override stands for: its fields over the catalog's entry for that model, so that overriding
- * the input and output prices keeps the model's cache minimum, batch discount and regional premium. A model the
- * catalog does not know gets Bedrock's usual rules: Anthropic cache multipliers (0.1x read, 1.25x 5-minute write,
- * 2x 1-hour write), otherwise cache tokens at the input price; no prompt caching unless `minCacheTokens` is given.
- */
-export function completePriceOverride(modelId: string, override: ModelPriceOverride, base: ModelCatalog = DEFAULT_MODEL_CATALOG): ModelPrice {
-  const known = base[modelId];
-  if (known) return { ...known, ...override };
-  const input = override.inputPerMillion ?? 0;
-  const isAnthropic = modelId.startsWith('anthropic.');
-  return {
-    provider: modelId.slice(0, Math.max(0, modelId.indexOf('.'))) || 'unknown',
-    name: modelId.slice(modelId.indexOf('.') + 1),
-    kind: 'text',
-    inputPerMillion: input,
-    outputPerMillion: 0,
-    cacheReadPerMillion: isAnthropic ? scale(input, 0.1) : input,
-    cacheWrite5mPerMillion: isAnthropic ? scale(input, 1.25) : input,
-    cacheWrite1hPerMillion: isAnthropic ? scale(input, 2) : input,
-    contextWindow: 200_000,
-    ...override,
-  };
-}
-
 /**
  * Checks that a price entry is well formed.
  *
@@ -449,9 +399,9 @@ export function validateModelPrice(modelId: string, price: ModelPrice): void {
       throw new RangeError(`${where}: ${field} must be a fraction in [0, 1), e.g. 0.5, got ${String(value)}`);
     }
   }
-  for (const field of ['contextWindow', 'minCacheTokens'] as const) {
+  for (const field of ['contextWindow', 'minCacheTokens', 'maxOutputTokens'] as const) {
     const value = price[field];
-    if (value === undefined && field === 'minCacheTokens') {
+    if (value === undefined && field !== 'contextWindow') {
       continue;
     }
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {

@@ -28,7 +28,11 @@ export interface ModelRouting {
   readonly complex?: BedrockModel;
 }
 
-/** A price that overrides or extends the built-in catalog, in USD per million tokens. */
+/**
+ * A price that overrides or extends the built-in catalog, in USD per million tokens: the price you pay (from your
+ * bill or contract), used as is. No regional premium is added to it, whatever inference profile the model is
+ * invoked through.
+ */
 export interface ModelPriceOverride {
   /** The base model id, e.g. `anthropic.claude-haiku-4-5-20251001-v1:0`. */
   readonly modelId: string;
@@ -36,11 +40,21 @@ export interface ModelPriceOverride {
   readonly inputPerMillion: number;
   /** USD per 1M output tokens. */
   readonly outputPerMillion: number;
-  /** @default - the catalog's price for a known model; else 0.1 × input for Anthropic models, else the input price */
+  /**
+   * USD per 1M tokens read from the prompt cache.
+   * @default - `inputPerMillion` times the model's ratio: the catalog's cache-read over input price for a known model;
+   * else 0.1 for Anthropic models, 0.25 for Nova, 1 otherwise
+   */
   readonly cacheReadPerMillion?: number;
-  /** @default - the catalog's price for a known model; else 1.25 × input for Anthropic models, else the input price */
+  /**
+   * USD per 1M tokens written to the prompt cache with the 5-minute TTL.
+   * @default - `inputPerMillion` times the model's ratio (catalog ratio for a known model; else 1.25 for Anthropic, 1 otherwise)
+   */
   readonly cacheWrite5mPerMillion?: number;
-  /** @default - the catalog's price for a known model; else 2 × input for Anthropic models, else the input price */
+  /**
+   * USD per 1M tokens written to the prompt cache with the 1-hour TTL.
+   * @default - `inputPerMillion` times the model's ratio (catalog ratio for a known model; else 2 for Anthropic, 1 otherwise)
+   */
   readonly cacheWrite1hPerMillion?: number;
   /** Minimum tokens per prompt-cache checkpoint. @default - the catalog's value; no prompt caching for an unknown model */
   readonly minCacheTokens?: number;

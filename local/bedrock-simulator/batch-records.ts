@@ -1,3 +1,4 @@
+import { batchFormat, type BatchModelFamily as CoreBatchModelFamily } from '../../lambda/core';
 import { converse } from './converse';
 import { BedrockError } from './errors';
 import { sha256Hex } from './random';
@@ -21,13 +22,11 @@ export interface BatchOutputLine {
 }
 
 /** The native request formats the simulator can answer in a batch. */
-export type BatchModelFamily = 'anthropic' | 'nova';
+export type BatchModelFamily = CoreBatchModelFamily;
 
-/** Which native format a base model id speaks, or undefined when the simulator does not batch it. */
+/** Which native format a base model id speaks, or undefined when the simulator does not batch it (core's rule). */
 export function batchModelFamily(baseModelId: string): BatchModelFamily | undefined {
-  if (/^anthropic\.claude/.test(baseModelId)) return 'anthropic';
-  if (/^amazon\.nova-(?:2-)?(?:micro|lite|pro|premier)-/.test(baseModelId)) return 'nova';
-  return undefined;
+  return batchFormat(baseModelId);
 }
 
 function isObject(value: unknown): value is Json {

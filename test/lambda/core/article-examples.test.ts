@@ -1,8 +1,13 @@
 /**
- * The worked examples of the GenAI FinOps reference article, reproduced from the catalog and the exact pricing.
- * Where the article rounds, the test shows both the exact figure and how the article's figure comes out of it.
+ * The worked examples of the GenAI FinOps reference article, reproduced from the article's own prices (the price file
+ * test/fixtures/article-prices.json) and the exact pricing. Where the article rounds, the test shows both the exact
+ * figure and how the article's figure comes out of it.
  */
-import { ZERO_COST, addCosts, lookupModel, priceUsage } from '../../../lambda/core';
+import { ZERO_COST, addCosts, lookupModel as lookupIn, priceUsage } from '../../../lambda/core';
+import { ARTICLE_PRICES } from '../../fixtures/article-prices';
+
+// Every example is priced with the article's prices, never the shipped catalog's current ones.
+const lookupModel = (modelId: string) => lookupIn(modelId, ARTICLE_PRICES);
 
 const CLAUDE_3_HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 const CLAUDE_3_SONNET = 'anthropic.claude-3-sonnet-20240229-v1:0';
@@ -11,6 +16,14 @@ const CLAUDE_3_OPUS = 'anthropic.claude-3-opus-20240229-v1:0';
 
 const perThousand = (usdPerMillion: number) => usdPerMillion / 1_000;
 const round = (usd: number, places: number) => Math.round(usd * 10 ** places) / 10 ** places;
+
+describe('article prices', () => {
+  it('are a fixture every article model is found in, not the fallback price', () => {
+    for (const modelId of [CLAUDE_3_HAIKU, CLAUDE_3_SONNET, CLAUDE_3_5_SONNET, CLAUDE_3_OPUS, 'amazon.titan-text-express-v1', 'meta.llama3-70b-instruct-v1:0', 'amazon.titan-embed-text-v1']) {
+      expect({ modelId, known: lookupModel(modelId).known }).toEqual({ modelId, known: true });
+    }
+  });
+});
 
 describe('article: Amazon Bedrock pricing example (Claude 3 Sonnet)', () => {
   it('charges $0.003 per 1K input tokens and $0.015 per 1K output tokens', () => {

@@ -9,6 +9,7 @@ import {
   lookupModel,
   mergeCatalog,
 } from '../../../lambda/core';
+import { ARTICLE_PRICES } from '../../fixtures/article-prices';
 
 const HAIKU_3 = 'anthropic.claude-3-haiku-20240307-v1:0';
 const SONNET_45 = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -201,6 +202,36 @@ describe('DEFAULT_MODEL_CATALOG', () => {
     // No prompt caching on Bedrock: the Claude 3 family, Llama and Titan.
     for (const name of ['claude-3-haiku', 'claude-3-sonnet', 'claude-3-opus', 'claude-3-5-sonnet', 'llama-3-1-70b-instruct', 'titan-text-express']) {
       expect({ name, min: min(name) }).toEqual({ name, min: undefined });
+    }
+  });
+
+  it('records the maximum output of every text model', () => {
+    for (const [id, price] of entries.filter(([, p]) => p.kind === 'text')) {
+      expect({ id, maxOutput: Number.isSafeInteger(price.maxOutputTokens) && price.maxOutputTokens! > 0 }).toEqual({ id, maxOutput: true });
+      expect({ id, fitsWindow: price.maxOutputTokens! <= price.contextWindow }).toEqual({ id, fitsWindow: true });
+    }
+  });
+
+  it('gives Claude 3 Haiku a 4,096-token and the Claude 4.5 models a 64,000-token maximum output', () => {
+    const maxOutput = (name: string) => entries.find(([, p]) => p.name === name)?.[1].maxOutputTokens;
+    expect(maxOutput('claude-3-haiku')).toBe(4_096);
+    for (const name of ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5']) expect({ name, max: maxOutput(name) }).toEqual({ name, max: 64_000 });
+  });
+
+  it('has no cache prices for Claude 3.5 Sonnet (June 2024), which never had prompt caching on Bedrock', () => {
+    const sonnet35 = DEFAULT_MODEL_CATALOG['anthropic.claude-3-5-sonnet-20240620-v1:0'];
+    expect([sonnet35.cacheReadPerMillion, sonnet35.cacheWrite5mPerMillion, sonnet35.minCacheTokens]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('adds no cache points for Claude 3.5 Sonnet v2, whose caching stayed in preview, but can price its cache tokens', () => {
+    const v2 = DEFAULT_MODEL_CATALOG['anthropic.claude-3-5-sonnet-20241022-v2:0'];
+    expect(v2.minCacheTokens).toBeUndefined();
+    expect(v2.cacheReadPerMillion).toBe(Math.round(v2.inputPerMillion * 0.1 * 1e9) / 1e9);
+  });
+
+  it("carries current prices, not the article's where Bedrock has changed them", () => {
+    for (const id of ['meta.llama3-70b-instruct-v1:0', 'anthropic.claude-3-5-sonnet-20240620-v1:0']) {
+      expect({ id, same: DEFAULT_MODEL_CATALOG[id].inputPerMillion === ARTICLE_PRICES[id].inputPerMillion }).toEqual({ id, same: false });
     }
   });
 

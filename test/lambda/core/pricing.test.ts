@@ -108,7 +108,7 @@ describe('priceUsage', () => {
 
   it('prices a batch request on-demand when the model has no batch discount', () => {
     const cost = priceUsage({ inputTokens: 1_000_000, outputTokens: 1_000_000 }, LLAMA_3_70B, { batch: true });
-    expect(cost).toMatchObject({ inputUsd: 1.95, outputUsd: 3.5, totalUsd: 5.45, batch: false });
+    expect(cost).toMatchObject({ inputUsd: 2.65, outputUsd: 3.5, totalUsd: 6.15, batch: false }); // $2.65 + $3.50 a million, undiscounted
   });
 
   it('keeps odd micro-dollar amounts exact under a batch discount', () => {

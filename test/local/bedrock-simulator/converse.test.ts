@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { modelFacts } from '../../../lambda/core';
 import { clientFor, rejectionOf } from './support';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -125,7 +126,10 @@ describe('Bedrock simulator: Converse', () => {
   });
 
   test('a caching-capable model reports zero cache tokens when no cache point is used', async () => {
-    const response = await client.send(ask('No cache points here'));
+    // Claude 3 Haiku has no prompt caching on Bedrock; Claude Haiku 4.5 has.
+    const cachingModel = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+    expect(modelFacts(cachingModel).minCacheTokens).toBeDefined();
+    const response = await client.send(ask('No cache points here', cachingModel));
     expect(response.usage?.cacheReadInputTokens).toBe(0);
     expect(response.usage?.cacheWriteInputTokens).toBe(0);
     expect(response.usage?.cacheDetails).toBeUndefined();

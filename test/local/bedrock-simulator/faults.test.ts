@@ -9,6 +9,7 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
+import { modelFacts } from '../../../lambda/core';
 import { BedrockMessages, BedrockSimulator, contextWindowTokens, FaultKind, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { clientFor, rejectionOf, textOfTokens } from './support';
 
@@ -94,11 +95,11 @@ describe('Bedrock simulator: faults', () => {
   });
 
   test('input beyond the context window is rejected like Bedrock does', async () => {
-    expect(contextWindowTokens(NOVA_MICRO)).toBe(128_000);
-    expect(contextWindowTokens('amazon.nova-lite-v1:0')).toBe(300_000);
-    expect(contextWindowTokens(HAIKU)).toBe(200_000);
-    expect(contextWindowTokens('meta.llama3-1-70b-instruct-v1:0')).toBe(128_000);
-    expect(contextWindowTokens('mistral.mistral-large-2402-v1:0')).toBe(100_000);
+    // The windows are core's: Nova Micro's 128k is smaller than Claude's 200k.
+    expect(contextWindowTokens(NOVA_MICRO)).toBe(modelFacts(NOVA_MICRO).contextWindow);
+    expect(contextWindowTokens(HAIKU)).toBe(modelFacts(HAIKU).contextWindow);
+    expect(modelFacts(NOVA_MICRO).contextWindow).toBeLessThan(130_000);
+    expect(modelFacts(HAIKU).contextWindow).toBeGreaterThanOrEqual(130_000);
 
     // 3 tokens of message overhead plus the text: 130,000 fits Claude's 200k window but not Nova Micro's 128k.
     const long = textOfTokens(129_997);
@@ -109,8 +110,9 @@ describe('Bedrock simulator: faults', () => {
   });
 
   test('the context window is exact: at the limit passes, one token over fails', async () => {
-    await expect(client.send(ask(NOVA_MICRO, textOfTokens(128_000 - 3)))).resolves.toMatchObject({ stopReason: 'end_turn' });
-    await expect(client.send(ask(NOVA_MICRO, textOfTokens(128_000 - 2)))).rejects.toBeInstanceOf(ValidationException);
+    const window = modelFacts(NOVA_MICRO).contextWindow;
+    await expect(client.send(ask(NOVA_MICRO, textOfTokens(window - 3)))).resolves.toMatchObject({ stopReason: 'end_turn' });
+    await expect(client.send(ask(NOVA_MICRO, textOfTokens(window - 2)))).rejects.toBeInstanceOf(ValidationException);
   });
 
   test('reset() drops queued faults', async () => {

@@ -10,6 +10,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { BedrockMessages, BedrockSimulator, countTokens, minimumCacheableTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { DEFAULT_MODEL_CATALOG, modelFacts } from '../../../lambda/core';
 import { clientFor, FakeClock, minutes, rejectionOf, textOfTokens } from './support';
 
 const SONNET_4 = 'anthropic.claude-sonnet-4-20250514-v1:0';
@@ -49,18 +50,10 @@ describe('Bedrock simulator: prompt caching', () => {
     await sim.close();
   });
 
-  test('uses the minimum cacheable tokens Bedrock documents per model', () => {
-    expect(minimumCacheableTokens(SONNET_37)).toBe(1024);
-    expect(minimumCacheableTokens(SONNET_4)).toBe(1024);
-    expect(minimumCacheableTokens('anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe(1024);
-    expect(minimumCacheableTokens('anthropic.claude-opus-4-20250514-v1:0')).toBe(1024);
-    expect(minimumCacheableTokens('anthropic.claude-opus-4-1-20250805-v1:0')).toBe(1024);
-    expect(minimumCacheableTokens('anthropic.claude-3-5-haiku-20241022-v1:0')).toBe(2048);
-    expect(minimumCacheableTokens('anthropic.claude-3-haiku-20240307-v1:0')).toBe(2048);
-    expect(minimumCacheableTokens(HAIKU_45)).toBe(4096);
-    expect(minimumCacheableTokens('anthropic.claude-opus-4-5-20251101-v1:0')).toBe(4096);
-    expect(minimumCacheableTokens(NOVA_MICRO)).toBe(1000);
-    expect(minimumCacheableTokens('amazon.nova-pro-v1:0')).toBe(1000);
+  test("uses core's minimum cacheable tokens per model, and none where Bedrock has no caching", () => {
+    for (const [id, price] of Object.entries(DEFAULT_MODEL_CATALOG)) {
+      expect({ id, min: minimumCacheableTokens(id) }).toEqual({ id, min: price.minCacheTokens });
+    }
     expect(minimumCacheableTokens('meta.llama3-70b-instruct-v1:0')).toBeUndefined();
   });
 
@@ -121,21 +114,22 @@ describe('Bedrock simulator: prompt caching', () => {
   });
 
   test('a prefix below the model minimum is silently not cached', async () => {
+    const minimum = modelFacts(SONNET_4).minCacheTokens!;
     for (let i = 0; i < 2; i++) {
-      const response = await client.send(withCachedSystem(SONNET_4, 1023));
-      expect(response.usage).toMatchObject({ inputTokens: 1023 + QUESTION_TOKENS, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
+      const response = await client.send(withCachedSystem(SONNET_4, minimum - 1));
+      expect(response.usage).toMatchObject({ inputTokens: minimum - 1 + QUESTION_TOKENS, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
       expect(response.usage?.cacheDetails).toBeUndefined();
       expectUsageAddsUp(response);
     }
-    expect((await client.send(withCachedSystem(SONNET_4, 1024))).usage?.cacheWriteInputTokens).toBe(1024);
+    expect((await client.send(withCachedSystem(SONNET_4, minimum))).usage?.cacheWriteInputTokens).toBe(minimum);
   });
 
-  test('the minimum depends on the model', async () => {
-    expect((await client.send(withCachedSystem(HAIKU_45, 4000))).usage?.cacheWriteInputTokens).toBe(0);
-    expect((await client.send(withCachedSystem(HAIKU_45, 4096))).usage?.cacheWriteInputTokens).toBe(4096);
-    expect((await client.send(withCachedSystem(NOVA_MICRO, 999))).usage?.cacheWriteInputTokens).toBe(0);
-    expect((await client.send(withCachedSystem(NOVA_MICRO, 1000))).usage?.cacheWriteInputTokens).toBe(1000);
-  });
+  test.each([[HAIKU_45], [NOVA_MICRO], ['anthropic.claude-sonnet-4-5-20250929-v1:0'], ['anthropic.claude-3-5-haiku-20241022-v1:0']])(
+    "the minimum depends on the model: %s caches from core's minimum on", async (modelId) => {
+      const minimum = modelFacts(modelId).minCacheTokens!;
+      expect((await client.send(withCachedSystem(modelId, minimum - 1))).usage?.cacheWriteInputTokens).toBe(0);
+      expect((await client.send(withCachedSystem(modelId, minimum))).usage?.cacheWriteInputTokens).toBe(minimum);
+    });
 
   test('entries are per model', async () => {
     await client.send(withCachedSystem(SONNET_4, 1500));

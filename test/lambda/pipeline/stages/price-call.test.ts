@@ -1,5 +1,5 @@
 import { DEFAULT_MODEL_CATALOG } from '../../../../lambda/core';
-import { effectiveCatalog, modelPrice, priceCall } from '../../../../lambda/pipeline/stages/price-call';
+import { configuredModelPrice, effectiveCatalog, modelPrice, priceCall } from '../../../../lambda/pipeline/stages/price-call';
 import { Usage } from '../../../../lambda/pipeline/types';
 import { HAIKU_45, testConfig } from '../support';
 
@@ -69,16 +69,62 @@ describe('price-call stage', () => {
     expect(cost).toMatchObject({ inputUsd: 0.002, outputUsd: 0.004, totalUsd: 0.006, priced: 'fallback' });
   });
 
-  test('uses a configured price override instead of the catalog price', () => {
-    // Given a negotiated Haiku 4.5 price of $0.80 / $4
-    const negotiated = testConfig({
-      priceOverrides: { [HAIKU_45]: { provider: 'anthropic', name: 'claude-haiku-4-5', kind: 'text', inputPerMillion: 0.8, outputPerMillion: 4, contextWindow: 200_000 } },
+  describe('a configured price override', () => {
+    // Given a negotiated Haiku 4.5 price of $0.80 / $4, typed from the bill
+    const negotiated = testConfig({ priceOverrides: { [HAIKU_45]: { inputPerMillion: 0.8, outputPerMillion: 4 } } });
+    const overridden = effectiveCatalog(negotiated);
+
+    test('is charged as the price paid on a geographic profile: no regional premium on top', () => {
+      const cost = priceCall(plain, undefined, `us.${HAIKU_45}`, overridden, negotiated);
+
+      // 1,000 x $0.80/1M = $0.0008; 500 x $4/1M = $0.002 (not $0.00088 and $0.0022)
+      expect(cost).toMatchObject({ inputUsd: 0.0008, outputUsd: 0.002, totalUsd: 0.0028, priced: 'catalog' });
     });
 
-    const cost = priceCall(plain, undefined, `global.${HAIKU_45}`, effectiveCatalog(negotiated), negotiated);
+    test('is charged the same on a global profile and in-Region', () => {
+      const global = priceCall(plain, undefined, `global.${HAIKU_45}`, overridden, negotiated);
+      const inRegion = priceCall(plain, undefined, HAIKU_45, overridden, negotiated);
 
-    // 1,000 x $0.80/1M = $0.0008; 500 x $4/1M = $0.002
-    expect(cost).toMatchObject({ inputUsd: 0.0008, outputUsd: 0.002, totalUsd: 0.0028, priced: 'catalog' });
+      expect(global.totalUsd).toBe(0.0028);
+      expect(inRegion.totalUsd).toBe(0.0028);
+    });
+
+    test("prices cache tokens with the model's ratios applied to the overridden input price", () => {
+      // Given 2,000 tokens read, 2,000 written for 5 minutes and 1,000 for an hour
+      const usage: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 2_000, cacheWriteInputTokens: 3_000 };
+      const details = [{ ttl: '1h', inputTokens: 1_000 }, { ttl: '5m', inputTokens: 2_000 }];
+
+      const cost = priceCall(usage, details, `us.${HAIKU_45}`, overridden, negotiated);
+
+      // read 0.1 x $0.80 = $0.08/1M: 2,000 -> $0.00016; 5m 1.25 x $0.80 = $1/1M: 2,000 -> $0.002;
+      // 1h 2 x $0.80 = $1.60/1M: 1,000 -> $0.0016
+      expect(cost).toMatchObject({ cacheReadUsd: 0.00016, cacheWrite5mUsd: 0.002, cacheWrite1hUsd: 0.0016, totalUsd: 0.00376 });
+    });
+
+    test('uses a cache price the override gives explicitly', () => {
+      const explicit = testConfig({ priceOverrides: { [HAIKU_45]: { inputPerMillion: 0.8, outputPerMillion: 4, cacheReadPerMillion: 0.05 } } });
+      const usage: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 2_000, cacheWriteInputTokens: 2_000 };
+
+      const cost = priceCall(usage, undefined, `us.${HAIKU_45}`, effectiveCatalog(explicit), explicit);
+
+      // read at the given $0.05/1M: $0.0001; the 5-minute write still follows the ratio, $1/1M: $0.002
+      expect(cost).toMatchObject({ cacheReadUsd: 0.0001, cacheWrite5mUsd: 0.002 });
+    });
+
+    test('leaves the other models at their catalog prices', () => {
+      expect(overridden['amazon.nova-micro-v1:0']).toBe(DEFAULT_MODEL_CATALOG['amazon.nova-micro-v1:0']);
+    });
+
+    test('is what configuredModelPrice answers for a caller holding only the configuration', () => {
+      expect(configuredModelPrice(`us.${HAIKU_45}`, negotiated)).toEqual(modelPrice(`us.${HAIKU_45}`, overridden, negotiated));
+      expect(configuredModelPrice(`us.${HAIKU_45}`, negotiated).price).toMatchObject({ inputPerMillion: 0.8, cacheWrite5mPerMillion: 1 });
+    });
+  });
+
+  test('builds the catalog once per configuration', () => {
+    const negotiated = testConfig({ priceOverrides: { [HAIKU_45]: { inputPerMillion: 0.8, outputPerMillion: 4 } } });
+
+    expect(effectiveCatalog(negotiated)).toBe(effectiveCatalog(negotiated));
   });
 
   test('uses the default catalog as is when nothing is overridden', () => {
@@ -86,7 +132,7 @@ describe('price-call stage', () => {
   });
 
   test("reports a model's cache minimum with its price", () => {
-    expect(modelPrice(`global.${HAIKU_45}`, catalog, config)).toMatchObject({ known: true, price: { minCacheTokens: 4_096 } });
+    expect(modelPrice(`global.${HAIKU_45}`, catalog, config)).toMatchObject({ known: true, price: { minCacheTokens: DEFAULT_MODEL_CATALOG[HAIKU_45].minCacheTokens } });
     expect(modelPrice('acme.frontier-v1', catalog, config).known).toBe(false);
   });
 });
