@@ -47,6 +47,15 @@ export async function measureRequestOverhead(requests = 300) {
         },
         defaultLimits: { maxInputTokens: 50000, maxOutputTokens: 512 },
         responseCache: { tableName: 'bench-cache', ttlSeconds: 3600, namespace: 'v1' },
+        // The guard chain is on, with limits the bench never reaches: admit, reserve and settle run on every request.
+        guards: {
+          store: 'container',
+          usageLimits: [
+            { scope: 'user', window: 'minute', maxRequests: 1_000_000 },
+            { scope: 'tenant', window: 'month', maxTokens: 10_000_000_000, maxCostUsd: 1_000_000 },
+            { scope: 'feature', window: 'day', maxCostUsd: 1_000_000 },
+          ],
+        },
       }),
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -83,7 +92,7 @@ export async function measureRequestOverhead(requests = 300) {
       dynamoDbMsP50: round(percentile(samples.map((s) => s.dynamoMs), 50)),
       bedrockCallsPerRequest: round(samples.reduce((a, s) => a + s.bedrockSends, 0) / samples.length, 2),
     });
-    return { requests, cacheMiss: summary(miss), cacheHit: summary(hit) };
+    return { requests, guardChain: 'container usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD', cacheMiss: summary(miss), cacheHit: summary(hit) };
   } finally {
     process.stdout.write = stdoutWrite;
     await simulator.close();

@@ -18,11 +18,11 @@
  */
 import { baseModelId, parseModelId } from './model-ids';
 
-/** The three routing tiers: cheap and fast, balanced, most capable. */
-export type ModelTier = 'simple' | 'medium' | 'complex';
+import type { ModelTier } from '../contract/pipeline-config';
 
-/** Every tier, cheapest first. Useful for validation and for ranking tiers. */
-export const MODEL_TIERS: ReadonlyArray<ModelTier> = Object.freeze(['simple', 'medium', 'complex'] as const);
+/** The routing tiers and their order come from the contract, which the constructs share. */
+export { MODEL_TIERS } from '../contract/pipeline-config';
+export type { ModelTier } from '../contract/pipeline-config';
 
 /**
  * Price and limits of one model on Amazon Bedrock.

@@ -1,5 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { isBaseModelId, modelProvider } from '../../lambda/core/model-ids';
+import { modelShortName } from '../../lambda/core/model-facts';
 
 /** Geographies of Bedrock's system-defined cross-region inference profiles (the prefix of their ids). */
 export enum CrossRegionGeography {
@@ -13,8 +15,6 @@ export enum CrossRegionGeography {
   GLOBAL = 'global',
 }
 
-// Bedrock base model ids: provider.model-name[-date][-vN[:M]], e.g. anthropic.claude-3-haiku-20240307-v1:0.
-const MODEL_ID_PATTERN = /^[a-z0-9-]+\.[a-zA-Z0-9.\-:]+$/;
 
 /**
  * A Bedrock model a workflow invokes, and where its application inference profile copies from.
@@ -42,11 +42,11 @@ export class BedrockModel {
   public readonly geography?: CrossRegionGeography;
   /** The provider, the ModelProvider tag: the part of the id before the first dot. */
   public readonly provider: string;
-  /** The short model name, the Model tag: the id without provider, date and version, e.g. `claude-haiku-4-5`. */
+  /** The short model name, the Model tag: the catalog's name (e.g. `claude-haiku-4-5`), else the id without provider, date and version. */
   public readonly shortName: string;
 
   private constructor(modelId: string, geography: CrossRegionGeography | undefined) {
-    if (!MODEL_ID_PATTERN.test(modelId) || /^(us|eu|apac|global|jp|au|ca|us-gov)\./.test(modelId)) {
+    if (!isBaseModelId(modelId)) {
       throw new Error(
         `BedrockModel: '${modelId}' is not a Bedrock base model id. Fix: pass an id like 'anthropic.claude-haiku-4-5-20251001-v1:0' ` +
         "(for a cross-region profile use BedrockModel.crossRegion(CrossRegionGeography.US, '<base model id>') rather than the 'us.' prefix).",
@@ -54,11 +54,9 @@ export class BedrockModel {
     }
     this.modelId = modelId;
     this.geography = geography;
-    this.provider = modelId.slice(0, modelId.indexOf('.'));
-    this.shortName = modelId
-      .slice(modelId.indexOf('.') + 1)
-      .replace(/-v\d+(:\d+)?$/, '')
-      .replace(/-\d{8}$/, '');
+    this.provider = modelProvider(modelId);
+    // The catalog's name for a known model (so the Model tag and the metrics agree, and v1 and v2 of a model differ).
+    this.shortName = modelShortName(modelId);
   }
 
   /** The id Bedrock is called with when no application profile is used: `us.anthropic...` or the base id. */

@@ -19,7 +19,7 @@ describe('BedrockModel', () => {
     expect(model.shortName).toBe('claude-haiku-4-5');
     expect(model.invocationId).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
     expect(BedrockModel.foundationModel('amazon.nova-micro-v1:0').shortName).toBe('nova-micro');
-    expect(BedrockModel.foundationModel('meta.llama3-70b-instruct-v1:0').shortName).toBe('llama3-70b-instruct');
+    expect(BedrockModel.foundationModel('meta.llama3-70b-instruct-v1:0').shortName).toBe('llama-3-70b-instruct');
   });
 
   test('fails when given a cross-region profile id instead of a base model id', () => {
