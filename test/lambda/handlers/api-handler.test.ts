@@ -437,6 +437,28 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
     expect(second.body.vectors).toEqual(first.body.vectors);
   });
 
+  test('records the embedding calls as one EMF record of the embedding path, with their exact cost', async () => {
+    const { body, emf } = await invoke(embedEvent(['Loyalty points expire after a year.', 'Gift cards never expire.']));
+
+    expect(emf).toHaveLength(1);
+    expect(emf[0]).toMatchObject({
+      path: 'embedding', Model: TITAN_EMBED_V2, Requests: 1, InputTokens: body.inputTokens, CostUSD: body.costUsd,
+      EmbeddingCacheHits: 0, EmbeddingCacheMisses: 2, ModelAttempts: 2, tenantId: 'iam:tenant-embed',
+    });
+  });
+
+  test('a usage limit refuses the embedding calls with 429 before any model call', async () => {
+    // Given a tenant token limit below what two fresh passages can use
+    useConfig({ responseCacheTable: CACHE_TABLE, embeddingTable: EMBEDDING_TABLE, guards: { store: 'container', usageLimits: [{ scope: 'tenant', window: 'day', maxTokens: 5 }] } });
+
+    const { response, body, emf } = await invoke(embedEvent(['Returns need the original receipt.', 'Exchanges are free within 14 days.']));
+
+    expect(response.statusCode).toBe(429);
+    expect(body).toMatchObject({ error: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'tenant', measure: 'tokens', limit: 5 } });
+    expect(sim.calls).toHaveLength(0);
+    expect(emf).toEqual([expect.objectContaining({ path: 'embedding', RejectedRequests: 1, status: '429' })]);
+  });
+
   test('refuses an empty list of texts with 400', async () => {
     const { response, body } = await invoke(embedEvent([]));
 

@@ -1,0 +1,27 @@
+import { ApiWorkflow, UsageLimit, UsageScope, UsageWindow } from '../../../lib';
+import { createTestStack } from '../../support/test-app';
+
+function apiWith(usageLimits: UsageLimit[]): void {
+  new ApiWorkflow(createTestStack(), 'Chat', { tags: { feature: 'support-chat' }, usageLimits });
+}
+
+describe('usageLimits', () => {
+  test('fails when a limit sets no maximum, naming the construct and the fix', () => {
+    expect(() => apiWith([{ scope: UsageScope.USER, window: UsageWindow.HOUR }]))
+      .toThrow(/TestStack\/Chat: usageLimits\[0\] sets no maximum\. Fix: give maxRequests, maxTokens or maxCostUsd/);
+  });
+
+  test('fails when a maximum is negative or a count is fractional', () => {
+    expect(() => apiWith([{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: -5 }]))
+      .toThrow(/usageLimits\[0\]\.maxCostUsd is -5\. Fix: use a number of US dollars of at least 0/);
+    expect(() => apiWith([{ scope: UsageScope.USER, window: UsageWindow.MINUTE, maxRequests: 2.5 }]))
+      .toThrow(/usageLimits\[0\]\.maxRequests is 2\.5\. Fix: use a whole number of at least 0/);
+  });
+
+  test('fails when the scope or window is not one of the enums', () => {
+    expect(() => apiWith([{ scope: 'customer' as UsageScope, window: UsageWindow.DAY, maxRequests: 5 }]))
+      .toThrow(/usageLimits\[0\]\.scope is "customer"\. Fix: use UsageScope\.USER, TENANT, FEATURE or WORKFLOW/);
+    expect(() => apiWith([{ scope: UsageScope.USER, window: 'week' as UsageWindow, maxRequests: 5 }]))
+      .toThrow(/usageLimits\[0\]\.window is "week"\. Fix: use UsageWindow\.MINUTE, HOUR, DAY or MONTH/);
+  });
+});
