@@ -1,10 +1,11 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
+import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
@@ -49,7 +50,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   GenAiTags.apply(scope, { inferenceType: options.inferenceType, ...props.tags });
   checkGenAiTags(scope);
 
-  const routing: ModelRouting = props.model ? { simple: props.model } : (props.routing ?? DEFAULT_ROUTING);
+  const routing: ModelRouting = props.model ? { simple: props.model } : (props.routing ?? defaultRoutingFor(scope));
+  checkGeographies(scope, routing);
   const profilesByModel = new Map<BedrockModel, GenAiInferenceProfile>();
   const tiers: Record<string, { invokeId: string; modelId: string }> = {};
   for (const tier of ['simple', 'medium', 'complex'] as const) {
@@ -108,6 +110,48 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   responseCache?.grantReadWrite(handler.function);
   embedding?.grantReadWrite(handler.function);
   return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
+}
+
+/**
+ * The default routing in the geography that serves the stack's Region (EU models for eu-west-1, say): the right
+ * profiles instead of a deploy that fails. A Region-agnostic stack gets the US profiles, and a warning.
+ */
+function defaultRoutingFor(scope: Construct): ModelRouting {
+  const region = Stack.of(scope).region;
+  if (Token.isUnresolved(region)) return DEFAULT_ROUTING;
+  const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region))
+    ?? CrossRegionGeography.GLOBAL;
+  if (geography === CrossRegionGeography.US) return DEFAULT_ROUTING;
+  return {
+    simple: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.simple.modelId),
+    medium: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.medium!.modelId),
+    complex: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.complex!.modelId),
+  };
+}
+
+/**
+ * A cross-region profile exists only in the Regions of its geography: `us.` models in eu-west-1 fail at deploy, in
+ * CloudFormation. Caught here instead; a Region-agnostic stack cannot be checked, so it gets a warning.
+ */
+function checkGeographies(scope: Construct, routing: ModelRouting): void {
+  const region = Stack.of(scope).region;
+  for (const tier of ['simple', 'medium', 'complex'] as const) {
+    const model = routing[tier];
+    if (!model?.geography) continue;
+    if (Token.isUnresolved(region)) {
+      Annotations.of(scope).addWarningV2('genai-finops:region-agnostic-geography',
+        `${scope.node.path}: routing.${tier} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which exists only in that geography's Regions, and the stack has no Region to check it against. Set the stack's env.region to have it checked at synthesis.`);
+      continue;
+    }
+    if (!geographyServesRegion(model.geography as InferenceGeography, region)) {
+      throw new Error(`${scope.node.path}: routing.${tier} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which is not available in ${region}, the stack's Region; the deploy would fail. Fix: use the geography that serves ${region} (CrossRegionGeography.${suggestedGeography(region)}), CrossRegionGeography.GLOBAL, or BedrockModel.foundationModel('<id>') for a model offered in ${region}.`);
+    }
+  }
+}
+
+function suggestedGeography(region: string): string {
+  const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region));
+  return (geography ?? CrossRegionGeography.GLOBAL).toUpperCase();
 }
 
 // Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.
