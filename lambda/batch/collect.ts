@@ -1,13 +1,16 @@
 import { GetModelInvocationJobCommand, ListModelInvocationJobsCommand, type BedrockClient } from '@aws-sdk/client-bedrock';
-import { addExactCosts, exactToCostBreakdown, ExactCostBreakdown, ModelCatalog, priceUsageExact } from '../core';
+import { addExactCosts, attoToUsd, exactToCostBreakdown, ExactCostBreakdown, priceUsageExact } from '../core';
 import type { PipelineConfig } from '../pipeline/config';
+import { billedAmount } from '../pipeline/spend';
 import { modelPrice } from '../pipeline/stages/price-call';
+import type { Usage } from '../pipeline/types';
 import { logInfo, logWarn } from '../runtime/log';
 import { mapLimit } from './concurrency';
 import { BATCH_PREFIX, BatchConfig, dayOfJobName } from './config';
 import { batchKeys, BatchMarker, BatchRecordIndex } from './marker';
 import { readModelOutput } from './model-format';
 import { BucketObjects } from './objects';
+import { BatchGovernance, batchSpendContext, settleBatch } from './spend';
 
 /** What collecting needs. */
 export interface CollectContext {
@@ -15,8 +18,8 @@ export interface CollectContext {
   readonly resultsPrefix: string;
   readonly bedrock: BedrockClient;
   readonly config: BatchConfig;
-  readonly pipeline: PipelineConfig;
-  readonly catalog: ModelCatalog;
+  /** Prices, the spend port the job's reservation is settled on, and the recorder of its records. */
+  readonly governance: BatchGovernance;
   readonly now?: () => Date;
 }
 
@@ -53,6 +56,10 @@ export interface BatchManifest {
   readonly outputTokens: number;
   readonly costUsd: number;
   readonly cost: ReturnType<typeof exactToCostBreakdown>;
+  /** What the guard chain reserved for the job at submission, settled now to `costUsd`. */
+  readonly reservedUsd?: number;
+  /** Guards that could not settle the reservation (the results are written all the same). */
+  readonly settleFailures?: number;
   readonly manifestKey: string;
   readonly collectedAt: string;
 }
@@ -61,6 +68,12 @@ export interface BatchManifest {
 const TERMINAL = new Set(['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired']);
 const WRITE_CONCURRENCY = 16;
 const ZERO: ExactCostBreakdown = { inputAtto: 0n, outputAtto: 0n, cacheReadAtto: 0n, cacheWrite5mAtto: 0n, cacheWrite1hAtto: 0n, totalAtto: 0n, batch: false };
+const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+
+/** What became of one record of a job: answered (with its usage and exact cost) or failed (with why). */
+type RecordOutcome =
+  | { readonly name: string; readonly answered: true; readonly usage: Usage; readonly exact: ExactCostBreakdown }
+  | { readonly name: string; readonly answered: false; readonly status: number; readonly code: string };
 
 /** The days a run looks back over for pending jobs: `fromDay` and the `lookbackDays - 1` days before it. */
 export function lookbackDays(fromDay: string, count: number): string[] {
@@ -124,19 +137,24 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
 
   const index = (await ctx.results.getJson<BatchRecordIndex>(keys.index)) ?? { records: [] };
   const lines = await readOutput(ctx.results, keys.outputPrefix, jobArn);
-  const { price, known } = modelPrice(marker.modelId, ctx.catalog, ctx.pipeline);
-  const tier = tierOf(ctx.pipeline, marker.modelId);
+  const { governance } = ctx;
+  const { price, known } = modelPrice(marker.modelId, governance.catalog, governance.config);
+  const priced = known ? 'catalog' : 'fallback';
+  const tier = tierOf(governance.config, marker.modelId);
   const reason = job.message || undefined;
 
-  const outcomes = await mapLimit(index.records, WRITE_CONCURRENCY, async (record) => {
+  const outcomes = await mapLimit(index.records, WRITE_CONCURRENCY, async (record): Promise<RecordOutcome> => {
     const line = lines.get(record.recordId);
     const key = keys.result(record.name);
+    const failed = async (code: string, why: string, status = FAILED_STATUS): Promise<RecordOutcome> => {
+      await ctx.results.putJson(key, { source: record.key, status: 'failed', mode: 'batch', jobArn, recordId: record.recordId, code, reason: why });
+      return { name: record.name, answered: false, status, code };
+    };
     if (!line?.modelOutput) {
-      const why = line?.error
-        ? { code: `BATCH_RECORD_${line.error.errorCode ?? 'ERROR'}`, reason: String(line.error.errorMessage ?? 'The model could not answer this record.') }
-        : { code: 'BATCH_NO_OUTPUT', reason: `The batch job ended ${jobStatus} without an answer for this record${reason ? `: ${reason}` : '.'}` };
-      await ctx.results.putJson(key, { source: record.key, status: 'failed', mode: 'batch', jobArn, recordId: record.recordId, ...why });
-      return undefined;
+      if (line?.error) {
+        return failed(`BATCH_RECORD_${line.error.errorCode ?? 'ERROR'}`, String(line.error.errorMessage ?? 'The model could not answer this record.'), errorStatus(line.error.errorCode));
+      }
+      return failed('BATCH_NO_OUTPUT', `The batch job ended ${jobStatus} without an answer for this record${reason ? `: ${reason}` : '.'}`);
     }
     let answer;
     let exact: ExactCostBreakdown;
@@ -144,10 +162,9 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
       answer = readModelOutput(line.modelOutput);
       exact = priceUsageExact(answer.usage, price, { batch: true });
     } catch (error) {
-      await ctx.results.putJson(key, { source: record.key, status: 'failed', mode: 'batch', jobArn, recordId: record.recordId, code: 'BATCH_UNREADABLE_OUTPUT', reason: String(error) });
-      return undefined;
+      return failed('BATCH_UNREADABLE_OUTPUT', String(error));
     }
-    const cost = { ...exactToCostBreakdown(exact), priced: known ? 'catalog' : 'fallback' };
+    const cost = { ...exactToCostBreakdown(exact), priced };
     await ctx.results.putJson(key, {
       source: record.key,
       status: 'processed',
@@ -160,22 +177,26 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
       jobArn,
       recordId: record.recordId,
     });
-    return { usage: answer.usage, exact };
+    return { name: record.name, answered: true, usage: answer.usage, exact };
   });
 
   let total = ZERO;
+  let usage = NO_USAGE;
   let processed = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
   for (const outcome of outcomes) {
-    if (!outcome) continue;
+    if (!outcome.answered) continue;
     processed++;
     total = addExactCosts(total, outcome.exact);
-    inputTokens += outcome.usage.inputTokens + outcome.usage.cacheReadInputTokens + outcome.usage.cacheWriteInputTokens;
-    outputTokens += outcome.usage.outputTokens;
+    usage = addUsage(usage, outcome.usage);
   }
+  const inputTokens = usage.inputTokens + usage.cacheReadInputTokens + usage.cacheWriteInputTokens;
+  const outputTokens = usage.outputTokens;
+  const now = (ctx.now ?? (() => new Date()))();
+  // The reservation taken at submission becomes what Bedrock billed, exactly. A repeated settlement (a retry that
+  // died before the marker below was written) is the same idempotency key, `batch:<job name>`, and counts once.
+  const settleFailures = await settleBatch(governance, marker.spend, billedAmount(usage, total.totalAtto), now.getTime());
   const cost = exactToCostBreakdown(total);
-  const collectedAt = (ctx.now ?? (() => new Date()))().toISOString();
+  const collectedAt = now.toISOString();
   const manifest: BatchManifest = {
     day,
     mode: 'batch',
@@ -193,13 +214,61 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
     outputTokens,
     costUsd: cost.totalUsd,
     cost,
+    ...(marker.spend ? { reservedUsd: attoToUsd(BigInt(marker.spend.estimate.costAtto)), settleFailures } : {}),
     manifestKey: keys.manifest,
     collectedAt,
   };
   await ctx.results.putJson(keys.manifest, manifest);
   await ctx.results.putJson(keys.marker, { ...marker, jobArn, status: 'collected', jobStatus, collectedAt });
-  logInfo('batch job collected', { day, jobArn, jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd });
+  // Recorded once the marker says collected, so no later run records the job again.
+  recordOutcomes(governance, marker, day, outcomes, priced, settleFailures);
+  logInfo('batch job collected', { day, jobArn, jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, settleFailures });
   return { day, jobName: marker.jobName, jobArn, status: 'collected', jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, manifestKey: keys.manifest };
+}
+
+// A record without an answer failed on Bedrock's side: a bad gateway, unless the record names an HTTP status.
+const FAILED_STATUS = 502;
+
+function errorStatus(code: number | string | undefined): number {
+  const status = Number(code);
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : FAILED_STATUS;
+}
+
+/**
+ * One record per batch record, in the shape and metrics of a Converse call: path `batch`, the job's model, the
+ * record's usage and exact batch cost, one attempt; a record without an answer as a failure with its code. The
+ * request id is `<day>:<record name>`, as on demand. The first answered record carries the settlement failures,
+ * so that the metric counts each job once.
+ */
+function recordOutcomes(
+  governance: BatchGovernance, marker: BatchMarker, day: string, outcomes: ReadonlyArray<RecordOutcome>, priced: 'catalog' | 'fallback', settleFailures: number,
+): void {
+  const who = marker.spend ?? batchSpendContext(governance.config, marker.jobName, 0);
+  // The metric is only written with an answered record (a failure's record carries no metrics of spend).
+  const carrier = outcomes.findIndex((o) => o.answered);
+  outcomes.forEach((outcome, i) => {
+    const base = {
+      application: governance.config.application, environment: governance.config.environment, feature: who.feature, path: 'batch' as const,
+      requestId: `${day}:${outcome.name}`, tenantId: who.tenantId, userId: who.userId, modelId: marker.modelId,
+    };
+    if (outcome.answered) {
+      governance.record({
+        ...base, status: 200, usage: outcome.usage, costUsd: exactToCostBreakdown(outcome.exact).totalUsd, priced, attempts: 1,
+        ...(i === carrier && settleFailures > 0 ? { settleFailures } : {}),
+      });
+    } else {
+      governance.record({ ...base, status: outcome.status, errorCode: outcome.code });
+    }
+  });
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
+    cacheWriteInputTokens: a.cacheWriteInputTokens + b.cacheWriteInputTokens,
+  };
 }
 
 /**

@@ -1,15 +1,16 @@
-/** Bedrock's "minimum number of records per batch inference job" quota (default value). */
-export const BEDROCK_MINIMUM_BATCH_RECORDS = 100;
-/** How many days back a run looks for batch jobs still to collect (Bedrock's longest job timeout is a week). */
-export const DEFAULT_LOOKBACK_DAYS = 14;
-/** Where batch input and output live in the results bucket; the batch service role may touch nothing else. */
-export const BATCH_PREFIX = 'batch/';
+import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_BATCH_LOOKBACK_DAYS, ENV } from '../contract';
+
+// The defaults live in the contract, which the constructs read too; re-exported for the batch modules.
+export { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_BATCH_LOOKBACK_DAYS };
 
 /** Batch inference settings, set by the workflow construct when batch inference is on. */
 export interface BatchConfig {
   /** The service role Bedrock assumes to read the input and write the output. */
   readonly roleArn: string;
-  /** The model id (or inference profile id) the batch job runs. */
+  /**
+   * The model id (or system-defined cross-region profile id) the batch job runs, with its geography prefix: the job
+   * is created with it and its records are priced by it.
+   */
   readonly modelId: string;
   /** A day with at least this many records runs as a batch job; fewer run on demand. */
   readonly minimumRecords: number;
@@ -23,18 +24,19 @@ export interface BatchConfig {
 const JOB_PREFIX = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,51}$/;
 
 /**
- * The batch settings, or undefined when batch inference is off (`BATCH_ROLE_ARN` or `BATCH_MODEL_ID` unset).
+ * The batch settings, or undefined when batch inference is off ({@link ENV.batchRoleArn} or {@link ENV.batchModelId}
+ * unset).
  * Throws on a malformed value, so a deployment mistake fails loudly instead of silently running on demand.
  */
 export function readBatchConfig(env: NodeJS.ProcessEnv = process.env): BatchConfig | undefined {
-  const roleArn = env.BATCH_ROLE_ARN;
-  const modelId = env.BATCH_MODEL_ID;
+  const roleArn = env[ENV.batchRoleArn];
+  const modelId = env[ENV.batchModelId];
   if (!roleArn || !modelId) return undefined;
-  const minimumRecords = wholeNumber(env, 'BATCH_MIN_RECORDS', BEDROCK_MINIMUM_BATCH_RECORDS);
-  const lookbackDays = wholeNumber(env, 'BATCH_LOOKBACK_DAYS', DEFAULT_LOOKBACK_DAYS);
-  const jobPrefix = env.BATCH_JOB_PREFIX || 'genai-batch';
+  const minimumRecords = wholeNumber(env, ENV.batchMinRecords, BEDROCK_MINIMUM_BATCH_RECORDS);
+  const lookbackDays = wholeNumber(env, ENV.batchLookbackDays, DEFAULT_BATCH_LOOKBACK_DAYS);
+  const jobPrefix = env[ENV.batchJobPrefix] || 'genai-batch';
   if (!JOB_PREFIX.test(jobPrefix)) {
-    throw new Error(`BATCH_JOB_PREFIX '${jobPrefix}' is not a valid job name prefix: use at most 52 letters, digits and hyphens, starting and ending with a letter or digit.`);
+    throw new Error(`${ENV.batchJobPrefix} '${jobPrefix}' is not a valid job name prefix: use at most 52 letters, digits and hyphens, starting and ending with a letter or digit.`);
   }
   return { roleArn, modelId, minimumRecords, jobPrefix, lookbackDays };
 }

@@ -1,3 +1,5 @@
+import type { StoredBatchSpend } from './spend';
+
 /** The state of a day's batch job, kept next to its results: `<resultsPrefix><day>/_batch.json`. */
 export interface BatchMarker {
   readonly version: 1;
@@ -21,6 +23,11 @@ export interface BatchMarker {
   readonly inputUri: string;
   readonly outputUri: string;
   readonly startedAt: string;
+  /**
+   * The job's reservation on the guard chain, settled to the exact batch cost at collection. Absent on markers
+   * written before batch spend was governed: those settle nothing.
+   */
+  readonly spend?: StoredBatchSpend;
   /** The job's final status, once collected. */
   readonly jobStatus?: string;
   readonly collectedAt?: string;

@@ -13,3 +13,4 @@ export * from './token-estimate';
 export * from './complexity';
 export * from './canonical-hash';
 export * from './token-bound';
+export * from './prompt-limit';

@@ -279,6 +279,14 @@ export class GenAiPipeline {
   }
 
   /**
+   * Records a model call made outside {@link run} and {@link embed}: a batch job's records, collected hours after
+   * the job was reserved on {@link spend}, go to the same recorder and metrics as every other call.
+   */
+  record(record: SpendRecord): void {
+    this.deps.recorder.record(record);
+  }
+
+  /**
    * Records a refusal or failure on `path` as one record (status and code; nothing was charged for a 4xx). The API
    * handler calls it for what it refuses before the pipeline (a malformed or oversize body, a wrong route).
    */

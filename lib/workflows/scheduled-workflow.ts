@@ -141,12 +141,18 @@ export class ScheduledWorkflow extends Construct {
 
     const batchModel = this.profile.model;
     if (batchEnabled(this, props.batchInference, batchModel)) {
-      this.batchRole = this.grantBatchInference(batchModel, resultsPrefix, batchMinimumRecords);
-      // Bedrock reports job state changes on the default bus; the handler collects its own jobs (their names carry
-      // the workflow's prefix) and ignores the others. The next scheduled run collects whatever an event missed.
+      const jobPrefix = jobNamePrefix(this);
+      this.batchRole = this.grantBatchInference(batchModel, resultsPrefix, batchMinimumRecords, jobPrefix);
+      // Bedrock reports every job's state changes on the default bus; the rule passes on only this workflow's
+      // (their names are `<jobPrefix>-YYYY-MM-DD`), so another workflow's jobs cost no invocation. The handler still
+      // checks the name, and the next scheduled run collects whatever an event missed.
       this.batchJobRule = new events.Rule(this, 'BatchJobStateChange', {
         description: `Collects the Bedrock batch jobs of ${this.node.path} when they finish`,
-        eventPattern: { source: ['aws.bedrock'], detailType: ['Batch Inference Job State Change'] },
+        eventPattern: {
+          source: ['aws.bedrock'],
+          detailType: ['Batch Inference Job State Change'],
+          detail: { batchJobName: events.Match.prefix(`${jobPrefix}-`) },
+        },
       });
       this.batchJobRule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
     }
@@ -158,7 +164,7 @@ export class ScheduledWorkflow extends Construct {
    * bucket and invoke the batch model; the handler may write the input, read the output, create, get and list jobs,
    * and pass this role to Bedrock only.
    */
-  private grantBatchInference(model: BedrockModel, resultsPrefix: string, minimumRecords: number): iam.Role {
+  private grantBatchInference(model: BedrockModel, resultsPrefix: string, minimumRecords: number, jobPrefix: string): iam.Role {
     const stack = Stack.of(this);
     const jobs = stack.formatArn({ service: 'bedrock', resource: 'model-invocation-job', resourceName: '*' });
     const results = this.resultsBucket;
@@ -202,6 +208,10 @@ export class ScheduledWorkflow extends Construct {
     const handlerRole = this.handler.role;
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:CreateModelInvocationJob'], resources: [...modelArns, jobs] }));
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelInvocationJob'], resources: [jobs] }));
+    // Jobs are created with the workflow's GenAI tags; Bedrock authorizes tags given on create as bedrock:TagResource
+    // on the new resource ("Prerequisites for batch inference" lists it with the batch job actions). Batch jobs of
+    // this account and region only.
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:TagResource'], resources: [jobs] }));
     acknowledgeWildcardResource(handlerRole as unknown as Construct, jobs,
       'Bedrock assigns batch job ids at run time; the ARN pattern is limited to batch jobs of this account and region.');
     // Finds a job by name when its ARN was never recorded (a ConflictException on create, its event missed).
@@ -229,7 +239,7 @@ export class ScheduledWorkflow extends Construct {
     fn.addEnvironment('BATCH_ROLE_ARN', role.roleArn);
     fn.addEnvironment('BATCH_MODEL_ID', model.invocationId);
     fn.addEnvironment('BATCH_MIN_RECORDS', String(minimumRecords));
-    fn.addEnvironment('BATCH_JOB_PREFIX', jobNamePrefix(this));
+    fn.addEnvironment('BATCH_JOB_PREFIX', jobPrefix);
     return role;
   }
 }

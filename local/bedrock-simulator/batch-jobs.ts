@@ -36,6 +36,8 @@ export interface SimulatedBatchJob {
   readonly clientRequestToken?: string;
   readonly inputS3Uri: string;
   readonly outputS3Uri: string;
+  /** The tags the job was created with (CreateModelInvocationJob's `tags`), in their order. */
+  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
   readonly status: SimulatedBatchJobStatus;
   /** Why the job failed. */
   readonly message?: string;
@@ -101,6 +103,21 @@ function parseS3Uri(uri: unknown, field: string): { bucket: string; key: string 
   return { bucket: match[1], key: match[2] };
 }
 
+// CreateModelInvocationJob's tags, checked against AWS's general tag limits (keys of 1 to 128 characters, values of
+// up to 256, each key once), so that a job the runtime tags wrongly fails here as it would in AWS.
+function parseTags(tags: unknown): Array<{ key: string; value: string }> {
+  if (tags === undefined) return [];
+  if (!Array.isArray(tags)) throw validationError('tags must be a list of {key, value} objects.');
+  const parsed = tags.map((tag) => {
+    if (!isObject(tag) || typeof tag.key !== 'string' || typeof tag.value !== 'string' || tag.key.length < 1 || tag.key.length > 128 || tag.value.length > 256) {
+      throw validationError('Every tag needs a key of 1 to 128 characters and a value of at most 256.');
+    }
+    return { key: tag.key, value: tag.value };
+  });
+  if (new Set(parsed.map((t) => t.key)).size !== parsed.length) throw validationError('Tag keys must be unique.');
+  return parsed;
+}
+
 /** A failure that ends a job (Failed), as opposed to a request Bedrock refuses outright. */
 class JobFailure extends Error {}
 
@@ -159,6 +176,7 @@ export class BatchJobs {
     const output = isObject(request.outputDataConfig) && isObject(request.outputDataConfig.s3OutputDataConfig) ? request.outputDataConfig.s3OutputDataConfig : {};
     parseS3Uri(input.s3Uri, 'inputDataConfig.s3InputDataConfig.s3Uri');
     parseS3Uri(output.s3Uri, 'outputDataConfig.s3OutputDataConfig.s3Uri');
+    const tags = parseTags(request.tags);
 
     const existing = this.jobs.find((job) => job.jobName === jobName);
     if (existing) {
@@ -175,6 +193,7 @@ export class BatchJobs {
       clientRequestToken: token as string | undefined,
       inputS3Uri: input.s3Uri as string,
       outputS3Uri: output.s3Uri as string,
+      tags,
       status: 'Submitted',
       submitTime: this.now(),
     };

@@ -203,6 +203,36 @@ describe('ScheduledWorkflow', () => {
       });
     });
 
+    test('the job state rule passes on only this workflow\'s jobs: a prefix filter on the job name the handler gives them', () => {
+      const template = scheduledTemplate();
+      const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+      const prefix = fn.Properties.Environment.Variables.BATCH_JOB_PREFIX;
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          'source': ['aws.bedrock'],
+          'detail-type': ['Batch Inference Job State Change'],
+          'detail': { batchJobName: [{ prefix: `${prefix}-` }] },
+        },
+      });
+    });
+
+    test('the handler may tag the batch jobs it creates, and nothing else', () => {
+      const [tag, ...others] = withAction(policyStatements(scheduledTemplate()), 'bedrock:TagResource');
+      expect(others).toEqual([]);
+      expect(tag.Action).toEqual(['bedrock:TagResource']);
+      expect(text(tag.Resource)).toBe(`[{"Fn::Join":["",["${JOBS}"]]}]`);
+    });
+
+    test('the handler gets the GenAI tags its jobs carry, InferenceType batch included, and the simple tier\'s model id for jobs and prices', () => {
+      const template = scheduledTemplate();
+      const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as any;
+      const env = fn.Properties.Environment.Variables;
+      expect(JSON.parse(env.GENAI_TAGS)).toMatchObject({ Feature: 'digest', InferenceType: 'batch' });
+      // Batch jobs run the simple tier's system-defined profile, not its application profile (see the README).
+      expect(env.BATCH_MODEL_ID).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
+      expect(text(env.GENAI_PIPELINE_CONFIG)).toContain('"modelId\\":\\"us.anthropic.claude-haiku-4-5-20251001-v1:0\\"');
+    });
+
     test('a Nova model in the stack\'s region is batched under its regional ARN, with no region wildcard', () => {
       const template = scheduledTemplate({ model: BedrockModel.foundationModel('amazon.nova-lite-v1:0') });
       const invoke = withAction(roleStatements(template, 'NightlyBatchServiceRole'), 'bedrock:InvokeModel');

@@ -177,6 +177,16 @@ describe('Bedrock simulator: batch inference jobs (control plane)', () => {
     expect(response.headers.get('x-amzn-errortype')?.split(':')[0]).toBe('UnknownOperationException');
   });
 
+  test('keeps the tags a job is created with, and refuses duplicate keys and oversize values', async () => {
+    await put('in/tags/records.jsonl', records(100));
+    const tags = [{ key: 'Application', value: 'support' }, { key: 'InferenceType', value: 'batch' }];
+    const { jobArn } = await bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/tags/records.jsonl', { tags })));
+    expect(sim.batchJobs.find((j) => j.jobArn === jobArn)?.tags).toEqual(tags);
+
+    await expect(bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/tags/records.jsonl', { tags: [tags[0], tags[0]] })))).rejects.toBeInstanceOf(ValidationException);
+    await expect(bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/tags/records.jsonl', { tags: [{ key: 'Team', value: 'x'.repeat(257) }] })))).rejects.toBeInstanceOf(ValidationException);
+  });
+
   test('lists jobs whose name contains a string, newest first, a page at a time', async () => {
     await put('in/l/records.jsonl', records(100));
     const older = await bedrock.send(new CreateModelInvocationJobCommand(jobInput('in/l/records.jsonl', { jobName: 'listed-2026-11-27' })));
