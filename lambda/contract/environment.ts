@@ -32,8 +32,6 @@ export const ENV = Object.freeze({
   batchMinRecords: 'BATCH_MIN_RECORDS',
   batchLookbackDays: 'BATCH_LOOKBACK_DAYS',
   batchJobPrefix: 'BATCH_JOB_PREFIX',
-  /** JSON object of the tags every batch job carries (the workflow's GenAI tags). */
-  batchJobTags: 'BATCH_JOB_TAGS',
   /** Local runs only: endpoints of the Bedrock simulator and the local AWS services. */
   bedrockEndpoint: 'GENAI_BEDROCK_ENDPOINT',
   bedrockControlEndpoint: 'GENAI_BEDROCK_CONTROL_ENDPOINT',

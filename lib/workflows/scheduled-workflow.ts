@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../lambda/contract';
 import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
@@ -61,11 +62,9 @@ export interface ScheduledWorkflowProps extends GenAiWorkflowProps {
   readonly batchMinimumRecords?: number;
 }
 
-/** Bedrock's default "minimum number of records per batch inference job" quota. */
-const BEDROCK_MINIMUM_BATCH_RECORDS = 100;
 // Batch input (`batch/input/<day>/`) and output (`batch/output/<day>/`) in the results bucket.
-const BATCH_INPUT_PREFIX = 'batch/input/';
-const BATCH_OUTPUT_PREFIX = 'batch/output/';
+const BATCH_INPUT_PREFIX = `${BATCH_PREFIX}input/`;
+const BATCH_OUTPUT_PREFIX = `${BATCH_PREFIX}output/`;
 
 /**
  * EventBridge schedule → Lambda that processes the day's records with Bedrock → results in S3.
@@ -94,8 +93,8 @@ export class ScheduledWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps = {}) {
     super(scope, id);
-    const inputPrefix = validatePrefix(this, 'inputPrefix', props.inputPrefix ?? 'records/');
-    const resultsPrefix = validatePrefix(this, 'resultsPrefix', props.resultsPrefix ?? 'results/');
+    const inputPrefix = validatePrefix(this, 'inputPrefix', props.inputPrefix ?? DEFAULT_INPUT_PREFIX);
+    const resultsPrefix = validatePrefix(this, 'resultsPrefix', props.resultsPrefix ?? DEFAULT_RESULTS_PREFIX);
     const batchMinimumRecords = validateBatchMinimum(this, props.batchMinimumRecords);
 
     const accessLogs = props.existingInputBucket && props.existingResultsBucket
@@ -110,10 +109,10 @@ export class ScheduledWorkflow extends Construct {
       defaultTimeout: Duration.minutes(15),
       createResponseCache: false,
       environment: {
-        INPUT_BUCKET: this.inputBucket.bucketName,
-        INPUT_PREFIX: inputPrefix,
-        RESULTS_BUCKET: this.resultsBucket.bucketName,
-        RESULTS_PREFIX: resultsPrefix,
+        [ENV.inputBucket]: this.inputBucket.bucketName,
+        [ENV.inputPrefix]: inputPrefix,
+        [ENV.resultsBucket]: this.resultsBucket.bucketName,
+        [ENV.resultsPrefix]: resultsPrefix,
       },
     });
     this.handler = runtime.handler;
@@ -236,10 +235,10 @@ export class ScheduledWorkflow extends Construct {
     grantListPrefix(results, handlerRole, resultsPrefix);
 
     const fn = this.handler.function;
-    fn.addEnvironment('BATCH_ROLE_ARN', role.roleArn);
-    fn.addEnvironment('BATCH_MODEL_ID', model.invocationId);
-    fn.addEnvironment('BATCH_MIN_RECORDS', String(minimumRecords));
-    fn.addEnvironment('BATCH_JOB_PREFIX', jobPrefix);
+    fn.addEnvironment(ENV.batchRoleArn, role.roleArn);
+    fn.addEnvironment(ENV.batchModelId, model.invocationId);
+    fn.addEnvironment(ENV.batchMinRecords, String(minimumRecords));
+    fn.addEnvironment(ENV.batchJobPrefix, jobPrefix);
     return role;
   }
 }
