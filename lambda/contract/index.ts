@@ -5,5 +5,6 @@
  */
 export * from './defaults';
 export * from './environment';
+export * from './guards';
 export * from './metrics';
 export * from './pipeline-config';

@@ -1,0 +1,1 @@
+export type { GenAiMetricScope } from './genai-metric';
