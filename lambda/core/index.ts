@@ -8,3 +8,5 @@ export * from './pricing';
 export * from './token-estimate';
 export * from './complexity';
 export * from './canonical-hash';
+export * from './token-bound';
+export * from './prompt-tokens';

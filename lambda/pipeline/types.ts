@@ -27,13 +27,23 @@ export interface GenAiRequest {
   readonly hints: RequestHints;
 }
 
-/** Token estimates per part of the prompt. */
-export interface TokenEstimate {
+/** Tokens per part of the prompt. */
+export interface TokenParts {
   readonly system: number;
   readonly context: number;
   readonly history: number;
   readonly message: number;
   readonly total: number;
+}
+
+/**
+ * Token figures per part of the prompt. The parts and `total` are the central estimate (display, routing, cost
+ * prediction, cache-point placement); `bound` is an upper bound that the real count never exceeds (limits).
+ */
+export interface TokenEstimate extends TokenParts {
+  readonly bound: TokenParts;
+  /** UTF-16 code units of the whole prompt, checked against `MAX_PROMPT_CHARS` before any token figure. */
+  readonly chars: number;
 }
 
 /** Which model a request goes to, and why. */
