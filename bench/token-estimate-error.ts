@@ -1,31 +1,63 @@
-import { estimateTokens } from '../lambda/core';
-import { countTokens } from '../local/bedrock-simulator';
-import { generateWorkload } from '../local/demo/workload';
-import { round } from './stats';
+import { getTokenizer } from '@anthropic-ai/tokenizer';
+import { boundTokens, estimateTokens } from '../lambda/core';
+import { samplesOf, seededRandom, TEXT_KINDS } from './text-samples';
+import { percentile, round } from './stats';
+
+const SAMPLES_PER_KIND = 200;
+const MAX_SAMPLE_CHARS = 4_000;
 
 /**
- * How far the runtime's token estimate is from a tokenizer, per part of the demo's prompts. The reference is the
- * Bedrock simulator's tokenizer (a BPE-like word-piece count), not a real model's: real tokenizers cannot run here.
- * Positive error = over-estimate, which is the safe side for a prompt-size limit.
+ * How the runtime's token figures compare with the public Claude tokenizer (`@anthropic-ai/tokenizer`), per kind of
+ * text: the bound over the real count (must be at least 1.0 on every sample) and the central estimate over it (1.0
+ * is unbiased), each as min / median / max over seeded samples of 1 to 4,000 characters. Also the time to bound a
+ * 32K-character prompt, p50.
  */
 export function measureTokenEstimateError() {
-  const workload = generateWorkload({ requests: 200, seed: 7 });
-  const parts: Record<string, Array<[number, number]>> = { system: [], context: [], history: [], message: [] };
-  for (const { body } of workload) {
-    if (body.system) parts.system.push([estimateTokens(body.system), countTokens(body.system)]);
-    if (body.context) parts.context.push([estimateTokens(body.context), countTokens(body.context)]);
-    for (const turn of body.history ?? []) parts.history.push([estimateTokens(turn.content), countTokens(turn.content)]);
-    parts.message.push([estimateTokens(body.message), countTokens(body.message)]);
-  }
-  const summary: Record<string, unknown> = {};
-  for (const [name, pairs] of Object.entries(parts)) {
-    const errors = pairs.map(([estimate, actual]) => (estimate - actual) / actual);
-    summary[name] = {
-      samples: pairs.length,
-      meanErrorPct: round((100 * errors.reduce((a, e) => a + e, 0)) / errors.length, 1),
-      minErrorPct: round(100 * Math.min(...errors), 1),
-      maxErrorPct: round(100 * Math.max(...errors), 1),
+  const tokenizer = getTokenizer();
+  try {
+    const real = (text: string) => tokenizer.encode(text.normalize('NFKC'), 'all').length;
+    const kinds: Record<string, unknown> = {};
+    let boundHeldEverywhere = true;
+    for (const [i, kind] of Object.keys(TEXT_KINDS).entries()) {
+      const bound: number[] = [];
+      const estimate: number[] = [];
+      for (const text of samplesOf(kind, SAMPLES_PER_KIND, MAX_SAMPLE_CHARS, 1_000 + i)) {
+        const count = real(text);
+        if (count === 0) continue;
+        bound.push(boundTokens(text) / count);
+        estimate.push(estimateTokens(text) / count);
+      }
+      boundHeldEverywhere &&= Math.min(...bound) >= 1;
+      kinds[kind] = { samples: bound.length, boundOverReal: spread(bound), estimateOverReal: spread(estimate) };
+    }
+    return {
+      reference: '@anthropic-ai/tokenizer (public Claude tokenizer)',
+      boundHeldEverywhere,
+      boundMs32kChars: boundTime(),
+      kinds,
     };
+  } finally {
+    tokenizer.free();
   }
-  return { reference: 'Bedrock simulator tokenizer', ...summary };
+}
+
+function spread(ratios: number[]) {
+  return { min: round(Math.min(...ratios), 2), median: round(percentile(ratios, 50), 2), max: round(Math.max(...ratios), 2) };
+}
+
+/** p50 of 200 timed bounds, per kind that prompts are made of. */
+function boundTime() {
+  const out: Record<string, number> = {};
+  for (const kind of ['englishProse', 'code', 'commonCjk', 'mixture']) {
+    const text = TEXT_KINDS[kind](seededRandom(32), 32_000).slice(0, 32_000);
+    for (let i = 0; i < 200; i++) boundTokens(text);
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const start = process.hrtime.bigint();
+      boundTokens(text);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    out[kind] = round(percentile(times, 50), 3);
+  }
+  return out;
 }

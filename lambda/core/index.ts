@@ -14,3 +14,4 @@ export * from './complexity';
 export * from './canonical-hash';
 export * from './token-bound';
 export * from './prompt-limit';
+export * from './prompt-tokens';

@@ -1,12 +1,13 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { SpendPath } from '../contract';
-import { ModelCatalog, priceUsageExact } from '../core';
+import { baseModelId, ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
 import { SpendContext, SpendGuard } from './guards';
 import { billedAmount, SpendPort, spendUpperBound } from './spend';
-import { capOutputTokens, enforcePromptLimit } from './stages/enforce-limits';
+import { countTokensFor } from './stages/count-tokens';
+import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries } from './stages/invoke-model';
 import { effectiveCatalog, modelPrice, priceCall } from './stages/price-call';
@@ -137,7 +138,10 @@ export class GenAiPipeline {
     const limits = config.features[request.feature];
     const estimate = estimateRequestTokens(request, systemPrompt);
     const route = routeModel(request, config, estimate.bound.message);
-    enforcePromptLimit(estimate, limits, request.feature);
+    // Near the limit, Bedrock's free CountTokens for the routed model decides; its count is then the tighter bound.
+    const counted = await checkPromptLimit(estimate, limits, request.feature,
+      () => countTokensFor(deps.bedrock, baseModelId(route.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
+    const inputBound = counted ?? estimate.bound.total;
     const maxTokens = capOutputTokens(request, limits);
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
 
@@ -154,7 +158,7 @@ export class GenAiPipeline {
     }
 
     const outcome = await this.spend.spend(context, {
-      estimate: this.spend.governed ? this.converseUpperBound(route, estimate, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
+      estimate: this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
       invoke: async () => {
         const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, config, {
           bedrock: deps.bedrock,
@@ -170,7 +174,7 @@ export class GenAiPipeline {
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
       billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED'
-        ? this.converseUpperBound(route, estimate, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
+        ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
       alongside: async ({ called, usage, cost }) => {
         if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {
@@ -191,18 +195,18 @@ export class GenAiPipeline {
       attempts: called.attempts,
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
-      inputTokenBound: estimate.bound.total,
+      inputTokenBound: inputBound,
     };
     this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
     return result;
   }
 
   /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
-  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, maxTokens: number) {
+  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number) {
     const models = [route.modelId, ...fallbackTiers(route.tier, this.config).map((t) => this.config.tiers[t]!.modelId)];
     return spendUpperBound({
-      inputTokens: estimate.bound.total,
-      cacheablePrefixTokens: this.config.promptCaching ? estimate.bound.system + estimate.bound.context : 0,
+      inputTokens: inputBound,
+      cacheablePrefixTokens: this.config.promptCaching ? Math.min(inputBound, estimate.bound.system + estimate.bound.context) : 0,
       maxOutputTokens: maxTokens,
       prices: models.map((id) => modelPrice(id, this.catalog, this.config).price),
     });

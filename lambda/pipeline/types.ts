@@ -27,7 +27,7 @@ export interface GenAiRequest {
   readonly hints: RequestHints;
 }
 
-/** Token counts per part of the prompt. */
+/** Tokens per part of the prompt. */
 export interface TokenParts {
   readonly system: number;
   readonly context: number;
@@ -37,11 +37,13 @@ export interface TokenParts {
 }
 
 /**
- * Token figures per part of the prompt: the central estimate (for display and cost prediction) and an upper bound
- * (at least the true count), which the prompt limit, routing by length and reservations use.
+ * Token figures per part of the prompt. The parts and `total` are the central estimate (display, routing, cost
+ * prediction, cache-point placement); `bound` is an upper bound that the real count never exceeds (limits).
  */
 export interface TokenEstimate extends TokenParts {
   readonly bound: TokenParts;
+  /** UTF-16 code units of the whole prompt, checked against `MAX_PROMPT_CHARS` before any token figure. */
+  readonly chars: number;
 }
 
 /** Which model a request goes to, and why. */

@@ -9,8 +9,23 @@ const VOCABULARY = [
   'batch', 'record', 'detail', 'option', 'choice', 'reason', 'plan', 'team', 'daily', 'peak', 'spend', 'price',
   'rate', 'input', 'output', 'share', 'trend', 'scale', 'alert', 'and', 'with', 'for', 'over', 'each', 'more',
 ];
-// One-token words let the generator land exactly on its token target.
-const SHORT_WORDS = VOCABULARY.filter((w) => countTokens(w) === 1);
+const capitalized = (word: string): string => `${word.charAt(0).toUpperCase()}${word.slice(1)}`;
+
+// Each word is costed in the form it takes in the answer: the tokenizer cuts text into pre-tokens (a word with its
+// leading space, a full stop) and counts each apart, so the sum of the forms' counts is exactly the answer's count.
+const FORM_TOKENS = new Map<string, number>();
+function formTokens(form: string): number {
+  let tokens = FORM_TOKENS.get(form);
+  if (tokens === undefined) {
+    tokens = countTokens(form);
+    FORM_TOKENS.set(form, tokens);
+  }
+  return tokens;
+}
+
+// One-token words, in every form a word takes (first of the answer, first of a sentence, inside one), let the
+// generator land exactly on its token target.
+const SHORT_WORDS = VOCABULARY.filter((w) => [capitalized(w), ` ${capitalized(w)}`, ` ${w}`].every((form) => formTokens(form) === 1));
 
 /** Bounds of the simulated answer length in tokens. */
 export const MIN_ANSWER_TOKENS = 40;
@@ -40,19 +55,20 @@ export function generateAnswer(baseModelId: string, prompt: string): string {
   while (remaining > 0) {
     const words: string[] = [];
     const length = 6 + Math.floor(random() * 9);
+    const lead = sentences.length > 0 ? ' ' : '';
+    const cost = (word: string): number => formTokens(words.length === 0 ? lead + capitalized(word) : ` ${word}`);
     const addWord = (word: string): void => {
+      remaining -= cost(word);
       words.push(word);
-      remaining -= countTokens(word);
     };
     for (let i = 0; i < length && remaining > 1; i++) {
       const word = pick(VOCABULARY);
-      addWord(countTokens(word) <= remaining - 1 ? word : pick(SHORT_WORDS));
+      addWord(cost(word) <= remaining - 1 ? word : pick(SHORT_WORDS));
     }
     // Never leave exactly one token for the next sentence: it could not hold a word and a full stop.
     if (remaining === 2) addWord(pick(SHORT_WORDS));
-    remaining -= 1;
-    const sentence = words.join(' ');
-    sentences.push(`${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`);
+    remaining -= 1; // the full stop, a pre-token of its own
+    sentences.push(`${capitalized(words.join(' '))}.`);
   }
   return sentences.join(' ');
 }

@@ -3,7 +3,7 @@ import { BedrockMessages, inputTooLongError, validationError } from './errors';
 import { contextWindowTokens, minimumCacheableTokens, titanEmbeddingModel } from './models';
 import { analysePrompt } from './prompt';
 import { CacheOutcome, PromptCache } from './prompt-cache';
-import { countTokens, tokenize } from './tokenizer';
+import { countTokens, truncateToTokens } from './tokenizer';
 import { SimulatedUsage } from './types';
 
 /** What a Converse call needs from the simulator besides the request. */
@@ -54,9 +54,11 @@ function complete(answer: string, config: InferenceConfig): { text: string; outp
     text = text.slice(0, stopAt);
     stopReason = 'stop_sequence';
   }
-  const tokens = tokenize(text);
-  if (config.maxTokens !== undefined && tokens.length > config.maxTokens) {
-    return { text: tokens.slice(0, config.maxTokens).join(''), outputTokens: config.maxTokens, stopReason: 'max_tokens' };
+  if (config.maxTokens !== undefined) {
+    const cut = truncateToTokens(text, config.maxTokens);
+    if (cut.tokens === config.maxTokens && countTokens(text) > config.maxTokens) {
+      return { text: cut.text, outputTokens: config.maxTokens, stopReason: 'max_tokens' };
+    }
   }
   return { text, outputTokens: countTokens(text), stopReason };
 }

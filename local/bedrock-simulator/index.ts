@@ -4,6 +4,6 @@
  */
 export { startBedrockSimulator } from './server';
 export type { BedrockSimulator, BedrockSimulatorOptions, FaultKind, SimulatedCall, SimulatedOperation, SimulatedUsage } from './types';
-export { countTokens, tokenize } from './tokenizer';
+export { countTokens, tokenize, truncateToTokens } from './tokenizer';
 export { contextWindowTokens, minimumCacheableTokens, resolveBaseModelId } from './models';
 export { BedrockMessages } from './errors';

@@ -1,81 +1,69 @@
-// A deterministic stand-in for a model's BPE tokenizer. It is not any real vocabulary: it only needs to
-// behave like one (cost grows with text length, words are cheaper than punctuation, non-Latin scripts
-// cost about one token per character) and to be stable, so that prompt-cache thresholds, context windows
-// and usage figures in tests are predictable.
+// The simulator counts tokens with the public Claude tokenizer (@anthropic-ai/tokenizer), so that local runs bill
+// dense text (base64, digits, punctuation, CJK, emoji) as heavily as a real model does. Newer Claude models use
+// tokenizers that are not published; this one is the closest public stand-in, and deterministic.
+import { getTokenizer } from '@anthropic-ai/tokenizer';
 
-// Whitespace, Latin words, digit runs, or any single other code point (punctuation, symbols, non-Latin
-// letters, emoji). The `u` flag makes `[\s\S]` consume whole code points, never half a surrogate pair.
-const SEGMENT = /(\s+)|([A-Za-z\u00C0-\u024F]+)|(\p{Nd}+)|([\s\S])/gu;
+type Encoder = ReturnType<typeof getTokenizer>;
 
-const LETTERS_PER_TOKEN = 4;
-const DIGITS_PER_TOKEN = 3;
+// One encoder per process: building it parses the whole vocabulary (tens of milliseconds), while an encode is
+// microseconds. It is never freed, so no call can reach a freed WASM object.
+let encoder: Encoder | undefined;
 
-type SegmentKind = 'space' | 'word' | 'number' | 'other';
-
-function kindOf(match: RegExpMatchArray): SegmentKind {
-  if (match[1] !== undefined) return 'space';
-  if (match[2] !== undefined) return 'word';
-  if (match[3] !== undefined) return 'number';
-  return 'other';
+function encoderOf(): Encoder {
+  encoder ??= getTokenizer();
+  return encoder;
 }
 
-function chunk(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
+// The tokenizer normalizes first, as @anthropic-ai/tokenizer's own countTokens does; special-token text counts as
+// the special token.
+function encode(text: string): Uint32Array {
+  return encoderOf().encode(text.normalize('NFKC'), 'all');
 }
+
+/** Number of tokens in `text`. */
+export function countTokens(text: string): number {
+  return text.length === 0 ? 0 : encode(text).length;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Splits `text` into the simulator's tokens. Joining the result gives back `text` exactly.
- *
- * Rules: a Latin word costs one token per 4 letters, a digit run one token per 3 digits, every other code
- * point (punctuation, symbols, non-Latin characters) one token. A single space before a token is folded
- * into that token, as BPE vocabularies do; any other whitespace run is one token of its own.
+ * Splits `text` into its tokens as strings. Joining them gives back `text` in NFKC form (which is `text` itself for
+ * ASCII and most text). A token that ends inside a multi-byte character is joined with the tokens that complete it,
+ * so there can be fewer pieces than {@link countTokens} counts, never more.
  */
 export function tokenize(text: string): string[] {
-  const tokens: string[] = [];
-  let pendingSpace = '';
-  for (const match of text.matchAll(SEGMENT)) {
-    const segment = match[0];
-    const kind = kindOf(match);
-    if (kind === 'space') {
-      if (pendingSpace) tokens.push(pendingSpace);
-      pendingSpace = '';
-      if (segment === ' ') pendingSpace = segment;
-      else tokens.push(segment);
-      continue;
+  if (text.length === 0) return [];
+  const enc = encoderOf();
+  const pieces: string[] = [];
+  let pending: number[] = [];
+  for (const token of encode(text)) {
+    for (const byte of enc.decode_single_token_bytes(token)) pending.push(byte);
+    const piece = decodeComplete(pending);
+    if (piece !== undefined) {
+      pieces.push(piece);
+      pending = [];
     }
-    const pieces = kind === 'word' ? chunk(segment, LETTERS_PER_TOKEN) : kind === 'number' ? chunk(segment, DIGITS_PER_TOKEN) : [segment];
-    pieces[0] = pendingSpace + pieces[0];
-    pendingSpace = '';
-    tokens.push(...pieces);
   }
-  if (pendingSpace) tokens.push(pendingSpace);
-  return tokens;
+  if (pending.length > 0) pieces.push(Buffer.from(pending).toString('utf8'));
+  return pieces;
 }
 
-/** Number of simulator tokens in `text`; always equals `tokenize(text).length`, without building the tokens. */
-export function countTokens(text: string): number {
-  let count = 0;
-  for (const match of text.matchAll(SEGMENT)) {
-    const segment = match[0];
-    switch (kindOf(match)) {
-      case 'space': {
-        // A lone space is free when a token follows it (it is folded into that token).
-        const isLast = (match.index ?? 0) + segment.length === text.length;
-        count += segment === ' ' && !isLast ? 0 : 1;
-        break;
-      }
-      case 'word':
-        count += Math.ceil(segment.length / LETTERS_PER_TOKEN);
-        break;
-      case 'number':
-        count += Math.ceil(segment.length / DIGITS_PER_TOKEN);
-        break;
-      case 'other':
-        count += 1;
-        break;
-    }
+/** The first `maxTokens` tokens of `text` (NFKC form), without a trailing partial character, and how many they are. */
+export function truncateToTokens(text: string, maxTokens: number): { readonly text: string; readonly tokens: number } {
+  const tokens = encode(text);
+  if (tokens.length <= maxTokens) return { text: text.normalize('NFKC'), tokens: tokens.length };
+  const bytes = Buffer.from(encoderOf().decode(tokens.subarray(0, maxTokens)));
+  // Drop an incomplete character at the end: a model's stream never ends mid-character.
+  let end = bytes.length;
+  while (end > 0 && decodeComplete(bytes.subarray(0, end)) === undefined) end--;
+  return { text: bytes.subarray(0, end).toString('utf8'), tokens: maxTokens };
+}
+
+function decodeComplete(bytes: ArrayLike<number>): string | undefined {
+  try {
+    return decoder.decode(Uint8Array.from(bytes));
+  } catch {
+    return undefined;
   }
-  return count;
 }

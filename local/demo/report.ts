@@ -14,7 +14,7 @@ export function formatReport(report: DemoReport): string {
     `GenAI FinOps demo: ${report.requests} requests (seed ${report.seed}) through the bundled API handler (assets/handlers/api/index.js)`,
     `Workload: ${w.tenants} tenants; ${w.classes.simple} simple / ${w.classes.medium} medium / ${w.classes.complex} complex (${pct(w.classes.simple)}/${pct(w.classes.medium)}/${pct(w.classes.complex)}); `
       + `${w.repeats} exact repeats (${pct(w.repeats)}); ${w.withHistory} with conversation history`,
-    'Each request: ~3,500-token system prompt + 3 knowledge-base chunks (~1,200 tokens) + history (~2,000 tokens when present) + the message.',
+    'Each request: ~4,250-token system prompt + 3 knowledge-base chunks (~1,200 tokens) + history (~2,000 tokens when present) + the message.',
     '',
     ...table(report),
     '',

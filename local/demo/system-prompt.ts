@@ -3,12 +3,16 @@
  * bot carries on every request (the article's "Hello" example counts 3,500 tokens of them). Deterministic: built
  * from fixed policy text and the plan and region tables below, trimmed to the target size.
  */
-import { estimateTokens } from '../../lambda/core';
+import { countTokens } from '../bedrock-simulator';
 
 /** The fictional SaaS product the assistant supports. */
 export const PRODUCT = 'Brightline';
-/** The size of the system prompt, in tokens as `estimateTokens` counts them. */
-export const SYSTEM_PROMPT_TOKENS = 3_500;
+/**
+ * The size of the system prompt, in tokens as the simulator (a real Claude tokenizer) counts them. Larger than the
+ * article's 3,500: Claude Haiku 4.5 and Opus 4.5 cache a prefix only from 4,096 tokens per checkpoint, so a
+ * 3,500-token prompt would never be cached on them, and prompt caching would save nothing.
+ */
+export const SYSTEM_PROMPT_TOKENS = 4_500;
 
 /** The plans, as the policies and the knowledge base describe them. */
 export const PLANS = [
@@ -128,6 +132,31 @@ function regionSentences(): string[] {
     `The ${r.name} data region (code ${r.code}) stores workspace data in ${r.location}, and is ${r.note}. Moving a workspace into or out of it is a migration done by the support engineering team during a maintenance window agreed with the customer.`);
 }
 
+// Which plans can use a data region, from the region table's note.
+function regionAvailable(plan: (typeof PLANS)[number], region: (typeof REGIONS)[number]): boolean {
+  if (region.note.includes('Enterprise only')) return plan.name === 'Enterprise';
+  if (region.note.includes('Business and Enterprise')) return plan.name === 'Business' || plan.name === 'Enterprise';
+  return true;
+}
+
+function planRegionSentences(): string[] {
+  return PLANS.flatMap((p) => REGIONS.map((r) => regionAvailable(p, r)
+    ? `A ${p.name} workspace may keep its data in the ${r.name} region (${r.location}); support for it is ${p.support}, and a request to move it there is answered with ${p.firstResponse}.`
+    : `A ${p.name} workspace cannot keep its data in the ${r.name} region; explain that the region is ${r.note}, and offer the upgrade path without promising a migration date.`));
+}
+
+function planComparisonSentences(): string[] {
+  const pairs: string[] = [];
+  for (let i = 0; i < PLANS.length; i++) {
+    for (let j = i + 1; j < PLANS.length; j++) {
+      const [lower, higher] = [PLANS[i], PLANS[j]];
+      pairs.push(`Moving from ${lower.name} to ${higher.name} changes the price from ${lower.price} to ${higher.price}, the seats from ${lower.seats} to ${higher.seats}, `
+        + `support from ${lower.support} to ${higher.support}, and single sign-on from ${lower.sso} to ${higher.sso}; an upgrade applies at once and is prorated, a downgrade applies at the next billing date.`);
+    }
+  }
+  return pairs;
+}
+
 function severitySentences(): string[] {
   return SEVERITIES.map((s) => `Severity ${s.level} means ${s.meaning}: ${s.action}.`);
 }
@@ -147,6 +176,8 @@ function sections(): Array<{ title: string; rules: string[] }> {
     { title: 'Plans and support entitlements', rules: planSentences() },
     { title: 'Privacy and data requests', rules: [...PRIVACY] },
     { title: 'Data regions', rules: regionSentences() },
+    { title: 'Regions by plan', rules: planRegionSentences() },
+    { title: 'Changing plans', rules: planComparisonSentences() },
     { title: 'Severity and escalation', rules: [...severitySentences(), ...ESCALATION] },
     { title: 'Incidents', rules: [...INCIDENTS] },
     { title: 'Formatting', rules: [...FORMAT] },
@@ -165,14 +196,14 @@ let cached: string | undefined;
 
 /**
  * The system prompt: every policy section, trimmed from the end (whole rules, never mid-sentence) until it is at
- * most {@link SYSTEM_PROMPT_TOKENS} tokens by `estimateTokens`.
+ * most {@link SYSTEM_PROMPT_TOKENS} tokens as the simulator counts them.
  */
 export function supportSystemPrompt(): string {
   if (cached !== undefined) return cached;
   const parts = sections();
   let text = render(parts);
-  for (let i = parts.length - 1; i >= 0 && estimateTokens(text) > SYSTEM_PROMPT_TOKENS; i--) {
-    while (parts[i].rules.length > 1 && estimateTokens(text) > SYSTEM_PROMPT_TOKENS) {
+  for (let i = parts.length - 1; i >= 0 && countTokens(text) > SYSTEM_PROMPT_TOKENS; i--) {
+    while (parts[i].rules.length > 1 && countTokens(text) > SYSTEM_PROMPT_TOKENS) {
       parts[i].rules.pop();
       text = render(parts);
     }

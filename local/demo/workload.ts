@@ -1,6 +1,6 @@
 /**
  * The demo workload: a day of a multi-tenant customer-support chat, shaped like the article's example. Every
- * request carries the 3,500-token system prompt, RAG context (3 chunks, ~1,200 tokens), often a conversation
+ * request carries the ~4,250-token system prompt, RAG context (3 chunks, ~1,200 tokens), often a conversation
  * history (~2,000 tokens), and a message drawn 70/25/5 from simple/medium/complex questions; about 30% of the
  * requests repeat, exactly, an earlier request of the same tenant. Deterministic for a seed.
  */

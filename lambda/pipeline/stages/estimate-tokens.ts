@@ -1,16 +1,24 @@
-import { estimateTokens } from '../../core';
+import { estimatePromptTokens } from '../../core';
 import { GenAiRequest, TokenEstimate } from '../types';
 
-// Converse wraps every message in a few tokens of role markers.
-const PER_MESSAGE_OVERHEAD = 4;
+/**
+ * Tokens allowed in the bound for the tags the prompt stage wraps the context in (`buildPrompt`): about 15 tokens
+ * of text and two joins. A test bounds the wrapper `buildPrompt` really writes against this allowance.
+ */
+export const CONTEXT_FRAMING_BOUND = 32;
 
-/** Stage 2 — estimate the tokens of each part of the prompt, conservatively (over rather than under). */
+/**
+ * Stage 2 — estimate the tokens of each part of the prompt (central figure) and bound them (never below the real
+ * count). A thin adapter from the request to `estimatePromptTokens`.
+ */
 export function estimateRequestTokens(request: GenAiRequest, systemPrompt: string | undefined): TokenEstimate {
-  const system = systemPrompt ? estimateTokens(systemPrompt) : 0;
-  const context = request.context ? estimateTokens(request.context) : 0;
-  let history = 0;
-  for (const turn of request.history) history += estimateTokens(turn.content) + PER_MESSAGE_OVERHEAD;
-  const message = estimateTokens(request.message) + PER_MESSAGE_OVERHEAD;
-  const parts = { system, context, history, message, total: system + context + history + message };
-  return { ...parts, bound: parts };
+  const { estimate, bound, chars } = estimatePromptTokens({
+    system: systemPrompt,
+    context: request.context,
+    history: request.history.map((turn) => turn.content),
+    message: request.message,
+  });
+  if (!request.context) return { ...estimate, bound, chars };
+  const context = bound.context + CONTEXT_FRAMING_BOUND;
+  return { ...estimate, bound: { ...bound, context, total: bound.total + CONTEXT_FRAMING_BOUND }, chars };
 }

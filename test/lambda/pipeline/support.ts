@@ -3,7 +3,8 @@ import { FeatureLimits, normalizeConfig, PipelineConfig, RetryConfig } from '../
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
 import { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
-import { GenAiRequest, PipelineResult, TokenEstimate } from '../../../lambda/pipeline/types';
+import { GenAiRequest, PipelineResult, TokenEstimate, TokenParts } from '../../../lambda/pipeline/types';
+import { countTokens } from '../../../local/bedrock-simulator';
 import type { BedrockSimulator } from '../../../local/bedrock-simulator';
 
 /** Base model ids of the default routing tiers (lambda/core/model-catalog.ts DEFAULT_TIER_MODELS). */
@@ -58,14 +59,23 @@ export function testRequest(overrides: Partial<GenAiRequest> = {}): GenAiRequest
   };
 }
 
-/** A token estimate from its parts; the total is their sum, as the estimate stage makes it. */
-export function estimateOf(parts: Partial<Omit<TokenEstimate, 'total' | 'bound'>>): TokenEstimate {
+type Parts = Partial<Omit<TokenParts, 'total'>>;
+
+function partsOf(parts: Parts): TokenParts {
   const system = parts.system ?? 0;
   const context = parts.context ?? 0;
   const history = parts.history ?? 0;
   const message = parts.message ?? 0;
-  const sums = { system, context, history, message, total: system + context + history + message };
-  return { ...sums, bound: sums };
+  return { system, context, history, message, total: system + context + history + message };
+}
+
+/**
+ * A token estimate from its parts; each total is the sum of its parts, as the estimate stage makes it. The bound
+ * equals the estimate unless given, and the prompt is as many characters as `chars` says (default: 4 per token).
+ */
+export function estimateOf(parts: Parts, bound?: Parts, chars?: number): TokenEstimate {
+  const estimate = partsOf(parts);
+  return { ...estimate, bound: partsOf(bound ?? parts), chars: chars ?? estimate.total * 4 };
 }
 
 /** A Bedrock Runtime client for the simulator, built like lambda/runtime/clients.ts builds it: no SDK retries. */
@@ -89,8 +99,15 @@ export async function pipelineErrorOf(fn: () => unknown): Promise<PipelineError>
   throw new Error('expected a PipelineError, nothing was thrown');
 }
 
-/** Words of four letters: the simulator counts each (with its leading space) as one token. */
-const WORDS = ['alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine'];
+const FOUR_LETTER_WORDS = [
+  'alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine',
+  'rock', 'sand', 'tree', 'wind', 'blue', 'gold', 'lake', 'hill', 'road', 'farm', 'ship', 'rain', 'snow', 'star', 'moon', 'fire',
+];
+/**
+ * Words of four letters that the simulator's tokenizer counts as one token, first or after a space: it counts each
+ * space-led word on its own, so `n` of them joined by spaces are exactly `n` tokens.
+ */
+const WORDS = FOUR_LETTER_WORDS.filter((w) => countTokens(w) === 1 && countTokens(` ${w}`) === 1).slice(0, 16);
 
 /** Prose of `words` four-letter words: `words` simulator tokens, `ceil((5 * words - 1) / 3.5)` estimated tokens. */
 export function proseOfWords(words: number, variant = 0): string {

@@ -12,11 +12,17 @@ export function clientFor(sim: BedrockSimulator, maxAttempts = 1): BedrockRuntim
   });
 }
 
-const FOUR_LETTER_WORDS = ['alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine'];
+const CANDIDATE_WORDS = [
+  'alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine',
+  'rock', 'sand', 'tree', 'wind', 'blue', 'gold', 'lake', 'hill', 'road', 'farm', 'ship', 'rain', 'snow', 'star', 'moon', 'fire',
+];
+// Words that are one token both first and after a space: the tokenizer counts each space-led word on its own, so a
+// text of n of them is exactly n tokens.
+const ONE_TOKEN_WORDS = CANDIDATE_WORDS.filter((w) => countTokens(w) === 1 && countTokens(` ${w}`) === 1).slice(0, 16);
 
-/** Text of exactly `tokens` simulator tokens (four-letter words cost one token each); `variant` changes the words. */
+/** Text of exactly `tokens` simulator tokens (each word costs one token); `variant` changes the words. */
 export function textOfTokens(tokens: number, variant = 0): string {
-  const words = Array.from({ length: tokens }, (_, i) => FOUR_LETTER_WORDS[(i * 7 + variant) % FOUR_LETTER_WORDS.length]);
+  const words = Array.from({ length: tokens }, (_, i) => ONE_TOKEN_WORDS[(i * 7 + variant) % ONE_TOKEN_WORDS.length]);
   const text = words.join(' ');
   if (countTokens(text) !== tokens) throw new Error(`textOfTokens produced ${countTokens(text)} tokens, wanted ${tokens}`);
   return text;

@@ -1,0 +1,72 @@
+import { boundTokens } from './token-bound';
+import { estimateTokens } from './token-estimate';
+
+/**
+ * The most UTF-16 code units one request's prompt may hold, whatever its token count: checked before any token
+ * figure, so that no text is too large to bound quickly. One million characters is above what any Claude context
+ * window takes in English (about 250K tokens) and, at most 3 UTF-8 bytes per code unit, stays under Lambda's 6 MB
+ * synchronous payload.
+ */
+export const MAX_PROMPT_CHARS = 1_000_000;
+
+/** Tokens of role markers Converse adds around each message, in the central estimate. */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+
+/**
+ * Tokens allowed for the role markers around each message in the bound: twice the central figure, because the
+ * template a model wraps turns in is not published; `CountTokens` near the limit measures it exactly.
+ */
+export const MESSAGE_OVERHEAD_BOUND = 8;
+
+/** The text of a prompt, by part, as a caller has it (no request object needed). */
+export interface PromptText {
+  readonly system?: string;
+  /** Retrieved documents, sent after the system prompt. */
+  readonly context?: string;
+  /** The contents of the earlier turns, oldest first. */
+  readonly history: ReadonlyArray<string>;
+  readonly message: string;
+}
+
+/** Tokens per part of a prompt; `total` is their sum. History and message include their role markers. */
+export interface PromptTokenParts {
+  readonly system: number;
+  readonly context: number;
+  readonly history: number;
+  readonly message: number;
+  readonly total: number;
+}
+
+/** The central estimate and the upper bound of a prompt, by part, and its length. */
+export interface PromptTokens {
+  /** Central estimate ({@link estimateTokens}): for display, routing and cost prediction. */
+  readonly estimate: PromptTokenParts;
+  /** Upper bound ({@link boundTokens}): never below the real count; for limits. */
+  readonly bound: PromptTokenParts;
+  /** UTF-16 code units of all parts, for {@link MAX_PROMPT_CHARS}. */
+  readonly chars: number;
+}
+
+/**
+ * Estimates and bounds every part of a prompt in one call. The pipeline's estimate stage wraps it; callers without a
+ * request (the batch planner) use it directly.
+ */
+export function estimatePromptTokens(prompt: PromptText): PromptTokens {
+  const system = prompt.system ?? '';
+  const context = prompt.context ?? '';
+  let chars = system.length + context.length + prompt.message.length;
+  let historyEstimate = 0;
+  let historyBound = 0;
+  for (const turn of prompt.history) {
+    chars += turn.length;
+    historyEstimate += estimateTokens(turn) + MESSAGE_OVERHEAD_TOKENS;
+    historyBound += boundTokens(turn) + MESSAGE_OVERHEAD_BOUND;
+  }
+  const estimate = parts(estimateTokens(system), estimateTokens(context), historyEstimate, estimateTokens(prompt.message) + MESSAGE_OVERHEAD_TOKENS);
+  const bound = parts(boundTokens(system), boundTokens(context), historyBound, boundTokens(prompt.message) + MESSAGE_OVERHEAD_BOUND);
+  return { estimate, bound, chars };
+}
+
+function parts(system: number, context: number, history: number, message: number): PromptTokenParts {
+  return { system, context, history, message, total: system + context + history + message };
+}
