@@ -4,3 +4,4 @@ export * from './functions';
 export * from './data-stores';
 export * from './workflows';
 export * from './guardrails';
+export * from './finops-checks';

@@ -1,0 +1,1 @@
+export { GenAiFinOpsChecks } from './finops-checks';
