@@ -10,6 +10,8 @@ Commands:
                        optimized and one lever at a time, and print what each costs.
   local invoke         Run one bundled workflow handler on an event file against local services
                        (like 'sam local invoke'); the result goes to stdout, logs to stderr.
+  assess               Read a synthesized CDK app (cdk.out or a template) and report its FinOps maturity
+                       level, each control found or missing, and the rule pack's findings.
   help [command]       Show help for a command.
 
 Options:
@@ -27,7 +29,7 @@ Examples:
 export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json]
 
 Builds the handler bundles if missing, starts the Bedrock simulator, DynamoDB Local and a local S3, and
-replays a realistic multi-tenant customer-support workload (a 3,500-token system prompt, 3 knowledge-base
+replays a realistic multi-tenant customer-support workload (a ~4,250-token system prompt, 3 knowledge-base
 chunks, conversation history, a 70/25/5 simple/medium/complex mix, ~30% exact repeats) through the real
 bundled API handler, once per run, each from empty caches:
 
@@ -74,4 +76,28 @@ Options:
                    construct's defaults: {"tiers": {"simple": {"invokeId": "...", "modelId": "..."}}, ...}.
   --object FILE    document only: upload this file instead of the sample ticket.
   -h, --help       Show this help.
+`;
+
+export const ASSESS_HELP = `Usage: genai-finops assess <cdk.out | template.json> [--json] [--min-level N]
+
+Reads the templates of a synthesized CDK app (any app, not only one built with this library) and reports the
+FinOps maturity level of the GenAI framework:
+
+  1 Crawl   cost visibility and budgets: tagged spenders, application inference profiles, a budget
+  2 Walk    + token and cost metrics, a CUR 2.0 export
+  3 Run     + tracing, cost analytics (Athena saved queries), a token and cost dashboard
+  4 Fly     + alarms on the pipeline's own cost, usage limits, a Budgets action, routing and caching
+
+A level counts when every control of it and of the levels below is present. Each missing control names the
+construct of this library that adds it. The FinOps rule pack's findings are listed too.
+
+Options:
+  --json          Print the assessment as JSON.
+  --min-level N   Exit with 1 when the level is below N (0 to 4): gate CI on it.
+  -h, --help      Show this help.
+
+Exit codes: 0 at or above --min-level, 1 below it, 2 a usage error (a missing or unreadable path).
+
+Example:
+  npx cdk synth --quiet && npx genai-finops assess cdk.out --min-level 2
 `;

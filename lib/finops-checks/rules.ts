@@ -133,7 +133,12 @@ export const FINOPS_RULES: ReadonlyArray<FinOpsRule> = [
       // The models some profile of the template copies from: only those have a tagged way in.
       const profiled = new Set(t.ofType(PROFILE).map((p) => modelOfArn(flatten(p.properties.ModelSource?.CopyFrom))).filter((m) => m !== ''));
       if (profiled.size === 0) return [];
+      // Batch inference cannot run on an application profile (the job is tagged instead): its service role, which
+      // Bedrock assumes, and the right to create jobs are not direct invocations of this kind.
+      const batchRoles = new Set(t.ofType('AWS::IAM::Role').filter((r) => JSON.stringify(r.properties.AssumeRolePolicyDocument ?? {}).includes('bedrock.amazonaws.com')).map((r) => r.logicalId));
       return t.statements
+        .filter((s) => s.roles.length === 0 || !s.roles.every((role) => batchRoles.has(role)))
+        .filter((s) => s.actions.some((a) => a !== 'bedrock:CreateModelInvocationJob'))
         .filter((s) => allowsBedrockInvoke(s) && !JSON.stringify(s.condition ?? {}).includes('bedrock:InferenceProfileArn'))
         .map((s) => ({ s, direct: s.resources.map(flatten).filter((r) => r.includes(':foundation-model/') && profiled.has(modelOfArn(r))) }))
         .filter(({ direct }) => direct.length > 0)
