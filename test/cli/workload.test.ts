@@ -1,4 +1,5 @@
-import { classifyComplexity, estimateTokens } from '../../lambda/core';
+import { classifyComplexity, estimateTokens, modelFacts } from '../../lambda/core';
+import { countTokens } from '../../local/bedrock-simulator';
 import { normalizeConfig } from '../../lambda/pipeline/config';
 import { validateRequest } from '../../lambda/pipeline/stages/validate-request';
 import { KNOWLEDGE_BASE } from '../../local/demo/knowledge-base';
@@ -30,10 +31,10 @@ describe('demo workload', () => {
     }
   });
 
-  test('sends the ~3,500-token system prompt with every request', () => {
+  test('sends a system prompt that the 4.5 models can cache (at least their 4,096-token minimum) with every request', () => {
     const system = supportSystemPrompt();
-    expect(estimateTokens(system)).toBeGreaterThanOrEqual(SYSTEM_PROMPT_TOKENS * 0.97);
-    expect(estimateTokens(system)).toBeLessThanOrEqual(SYSTEM_PROMPT_TOKENS);
+    expect(countTokens(system)).toBeGreaterThanOrEqual(modelFacts('anthropic.claude-opus-4-5-20251101-v1:0').minCacheTokens!);
+    expect(countTokens(system)).toBeLessThanOrEqual(SYSTEM_PROMPT_TOKENS);
     expect(workload.every((r) => r.body.system === system)).toBe(true);
   });
 

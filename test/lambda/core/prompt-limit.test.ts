@@ -11,7 +11,7 @@ describe('text-level prompt limit', () => {
     ['non-latin', '注文番号49の返金について問い合わせがありました。'],
   ])('estimates a one-message %s prompt as the pipeline estimates the same request', (_kind, text) => {
     const pipeline = estimateRequestTokens(request(text), 'Summarise.');
-    expect(textPromptTokens('Summarise.', text)).toEqual({ total: pipeline.total, bound: pipeline.bound.total });
+    expect(textPromptTokens('Summarise.', text)).toEqual({ total: pipeline.total, bound: pipeline.bound.total, chars: pipeline.chars });
   });
 
   test('counts the instructions, the text and the message\'s role markers', () => {
@@ -19,15 +19,15 @@ describe('text-level prompt limit', () => {
     expect(textPromptTokens(undefined, 'Hello there.').total).toBe(estimateTokens('Hello there.') + 4);
   });
 
-  test('accepts a prompt at the limit and refuses one above it with the pipeline\'s code and numbers', () => {
+  test('accepts a prompt whose bound is at the limit and refuses one above it (batch cannot count: it fails closed)', () => {
     const text = 'word '.repeat(200);
-    const { total } = textPromptTokens('Summarise.', text);
-    expect(checkTextPromptLimit('Summarise.', text, total, 'digest')).toBeUndefined();
-    expect(checkTextPromptLimit('Summarise.', text, total - 1, 'digest')).toEqual({
+    const { total, bound } = textPromptTokens('Summarise.', text);
+    expect(checkTextPromptLimit('Summarise.', text, bound, 'digest')).toBeUndefined();
+    expect(checkTextPromptLimit('Summarise.', text, bound - 1, 'digest')).toEqual({
       code: 'PROMPT_TOO_LARGE',
-      reason: `The prompt is about ${total} tokens; feature 'digest' accepts at most ${total - 1}. Shorten the record.`,
+      reason: `The prompt is about ${total} tokens and may be up to ${bound}; feature 'digest' accepts at most ${bound - 1}. Shorten the record.`,
       estimatedInputTokens: total,
-      maxInputTokens: total - 1,
+      maxInputTokens: bound - 1,
     });
   });
 });
