@@ -12,16 +12,6 @@ export enum BudgetActionApproval {
   MANUAL = 'MANUAL',
 }
 
-/**
- * The model-invocation actions the deny policy covers. `Converse` is authorised as `bedrock:InvokeModel` and
- * `ConverseStream` as `bedrock:InvokeModelWithResponseStream`; batch jobs start with `CreateModelInvocationJob`.
- */
-export const BEDROCK_SPEND_ACTIONS = [
-  'bedrock:InvokeModel',
-  'bedrock:InvokeModelWithResponseStream',
-  'bedrock:CreateModelInvocationJob',
-];
-
 /** Properties of a {@link BedrockDenyBudgetAction}. */
 export interface BedrockDenyBudgetActionProps {
   /** The budget whose actual spend triggers the action. It must have an explicit `budgetName`. */
@@ -56,10 +46,20 @@ export interface BedrockDenyBudgetActionProps {
  *
  * The deny policy exists from deployment on but is attached to nothing until Budgets attaches it. Budgets runs
  * the action with an execution role of its own, trusted by `budgets.amazonaws.com` for this account's budgets
- * only, that may attach and detach exactly this policy on exactly these roles. The action runs at most once per
- * budget period; reverse it from the Budgets console (or `ExecuteBudgetAction` with `REVERSE_BUDGET_ACTION`).
+ * only, that may attach and detach exactly this policy on exactly these roles. Undo it from the Budgets console
+ * (reverse the action) or with `ExecuteBudgetAction` and `REVERSE_BUDGET_ACTION`.
  */
 export class BedrockDenyBudgetAction extends Construct {
+  /**
+   * The actions the deny policy covers. `Converse` is authorised as `bedrock:InvokeModel` and `ConverseStream` as
+   * `bedrock:InvokeModelWithResponseStream`; batch jobs start with `CreateModelInvocationJob`.
+   */
+  public static readonly DENIED_ACTIONS: string[] = [
+    'bedrock:InvokeModel',
+    'bedrock:InvokeModelWithResponseStream',
+    'bedrock:CreateModelInvocationJob',
+  ];
+
   /** The deny policy Budgets attaches. */
   public readonly denyPolicy: iam.ManagedPolicy;
   /** The role Budgets assumes to attach and detach the deny policy. */
@@ -78,7 +78,7 @@ export class BedrockDenyBudgetAction extends Construct {
       statements: [new iam.PolicyStatement({
         sid: 'DenyBedrockInvokeOverBudget',
         effect: iam.Effect.DENY,
-        actions: BEDROCK_SPEND_ACTIONS,
+        actions: BedrockDenyBudgetAction.DENIED_ACTIONS,
         resources: ['*'],
       })],
     });

@@ -161,8 +161,10 @@ export class GenAiBudgets extends Construct {
   public readonly developmentBudget?: budgets.CfnBudget;
   /** The per-feature budgets, in the order given. */
   public readonly featureBudgets: budgets.CfnBudget[];
-  /** Each budget's name mapped to the Feature it counts, or undefined for the production and development totals. */
-  public readonly budgetFeatures: Record<string, string | undefined>;
+  /** The names of all budgets, in creation order. */
+  public readonly budgetNames: string[];
+  /** Each feature budget's name mapped to the Feature tag value it counts (the circuit breaker's lookup). */
+  public readonly featureOfBudget: Record<string, string>;
   /** The Budgets action denying Bedrock to the non-critical roles, when `nonCriticalRoles` is set. */
   public readonly denyBedrockAction?: BedrockDenyBudgetAction;
   /** The Slack channel configuration, when Slack delivery is configured. */
@@ -194,7 +196,8 @@ export class GenAiBudgets extends Construct {
     this.topic = this.alertTopic.topic;
     this.encryptionKey = this.alertTopic.encryptionKey;
     this.slackChannel = this.alertTopic.slackChannel;
-    this.budgetFeatures = {};
+    this.budgetNames = [];
+    this.featureOfBudget = {};
 
     if (props.productionAmountUsd !== undefined) {
       this.productionBudget = this.addBudget('Production', `${prefix}-production`, props.productionAmountUsd,
@@ -224,11 +227,6 @@ export class GenAiBudgets extends Construct {
         emailSubscribers: props.emailSubscribers,
       });
     }
-  }
-
-  /** The names of all budgets, in creation order. */
-  public get budgetNames(): string[] {
-    return Object.keys(this.budgetFeatures);
   }
 
   private addBudget(id: string, budgetName: string, amountUsd: number, tags: Record<string, string>,
@@ -264,14 +262,13 @@ export class GenAiBudgets extends Construct {
     });
     // Budgets must be allowed to publish before it validates the subscription.
     budget.node.addDependency(this.alertTopic);
-    this.budgetFeatures[budgetName] = feature;
+    this.budgetNames.push(budgetName);
+    if (feature !== undefined) this.featureOfBudget[budgetName] = feature;
     return budget;
   }
 
   private checkUniqueNames(): void {
-    const all = [this.productionBudget, this.developmentBudget, ...this.featureBudgets]
-      .filter((b): b is budgets.CfnBudget => b !== undefined)
-      .map((b) => (b.budget as budgets.CfnBudget.BudgetDataProperty).budgetName!);
+    const all = this.budgetNames;
     const duplicate = all.find((name, i) => !Token.isUnresolved(name) && all.indexOf(name) !== i);
     if (duplicate) {
       throw new Error(`${this.node.path}: two budgets are named ${JSON.stringify(duplicate)}; budget names are unique in an account. Fix: give each feature budget its own budgetName or feature.`);

@@ -57,10 +57,8 @@ describe('GenAiBudgets', () => {
     });
   });
 
-  test('maps each budget name to the feature it counts, for the circuit breaker', () => {
-    expect(budgetsOf().budgets.budgetFeatures).toEqual({
-      'customer-support-production': undefined,
-      'customer-support-development': undefined,
+  test('maps each feature budget name to the feature it counts, for the circuit breaker', () => {
+    expect(budgetsOf().budgets.featureOfBudget).toEqual({
       'customer-support-feature-chatbot': 'chatbot',
       'customer-support-feature-document-analysis': 'document-analysis',
       'code-assistant-monthly': 'code-assistant',
