@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../lambda/contract';
 import { ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
+import { EdgeRateLimit } from '../guardrails/edge-rate-limit';
 import { BundledHandler } from '../functions/bundled-handler';
 import { GenAiInferenceProfile } from '../inference';
 import { GenAiWorkflowProps } from './genai-workflow-props';
@@ -51,6 +52,12 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    * @default true
    */
   readonly cloudWatchRole?: boolean;
+  /**
+   * An AWS WAF web ACL with a per-client-IP rate limit in front of the stage. Off by default: it costs $5 per
+   * web ACL, $1 per rule and $0.60 per million requests each month. One EdgeRateLimit can serve several APIs.
+   * @default - no web ACL; abuse is bounded by authentication, stage throttling and usage plans
+   */
+  readonly edgeRateLimit?: EdgeRateLimit;
 }
 
 /**
@@ -166,6 +173,8 @@ export class ApiWorkflow extends Construct {
       this.usagePlan.addApiStage({ stage: this.api.deploymentStage });
     }
 
+    props.edgeRateLimit?.associate(this.api.deploymentStage);
+
     acknowledgeApiFindings(this, authorization, props);
   }
 
@@ -217,10 +226,12 @@ function acknowledgeApiFindings(api: ApiWorkflow, authorization: ApiAuthorizatio
       reason: 'CORS preflight (OPTIONS) must be unauthenticated for browsers; it returns headers only and never reaches the Lambda.',
     });
   }
-  validations.acknowledge({
-    id: 'AwsSolutions-APIG3',
-    reason: 'Abuse is bounded by authentication, stage throttling and (with keys) usage-plan quotas; a WAF web ACL is left to the app, which may already have one.',
-  });
+  if (!props.edgeRateLimit) {
+    validations.acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'Abuse is bounded by authentication, stage throttling and (with keys) usage-plan quotas; a WAF web ACL is left to the app, which may already have one.',
+    });
+  }
   if (props.cloudWatchRole ?? true) {
     validations.acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
