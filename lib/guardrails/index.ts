@@ -1,2 +1,10 @@
 export { UsageScope, UsageWindow } from './usage-limits';
 export type { UsageLimit } from './usage-limits';
+export { GenAiBudgets, BudgetNotificationType, BudgetPeriod } from './genai-budgets';
+export type { GenAiBudgetsProps, GenAiFeatureBudget, BudgetThreshold } from './genai-budgets';
+export { BudgetAlertTopic } from './budget-alert-topic';
+export type { BudgetAlertTopicProps } from './budget-alert-topic';
+export { BedrockDenyBudgetAction, BudgetActionApproval } from './budget-action';
+export type { BedrockDenyBudgetActionProps } from './budget-action';
+export { EdgeRateLimit, EdgeRateLimitWindow } from './edge-rate-limit';
+export type { EdgeRateLimitProps } from './edge-rate-limit';
