@@ -1,5 +1,9 @@
 /** `genai-finops demo`: parses the options, starts the local stack, runs the demo, prints the report. */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 import { ensureHandlerBundles } from '../../local/demo/handler-bundle';
+import { EmfRecordsByScenario } from '../../local/demo/html/emf';
+import { writeDashboardPage } from '../../local/demo/html/write-page';
 import { startLocalStack } from '../../local/demo/local-stack';
 import { formatReport } from '../../local/demo/report';
 import { DEFAULT_REQUESTS, DEFAULT_SEED, demoModelAliases, runDemo } from '../../local/demo/run-demo';
@@ -9,7 +13,7 @@ import { onShutdown } from './shutdown';
 
 /** Runs the command; resolves to the exit code. */
 export async function demoCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
-  const { options, positionals } = parseArgs(argv, { requests: 'string', seed: 'string', json: 'boolean' }, 'demo');
+  const { options, positionals } = parseArgs(argv, { requests: 'string', seed: 'string', json: 'boolean', html: 'string' }, 'demo');
   if (options.help) {
     await out(DEMO_HELP);
     return 0;
@@ -18,12 +22,29 @@ export async function demoCommand(argv: ReadonlyArray<string>, out: (text: strin
   const requests = intOption(options.requests, 'requests', DEFAULT_REQUESTS, 1, 20_000, 'demo');
   const seedText = options.seed as string | undefined;
   const seed = seedText === undefined ? DEFAULT_SEED : /^\d+$/.test(seedText) ? Number(seedText) : seedText;
+  const htmlFile = htmlOption(options.html as string | undefined);
+  const records = htmlFile ? new EmfRecordsByScenario() : undefined;
 
   await ensureHandlerBundles(log);
   log('starting the Bedrock simulator, DynamoDB Local and the local S3 ...');
   const stack = await startLocalStack({ modelAliases: demoModelAliases() });
   onShutdown(() => stack.stop());
-  const report = await runDemo({ requests, seed, stack, log });
+  const report = await runDemo({ requests, seed, stack, log, onMetricRecord: records?.add });
+  if (htmlFile && records) {
+    const bytes = writeDashboardPage(htmlFile, report, records);
+    log(`wrote the dashboard page (${records.size} EMF records, ${Math.round(bytes / 1024)} KB) to ${htmlFile}`);
+  }
   await out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   return 0;
+}
+
+/** `--html FILE`: checked before the demo runs, so that a wrong path does not cost a whole run. */
+function htmlOption(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  if (statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html needs a file name, and '${file}' is a directory`, 'demo');
+  if (!statSync(path.dirname(resolved), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--html: the directory of '${file}' does not exist`, 'demo');
+  }
+  return resolved;
 }

@@ -26,7 +26,7 @@ Examples:
   npx genai-finops local invoke --workflow api --event test/lambda/handlers/events/api-gateway-proxy.json
 `;
 
-export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json]
+export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json] [--html FILE]
 
 Builds the handler bundles if missing, starts the Bedrock simulator, DynamoDB Local and a local S3, and
 replays a realistic multi-tenant customer-support workload (a ~4,250-token system prompt, 3 knowledge-base
@@ -43,6 +43,9 @@ Options:
   --requests N     Requests in the workload (1 to 20000). Default 300.
   --seed S         Workload seed; the same seed gives the same workload. Default 42.
   --json           Print the report as JSON on stdout (progress still goes to stderr).
+  --html FILE      Also write FILE: one self-contained page (no network, Chart.js inlined) with the CloudWatch
+                   dashboard's widgets per scenario, computed from the EMF records the handler wrote: tokens
+                   by kind, cost per feature and model, cache hit rates, route mix by tier, latency p50/p99.
   -h, --help       Show this help.
 `;
 

@@ -48,6 +48,14 @@ export const METRIC = Object.freeze({
   settleFailures: 'GuardSettleFailures',
 } as const);
 
+/**
+ * EMF properties (not dimensions, not metrics) of a record: searchable in Logs Insights, readable by local tools.
+ * `route` is the tier the request was routed to (simple, medium, complex).
+ */
+export const METRIC_PROPERTY = Object.freeze({
+  route: 'route',
+} as const);
+
 /** The name of one metric. */
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -1,6 +1,6 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRIC, METRIC_NAMESPACE, NO_MODEL } from '../contract';
+import { METRIC, METRIC_NAMESPACE, METRIC_PROPERTY, NO_MODEL } from '../contract';
 import { baseModelId } from '../core';
 import { Recorder, SpendRecord } from './stages/record-request';
 
@@ -70,7 +70,7 @@ export class PowertoolsRecorder implements Recorder {
       }
       if (record.settleFailures) m.addMetric(METRIC.settleFailures, MetricUnit.Count, record.settleFailures);
       if (record.route) {
-        m.addMetadata('route', record.route.tier);
+        m.addMetadata(METRIC_PROPERTY.route, record.route.tier);
         m.addMetadata('routeReasons', record.route.reasons.join('; '));
       }
       if (record.priced) m.addMetadata('priced', record.priced);

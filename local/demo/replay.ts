@@ -40,7 +40,12 @@ export interface RunTotals {
 export async function replayWorkload(
   workload: ReadonlyArray<WorkloadRequest>,
   handler: LambdaHandler,
-  options: { readonly runId: string; readonly simulator: BedrockSimulator },
+  options: {
+    readonly runId: string;
+    readonly simulator: BedrockSimulator;
+    /** Called with each EMF record line the handler writes (the JSON text, without the newline). */
+    readonly onMetricRecord?: (line: string) => void;
+  },
 ): Promise<RunTotals> {
   const startedAt = Date.now();
   const callsBefore = options.simulator.calls.length;
@@ -57,7 +62,11 @@ export async function replayWorkload(
   let metricRecords = 0;
 
   const restore = redirectStdout((chunk, _encoding, callback) => {
-    metricRecords += String(chunk).split('\n').filter((line) => line.startsWith('{"_aws"')).length;
+    for (const line of String(chunk).split('\n')) {
+      if (!line.startsWith('{"_aws"')) continue;
+      metricRecords++;
+      options.onMetricRecord?.(line);
+    }
     if (callback) process.nextTick(callback);
   });
   try {

@@ -47,6 +47,8 @@ export async function runDemo(options: {
   readonly seed: number | string;
   readonly stack: LocalStack;
   readonly log: (line: string) => void;
+  /** Called with each EMF record line the handler writes, and the id of the scenario it ran in. */
+  readonly onMetricRecord?: (scenarioId: string, line: string) => void;
 }): Promise<DemoReport> {
   const startedAt = Date.now();
   const { stack, log } = options;
@@ -66,7 +68,8 @@ export async function runDemo(options: {
     let totals: RunTotals;
     try {
       const handler = loadBundledHandler('api');
-      totals = await replayWorkload(workload, handler, { runId: scenario.id, simulator: stack.simulator });
+      const onMetricRecord = options.onMetricRecord && ((line: string) => options.onMetricRecord!(scenario.id, line));
+      totals = await replayWorkload(workload, handler, { runId: scenario.id, simulator: stack.simulator, onMetricRecord });
     } finally {
       restoreEnv();
     }

@@ -1,0 +1,280 @@
+/**
+ * The demo's dashboard page: one self-contained HTML file (Chart.js and the data inlined, a Content Security
+ * Policy that allows no request at all) with the CloudWatch dashboard's widgets, computed from the EMF records the
+ * bundled handler wrote in each scenario.
+ */
+import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import type { DemoReport } from '../run-demo';
+import { ScenarioRef, ScenarioTotals, scenarioTotals, WidgetValues, widgetValues } from './aggregate';
+import type { EmfRecord } from './emf';
+import { DEMO_WIDGETS, WidgetSpec, WidgetUnit } from './widgets';
+
+/**
+ * The page's Content Security Policy: no network of any kind (no fetch, no fonts, no images but data: URLs),
+ * inline scripts and styles only. Any attempt to load something would be blocked and logged.
+ */
+export const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+
+/** The id of the page's data block (JSON). */
+export const PAGE_DATA_ID = 'dashboard-data';
+
+/** What the page's data block holds. */
+export interface PageData {
+  readonly requests: number;
+  readonly seed: number | string;
+  readonly scenarios: ReadonlyArray<ScenarioRef>;
+  readonly totals: ReadonlyArray<ScenarioTotals>;
+  readonly widgets: ReadonlyArray<{ readonly id: string; readonly chart: ChartConfiguration }>;
+}
+
+/** What the page is built from. */
+export interface DashboardPageInput {
+  readonly report: DemoReport;
+  /** The EMF records a scenario's run wrote. */
+  readonly recordsOf: (scenarioId: string) => ReadonlyArray<EmfRecord>;
+  /** Chart.js' UMD build, as text. */
+  readonly chartJs: string;
+  /** The widgets to draw. @default DEMO_WIDGETS */
+  readonly widgets?: ReadonlyArray<WidgetSpec>;
+}
+
+// Tableau 10: distinct, readable on white, and the order CloudWatch-like graphs use for their first series.
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const TARGET_COLOR = '#d62728';
+
+const AXIS_TITLE: Readonly<Record<WidgetUnit, string>> = {
+  Tokens: 'tokens',
+  USD: 'USD',
+  Percent: '%',
+  Milliseconds: 'ms',
+  Requests: 'requests',
+};
+
+/** Builds the page's HTML. */
+export function buildDashboardPage(input: DashboardPageInput): string {
+  const { report } = input;
+  const scenarios: ScenarioRef[] = report.runs.map((r) => ({ id: r.scenario.id, label: r.scenario.label }));
+  const totals = scenarios.map((s) => scenarioTotals(s, input.recordsOf(s.id)));
+  const values = (input.widgets ?? DEMO_WIDGETS).map((w) => widgetValues(w, scenarios, input.recordsOf));
+  const data: PageData = {
+    requests: report.requests,
+    seed: report.seed,
+    scenarios,
+    totals,
+    widgets: values.map((v) => ({ id: v.widget.id, chart: chartConfig(v, scenarios) })),
+  };
+  const records = totals.reduce((n, t) => n + t.records, 0);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(PAGE_CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>GenAI FinOps demo: what the CloudWatch dashboard will show</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>GenAI FinOps demo: what the CloudWatch dashboard will show</h1>
+<p>${escapeHtml(`${report.requests} requests (seed ${report.seed}) of a multi-tenant customer-support chat, replayed through the bundled API handler `
+  + `against the Bedrock simulator and DynamoDB Local, once per scenario from empty caches. Every number below is computed from the `
+  + `${records} EMF records the handler wrote (namespace GenAI/FinOps), the records CloudWatch turns into the dashboard's metrics.`)}</p>
+<p class="command">${escapeHtml(`genai-finops demo --requests ${report.requests} --seed ${report.seed} --html FILE`)}</p>
+</header>
+<main>
+${summarySection(totals, report)}
+<section class="grid">
+${values.map((v) => widgetCard(v.widget)).join('\n')}
+</section>
+</main>
+<footer><p>Costs are the pipeline's own price of each call (the library's model catalog); no AWS account was used. On AWS the dashboard shows the same metrics over time, per Application, Feature and Model.</p></footer>
+<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>
+<script>${scriptSafe(input.chartJs)}</script>
+<script>${RENDER_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function summarySection(totals: ReadonlyArray<ScenarioTotals>, report: DemoReport): string {
+  const naive = totals[0];
+  const optimized = totals.find((t) => t.scenario.id === 'optimized') ?? totals[totals.length - 1];
+  const ratio = naive.costUsd > 0 ? optimized.costUsd / naive.costUsd : 0;
+  const met = ratio <= report.targetRatio;
+  const rows = totals.map((t) => {
+    const saving = t === naive || naive.costUsd === 0 ? '-' : `${((1 - t.costUsd / naive.costUsd) * 100).toFixed(1)} %`;
+    return `<tr data-scenario="${escapeHtml(t.scenario.id)}">`
+      + `<th scope="row">${escapeHtml(t.scenario.label)}</th>`
+      + cell('requests', t.requests, t.requests.toLocaleString('en-US'))
+      + cell('modelCalls', t.modelCalls, t.modelCalls.toLocaleString('en-US'))
+      + cell('costUsd', t.costUsd, `$${t.costUsd.toFixed(4)}`)
+      + `<td>${saving}</td>`
+      + cell('promptCacheHitPercent', t.promptCacheHitPercent, `${t.promptCacheHitPercent.toFixed(1)} %`)
+      + cell('responseCacheHitPercent', t.responseCacheHitPercent, `${t.responseCacheHitPercent.toFixed(1)} %`)
+      + '</tr>';
+  });
+  return `<section class="summary">
+<p class="headline" data-ratio="${ratio}">${escapeHtml(`${optimized.scenario.label}: $${optimized.costUsd.toFixed(4)} against $${naive.costUsd.toFixed(4)} naive, `
+    + `${(ratio * 100).toFixed(1)} % of the naive cost (target at most ${(report.targetRatio * 100).toFixed(0)} %: ${met ? 'met' : 'not met'}).`)}</p>
+<table>
+<thead><tr><th scope="col">Scenario</th><th scope="col">Requests</th><th scope="col">Model calls</th><th scope="col">Cost (USD)</th><th scope="col">Saving vs naive</th><th scope="col">Prompt cache hit rate</th><th scope="col">Response cache hit rate</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+</section>`;
+}
+
+function cell(field: string, value: number, text: string): string {
+  return `<td data-field="${field}" data-value="${value}">${escapeHtml(text)}</td>`;
+}
+
+function widgetCard(widget: WidgetSpec): string {
+  const metrics = [...new Set(widget.series.flatMap((s) => s.type === 'metric' ? [`${s.stat} of ${s.metric}`] : [`${[...s.numerator].join(' + ')} / (${s.denominator.join(' + ')})`]))];
+  const split = widget.splitBy ? ('dimension' in widget.splitBy ? `, by dimension ${widget.splitBy.dimension}` : `, by EMF property ${widget.splitBy.property}`) : '';
+  return `<article class="card" id="widget-${escapeHtml(widget.id)}">
+<h2>${escapeHtml(widget.title)}</h2>
+<p>${escapeHtml(widget.description)}</p>
+<div class="chart"><canvas id="chart-${escapeHtml(widget.id)}" role="img" aria-label="${escapeHtml(widget.title)}"></canvas></div>
+<p class="metrics">${escapeHtml(`${metrics.join('; ')}${split}`)}</p>
+</article>`;
+}
+
+/** The Chart.js configuration of a widget: one bar group per scenario. */
+export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<ScenarioRef>): ChartConfiguration {
+  const { widget } = values;
+  const stacked = widget.kind === 'stacked-bar';
+  const datasets: Array<ChartDataset<'bar' | 'line', number[]>> = values.series.map((s, i) => ({
+    type: 'bar' as const,
+    label: widget.splitBy && 'dimension' in widget.splitBy && widget.splitBy.dimension === 'Model' ? shortModelName(s.label) : s.label,
+    data: s.values.map(round),
+    backgroundColor: PALETTE[i % PALETTE.length],
+    borderWidth: 0,
+  }));
+  if (widget.target) {
+    datasets.push({
+      type: 'line' as const,
+      label: widget.target.label,
+      data: scenarios.map(() => widget.target!.value),
+      borderColor: TARGET_COLOR,
+      // Transparent, so that its legend entry is a dashed outline like the line.
+      backgroundColor: 'rgba(0, 0, 0, 0)',
+      borderDash: [6, 4],
+      borderWidth: 2,
+      pointRadius: 0,
+      fill: false,
+    });
+  }
+  return {
+    type: 'bar',
+    data: { labels: scenarios.map((s) => wrapLabel(s.label)), datasets: datasets as ChartConfiguration['data']['datasets'] },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: { legend: { position: 'bottom' } },
+      scales: {
+        x: { stacked, ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
+        y: {
+          stacked,
+          beginAtZero: true,
+          ...(widget.unit === 'Percent' ? { max: 100 } : {}),
+          title: { display: true, text: AXIS_TITLE[widget.unit] },
+        },
+      },
+    },
+  };
+}
+
+// Chart values: money to a millionth of a dollar, the rest to 1/100; what the tooltip shows.
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+/** `anthropic.claude-haiku-4-5-20251001-v1:0` → `claude-haiku-4-5`. */
+export function shortModelName(modelId: string): string {
+  return modelId.replace(/^[a-z]+\./, '').replace(/-\d{8}-v\d+:\d+$/, '').replace(/-v\d+:\d+$/, '');
+}
+
+/**
+ * A scenario label as lines of at most `width` characters (an axis has ~75 px per scenario): the qualifier in
+ * parentheses starts a line of its own, and a long word breaks after a slash (`Haiku/Sonnet/Opus`).
+ */
+export function wrapLabel(label: string, width = 12): string[] {
+  const open = label.indexOf(' (');
+  const parts = open > 0 ? [label.slice(0, open), label.slice(open + 1)] : [label];
+  const lines: string[] = [];
+  for (const part of parts) {
+    const words = part.split(' ').flatMap((w) => (w.length > width ? w.split(/(?<=\/)/) : [w]));
+    let line = '';
+    for (const word of words) {
+      const joined = line === '' ? word : line.endsWith('/') ? `${line}${word}` : `${line} ${word}`;
+      if (line !== '' && joined.length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = joined;
+      }
+    }
+    if (line) lines.push(line);
+  }
+  return lines;
+}
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** JSON that can sit in a <script> element: no `<` that could close it. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * A script's source made safe to inline: without its source-map comment (the map is not inlined, and a page that
+ * loads nothing should not point at files) and with no `</script` that would end the element early.
+ */
+function scriptSafe(source: string): string {
+  return source.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
+}
+
+// Runs in the page: draws each widget from the data block; marks the document once every chart exists.
+const RENDER_SCRIPT = `
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('${PAGE_DATA_ID}').textContent);
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = '#333';
+  data.widgets.forEach(function (widget) {
+    new Chart(document.getElementById('chart-' + widget.id), widget.chart);
+  });
+  document.documentElement.setAttribute('data-charts-drawn', String(data.widgets.length));
+})();
+`;
+
+const STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px; background: #f4f5f7; color: #16191f;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; font-size: 14px; line-height: 1.45; }
+header h1 { font-size: 22px; margin: 0 0 6px; }
+header p { margin: 0 0 6px; max-width: 1100px; color: #414750; }
+.command { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; color: #16191f; }
+.summary { background: #fff; border: 1px solid #d5dbdb; border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
+.headline { font-weight: 600; margin: 0 0 8px; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #eaeded; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+thead th { font-weight: 600; color: #414750; border-bottom: 2px solid #d5dbdb; }
+tbody th { font-weight: 500; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.card { background: #fff; border: 1px solid #d5dbdb; border-radius: 6px; padding: 12px 16px; }
+.card h2 { font-size: 16px; margin: 0 0 2px; }
+.card p { margin: 0 0 8px; color: #414750; }
+.card p.metrics { margin: 8px 0 0; font-size: 12px; color: #687078; }
+.chart { position: relative; height: 300px; }
+footer { margin-top: 16px; color: #687078; font-size: 12px; }
+`;

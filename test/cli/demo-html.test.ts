@@ -1,0 +1,254 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { METRIC } from '../../lambda/contract';
+import { DEMO_WIDGETS, PROMPT_CACHE_TARGET_PERCENT } from '../../local/demo/html';
+import { launchChromium } from '../../local/demo/html/chromium';
+import type { DemoReport, DemoRun } from '../../local/demo/run-demo';
+import { CliRun, runCli } from './run-cli';
+
+/** What the page's Chart.js instance on one canvas holds. */
+interface DrawnChart {
+  readonly canvasId: string;
+  readonly hasChart: boolean;
+  readonly labels: unknown[];
+  readonly datasets: Array<{ label: string; type?: string; data: unknown[] }>;
+  readonly width: number;
+}
+
+/** One row of the page's summary table: each numeric cell's data-value. */
+interface SummaryRow {
+  readonly scenario: string;
+  readonly values: Record<string, number>;
+  readonly texts: Record<string, string>;
+}
+
+const REQUESTS = 30;
+const SEED = 11;
+
+let dir: string;
+let pageFile: string;
+let screenshotFile: string;
+let browser: Browser | undefined;
+let run: CliRun;
+let report: DemoReport;
+let charts: DrawnChart[];
+let summary: SummaryRow[];
+let csp: string | null;
+const requested: string[] = [];
+const blocked: string[] = [];
+const consoleErrors: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'genai-finops-demo-html-'));
+  pageFile = path.join(dir, 'dashboard.html');
+  screenshotFile = path.join(dir, 'dashboard.png');
+  // First, so that a missing Chromium fails at once, with what to install.
+  browser = await launchChromium();
+
+  run = await runCli(['demo', '--requests', String(REQUESTS), '--seed', String(SEED), '--json', '--html', pageFile], 60_000);
+  if (run.code !== 0) throw new Error(`genai-finops demo exited with ${run.code}: ${run.stderr}`);
+  report = JSON.parse(run.stdout) as DemoReport;
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Any request that is not the page file itself is refused and recorded: the page must need none.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:')) return route.continue();
+    blocked.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (request) => requested.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(pathToFileURL(pageFile).href);
+  await page.waitForSelector('html[data-charts-drawn]', { timeout: 15_000 });
+
+  // Runs in the page (no DOM types here: the test is compiled for Node).
+  charts = await page.evaluate(() => {
+    const g = globalThis as any;
+    return Array.from(g.document.querySelectorAll('canvas') as ArrayLike<any>).map((canvas: any) => {
+      const chart = g.Chart.getChart(canvas);
+      return {
+        canvasId: canvas.id as string,
+        hasChart: chart !== undefined,
+        labels: chart ? [...chart.data.labels] : [],
+        datasets: chart ? chart.data.datasets.map((d: any) => ({ label: d.label, type: d.type, data: [...d.data] })) : [],
+        width: canvas.width as number,
+      };
+    });
+  });
+  summary = await page.evaluate(() => {
+    const g = globalThis as any;
+    return Array.from(g.document.querySelectorAll('tr[data-scenario]') as ArrayLike<any>).map((row: any) => {
+      const values: Record<string, number> = {};
+      const texts: Record<string, string> = {};
+      for (const cell of Array.from(row.querySelectorAll('td[data-field]') as ArrayLike<any>)) {
+        values[cell.dataset.field] = Number(cell.dataset.value);
+        texts[cell.dataset.field] = cell.textContent;
+      }
+      return { scenario: row.dataset.scenario as string, values, texts };
+    });
+  });
+  csp = await page.evaluate(() => (globalThis as any).document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? null);
+  await page.screenshot({ path: screenshotFile, fullPage: true });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function chart(id: string): DrawnChart {
+  const found = charts.find((c) => c.canvasId === `chart-${id}`);
+  if (!found) throw new Error(`the page has no canvas chart-${id}; it has ${charts.map((c) => c.canvasId).join(', ')}`);
+  return found;
+}
+
+/** The values of a chart's dataset, one per scenario. */
+function dataset(id: string, label: string): number[] {
+  const found = chart(id).datasets.find((d) => d.label === label);
+  if (!found) throw new Error(`chart ${id} has no dataset '${label}'; it has ${chart(id).datasets.map((d) => d.label).join(', ')}`);
+  return found.data as number[];
+}
+
+function runOf(scenarioId: string): DemoRun {
+  return report.runs.find((r) => r.scenario.id === scenarioId)!;
+}
+
+describe('genai-finops demo --html', () => {
+  test('exits 0 with the JSON report on stdout and names the page it wrote on stderr', () => {
+    expect(run.code).toBe(0);
+    expect(report.runs.map((r) => r.totals.requests)).toEqual(report.runs.map(() => REQUESTS));
+    expect(run.stderr).toContain(`wrote the dashboard page (${REQUESTS * report.runs.length} EMF records`);
+    expect(run.stderr).toContain(pageFile);
+    expect(statSync(pageFile).size).toBeGreaterThan(0);
+  });
+
+  test('the page loads nothing: no script or link points anywhere, and its CSP allows no request', () => {
+    const html = readFileSync(pageFile, 'utf8');
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    const references = [...html.matchAll(/<[a-z]+\s[^>]*\b(?:src|href)="([^"]*)"/gi)].map((m) => m[1]);
+    expect(references.filter((url) => !url.startsWith('data:'))).toEqual([]);
+    expect(html).not.toContain('sourceMappingURL');
+    expect(csp).toBe("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:");
+  });
+
+  test('opening it in Chromium requests the page file and nothing else', () => {
+    expect(blocked).toEqual([]);
+    expect(requested).toContain(pathToFileURL(pageFile).href);
+    expect(requested.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+  });
+
+  test('every widget is drawn: a Chart on its canvas, one number per scenario in every dataset', () => {
+    expect(charts.map((c) => c.canvasId)).toEqual(DEMO_WIDGETS.map((w) => `chart-${w.id}`));
+    for (const drawn of charts) {
+      expect({ id: drawn.canvasId, hasChart: drawn.hasChart }).toEqual({ id: drawn.canvasId, hasChart: true });
+      expect(drawn.width).toBeGreaterThan(0);
+      expect(drawn.labels).toHaveLength(report.runs.length);
+      expect(drawn.datasets.length).toBeGreaterThan(0);
+      for (const d of drawn.datasets) {
+        expect(d.data).toHaveLength(report.runs.length);
+        for (const value of d.data) expect(Number.isFinite(value)).toBe(true);
+      }
+      expect(drawn.datasets.some((d) => (d.data as number[]).some((v) => v > 0))).toBe(true);
+    }
+  });
+
+  test('the summary shows each scenario with the cost, requests and model calls of the --json report', () => {
+    expect(summary.map((r) => r.scenario)).toEqual(report.runs.map((r) => r.scenario.id));
+    for (const row of summary) {
+      const totals = runOf(row.scenario).totals;
+      expect({ scenario: row.scenario, cost: row.values.costUsd, text: row.texts.costUsd, requests: row.values.requests, modelCalls: row.values.modelCalls })
+        .toEqual({ scenario: row.scenario, cost: totals.costUsd, text: `$${totals.costUsd.toFixed(4)}`, requests: totals.requests, modelCalls: totals.modelCalls });
+    }
+  });
+
+  test('tokens by kind are, per scenario, the token totals of the --json report', () => {
+    const widget = DEMO_WIDGETS.find((w) => w.id === 'tokens-by-kind')!;
+    const reportField: Record<string, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'> = {
+      [METRIC.inputTokens]: 'inputTokens',
+      [METRIC.outputTokens]: 'outputTokens',
+      [METRIC.cacheReadTokens]: 'cacheReadTokens',
+      [METRIC.cacheWriteTokens]: 'cacheWriteTokens',
+    };
+    for (const series of widget.series) {
+      if (series.type !== 'metric') throw new Error(`tokens-by-kind has a ${series.type} series`);
+      expect({ series: series.label, values: dataset('tokens-by-kind', series.label) })
+        .toEqual({ series: series.label, values: report.runs.map((r) => r.totals[reportField[series.metric]]) });
+    }
+  });
+
+  test('cost per feature and per model add up to each scenario\'s cost', () => {
+    for (const id of ['cost-by-feature', 'cost-by-model']) {
+      const sums = report.runs.map((_, i) => chart(id).datasets.reduce((total, d) => total + (d.data[i] as number), 0));
+      sums.forEach((total, i) => expect(total).toBeCloseTo(report.runs[i].totals.costUsd, 5));
+    }
+    expect(chart('cost-by-feature').datasets.map((d) => d.label)).toEqual(['support-chat']);
+  });
+
+  test('the route mix puts every request on a tier: one tier without routing, the routed models\' split with it', () => {
+    const tiers = chart('route-mix').datasets;
+    report.runs.forEach((r, i) => expect(tiers.reduce((n, d) => n + (d.data[i] as number), 0)).toBe(r.totals.requests));
+    const naive = report.runs.findIndex((r) => r.scenario.id === 'naive');
+    expect(tiers.filter((d) => (d.data[naive] as number) > 0)).toHaveLength(1);
+    const routing = report.runs.findIndex((r) => r.scenario.id === 'routing');
+    const calls = runOf('routing').totals.callsByModel;
+    expect(['simple', 'medium', 'complex'].map((tier) => tiers.find((d) => d.label === tier)?.data[routing] ?? 0))
+      .toEqual([calls.haiku, calls.sonnet, calls.opus]);
+  });
+
+  test('the cache hit rates are above 0 only where the cache is on, with the prompt cache\'s > 90 % target line', () => {
+    expect(report.workload.repeats).toBeGreaterThan(0);
+    const target = chart('cache-hit-rates').datasets.find((d) => d.type === 'line');
+    expect(target?.data).toEqual(report.runs.map(() => PROMPT_CACHE_TARGET_PERCENT));
+    const prompt = dataset('cache-hit-rates', 'Prompt cache hit rate');
+    const response = dataset('cache-hit-rates', 'Response cache hit rate');
+    expect(report.runs.map((r, i) => ({ id: r.scenario.id, prompt: prompt[i] > 0, response: response[i] > 0 })))
+      .toEqual(report.runs.map((r) => ({ id: r.scenario.id, prompt: r.scenario.levers.promptCaching, response: r.scenario.levers.responseCache })));
+    const hits = runOf('response-cache').totals.responseCacheHits;
+    const responseCacheRun = report.runs.findIndex((r) => r.scenario.id === 'response-cache');
+    expect(response[responseCacheRun]).toBeCloseTo((100 * hits) / REQUESTS, 4);
+  });
+
+  test('latency p99 is at least p50 in every scenario', () => {
+    const p50 = dataset('latency', 'p50');
+    const p99 = dataset('latency', 'p99');
+    p50.forEach((median, i) => {
+      expect(median).toBeGreaterThan(0);
+      expect(p99[i]).toBeGreaterThanOrEqual(median);
+    });
+  });
+
+  test('the page logs no console error and throws no error', () => {
+    expect({ consoleErrors, pageErrors }).toEqual({ consoleErrors: [], pageErrors: [] });
+  });
+
+  test('a screenshot of the rendered page is written', () => {
+    const png = readFileSync(screenshotFile);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.length).toBeGreaterThan(20_000);
+  });
+});
+
+describe('genai-finops demo --html usage', () => {
+  test('--html without a file is a usage error: exit 2', async () => {
+    const usage = await runCli(['demo', '--html']);
+    expect({ code: usage.code, stdout: usage.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(usage.stderr).toContain("option '--html' needs a value");
+  });
+
+  test('--html into a directory that does not exist is a usage error, before any run', async () => {
+    const missing = path.join(dir, 'no-such-dir', 'page.html');
+    const usage = await runCli(['demo', '--requests', '5', '--html', missing]);
+    expect({ code: usage.code, stdout: usage.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(usage.stderr).toContain(`--html: the directory of '${missing}' does not exist`);
+    expect(usage.stderr).not.toContain('starting the Bedrock simulator');
+  });
+});
