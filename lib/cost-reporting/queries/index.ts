@@ -4,8 +4,6 @@ import {
   CURRENT_PERIOD, IS_BEDROCK, IS_USAGE, TOKEN_TYPE, periodMonthsAgo, principalTag, resourceTag,
 } from './sql';
 
-export * from './sql';
-
 /** What the report queries are rendered against. */
 export interface CostReportQueryOptions {
   /** The table, qualified and quoted as the engine needs it, e.g. `"genai_finops_cost"."cur2"` or `cur`. */
