@@ -1,0 +1,3 @@
+export * from './cost-reporting';
+export * from './cur-schema';
+export * from './queries';
