@@ -5,3 +5,4 @@ export * from './data-stores';
 export * from './workflows';
 export * from './guardrails';
 export * from './finops-checks';
+export * from './cost-reporting';
