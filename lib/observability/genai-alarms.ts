@@ -67,7 +67,7 @@ export interface GenAiAlarmsProps {
  * that supports prompt caching, judged only in hours with enough model calls; handler errors; dead-letter queue depth
  * above 0. Once: total spend per hour (several workflows); Bedrock throttles in the account and Region.
  *
- * Costs $0.10 per month per alarm ($0.30 for each anomaly alarm: the metric and the two band edges), plus the KMS key
+ * Costs $0.10 per month per metric an alarm analyses ($0.30 per metric of an anomaly alarm: the metric and its two band edges), plus the KMS key
  * ($1 per month).
  */
 export class GenAiAlarms extends Construct {
