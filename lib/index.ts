@@ -6,3 +6,4 @@ export * from './workflows';
 export * from './guardrails';
 export * from './finops-checks';
 export * from './cost-reporting';
+export * from './observability';
