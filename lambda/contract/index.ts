@@ -8,3 +8,4 @@ export * from './environment';
 export * from './guards';
 export * from './metrics';
 export * from './pipeline-config';
+export * from './breaker';
