@@ -23,5 +23,5 @@ export function readBreakerHandlerConfig(env: NodeJS.ProcessEnv = process.env): 
     }
   }
   if (!application) throw new Error(`${ENV.breakerConfig}: application is missing and ${ENV.tags} has no Application tag.`);
-  return { budgets: {}, alarms: {}, ...parsed, tableName: parsed.tableName, application };
+  return { ...parsed, budgets: parsed.budgets ?? [], alarms: parsed.alarms ?? [], tableName: parsed.tableName, application };
 }

@@ -43,13 +43,14 @@ export async function decide(notifications: ReadonlyArray<BreakerNotification>, 
         ignored.push(`unparseable: ${notification.why}`);
         break;
       case 'budget': {
-        const features = config.budgets[notification.budgetName];
+        const rule = config.budgets.find((b) => b.name === notification.budgetName);
+        const features = rule?.features;
         if (!features || features.length === 0) {
           ignored.push(`budget '${notification.budgetName}' is not mapped to any feature`);
           break;
         }
         const sentAt = isoOr(notification.sentAt, now());
-        const unit: BreakerPeriodUnit = notification.periodUnit ?? config.budgetPeriods?.[notification.budgetName] ?? 'month';
+        const unit: BreakerPeriodUnit = rule?.period ?? notification.periodUnit ?? 'month';
         const period = breakerPeriodId(unit, Date.parse(sentAt));
         for (const feature of features) {
           const outcome = await deps.store.trip({
@@ -75,7 +76,7 @@ async function applyAlarm(
   alarm: AlarmNotification, config: BreakerHandlerConfig, deps: DecideDependencies, now: () => number,
   out: { tripped: string[]; reset: string[]; unchanged: string[]; ignored: string[] },
 ): Promise<void> {
-  const features = config.alarms[alarm.alarmName];
+  const features = config.alarms.find((a) => a.name === alarm.alarmName)?.features;
   if (!features || features.length === 0) {
     out.ignored.push(`alarm '${alarm.alarmName}' is not mapped to any feature`);
     return;

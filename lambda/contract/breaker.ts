@@ -36,17 +36,29 @@ export type BreakerPeriodUnit = 'day' | 'month' | 'quarter' | 'year';
 /** What opened a breaker. */
 export type BreakerSourceKind = 'budget' | 'alarm' | 'manual';
 
+/** A budget the breaker acts on: its notifications trip `features` for the budget's period. */
+export interface BreakerBudgetRule {
+  /** The budget's name, as AWS Budgets writes it on the `Budget Name:` line. */
+  readonly name: string;
+  /** Features it trips (`*`: the global breaker, every feature). */
+  readonly features: ReadonlyArray<string>;
+  /** The budget's period. @default - what the notification says ("per day"...), else 'month' */
+  readonly period?: BreakerPeriodUnit;
+}
+
+/** A CloudWatch alarm the breaker acts on: its ALARM trips `features`, its OK lets go of what it opened. */
+export interface BreakerAlarmRule {
+  readonly name: string;
+  readonly features: ReadonlyArray<string>;
+}
+
 /** The breaker Lambda's configuration (`GENAI_BREAKER_CONFIG`), written by the CircuitBreaker construct. */
 export interface BreakerHandlerConfig {
   readonly tableName: string;
   /** The `Application` the states belong to (the workflows' Application tag). */
   readonly application: string;
-  /** Budget name → features it trips (`*`: the global breaker, every feature). */
-  readonly budgets: Readonly<Record<string, ReadonlyArray<string>>>;
-  /** CloudWatch alarm name → features it trips while in ALARM; its OK closes what it opened. */
-  readonly alarms: Readonly<Record<string, ReadonlyArray<string>>>;
-  /** Budget name → its period, when not stated in the notification. @default 'month' for every budget */
-  readonly budgetPeriods?: Readonly<Record<string, BreakerPeriodUnit>>;
+  readonly budgets: ReadonlyArray<BreakerBudgetRule>;
+  readonly alarms: ReadonlyArray<BreakerAlarmRule>;
   /** The period of an alarm-opened state (it also closes when that period ends). @default 'month' */
   readonly alarmPeriod?: BreakerPeriodUnit;
   /** Days an audit item is kept (DynamoDB TTL). @default 400 */
