@@ -3,7 +3,7 @@
  * (never a stack trace), and stops every local service before exiting, whatever happened.
  */
 import { UsageError } from './args';
-import { DEMO_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
+import { BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import { installSignalHandlers, interruptedSignal, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -22,6 +22,8 @@ const HELP: Readonly<Record<string, string>> = {
   demo: DEMO_HELP,
   local: LOCAL_HELP,
   'local invoke': LOCAL_INVOKE_HELP,
+  breaker: BREAKER_HELP,
+  'breaker reset': BREAKER_RESET_HELP,
 };
 
 async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
@@ -45,7 +47,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
         await out(MAIN_HELP);
         return 0;
       }
-      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, local invoke`);
+      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, local invoke, breaker reset`);
       await out(HELP[topic]);
       return 0;
     }
@@ -54,9 +56,11 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       return (require('./demo') as typeof import('./demo')).demoCommand(rest, out, log);
     case 'local':
       return (require('./local-invoke') as typeof import('./local-invoke')).localCommand(rest, out, log);
+    case 'breaker':
+      return (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-      throw new UsageError(`unknown command '${command}': commands are demo, local invoke`);
+      throw new UsageError(`unknown command '${command}': commands are demo, local invoke, breaker reset`);
   }
 }
 
