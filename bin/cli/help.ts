@@ -12,6 +12,7 @@ Commands:
                        (like 'sam local invoke'); the result goes to stdout, logs to stderr.
   assess               Read a synthesized CDK app (cdk.out or a template) and report its FinOps maturity
                        level, each control found or missing, and the rule pack's findings.
+  breaker reset        Close a circuit breaker by hand (audited): --table T --feature F [--application A].
   help [command]       Show help for a command.
 
 Options:
@@ -49,13 +50,13 @@ Options:
   -h, --help       Show this help.
 `;
 
-export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled> --event FILE [options]
+export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [options]
 
 Subcommands:
   invoke           Run a bundled workflow handler once on an event (see 'genai-finops local invoke --help').
 `;
 
-export const LOCAL_INVOKE_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled> --event FILE [--config FILE] [--object FILE]
+export const LOCAL_INVOKE_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [--config FILE] [--object FILE]
 
 Runs the workflow's bundled handler (assets/handlers/<workflow>/index.js, built if missing) once on the event,
 like 'sam local invoke': with the environment the workflow construct gives the function, its AWS clients pointed
@@ -71,12 +72,16 @@ What is set up for each workflow:
              version id and size are replaced by those of the local upload.
   scheduled  the input and results buckets, with three sample conversation records under the prefix of the day
              the event's time selects (records/YYYY-MM-DD/).
+  breaker    the circuit breaker's state table (only DynamoDB Local is started). The default configuration maps
+             budget 'genai-monthly-total' to every feature and alarm 'genai-support-chat-spend' to support-chat;
+             prints the decision: {"tripped": [...], "reset": [...], "unchanged": [...], "ignored"?: "..."}.
 
 Options:
-  --workflow W     api, document or scheduled. Required.
+  --workflow W     api, document, scheduled or breaker. Required.
   --event FILE     The event, as JSON (e.g. test/lambda/handlers/events/*.json). Required.
   --config FILE    A pipeline configuration (GENAI_PIPELINE_CONFIG as the construct writes it) instead of the
                    construct's defaults: {"tiers": {"simple": {"invokeId": "...", "modelId": "..."}}, ...}.
+                   For breaker: GENAI_BREAKER_CONFIG, {"tableName", "application", "budgets", "alarms"}.
   --object FILE    document only: upload this file instead of the sample ticket.
   -h, --help       Show this help.
 `;
@@ -103,4 +108,31 @@ Exit codes: 0 at or above --min-level, 1 below it, 2 a usage error (a missing or
 
 Example:
   npx cdk synth --quiet && npx genai-finops assess cdk.out --min-level 2
+`;
+
+export const BREAKER_HELP = `Usage: genai-finops breaker reset --table T --feature F [options]
+
+Subcommands:
+  reset            Close a circuit breaker by hand (see 'genai-finops breaker reset --help').
+`;
+
+export const BREAKER_RESET_HELP = `Usage: genai-finops breaker reset --table T --feature F [--application A] [--reason R] [--endpoint URL] [--region R]
+
+Closes the circuit breaker of feature F (or the global one, with --feature '*') in the CircuitBreaker's state
+table T, whatever opened it, and writes an audit item naming you (cli:<user>) and the reason. Notifications sent
+before the reset do not re-open it; a new budget threshold or alarm after it does. The same as invoking the
+breaker function with {"reset": {"feature": "F"}}.
+
+Uses the AWS SDK's default credentials and Region (AWS_PROFILE, AWS_REGION, ...); it needs dynamodb:UpdateItem and
+dynamodb:PutItem on the table (and dynamodb:Scan without --application). Prints {"application", "feature",
+"reset": [...], "unchanged": [...]} as JSON.
+
+Options:
+  --table T        The state table (CircuitBreaker's table.tableName). Required.
+  --feature F      The feature (its Feature tag), or '*' for the global breaker. Required.
+  --application A  The Application tag. Default: the one application of the table with a state for F.
+  --reason R       Why, for the audit trail. Default: "manual reset by cli:<user>".
+  --endpoint URL   A DynamoDB endpoint (DynamoDB Local, say) instead of AWS's.
+  --region R       The Region. Default: the SDK's (AWS_REGION, the profile).
+  -h, --help       Show this help.
 `;

@@ -11,6 +11,7 @@ import { redirectStdout, toStderr } from '../../local/demo/stdout-redirect';
 import { parseArgs, UsageError } from './args';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
 import { prepareFixtures } from './invoke-fixtures';
+import { invokeBreaker, LOCAL_BREAKER_CONFIG } from './local-breaker';
 import { onShutdown } from './shutdown';
 
 /** `genai-finops local <subcommand>`; resolves to the exit code. */
@@ -34,10 +35,16 @@ async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promis
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, cmd);
   const workflow = options.workflow as string | undefined;
-  if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${WORKFLOWS.join(', ')})`, cmd);
-  if (!(WORKFLOWS as ReadonlyArray<string>).includes(workflow)) throw new UsageError(`--workflow must be one of ${WORKFLOWS.join(', ')}, got '${workflow}'`, cmd);
+  const choices = [...WORKFLOWS, 'breaker'];
+  if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${choices.join(', ')})`, cmd);
+  if (!choices.includes(workflow)) throw new UsageError(`--workflow must be one of ${choices.join(', ')}, got '${workflow}'`, cmd);
   if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. test/lambda/handlers/events/api-gateway-proxy.json)', cmd);
   const event = readJson(options.event as string, 'event', cmd);
+  if (workflow === 'breaker') {
+    if (options.object !== undefined) throw new UsageError('--object applies to --workflow document only', cmd);
+    const breakerConfig = options.config === undefined ? LOCAL_BREAKER_CONFIG : checkBreakerConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
+    return invokeBreaker(event, breakerConfig, out, log);
+  }
   const config = options.config === undefined ? defaultPipelineConfig(workflow as Workflow) : checkConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
   if (options.object !== undefined && workflow !== 'document') throw new UsageError('--object applies to --workflow document only', cmd);
   const object = options.object === undefined ? undefined : readFile(options.object as string, 'object', cmd);
@@ -104,4 +111,12 @@ function checkConfig(value: unknown, file: string, cmd: string): ConstructPipeli
     throw new UsageError(`the config file '${file}' is not a valid pipeline configuration: ${(error as Error).message}`, cmd);
   }
   return value as ConstructPipelineConfig;
+}
+
+function checkBreakerConfig(value: unknown, file: string, cmd: string): typeof LOCAL_BREAKER_CONFIG {
+  const v = value as Record<string, unknown> | null;
+  if (!v || typeof v !== 'object' || typeof v.tableName !== 'string' || typeof v.application !== 'string') {
+    throw new UsageError(`the config file '${file}' must hold a breaker configuration like {"tableName": "...", "application": "...", "budgets": [{"name": "...", "features": ["*"]}], "alarms": []}`, cmd);
+  }
+  return { budgets: [], alarms: [], ...v } as unknown as typeof LOCAL_BREAKER_CONFIG;
 }

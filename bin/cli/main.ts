@@ -3,7 +3,7 @@
  * (never a stack trace), and stops every local service before exiting, whatever happened.
  */
 import { UsageError } from './args';
-import { ASSESS_HELP, DEMO_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
+import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import { installSignalHandlers, interruptedSignal, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -23,6 +23,8 @@ const HELP: Readonly<Record<string, string>> = {
   local: LOCAL_HELP,
   'local invoke': LOCAL_INVOKE_HELP,
   assess: ASSESS_HELP,
+  breaker: BREAKER_HELP,
+  'breaker reset': BREAKER_RESET_HELP,
 };
 
 async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
@@ -46,7 +48,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
         await out(MAIN_HELP);
         return 0;
       }
-      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, local invoke, assess`);
+      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, local invoke, assess, breaker reset`);
       await out(HELP[topic]);
       return 0;
     }
@@ -57,9 +59,11 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       return (require('./local-invoke') as typeof import('./local-invoke')).localCommand(rest, out, log);
     case 'assess':
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
+    case 'breaker':
+      return (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-      throw new UsageError(`unknown command '${command}': commands are demo, local invoke, assess`);
+      throw new UsageError(`unknown command '${command}': commands are demo, local invoke, assess, breaker reset`);
   }
 }
 

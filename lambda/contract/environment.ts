@@ -32,6 +32,8 @@ export const ENV = Object.freeze({
   batchMinRecords: 'BATCH_MIN_RECORDS',
   batchLookbackDays: 'BATCH_LOOKBACK_DAYS',
   batchJobPrefix: 'BATCH_JOB_PREFIX',
+  /** JSON of the breaker Lambda's configuration (BreakerHandlerConfig): table, application, budget and alarm mappings. */
+  breakerConfig: 'GENAI_BREAKER_CONFIG',
   /** Local runs only: endpoints of the Bedrock simulator and the local AWS services. */
   bedrockEndpoint: 'GENAI_BEDROCK_ENDPOINT',
   bedrockControlEndpoint: 'GENAI_BEDROCK_CONTROL_ENDPOINT',

@@ -1,5 +1,7 @@
 /** The guard chain's configuration: what the constructs write under `guards` and the guards read. */
 
+import type { BreakerConfig } from './breaker';
+
 /** Who a usage limit counts for. */
 export type UsageScope = 'user' | 'tenant' | 'feature' | 'workflow';
 
@@ -28,5 +30,10 @@ export interface GuardsConfig {
    * guardrails constructs.
    */
   readonly store: UsageStore;
+  /**
+   * The circuit breaker (CircuitBreaker construct): read at `admit`, before the cache lookup; a tripped breaker
+   * pauses (503) or downgrades non-critical features. Absent: no breaker.
+   */
+  readonly breaker?: BreakerConfig;
 }
 

@@ -9,3 +9,4 @@ export * from './guards';
 export * from './metrics';
 export * from './pipeline-config';
 export * from './dashboard-spec';
+export * from './breaker';

@@ -46,6 +46,8 @@ export const METRIC = Object.freeze({
   inputTokenBoundExceeded: 'InputTokenBoundExceeded',
   /** A guard could not settle a reservation after a billed call (the answer was still returned). */
   settleFailures: 'GuardSettleFailures',
+  /** The circuit breaker's state table could not be read: the breaker failed open (the request was let through). */
+  breakerUnavailable: 'BreakerUnavailable',
 } as const);
 
 /**

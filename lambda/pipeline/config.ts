@@ -1,5 +1,5 @@
 import {
-  DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
+  BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
   ModelTier, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
 } from '../contract';
 import type { ModelPrice } from '../core';
@@ -103,7 +103,29 @@ function normalizeGuards(guards: Partial<GuardsConfig> | undefined): GuardsConfi
   const store = guards.store ?? 'container';
   if (store !== 'container') throw new Error(`Pipeline configuration: guards.store '${String(store)}' is unknown; use 'container'.`);
   const usageLimits = (guards.usageLimits ?? []).map((limit, i) => checkUsageLimit(limit, i));
-  return { usageLimits, store };
+  return { usageLimits, store, ...(guards.breaker ? { breaker: normalizeBreaker(guards.breaker) } : {}) };
+}
+
+/** `guards.breaker` with its defaults (30 s cache, no per-feature entries) and every entry checked. */
+function normalizeBreaker(breaker: Partial<BreakerConfig>): BreakerConfig {
+  const where = 'Pipeline configuration: guards.breaker';
+  if (!breaker.tableName) throw new Error(`${where} needs tableName.`);
+  const ttl = breaker.cacheTtlSeconds ?? DEFAULT_BREAKER_CACHE_TTL_SECONDS;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) throw new Error(`${where}.cacheTtlSeconds ${String(ttl)} must be a number of seconds of at least 0.`);
+  const features = Object.fromEntries(Object.entries(breaker.features ?? {}).map(([name, f]) => [name, checkBreakerFeature(f, `${where}.features.${name}`)]));
+  return {
+    tableName: breaker.tableName, cacheTtlSeconds: ttl, features,
+    ...(breaker.defaultFeature ? { defaultFeature: checkBreakerFeature(breaker.defaultFeature, `${where}.defaultFeature`) } : {}),
+  };
+}
+
+function checkBreakerFeature(feature: BreakerFeatureConfig, where: string): BreakerFeatureConfig {
+  if (typeof feature?.critical !== 'boolean') throw new Error(`${where}.critical must be true or false.`);
+  if (feature.whenTripped !== 'pause' && feature.whenTripped !== 'downgrade') throw new Error(`${where}.whenTripped '${String(feature.whenTripped)}' is unknown; use 'pause' or 'downgrade'.`);
+  if (feature.downgradeTo !== undefined && !MODEL_TIERS.includes(feature.downgradeTo)) {
+    throw new Error(`${where}.downgradeTo '${String(feature.downgradeTo)}' is unknown; use one of ${MODEL_TIERS.join(', ')}.`);
+  }
+  return feature;
 }
 
 function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConfig {

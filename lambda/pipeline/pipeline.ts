@@ -14,7 +14,7 @@ import { effectiveCatalog, modelPrice, priceCall } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
-import { fallbackTiers, routeModel } from './stages/route-model';
+import { capRoute, fallbackTiers, routeModel } from './stages/route-model';
 import { RequestIdentity, validateEmbedRequest, validateRequest } from './stages/validate-request';
 import { EmbedResult, GenAiRequest, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
 
@@ -137,16 +137,19 @@ export class GenAiPipeline {
     const systemPrompt = request.systemPrompt ?? config.defaultSystemPrompt;
     const limits = config.features[request.feature];
     const estimate = estimateRequestTokens(request, systemPrompt);
-    const route = routeModel(request, config, estimate.bound.message);
+    const routed = routeModel(request, config, estimate.bound.message);
     // Near the limit, Bedrock's free CountTokens for the routed model decides; its count is then the tighter bound.
     const counted = await checkPromptLimit(estimate, limits, request.feature,
-      () => countTokensFor(deps.bedrock, baseModelId(route.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
+      () => countTokensFor(deps.bedrock, baseModelId(routed.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
     const inputBound = counted ?? estimate.bound.total;
     const maxTokens = capOutputTokens(request, limits);
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
 
-    // Breakers and request-rate limits, before the cache: a hit is free but still a request.
-    await this.spend.admit(context);
+    // Breakers and request-rate limits, before the cache: a hit is free but still a request. A guard may cap the
+    // tier (a breaker downgrading the feature); a capped call then never falls back above the cap.
+    const admitted = await this.spend.admit(context);
+    const route = capRoute(routed, admitted.maxTier, config, admitted.reason);
+    const callConfig = route === routed ? config : { ...config, retry: { ...config.retry, fallbackUpward: false } };
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
@@ -160,7 +163,7 @@ export class GenAiPipeline {
     const outcome = await this.spend.spend(context, {
       estimate: this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
       invoke: async () => {
-        const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, config, {
+        const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, callConfig, {
           bedrock: deps.bedrock,
           sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
           random: deps.random ?? Math.random,

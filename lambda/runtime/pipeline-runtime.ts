@@ -1,6 +1,8 @@
 import { readPipelineConfig, PipelineConfig } from '../pipeline/config';
 import { EmbeddingCache } from '../pipeline/embedding-cache';
-import { ContainerUsageGuard, SpendGuard } from '../pipeline/guards';
+import { DynamoDbBreakerStore } from '../breaker/state-store';
+import { METRIC, METRIC_NAMESPACE, NO_MODEL } from '../contract';
+import { BreakerGuard, ContainerUsageGuard, SpendGuard } from '../pipeline/guards';
 import { GenAiPipeline } from '../pipeline/pipeline';
 import { PowertoolsRecorder } from '../pipeline/powertools-recorder';
 import { DynamoDbResponseCache } from '../pipeline/stages/response-cache';
@@ -18,7 +20,25 @@ export function pipelineConfig(): PipelineConfig {
 
 /** The guard chain the configuration asks for, in the order guards run. */
 export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
-  return cfg.guards.usageLimits.length > 0 ? [new ContainerUsageGuard(cfg.guards.usageLimits)] : [];
+  const guards: SpendGuard[] = [];
+  // The breaker first: a paused feature is refused before it counts against any limit.
+  const breaker = cfg.guards.breaker;
+  if (breaker) {
+    guards.push(new BreakerGuard(breaker, cfg.application, new DynamoDbBreakerStore(dynamoDbClient(), breaker.tableName), {
+      warn: logWarn,
+      onUnavailable: (feature) => emitBreakerUnavailable(cfg.application, feature),
+    }));
+  }
+  if (cfg.guards.usageLimits.length > 0) guards.push(new ContainerUsageGuard(cfg.guards.usageLimits));
+  return guards;
+}
+
+// One EMF line, in the contract's namespace and dimensions (Model is 'none': no model was reached).
+function emitBreakerUnavailable(application: string, feature: string): void {
+  console.log(JSON.stringify({
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Application', 'Feature', 'Model']], Metrics: [{ Name: METRIC.breakerUnavailable, Unit: 'Count' }] }] },
+    Application: application, Feature: feature, Model: NO_MODEL, [METRIC.breakerUnavailable]: 1,
+  }));
 }
 
 /**

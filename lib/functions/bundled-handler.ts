@@ -10,6 +10,8 @@ export enum BundledHandler {
   DOCUMENT = 'document',
   /** EventBridge scheduled events. */
   SCHEDULED = 'scheduled',
+  /** SNS notifications of AWS Budgets and CloudWatch alarms, and manual resets: the circuit breaker. */
+  BREAKER = 'breaker',
 }
 
 const PACKAGE_NAME = 'genai-finops-constructs';

@@ -8,3 +8,5 @@ export { BedrockDenyBudgetAction, BudgetActionApproval } from './budget-action';
 export type { BedrockDenyBudgetActionProps } from './budget-action';
 export { EdgeRateLimit, EdgeRateLimitWindow } from './edge-rate-limit';
 export type { EdgeRateLimitProps } from './edge-rate-limit';
+export { BreakerPeriod, CircuitBreaker, WhenTripped } from './circuit-breaker';
+export type { BudgetTrigger, CircuitBreakerProps, SpendSource } from './circuit-breaker';

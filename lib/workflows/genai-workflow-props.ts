@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { EmbeddingCache, ResponseCacheTable } from '../data-stores';
 import { BedrockModel } from '../inference';
 import { UsageLimit } from '../guardrails/usage-limits';
+import type { CircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
 import { GenAiTagValues } from '../tagging';
 
 /** The routing tiers, cheapest first. */
@@ -107,6 +108,29 @@ export interface GenAiWorkflowProps {
    * @default - no usage limits
    */
   readonly usageLimits?: UsageLimit[];
+  /**
+   * A circuit breaker to obey: while it is tripped for this workflow's feature (or globally), a non-critical
+   * workflow is paused (503 `FEATURE_PAUSED`) or downgraded (`whenTripped`); a critical one keeps running. The
+   * handler reads the breaker's state at most once per its cache TTL (30 s by default) and fails open when the table
+   * cannot be read.
+   * @default - no circuit breaker
+   */
+  readonly circuitBreaker?: CircuitBreaker;
+  /**
+   * Whether this workflow's feature is critical: it keeps running when the circuit breaker trips.
+   * @default false
+   */
+  readonly critical?: boolean;
+  /**
+   * What a tripped circuit breaker does to this (non-critical) workflow.
+   * @default WhenTripped.PAUSE
+   */
+  readonly whenTripped?: WhenTripped;
+  /**
+   * With `WhenTripped.DOWNGRADE`: the highest tier requests are routed to while the breaker is tripped.
+   * @default RoutingTier.SIMPLE
+   */
+  readonly downgradeTo?: RoutingTier;
   /**
    * Put Bedrock prompt-cache points after the system prompt and knowledge-base context when they reach the
    * model's minimum cacheable size.

@@ -7,6 +7,7 @@ import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../in
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
 import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
+import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
 import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
@@ -70,6 +71,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const embedding = props.embeddingCache;
 
   const usageLimits = usageLimitsConfig(scope, props.usageLimits);
+  const breaker = circuitBreakerSection(scope, props);
   const pipelineConfig: PipelineConfigDocument = {
     tiers,
     defaultLimits: {
@@ -85,7 +87,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
-    ...(usageLimits.length > 0 ? { guards: { store: 'container', usageLimits } } : {}),
+    ...(usageLimits.length > 0 || breaker ? { guards: { store: 'container', usageLimits, ...(breaker ? { breaker } : {}) } } : {}),
   };
 
   const primary = routing.simple;
@@ -109,7 +111,18 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   for (const profile of profiles) profile.grantInvoke(handler.function);
   responseCache?.grantReadWrite(handler.function);
   embedding?.grantReadWrite(handler.function);
+  props.circuitBreaker?.grantRead(handler.function);
   return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
+}
+
+/** The breaker section of `guards` (the `circuitBreaker`, `critical`, `whenTripped` and `downgradeTo` props). */
+function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps) {
+  if (!props.circuitBreaker) {
+    const set = (['critical', 'whenTripped', 'downgradeTo'] as const).filter((p) => props[p] !== undefined);
+    if (set.length > 0) throw new Error(`${scope.node.path}: ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set without a circuitBreaker, so ${set.length > 1 ? 'they do' : 'it does'} nothing. Fix: pass circuitBreaker (a CircuitBreaker), or remove ${set.join(', ')}.`);
+    return undefined;
+  }
+  return breakerGuardConfig(scope, props.circuitBreaker, props.critical, props.whenTripped, props.downgradeTo);
 }
 
 /**

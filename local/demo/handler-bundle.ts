@@ -10,8 +10,12 @@ import { Workflow, WORKFLOWS } from './function-env';
 /** The repository root (this file is local/demo/handler-bundle.ts). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
+/** The bundles `local invoke` may load: the workflows' and the circuit breaker's. */
+export type BundleName = Workflow | 'breaker';
+const BUNDLES: ReadonlyArray<BundleName> = [...WORKFLOWS, 'breaker'];
+
 /** Where a workflow's bundle lives. */
-export function bundlePath(workflow: Workflow): string {
+export function bundlePath(workflow: BundleName): string {
   return path.join(REPO_ROOT, 'assets', 'handlers', workflow, 'index.js');
 }
 
@@ -25,14 +29,14 @@ const STALE_LOCK_MS = 120_000;
  */
 export async function ensureHandlerBundles(log: (line: string) => void): Promise<void> {
   for (;;) {
-    const missing = WORKFLOWS.filter((w) => !existsSync(bundlePath(w)));
+    const missing = BUNDLES.filter((w) => !existsSync(bundlePath(w)));
     if (missing.length === 0 && !existsSync(BUILD_LOCK)) return;
     if (!takeLock()) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       continue;
     }
     try {
-      const stillMissing = WORKFLOWS.filter((w) => !existsSync(bundlePath(w)));
+      const stillMissing = BUNDLES.filter((w) => !existsSync(bundlePath(w)));
       if (stillMissing.length > 0) build(stillMissing, log);
     } finally {
       rmSync(BUILD_LOCK, { force: true });
@@ -55,12 +59,12 @@ function takeLock(): boolean {
   }
 }
 
-function build(missing: ReadonlyArray<Workflow>, log: (line: string) => void): void {
+function build(missing: ReadonlyArray<BundleName>, log: (line: string) => void): void {
   log(`building the handler bundles (missing: ${missing.join(', ')}) ...`);
   const result = spawnSync(process.execPath, [path.join('scripts', 'build-handlers.mjs')], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });
   if (result.error) throw new Error(`could not run scripts/build-handlers.mjs: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`scripts/build-handlers.mjs failed with exit code ${result.status}; see the output above.`);
-  const still = WORKFLOWS.filter((w) => !existsSync(bundlePath(w)));
+  const still = BUNDLES.filter((w) => !existsSync(bundlePath(w)));
   if (still.length > 0) throw new Error(`scripts/build-handlers.mjs did not produce ${still.map((w) => path.relative(REPO_ROOT, bundlePath(w))).join(', ')}.`);
 }
 
@@ -71,7 +75,7 @@ export type LambdaHandler = (event: unknown, context: Record<string, unknown>) =
  * Loads the workflow's bundle as a new container would: a fresh module instance that reads the current
  * environment at init. Set the environment first (see `applyEnvironment`).
  */
-export function loadBundledHandler(workflow: Workflow): LambdaHandler {
+export function loadBundledHandler(workflow: BundleName): LambdaHandler {
   const file = require.resolve(bundlePath(workflow));
   delete require.cache[file];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -82,7 +86,7 @@ export function loadBundledHandler(workflow: Workflow): LambdaHandler {
 }
 
 /** A Lambda context object for a local invocation. */
-export function lambdaContext(workflow: Workflow, requestId: string): Record<string, unknown> {
+export function lambdaContext(workflow: BundleName, requestId: string): Record<string, unknown> {
   return {
     awsRequestId: requestId,
     functionName: `genai-finops-local-${workflow}`,

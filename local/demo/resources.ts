@@ -14,6 +14,11 @@ export function createEmbeddingCacheTable(client: DynamoDBClient, tableName: str
   return createTable(client, tableName, [{ name: 'cacheKey', type: 'HASH' }]);
 }
 
+/** The circuit breaker's state table (CircuitBreaker): partition key `pk`, sort key `sk`. */
+export function createBreakerTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  return createTable(client, tableName, [{ name: 'pk', type: 'HASH' }, { name: 'sk', type: 'RANGE' }]);
+}
+
 /** The document workflow's results table: partition key `objectKey`, sort key `versionId`. */
 export function createDocumentResultsTable(client: DynamoDBClient, tableName: string): Promise<void> {
   return createTable(client, tableName, [{ name: 'objectKey', type: 'HASH' }, { name: 'versionId', type: 'RANGE' }]);

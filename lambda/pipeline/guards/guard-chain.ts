@@ -1,4 +1,5 @@
-import { SpendAmount, SpendContext, SpendGuard, NO_SPEND } from './spend-guard';
+import { MODEL_TIERS } from '../../contract';
+import { AdmitDecision, SpendAmount, SpendContext, SpendGuard, NO_SPEND } from './spend-guard';
 
 /** What a chain reserved: one hold per guard that reserved, and the amount, for the settlement. */
 export interface Reservation {
@@ -26,8 +27,16 @@ export class GuardChain {
     return this.guards.length === 0;
   }
 
-  async admit(context: SpendContext): Promise<void> {
-    for (const guard of this.guards) await guard.admit?.(context);
+  /** Asks each guard in turn; a refusal throws, and the lowest tier cap any guard returned applies. */
+  async admit(context: SpendContext): Promise<AdmitDecision> {
+    let decision: AdmitDecision = {};
+    for (const guard of this.guards) {
+      const admitted = await guard.admit?.(context);
+      if (admitted?.maxTier && (decision.maxTier === undefined || MODEL_TIERS.indexOf(admitted.maxTier) < MODEL_TIERS.indexOf(decision.maxTier))) {
+        decision = admitted;
+      }
+    }
+    return decision;
   }
 
   async reserve(context: SpendContext, estimate: SpendAmount): Promise<Reservation> {

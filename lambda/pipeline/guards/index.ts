@@ -2,3 +2,4 @@ export * from './spend-guard';
 export * from './guard-chain';
 export * from './container-usage-guard';
 export * from './usage-windows';
+export * from './breaker-guard';

@@ -1,4 +1,4 @@
-import type { SpendPath } from '../../contract';
+import type { ModelTier, SpendPath } from '../../contract';
 
 /** Who is spending, on which path: what every guard is told. */
 export interface SpendContext {
@@ -28,6 +28,17 @@ export interface SpendAmount {
 export const NO_SPEND: SpendAmount = Object.freeze({ tokens: 0, cacheReadTokens: 0, costAtto: 0n });
 
 /**
+ * What `admit` may return instead of refusing: let the request through, but route it no higher than `maxTier` (a
+ * tripped breaker downgrading a feature). When several guards cap, the lowest cap applies.
+ */
+export interface AdmitDecision {
+  /** The most expensive tier the request may be routed to (and fall back to). */
+  readonly maxTier?: ModelTier;
+  /** Why, for the route's reasons. */
+  readonly reason?: string;
+}
+
+/**
  * A guard in the spend path: a circuit breaker, a rate limit, a quota or a budget.
  *
  * - `admit` runs before the response-cache lookup, with no token figures: breakers and request-rate limits. A free
@@ -38,12 +49,13 @@ export const NO_SPEND: SpendAmount = Object.freeze({ tokens: 0, cacheReadTokens:
  * - `settle` runs once the call's outcome is known, with what was billed, and must be idempotent per
  *   `idempotencyKey`: a retried delivery settles once.
  *
- * Each method is optional: a breaker has only `admit`, a quota only `reserve` and `settle`.
+ * Each method is optional: a breaker has only `admit`, a quota only `reserve` and `settle`. `admit` may also return
+ * an {@link AdmitDecision} capping the routed tier: the one way a guard changes a request without refusing it.
  */
 export interface SpendGuard {
   /** Names the guard in logs and in the reasons of a refusal. */
   readonly name: string;
-  admit?(context: SpendContext): Promise<void>;
+  admit?(context: SpendContext): Promise<AdmitDecision | void>;
   reserve?(context: SpendContext, estimate: SpendAmount): Promise<string | undefined>;
   settle?(context: SpendContext, hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void>;
 }

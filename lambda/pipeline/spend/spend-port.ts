@@ -1,5 +1,5 @@
 import { GuardChain, Reservation, SettleFailure } from '../guards/guard-chain';
-import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
+import { AdmitDecision, NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
 
 /** What a governed call gave back, and how many guards could not settle it. */
 export interface SpendOutcome<T> {
@@ -40,8 +40,11 @@ export class SpendPort {
     return !this.chain.empty;
   }
 
-  /** Before the cache lookup: breakers and request-rate limits. Throws a `PipelineError` to refuse. */
-  admit(context: SpendContext): Promise<void> {
+  /**
+   * Before the cache lookup: breakers and request-rate limits. Throws a `PipelineError` to refuse; may cap the
+   * routed tier instead (a breaker downgrading a feature).
+   */
+  admit(context: SpendContext): Promise<AdmitDecision> {
     return this.chain.admit(context);
   }
 

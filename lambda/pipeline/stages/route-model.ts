@@ -50,3 +50,16 @@ function nearestConfigured(tier: ModelTier, configured: ModelTier[]): ModelTier 
   if (cheaper.length > 0) return cheaper[cheaper.length - 1];
   return configured[0];
 }
+
+/**
+ * A route capped at `maxTier` (a guard's admit decision, e.g. a tripped breaker downgrading the feature): the
+ * routed tier when it is no dearer, else the nearest configured tier at or below the cap (the cheapest configured
+ * one if none is). Unchanged without a cap.
+ */
+export function capRoute(route: RouteDecision, maxTier: ModelTier | undefined, config: PipelineConfig, reason?: string): RouteDecision {
+  if (maxTier === undefined || MODEL_TIERS.indexOf(route.tier) <= MODEL_TIERS.indexOf(maxTier)) return route;
+  const configured = MODEL_TIERS.filter((t) => config.tiers[t]);
+  const tier = nearestConfigured(maxTier, configured);
+  if (MODEL_TIERS.indexOf(tier) >= MODEL_TIERS.indexOf(route.tier)) return route;
+  return { tier, ...config.tiers[tier]!, reasons: [...route.reasons, `capped at ${tier}${reason ? ` (${reason})` : ''}`] };
+}
