@@ -1,6 +1,10 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { GenAiTagKey, GenAiTags } from '../tagging';
+
+/** The Feature a shared store carries when neither its `feature` prop nor an enclosing scope sets one. */
+export const SHARED_STORE_FEATURE = 'shared-cache';
 
 /**
  * A cache table: partition key `cacheKey`, TTL attribute `expiresAt`, on-demand, encrypted, removed with the stack
@@ -16,4 +20,18 @@ export function createCacheTable(scope: Construct, whyNoBackups: string): dynamo
   });
   Validations.of(table).acknowledge({ id: 'AwsSolutions-DDB3', reason: whyNoBackups });
   return table;
+}
+
+/**
+ * The Feature tag of a store: the `feature` prop when given (it wins over enclosing scopes, like any tag set
+ * deeper); otherwise {@link SHARED_STORE_FEATURE} at priority 0, which any Feature set on an enclosing scope (a
+ * workflow that created the store, the user's own construct) overrides. So a store is never left unattributed,
+ * and one inside a workflow is charged to that workflow's feature.
+ */
+export function tagStoreFeature(scope: Construct, feature: string | undefined): void {
+  if (feature !== undefined) {
+    GenAiTags.apply(scope, { feature });
+    return;
+  }
+  Tags.of(scope).add(GenAiTagKey.FEATURE, SHARED_STORE_FEATURE, { priority: 0 });
 }

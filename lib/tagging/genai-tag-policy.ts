@@ -1,7 +1,7 @@
-import { CfnResource, TagManager, Token } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { CfnResource, Stack, TagManager, Token } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
-import { exampleFor, fieldFor } from './tag-messages';
+import { exampleFor, fieldFor, kebabCase, scopeName, variableNameFor } from './tag-messages';
 import { ALLOWED_INFERENCE_TYPES, DEFAULT_ALLOWED_ENVIRONMENTS, DEFAULT_REQUIRED_GENAI_TAG_KEYS } from './tag-rules';
 
 /** Options of a GenAI tag policy. */
@@ -16,7 +16,22 @@ export interface GenAiTagPolicyOptions {
    * @default ['production', 'staging', 'development']
    */
   readonly allowedEnvironments?: string[];
+  /**
+   * Leave out the resources aws-cdk-lib adds on its own: its singleton functions (the bucket-notifications handler
+   * behind `Custom::S3BucketNotifications`, log-retention and `AwsCustomResource` functions), recognised by their
+   * construct ids (a name followed by a 32-hex-digit UUID, as `SingletonFunction` makes them) or a
+   * `...CustomResourceProvider` scope. They serve the whole stack, carry no Feature of their own and cost next to
+   * nothing. Set false to have them checked too (then tag them, e.g. `GenAiTags.apply(stack, ...)`).
+   * @default true
+   */
+  readonly exemptCdkInternal?: boolean;
 }
+
+// aws-cdk-lib's SingletonFunction ids: a name and the function's UUID without dashes.
+const CDK_SINGLETON_ID = /^[A-Za-z][A-Za-z0-9]*[0-9a-f]{32}$/;
+const CDK_PROVIDER_ID = /CustomResourceProvider$/;
+// The L2s' primary children: a suggested scope is the construct a user wrote, not its default child.
+const DEFAULT_CHILD_IDS = new Set(['Resource', 'Default']);
 
 // How many resource paths an error lists before it summarises the rest.
 const MAX_PATHS_IN_MESSAGE = 5;
@@ -40,7 +55,10 @@ export class GenAiTagPolicy {
   public static enforce(scope: IConstruct, options: GenAiTagPolicyOptions = {}): GenAiTagPolicy {
     const policy = new GenAiTagPolicy(options);
     POLICIES.set(scope, policy);
-    scope.node.addValidation({ validate: () => policy.validate(scope) });
+    // CDK prints each error after the path of the construct that validated it, which for the app is '[]'; a
+    // named child says where the errors come from instead.
+    const host = scope.node.path === '' ? new Construct(scope as Construct, 'GenAiTagPolicy') : scope;
+    host.node.addValidation({ validate: () => policy.validate(scope) });
     return policy;
   }
 
@@ -57,11 +75,14 @@ export class GenAiTagPolicy {
   public readonly requiredKeys: GenAiTagKey[];
   /** Values accepted for Environment. */
   public readonly allowedEnvironments: string[];
+  /** Whether aws-cdk-lib's own singleton resources are left out. */
+  public readonly exemptCdkInternal: boolean;
 
   /** A policy that checks nothing by itself: `enforce` attaches one to a scope, `validate` checks a subtree on demand. */
   constructor(options: GenAiTagPolicyOptions = {}) {
     this.requiredKeys = [...(options.requiredKeys ?? DEFAULT_REQUIRED_GENAI_TAG_KEYS)];
     this.allowedEnvironments = [...(options.allowedEnvironments ?? DEFAULT_ALLOWED_ENVIRONMENTS)];
+    this.exemptCdkInternal = options.exemptCdkInternal ?? true;
     if (this.allowedEnvironments.length === 0) {
       throw new Error("GenAiTagPolicy: 'allowedEnvironments' is empty, so no resource could ever pass. Fix: list at least one environment, or leave it out for production, staging, development.");
     }
@@ -73,9 +94,11 @@ export class GenAiTagPolicy {
    */
   public validate(scope: IConstruct): string[] {
     const missing = new Map<GenAiTagKey, string[]>();
+    const missingResources = new Map<GenAiTagKey, IConstruct[]>();
     const badValues = new Map<string, string[]>();
     for (const construct of scope.node.findAll()) {
       if (!CfnResource.isCfnResource(construct)) continue;
+      if (this.exemptCdkInternal && isCdkInternal(construct, scope)) continue;
       // TagManager.of covers both ways L1s expose tags (`tags` and, on newer resources, `cdkTagManager`).
       const tagManager = TagManager.of(construct);
       if (!tagManager) continue;
@@ -85,22 +108,25 @@ export class GenAiTagPolicy {
         const value = tags[key];
         if (value === undefined || (!Token.isUnresolved(value) && value.trim() === '')) {
           pushTo(missing, key, label);
+          pushTo(missingResources, key, construct);
         }
       }
-      this.checkAllowed(tags[GenAiTagKey.ENVIRONMENT], GenAiTagKey.ENVIRONMENT, this.allowedEnvironments, label, badValues);
-      this.checkAllowed(tags[GenAiTagKey.INFERENCE_TYPE], GenAiTagKey.INFERENCE_TYPE, ALLOWED_INFERENCE_TYPES, label, badValues);
+      this.checkAllowed(tags[GenAiTagKey.ENVIRONMENT], GenAiTagKey.ENVIRONMENT, this.allowedEnvironments,
+        "(the policy's allowedEnvironments; list more in GenAiTagPolicy.enforce(scope, { allowedEnvironments: [...] }))", label, badValues);
+      this.checkAllowed(tags[GenAiTagKey.INFERENCE_TYPE], GenAiTagKey.INFERENCE_TYPE, ALLOWED_INFERENCE_TYPES, '', label, badValues);
     }
 
     const errors: string[] = [];
     for (const [key, paths] of missing) {
+      const holder = nearestHolder(missingResources.get(key)!);
       errors.push(
         `GenAI tag policy: required tag '${key}' is missing or empty on ${describePaths(paths)}. ` +
-        `Fix: GenAiTags.apply(scope, { ${fieldFor(key)}: ${exampleFor(key)} }) on the app, the stack or the workflow ` +
-        `(or pass it in the workflow's 'tags' prop). Required keys: ${this.requiredKeys.join(', ')}.`,
+        `Fix: tag ${scopeName(holder)}, the nearest construct holding them: GenAiTags.apply(${variableNameFor(holder)}, { ${fieldFor(key)}: ${suggestedValue(key, holder)} }) ` +
+        `(a workflow takes it in its 'tags' prop, a shared store in its 'feature' prop). Required keys: ${this.requiredKeys.join(', ')}.`,
       );
     }
     for (const [message, paths] of badValues) {
-      errors.push(`GenAI tag policy: ${message} on ${describePaths(paths)}.`);
+      errors.push(`GenAI tag policy: on ${describePaths(paths)}: ${message}.`);
     }
     return errors;
   }
@@ -109,16 +135,45 @@ export class GenAiTagPolicy {
     value: string | undefined,
     key: GenAiTagKey,
     allowed: ReadonlyArray<string>,
+    where: string,
     label: string,
     badValues: Map<string, string[]>,
   ): void {
     if (value === undefined || Token.isUnresolved(value) || allowed.includes(value)) return;
-    pushTo(badValues, `tag '${key}' is '${value}', which is not allowed. Fix: use one of ${allowed.join(', ')}`, label);
+    pushTo(badValues, `tag '${key}' is '${value}', which is not allowed. Fix: use one of ${allowed.join(', ')}${where ? ` ${where}` : ''}`, label);
   }
 }
 
-function pushTo<K>(map: Map<K, string[]>, key: K, value: string): void {
-  const list = map.get(key) ?? [];
+/** Whether a resource is one aws-cdk-lib adds by itself, below `scope` (a singleton function, a provider). */
+function isCdkInternal(resource: IConstruct, scope: IConstruct): boolean {
+  const scopes = resource.node.scopes;
+  return scopes.slice(scopes.indexOf(scope) + 1).some((s) => CDK_SINGLETON_ID.test(s.node.id) || CDK_PROVIDER_ID.test(s.node.id));
+}
+
+/** The deepest construct all `resources` are under, above the L2s' default children. */
+function nearestHolder(resources: IConstruct[]): IConstruct {
+  let common = resources[0].node.scopes;
+  for (const r of resources.slice(1)) {
+    const scopes = r.node.scopes;
+    let i = 0;
+    while (i < common.length && i < scopes.length && common[i] === scopes[i]) i++;
+    common = common.slice(0, i);
+  }
+  let holder = common[common.length - 1];
+  while (holder.node.scope && (CfnResource.isCfnResource(holder) || DEFAULT_CHILD_IDS.has(holder.node.id))) holder = holder.node.scope;
+  return holder;
+}
+
+/** A value to copy: the holder's id for Feature (a workflow or store is usually named after it), the stack's for Application. */
+function suggestedValue(key: GenAiTagKey, holder: IConstruct): string {
+  const inStack = holder.node.scopes.some((s) => Stack.isStack(s));
+  if (key === GenAiTagKey.FEATURE && !Stack.isStack(holder) && inStack) return `'${kebabCase(holder.node.id)}'`;
+  if (key === GenAiTagKey.APPLICATION && inStack) return `'${kebabCase(Stack.of(holder).node.id)}'`;
+  return exampleFor(key);
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list: V[] = map.get(key) ?? [];
   list.push(value);
   map.set(key, list);
 }

@@ -1,7 +1,7 @@
 import { Tags, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
-import { exampleFor } from './tag-messages';
+import { exampleFor, scopeName } from './tag-messages';
 import { ALLOWED_INFERENCE_TYPES, FIELD_TO_KEY } from './tag-rules';
 
 /**
@@ -70,7 +70,7 @@ function validatedEntries(scope: IConstruct, values: GenAiTagValues): Array<[Gen
 
 function assertValidTagValue(scope: IConstruct, field: string, key: GenAiTagKey, value: string): void {
   if (Token.isUnresolved(value)) return;
-  const where = `GenAI tags at '${scope.node.path || '<app>'}'`;
+  const where = `GenAI tags at ${scopeName(scope)}`;
   if (value.trim() === '') {
     throw new Error(`${where}: '${field}' (tag ${key}) is empty. Fix: give it a value such as ${exampleFor(key)}, or leave it out to inherit it from an enclosing scope.`);
   }

@@ -1,3 +1,4 @@
+import { IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
 import { FIELD_TO_KEY } from './tag-rules';
 
@@ -19,4 +20,27 @@ export function exampleFor(key: GenAiTagKey): string {
 /** The camelCase prop field for a tag key, for error messages that point at props. */
 export function fieldFor(key: GenAiTagKey): string {
   return FIELD_TO_KEY.find(([, k]) => k === key)![0];
+}
+
+/** `SharedEmbeddings` → `shared-embeddings`, `DocQA` → `doc-qa`: a tag value derived from a construct id. */
+export function kebabCase(id: string): string {
+  const kebab = id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return kebab === '' ? 'default' : kebab;
+}
+
+/** How a message names a scope: `the app` for the root, else its path in quotes. */
+export function scopeName(scope: IConstruct): string {
+  return scope.node.path === '' ? 'the app' : `'${scope.node.path}'`;
+}
+
+/** A variable name for a construct in a copyable fix: `app` for the root, else its id in camelCase. */
+export function variableNameFor(scope: IConstruct): string {
+  if (scope.node.path === '') return 'app';
+  const camel = kebabCase(scope.node.id).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return /^[0-9]/.test(camel) ? `construct${camel}` : camel;
 }

@@ -1,13 +1,16 @@
 import { Duration, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambda/contract';
-import { ResponseCacheTable } from '../data-stores';
+import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { EdgeRateLimit } from '../guardrails/edge-rate-limit';
 import { BundledHandler } from '../functions/bundled-handler';
 import { GenAiInferenceProfile } from '../inference';
+import { ApiGatewayAccount } from './api-gateway-account';
+import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { createWorkflowRuntime } from './workflow-runtime';
 
@@ -47,8 +50,9 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    */
   readonly allowedOrigins?: string[];
   /**
-   * Let API Gateway create the account-wide role it needs to write logs. Set false when the account already
-   * has one configured.
+   * Declare the account-wide role API Gateway needs to write logs (`AWS::ApiGateway::Account` and its role). It is
+   * one per stack, shared by every ApiWorkflow of the stack (construct `GenAiApiGatewayAccount` under the stack),
+   * and retained on stack deletion. Set false when the account already has one configured.
    * @default true
    */
   readonly cloudWatchRole?: boolean;
@@ -58,6 +62,12 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    * @default - no web ACL; abuse is bounded by authentication, stage throttling and usage plans
    */
   readonly edgeRateLimit?: EdgeRateLimit;
+  /**
+   * Cache responses: identical requests are answered from a DynamoDB table at no model cost. False creates no
+   * table, and the handler gets no response-cache configuration.
+   * @default true (a new `ResponseCacheTable`, 1 hour TTL, unless `responseCache` gives one)
+   */
+  readonly responseCaching?: boolean;
 }
 
 /**
@@ -68,7 +78,7 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
  * cache is configured. Authenticated (IAM by default, or API keys with a usage
  * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON.
  */
-export class ApiWorkflow extends Construct {
+export class ApiWorkflow extends GenAiWorkflowBase {
   /** The REST API. */
   public readonly api: apigw.RestApi;
   /** The handler behind `POST /invoke`. */
@@ -78,13 +88,19 @@ export class ApiWorkflow extends Construct {
   /** One application inference profile per routed model; the handler may invoke through these only. */
   public readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
-  public readonly responseCache?: ResponseCacheTable;
+  public readonly responseCache?: IResponseCache;
+  /** The embedding cache behind `POST /embed`, if the workflow has one. */
+  public readonly embeddingCache?: IEmbeddingCache;
+  /** The base model ids the workflow routes to, cheapest tier first. */
+  public readonly routedModels: string[];
   /** Where API Gateway writes access logs. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The usage plan, when authorization is API_KEY. */
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, when authorization is API_KEY. */
   public readonly apiKey?: apigw.IApiKey;
+  private readonly invokeMethod: apigw.Method;
+  private readonly embedMethod?: apigw.Method;
 
   constructor(scope: Construct, id: string, props: ApiWorkflowProps = {}) {
     super(scope, id);
@@ -96,20 +112,23 @@ export class ApiWorkflow extends Construct {
       inferenceType: 'realtime',
       // API Gateway gives up on an integration after 29 seconds.
       defaultTimeout: Duration.seconds(29),
-      createResponseCache: true,
+      createResponseCache: props.responseCaching ?? true,
       environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
+    this.embeddingCache = runtime.embeddingCache;
+    this.routedModels = runtime.routedModels;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
     this.api = new apigw.RestApi(this, 'Resource', {
       description: `GenAI API ${this.node.path}`,
-      cloudWatchRole: props.cloudWatchRole ?? true,
+      // Declared once per stack below: each RestApi's own would be a second AWS::ApiGateway::Account.
+      cloudWatchRole: false,
       endpointTypes: [apigw.EndpointType.REGIONAL],
       deployOptions: {
         stageName: 'v1',
@@ -126,6 +145,8 @@ export class ApiWorkflow extends Construct {
         : undefined,
     });
 
+    if (props.cloudWatchRole ?? true) ApiGatewayAccount.of(this).attach(this.api);
+
     const requestModel = this.api.addModel('InvokeRequest', {
       contentType: 'application/json',
       schema: {
@@ -138,7 +159,7 @@ export class ApiWorkflow extends Construct {
       },
     });
     const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
-    this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+    this.invokeMethod = this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
       authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
       apiKeyRequired: authorization === ApiAuthorization.API_KEY,
       requestValidator: validator,
@@ -155,7 +176,7 @@ export class ApiWorkflow extends Construct {
           properties: { texts: { type: apigw.JsonSchemaType.ARRAY, minItems: 1, maxItems: 100, items: { type: apigw.JsonSchemaType.STRING } } },
         },
       });
-      this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+      this.embedMethod = this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
         authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
         apiKeyRequired: authorization === ApiAuthorization.API_KEY,
         requestValidator: validator,
@@ -182,6 +203,21 @@ export class ApiWorkflow extends Construct {
   public get invokeUrl(): string {
     return this.api.urlForPath('/invoke');
   }
+
+  /**
+   * Allow `grantee` to call the API with IAM credentials (SigV4): `execute-api:Invoke` on `POST /invoke`, and on
+   * `POST /embed` when the workflow has an embedding cache, in the deployed stage; no other method or stage. With
+   * API-key authorization the methods check the key, not IAM, so a grant changes nothing there.
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const stage = this.api.deploymentStage.stageName;
+    const methods = [this.invokeMethod, this.embedMethod].filter((m): m is apigw.Method => m !== undefined);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: methods.map((m) => this.api.arnForExecuteApi(m.httpMethod, m.resource.path, stage)),
+    });
+  }
 }
 
 function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {
@@ -197,6 +233,9 @@ function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {
   }
   if (props.quotaRequestsPerDay !== undefined && props.authorization !== ApiAuthorization.API_KEY) {
     throw new Error(`${scope.node.path}: quotaRequestsPerDay is set but authorization is ${props.authorization ?? ApiAuthorization.IAM}; quotas apply to API keys only. Fix: set authorization: ApiAuthorization.API_KEY, or remove quotaRequestsPerDay.`);
+  }
+  if (props.responseCaching === false && props.responseCache) {
+    throw new Error(`${scope.node.path}: responseCaching is false but a responseCache is given. Fix: remove responseCache to cache nothing, or remove responseCaching: false to use it.`);
   }
   if (props.allowedOrigins !== undefined && props.allowedOrigins.length === 0) {
     throw new Error(`${scope.node.path}: allowedOrigins is empty. Fix: list the origins (e.g. ['https://app.example.com']), or leave it out for no CORS.`);
@@ -230,12 +269,6 @@ function acknowledgeApiFindings(api: ApiWorkflow, authorization: ApiAuthorizatio
     validations.acknowledge({
       id: 'AwsSolutions-APIG3',
       reason: 'Abuse is bounded by authentication, stage throttling and (with keys) usage-plan quotas; a WAF web ACL is left to the app, which may already have one.',
-    });
-  }
-  if (props.cloudWatchRole ?? true) {
-    validations.acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'The account-wide API Gateway logging role uses AmazonAPIGatewayPushToCloudWatchLogs, the policy API Gateway documents for it.',
     });
   }
 }

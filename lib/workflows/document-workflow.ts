@@ -1,15 +1,16 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { ENV } from '../../lambda/contract';
-import { ResponseCacheTable } from '../data-stores';
+import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
 import { GenAiInferenceProfile } from '../inference';
 import { acknowledgeWildcardAction } from '../nag';
+import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
@@ -18,8 +19,10 @@ import { createWorkflowRuntime } from './workflow-runtime';
 /** Properties of a {@link DocumentWorkflow}. */
 export interface DocumentWorkflowProps extends GenAiWorkflowProps {
   /**
-   * The bucket documents are uploaded to. It must send events to EventBridge (`eventBridgeEnabled`); a bucket
-   * created here does.
+   * The bucket documents are uploaded to. It must send events to EventBridge: an `s3.Bucket` of the same app
+   * with `eventBridgeEnabled: true` (or `notificationConfiguration.eventBridgeConfiguration` on its `CfnBucket`),
+   * else synthesis fails; for an imported bucket, which cannot be checked, a `genai-finops:bucket-eventbridge`
+   * warning reminds you. A bucket created here sends them.
    * @default - a new encrypted, TLS-only, versioned bucket with public access blocked and access logs
    */
   readonly existingBucket?: s3.IBucket;
@@ -48,7 +51,7 @@ export interface DocumentWorkflowProps extends GenAiWorkflowProps {
  * suffix is part of the rule, no custom resource is needed to configure the bucket, and failed invocations are
  * retried and then kept in the handler's dead-letter queue.
  */
-export class DocumentWorkflow extends Construct {
+export class DocumentWorkflow extends GenAiWorkflowBase {
   /** The bucket documents are uploaded to. */
   public readonly bucket: s3.IBucket;
   /** The table holding one result item per object version. */
@@ -60,7 +63,11 @@ export class DocumentWorkflow extends Construct {
   /** One application inference profile per routed model; the handler may invoke through these only. */
   public readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
-  public readonly responseCache?: ResponseCacheTable;
+  public readonly responseCache?: IResponseCache;
+  /** The embedding cache, if the workflow has one. */
+  public readonly embeddingCache?: IEmbeddingCache;
+  /** The base model ids the workflow routes to, cheapest tier first. */
+  public readonly routedModels: string[];
   /** The EventBridge rule that matches object-created events. */
   public readonly rule: events.Rule;
 
@@ -71,7 +78,7 @@ export class DocumentWorkflow extends Construct {
 
     if (props.existingBucket) {
       this.bucket = props.existingBucket;
-      Annotations.of(this).addInfo('The existing bucket must have EventBridge notifications enabled (S3 console: Properties → Amazon EventBridge), or no document will be processed.');
+      checkBucketSendsToEventBridge(this, props.existingBucket);
     } else {
       const accessLogs = createSecureBucket(this, 'AccessLogs', {});
       this.bucket = createSecureBucket(this, 'Bucket', { accessLogsBucket: accessLogs, eventBridgeEnabled: true });
@@ -100,6 +107,8 @@ export class DocumentWorkflow extends Construct {
     this.profile = runtime.profile;
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
+    this.embeddingCache = runtime.embeddingCache;
+    this.routedModels = runtime.routedModels;
     grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
     grantResultWrites(this.resultsTable, this.handler);
 
@@ -119,6 +128,40 @@ export class DocumentWorkflow extends Construct {
       maxEventAge: Duration.hours(2),
     }));
   }
+}
+
+/**
+ * A document workflow hears of uploads only through EventBridge. A bucket defined in the app says whether it sends
+ * events there, in its L1 (`notificationConfiguration.eventBridgeConfiguration`, what this library sets) or through
+ * the L2's `eventBridgeEnabled` (the `Custom::S3BucketNotifications` resource under it): checked once the app is
+ * complete, since either can be set after the workflow is built. An imported bucket cannot be checked.
+ */
+function checkBucketSendsToEventBridge(scope: Construct, bucket: s3.IBucket): void {
+  const cfnBucket = bucket.node.defaultChild;
+  if (!cfnBucket || !CfnResource.isCfnResource(cfnBucket) || cfnBucket.cfnResourceType !== 'AWS::S3::Bucket') {
+    Annotations.of(scope).addWarningV2('genai-finops:bucket-eventbridge',
+      `${scope.node.path}: existingBucket '${bucket.node.path}' is imported, so whether it sends events to Amazon EventBridge cannot be checked; without them no document is processed. Fix: enable it on the bucket (S3 console: Properties → Amazon EventBridge → On, or \`aws s3api put-bucket-notification-configuration --bucket <name> --notification-configuration '{"EventBridgeConfiguration":{}}'\`).`);
+    return;
+  }
+  scope.node.addValidation({
+    validate: () => (eventBridgeEnabled(cfnBucket as s3.CfnBucket, bucket) ? [] : [
+      `${scope.node.path}: existingBucket '${bucket.node.path}' does not send events to Amazon EventBridge, so no uploaded document would ever be processed. ` +
+      'Fix: create it with `eventBridgeEnabled: true` (or set `notificationConfiguration: { eventBridgeConfiguration: { eventBridgeEnabled: true } }` on its CfnBucket), or leave existingBucket out to have the workflow create one.',
+    ]),
+  });
+}
+
+function eventBridgeEnabled(cfnBucket: s3.CfnBucket, bucket: s3.IBucket): boolean {
+  const stack = Stack.of(cfnBucket);
+  const config = stack.resolve(cfnBucket.notificationConfiguration) as Record<string, any> | undefined;
+  const onL1 = config?.eventBridgeConfiguration ?? config?.EventBridgeConfiguration;
+  if (onL1 !== undefined && (onL1.eventBridgeEnabled ?? onL1.EventBridgeEnabled ?? true) !== false) return true;
+  // The L2's eventBridgeEnabled renders into the bucket-notifications custom resource, not the CfnBucket.
+  return bucket.node.findAll().some((c) => {
+    if (!CfnResource.isCfnResource(c) || c.cfnResourceType !== 'Custom::S3BucketNotifications') return false;
+    const properties = stack.resolve((c as unknown as { _cfnProperties: Record<string, any> })._cfnProperties);
+    return properties?.NotificationConfiguration?.EventBridgeConfiguration !== undefined;
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { EmbeddingCache, ResponseCacheTable } from '../data-stores';
+import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { BedrockModel } from '../inference';
 import { UsageLimit } from '../guardrails/usage-limits';
 import type { CircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
@@ -23,16 +23,22 @@ export interface ModelRouting {
    */
   readonly medium?: BedrockModel;
   /**
-   * Multi-step reasoning, analysis, design.
+   * Multi-step reasoning, analysis, design: the `complex` tier (`RoutingTier.COMPLEX`). Named `complexTier`
+   * because `complex` is a reserved word in Go, one of the languages jsii generates bindings for.
    * @default - routed to the medium tier (or simple)
    */
-  readonly complex?: BedrockModel;
+  readonly complexTier?: BedrockModel;
 }
 
 /**
  * A price that overrides or extends the built-in catalog, in USD per million tokens: the price you pay (from your
  * bill or contract), used as is. No regional premium is added to it, whatever inference profile the model is
  * invoked through.
+ *
+ * One shape, two spellings: props take a list of these (`modelPrices: [{ modelId, ... }]`, the shape every jsii
+ * language can express), and the workflow writes them to the runtime as the map `priceOverrides` of
+ * `GENAI_PIPELINE_CONFIG`, keyed by `modelId`, each value the same fields without `modelId` (fields not given are
+ * left out, and the runtime completes them from the catalog). A model id may appear once: a duplicate fails synthesis.
  */
 export interface ModelPriceOverride {
   /** The base model id, e.g. `anthropic.claude-haiku-4-5-20251001-v1:0`. */
@@ -138,17 +144,22 @@ export interface GenAiWorkflowProps {
    */
   readonly promptCaching?: boolean;
   /**
-   * A response cache to use (shareable between workflows).
-   * @default - the API workflow creates one (1 hour TTL); the document and scheduled workflows cache no responses
+   * A response cache to use (shareable between workflows): a `ResponseCacheTable`, or
+   * `ResponseCacheTable.fromTable(...)` over a table you already have.
+   * @default - the API workflow creates one (1 hour TTL) unless `responseCaching` is false; the document and
+   * scheduled workflows cache no responses
    */
-  readonly responseCache?: ResponseCacheTable;
+  readonly responseCache?: IResponseCache;
   /**
-   * An embedding cache the handler may use for RAG (`POST /embed` on the API workflow).
+   * An embedding cache the handler may use for RAG (`POST /embed` on the API workflow): an `EmbeddingCache`, or
+   * `EmbeddingCache.fromTable(...)` over a table you already have.
    * @default - none
    */
-  readonly embeddingCache?: EmbeddingCache;
+  readonly embeddingCache?: IEmbeddingCache;
   /**
-   * Prices that override or extend the built-in catalog (e.g. negotiated prices, new models).
+   * Prices that override or extend the built-in catalog (e.g. negotiated prices, new models), one entry per model
+   * id. Give one for every model the catalog does not know: it is otherwise priced at the fallback (Opus-class)
+   * price, with a `genai-finops:unknown-model` warning at synthesis.
    * @default - the built-in catalog
    */
   readonly modelPrices?: ModelPriceOverride[];

@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../lambda/contract';
-import { ResponseCacheTable } from '../data-stores';
+import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
 import { BedrockModel, GenAiInferenceProfile } from '../inference';
 import { acknowledgeWildcardResource } from '../nag';
+import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantListPrefix, grantPutObjects, grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
@@ -71,7 +72,7 @@ const BATCH_OUTPUT_PREFIX = `${BATCH_PREFIX}output/`;
  *
  * A run at 02:00 UTC processes the UTC day that just ended: the records under `<inputPrefix>YYYY-MM-DD/`.
  */
-export class ScheduledWorkflow extends Construct {
+export class ScheduledWorkflow extends GenAiWorkflowBase {
   /** The bucket holding the records. */
   public readonly inputBucket: s3.IBucket;
   /** The bucket results are written to. */
@@ -83,7 +84,11 @@ export class ScheduledWorkflow extends Construct {
   /** One application inference profile per routed model; the handler may invoke through these only. */
   public readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
-  public readonly responseCache?: ResponseCacheTable;
+  public readonly responseCache?: IResponseCache;
+  /** The embedding cache, if the workflow has one. */
+  public readonly embeddingCache?: IEmbeddingCache;
+  /** The base model ids the workflow routes to, cheapest tier first. */
+  public readonly routedModels: string[];
   /** The schedule rule. */
   public readonly rule: events.Rule;
   /** The role Bedrock assumes to run the batch jobs, when batch inference is on. */
@@ -119,6 +124,8 @@ export class ScheduledWorkflow extends Construct {
     this.profile = runtime.profile;
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
+    this.embeddingCache = runtime.embeddingCache;
+    this.routedModels = runtime.routedModels;
     grantListPrefix(this.inputBucket, this.handler.role, inputPrefix);
     grantReadObjects(this.inputBucket, this.handler.role, inputPrefix);
     grantPutObjects(this.resultsBucket, this.handler.role, resultsPrefix);

@@ -1,11 +1,13 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ResponseCacheTable } from '../data-stores';
+import { IEmbeddingCache, IResponseCache, ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelTier, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
+import { DEFAULT_FALLBACK_PRICE } from '../../lambda/core/model-catalog';
 import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
+import { modelFacts } from '../../lambda/core/model-facts';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
@@ -16,11 +18,22 @@ import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-wo
 export const DEFAULT_ROUTING: ModelRouting = {
   simple: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-haiku-4-5-20251001-v1:0'),
   medium: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-sonnet-4-5-20250929-v1:0'),
-  complex: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-opus-4-5-20251101-v1:0'),
+  complexTier: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-opus-4-5-20251101-v1:0'),
 };
 // Lambda's environment holds at most 4 KB in all; leave room for the rest of the configuration.
 const MAX_SYSTEM_PROMPT_CHARS = 2000;
-const TIER_PROFILE_IDS: Record<keyof ModelRouting, string> = { simple: 'Profile', medium: 'MediumProfile', complex: 'ComplexProfile' };
+const TIER_PROFILE_IDS: Record<ModelTier, string> = { simple: 'Profile', medium: 'MediumProfile', complex: 'ComplexProfile' };
+// Lambda's limit on a function description.
+const MAX_DESCRIPTION_CHARS = 256;
+
+/** The model of a tier: the public prop of the complex tier is `complexTier` (`complex` is reserved in Go). */
+export function tierModel(routing: ModelRouting, tier: ModelTier): BedrockModel | undefined {
+  switch (tier) {
+    case 'simple': return routing.simple;
+    case 'medium': return routing.medium;
+    case 'complex': return routing.complexTier;
+  }
+}
 
 /** What a workflow's runtime is made of. */
 export interface WorkflowRuntime {
@@ -29,7 +42,10 @@ export interface WorkflowRuntime {
   readonly profile: GenAiInferenceProfile;
   /** One profile per distinct model. */
   readonly profiles: GenAiInferenceProfile[];
-  readonly responseCache?: ResponseCacheTable;
+  readonly responseCache?: IResponseCache;
+  readonly embeddingCache?: IEmbeddingCache;
+  /** The distinct base model ids of the tiers, cheapest first. */
+  readonly routedModels: string[];
 }
 
 /** How one workflow differs from the others. */
@@ -55,8 +71,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   checkGeographies(scope, routing);
   const profilesByModel = new Map<BedrockModel, GenAiInferenceProfile>();
   const tiers: Record<string, { invokeId: string; modelId: string }> = {};
-  for (const tier of ['simple', 'medium', 'complex'] as const) {
-    const model = routing[tier];
+  for (const tier of MODEL_TIERS) {
+    const model = tierModel(routing, tier);
     if (!model) continue;
     let profile = profilesByModel.get(model);
     if (!profile) {
@@ -67,6 +83,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
     tiers[tier] = { invokeId: profile.profileArn, modelId: model.invocationId };
   }
   const profiles = [...profilesByModel.values()];
+  const routedModels = [...new Set(profiles.map((p) => p.model.modelId))];
+  checkModels(scope, props, profiles.map((p) => p.model));
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = props.embeddingCache;
 
@@ -90,11 +108,10 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
     ...(usageLimits.length > 0 || breaker ? { guards: { store: 'container', usageLimits, ...(breaker ? { breaker } : {}) } } : {}),
   };
 
-  const primary = routing.simple;
   const handler = new GenAiFunction(scope, 'Handler', {
     code: bundledHandlerCode(options.bundledHandler),
     handler: 'index.handler',
-    description: `GenAI ${options.bundledHandler} workflow ${scope.node.path}`,
+    description: functionDescription(options.bundledHandler, scope.node.path, profiles.map((p) => p.model.shortName)),
     memorySize: props.memorySize,
     timeout: props.timeout ?? options.defaultTimeout,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -106,13 +123,13 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ...options.environment,
     },
   });
-  // The function's tags name the model of its main tier, like that tier's profile.
-  GenAiTags.apply(handler, { modelProvider: primary.provider, model: primary.shortName });
+  // No Model or ModelProvider tag on the function, its queue and logs: they serve every routed model, and Bedrock's
+  // tokens are billed to the profiles, which carry them. The routed models are in the description instead.
   for (const profile of profiles) profile.grantInvoke(handler.function);
   responseCache?.grantReadWrite(handler.function);
   embedding?.grantReadWrite(handler.function);
   props.circuitBreaker?.grantRead(handler.function);
-  return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
+  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, routedModels };
 }
 
 /** The breaker section of `guards` (the `circuitBreaker`, `critical`, `whenTripped` and `downgradeTo` props). */
@@ -138,7 +155,7 @@ function defaultRoutingFor(scope: Construct): ModelRouting {
   return {
     simple: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.simple.modelId),
     medium: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.medium!.modelId),
-    complex: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.complex!.modelId),
+    complexTier: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.complexTier!.modelId),
   };
 }
 
@@ -148,18 +165,50 @@ function defaultRoutingFor(scope: Construct): ModelRouting {
  */
 function checkGeographies(scope: Construct, routing: ModelRouting): void {
   const region = Stack.of(scope).region;
-  for (const tier of ['simple', 'medium', 'complex'] as const) {
-    const model = routing[tier];
+  for (const tier of MODEL_TIERS) {
+    const model = tierModel(routing, tier);
     if (!model?.geography) continue;
     if (Token.isUnresolved(region)) {
       Annotations.of(scope).addWarningV2('genai-finops:region-agnostic-geography',
-        `${scope.node.path}: routing.${tier} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which exists only in that geography's Regions, and the stack has no Region to check it against. Set the stack's env.region to have it checked at synthesis.`);
+        `${scope.node.path}: routing.${tierProp(tier)} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which exists only in that geography's Regions, and the stack has no Region to check it against. Set the stack's env.region to have it checked at synthesis.`);
       continue;
     }
     if (!geographyServesRegion(model.geography as InferenceGeography, region)) {
-      throw new Error(`${scope.node.path}: routing.${tier} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which is not available in ${region}, the stack's Region; the deploy would fail. Fix: use the geography that serves ${region} (CrossRegionGeography.${suggestedGeography(region)}), CrossRegionGeography.GLOBAL, or BedrockModel.foundationModel('<id>') for a model offered in ${region}.`);
+      throw new Error(`${scope.node.path}: routing.${tierProp(tier)} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which is not available in ${region}, the stack's Region; the deploy would fail. Fix: use the geography that serves ${region} (CrossRegionGeography.${suggestedGeography(region)}), CrossRegionGeography.GLOBAL, or BedrockModel.foundationModel('<id>') for a model offered in ${region}.`);
     }
   }
+}
+
+function tierProp(tier: ModelTier): string {
+  return tier === 'complex' ? 'complexTier' : tier;
+}
+
+/**
+ * Facts about the routed models that synthesis can check: an output cap above what a model can produce fails every
+ * call to it, and a model the catalog does not know is priced at the fallback (Opus-class) price unless given one.
+ */
+function checkModels(scope: Construct, props: GenAiWorkflowProps, models: BedrockModel[]): void {
+  const priced = new Set((props.modelPrices ?? []).map((p) => p.modelId));
+  const maxTokens = props.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  for (const model of models) {
+    const facts = modelFacts(model.invocationId);
+    if (!facts.known && !priced.has(model.modelId) && !priced.has(model.invocationId)) {
+      Annotations.of(scope).addWarningV2('genai-finops:unknown-model',
+        `${scope.node.path}: '${model.modelId}' is not in the built-in price catalog, so its cost will be reported at the fallback price, that of an Opus-class model (USD ${DEFAULT_FALLBACK_PRICE.inputPerMillion} input / ${DEFAULT_FALLBACK_PRICE.outputPerMillion} output per million tokens), and usage limits in dollars will count it so. ` +
+        `If the id is a typo, correct it; otherwise give its price: modelPrices: [{ modelId: '${model.modelId}', inputPerMillion: <USD>, outputPerMillion: <USD> }].`);
+    }
+    if (facts.known && facts.maxOutputTokens !== undefined && !Token.isUnresolved(maxTokens) && maxTokens > facts.maxOutputTokens) {
+      throw new Error(`${scope.node.path}: maxTokens is ${maxTokens}${props.maxTokens === undefined ? ' (the default)' : ''}, but '${model.modelId}' produces at most ${facts.maxOutputTokens} output tokens per response; every call to it would fail. Fix: set maxTokens to ${facts.maxOutputTokens} or less, or route to a model with a larger output.`);
+    }
+  }
+}
+
+/** `GenAI api workflow Stack/Chat (claude-haiku-4-5, ...)`, the models left out when they do not fit. */
+function functionDescription(handler: string, path: string, models: string[]): string {
+  const base = `GenAI ${handler} workflow ${path}`;
+  const withModels = `${base} (models: ${models.join(', ')})`;
+  if (withModels.length <= MAX_DESCRIPTION_CHARS) return withModels;
+  return base.length <= MAX_DESCRIPTION_CHARS ? base : `${base.slice(0, MAX_DESCRIPTION_CHARS - 3)}...`;
 }
 
 function suggestedGeography(region: string): string {
@@ -189,7 +238,12 @@ function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): voi
       throw new Error(`${scope.node.path}: systemPrompt is ${prompt.length} characters; at most ${MAX_SYSTEM_PROMPT_CHARS} fit in the function's environment. Fix: shorten it, or send long instructions with each request ('system').`);
     }
   }
+  const seen = new Set<string>();
   for (const price of props.modelPrices ?? []) {
+    if (seen.has(price.modelId)) {
+      throw new Error(`${scope.node.path}: modelPrices lists '${price.modelId}' more than once; the runtime keeps one price per model id. Fix: keep a single entry for '${price.modelId}'.`);
+    }
+    seen.add(price.modelId);
     const values = [price.inputPerMillion, price.outputPerMillion, price.cacheReadPerMillion, price.cacheWrite5mPerMillion, price.cacheWrite1hPerMillion];
     const discountOk = price.batchDiscount === undefined || (price.batchDiscount >= 0 && price.batchDiscount < 1);
     if (values.some((v) => v !== undefined && (!Number.isFinite(v) || v < 0)) || !discountOk || !/^[a-z0-9-]+\./.test(price.modelId)) {

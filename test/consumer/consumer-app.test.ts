@@ -10,33 +10,42 @@ import * as path from 'node:path';
  */
 
 const repo = path.resolve(__dirname, '..', '..');
+// The lowest aws-cdk-lib the package accepts (the bottom of its peer range): the consumer app is built with it.
+const LOWEST_AWS_CDK_LIB = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).peerDependencies['aws-cdk-lib'].replace(/^\^/, '');
+const LOWEST_CONSTRUCTS = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).peerDependencies.constructs.replace(/^\^/, '');
 
 const CONSUMER_APP = `
 import { App, Stack } from 'aws-cdk-lib';
-import { ApiWorkflow, DocumentWorkflow, GenAiTagPolicy, GenAiTags, ScheduledWorkflow } from 'genai-finops-constructs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { ApiWorkflow, DocumentWorkflow, GenAiTagPolicy, GenAiTags, IResponseCache, ResponseCacheTable, ScheduledWorkflow } from 'genai-finops-constructs';
 
 const app = new App();
 GenAiTags.apply(app, { environment: 'production', application: 'consumer', team: 'platform', costCenter: 'r-and-d' });
 GenAiTagPolicy.enforce(app);
 const stack = new Stack(app, 'ConsumerStack');
-new ApiWorkflow(stack, 'Api', { tags: { feature: 'chat' } });
+// A response cache over a table the consumer already has, composed by interface.
+const answers: IResponseCache = ResponseCacheTable.fromTable(stack, 'Answers', dynamodb.Table.fromTableName(stack, 'AnswersTable', 'existing-answers'));
+new ApiWorkflow(stack, 'Api', { tags: { feature: 'chat' }, responseCache: answers });
 new DocumentWorkflow(stack, 'Docs', { tags: { feature: 'docs' } });
 new ScheduledWorkflow(stack, 'Nightly', { tags: { feature: 'nightly' } });
 app.synth();
 `;
 
-/** The packages `roots` need at run time, as installed in this repository (bundled dependencies travel inside). */
-function dependencyClosure(roots: string[]): string[] {
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const manifest = JSON.parse(fs.readFileSync(path.join(repo, 'node_modules', name, 'package.json'), 'utf8'));
-    const bundled = new Set<string>(manifest.bundledDependencies ?? manifest.bundleDependencies ?? []);
-    for (const dep of Object.keys(manifest.dependencies ?? {})) if (!bundled.has(dep)) visit(dep);
-  };
-  roots.forEach(visit);
-  return [...seen];
+/**
+ * The lowest supported aws-cdk-lib and constructs, installed once per machine with npm into a cache folder outside
+ * the repository (later runs reuse it and stay offline), so the peer range's lower bound is what the app builds with.
+ */
+function lowestPeers(): string {
+  const cache = path.join(os.tmpdir(), `genai-finops-peers-aws-cdk-lib-${LOWEST_AWS_CDK_LIB}-constructs-${LOWEST_CONSTRUCTS}`);
+  if (!fs.existsSync(path.join(cache, 'node_modules', 'aws-cdk-lib', 'package.json'))) {
+    const staging = fs.mkdtempSync(`${cache}-`);
+    fs.writeFileSync(path.join(staging, 'package.json'), JSON.stringify({ name: 'peers', private: true }));
+    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts',
+      `aws-cdk-lib@${LOWEST_AWS_CDK_LIB}`, `constructs@${LOWEST_CONSTRUCTS}`], { cwd: staging, stdio: ['ignore', 'ignore', 'inherit'] });
+    fs.rmSync(cache, { recursive: true, force: true });
+    fs.renameSync(staging, cache);
+  }
+  return path.join(cache, 'node_modules');
 }
 
 describe('the packed library in a consumer CDK app', () => {
@@ -52,10 +61,11 @@ describe('the packed library in a consumer CDK app', () => {
     fs.mkdirSync(path.join(modules, 'genai-finops-constructs'), { recursive: true });
     // What `npm install <tarball>` does for a package without dependencies: unpack it into node_modules.
     execFileSync('tar', ['-xzf', path.join(work, packed), '-C', path.join(modules, 'genai-finops-constructs'), '--strip-components=1']);
-    // The consumer's own copies of the peer dependencies and what they depend on (links keep the test offline and fast).
-    for (const name of dependencyClosure(['aws-cdk-lib', 'constructs'])) {
-      fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
-      fs.symlinkSync(path.join(repo, 'node_modules', name), path.join(modules, name), 'dir');
+    // The consumer's own copies of the peer dependencies at the bottom of the range, and what they depend on.
+    const peers = lowestPeers();
+    for (const entry of fs.readdirSync(peers)) {
+      if (entry.startsWith('.')) continue;
+      fs.symlinkSync(path.join(peers, entry), path.join(modules, entry), 'dir');
     }
 
     fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
@@ -92,6 +102,33 @@ describe('the packed library in a consumer CDK app', () => {
     }
     expect(fs.existsSync(path.join(installed, 'lambda'))).toBe(false);
     expect(fs.existsSync(path.join(installed, 'lib', 'index.ts'))).toBe(false);
+  });
+
+  test('the app is built with the lowest aws-cdk-lib of the peer range', () => {
+    const version = execFileSync(process.execPath, ['-p', "require('aws-cdk-lib/package.json').version"], { cwd: consumer, encoding: 'utf8', env: { ...process.env, NODE_PRESERVE_SYMLINKS: '1' } }).trim();
+    expect(version).toBe(LOWEST_AWS_CDK_LIB);
+  });
+
+  test('the existing response-cache table is used through the interface: no table created, its name configured', () => {
+    const template = JSON.parse(fs.readFileSync(path.join(consumer, 'cdk.out', 'ConsumerStack.template.json'), 'utf8'));
+    const resources = Object.values(template.Resources as Record<string, any>);
+    expect(resources.filter((r) => r.Type === 'AWS::DynamoDB::Table')).toHaveLength(1); // the document results table
+    expect(resources.filter((r) => r.Type === 'AWS::ApiGateway::Account')).toHaveLength(1);
+    const api = resources.find((r) => r.Type === 'AWS::Lambda::Function' && /GenAI api workflow/.test(r.Properties.Description));
+    expect(JSON.stringify(api.Properties.Environment.Variables.GENAI_PIPELINE_CONFIG)).toContain('existing-answers');
+  });
+
+  test('the shipped snapshot serializer replaces asset hashes', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const serializer = require(path.join(consumer, 'node_modules', 'genai-finops-constructs', 'snapshot-serializer'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { format } = require('pretty-format');
+    const template = JSON.parse(fs.readFileSync(path.join(consumer, 'cdk.out', 'ConsumerStack.template.json'), 'utf8'));
+    const code = Object.values(template.Resources as Record<string, any>).find((r) => r.Type === 'AWS::Lambda::Function').Properties.Code;
+    expect(JSON.stringify(code)).toMatch(/[0-9a-f]{64}/);
+    const printed = format(code, { plugins: [serializer] });
+    expect(printed).toContain('[ASSET HASH]');
+    expect(printed).not.toMatch(/[0-9a-f]{64}/);
   });
 
   test('esbuild cannot be resolved from the consumer app', () => {

@@ -1,8 +1,3 @@
-// Snapshot serializer: asset hashes change with every handler or dependency change, so snapshots would churn
-// without telling anything. Replace each 64-hex hash (alone or inside a file name) with a fixed marker.
-const HASH = /[0-9a-f]{64}/g;
-module.exports = {
-  test: (value) => typeof value === 'string' && /[0-9a-f]{64}/.test(value),
-  serialize: (value, config, indentation, depth, refs, printer) =>
-    printer(value.replace(HASH, '[ASSET HASH]'), config, indentation, depth, refs),
-};
+// The serializer the package ships (genai-finops-constructs/snapshot-serializer), used by this repository's own
+// snapshots so that what consumers get is what is tested here.
+module.exports = require('../../snapshot-serializer');

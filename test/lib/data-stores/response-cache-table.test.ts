@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { GenAiTags, ResponseCacheTable, ResponseCacheTableProps } from '../../../lib';
-import { createTestStack, policyStatements } from '../../support/test-app';
+import { Construct } from 'constructs';
+import { ApiWorkflow, EmbeddingCache, GenAiTags, ResponseCacheTable, ResponseCacheTableProps } from '../../../lib';
+import { createTestStack, policyStatements, tagValue } from '../../support/test-app';
 
 function cacheTemplate(props: ResponseCacheTableProps = {}) {
   const stack = createTestStack();
@@ -47,5 +48,35 @@ describe('ResponseCacheTable', () => {
 
   test('matches the snapshot', () => {
     expect(cacheTemplate().template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('the Feature of a shared store', () => {
+  test("a store outside any workflow carries Feature 'shared-cache', so the tag policy passes", () => {
+    const stack = createTestStack();
+    new ResponseCacheTable(stack, 'SharedAnswers');
+    new EmbeddingCache(stack, 'SharedVectors');
+    const tables = Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'));
+    expect(tables.map((t) => tagValue(t, 'Feature'))).toEqual(['shared-cache', 'shared-cache']);
+  });
+
+  test('the feature prop names what the store is charged to', () => {
+    const stack = createTestStack();
+    new EmbeddingCache(stack, 'Vectors', { feature: 'rag' });
+    expect(tagValue(Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'))[0], 'Feature')).toBe('rag');
+  });
+
+  test('a store inside a scope that sets Feature inherits it', () => {
+    const stack = createTestStack();
+    const holder = new Construct(stack, 'Search');
+    GenAiTags.apply(holder, { feature: 'search' });
+    new ResponseCacheTable(holder, 'Answers');
+    expect(tagValue(Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'))[0], 'Feature')).toBe('search');
+  });
+
+  test("the API workflow's own cache is charged to the workflow's Feature", () => {
+    const stack = createTestStack();
+    new ApiWorkflow(stack, 'Chat', { tags: { feature: 'support-chat' } });
+    expect(tagValue(Object.values(Template.fromStack(stack).findResources('AWS::DynamoDB::Table'))[0], 'Feature')).toBe('support-chat');
   });
 });

@@ -1,6 +1,8 @@
 import { App, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
 import { GenAiTagKey, GenAiTagPolicy, GenAiTags } from '../../../lib';
 import { tagValue } from '../../support/test-app';
 
@@ -75,7 +77,7 @@ describe('GenAiTagPolicy', () => {
     void team;
     GenAiTags.apply(app, withoutTeam);
     GenAiTagPolicy.enforce(app);
-    expect(() => app.synth()).toThrow(/required tag 'Team' is missing or empty on 1 resource: 'Tagged\/Queue\/Resource \(AWS::SQS::Queue\)'\. Fix: GenAiTags\.apply\(scope, \{ team: 'support' \}\)/);
+    expect(() => app.synth()).toThrow(/required tag 'Team' is missing or empty on 1 resource: 'Tagged\/Queue\/Resource \(AWS::SQS::Queue\)'\. Fix: tag 'Tagged\/Queue', the nearest construct holding them: GenAiTags\.apply\(queue, \{ team: 'support' \}\)/);
   });
 
   test('fails when a required key is empty even if set with Tags.of directly', () => {
@@ -91,7 +93,7 @@ describe('GenAiTagPolicy', () => {
     const { app } = queueStack();
     GenAiTags.apply(app, { ...COMPLETE, environment: 'prod' });
     GenAiTagPolicy.enforce(app);
-    expect(() => app.synth()).toThrow(/tag 'Environment' is 'prod', which is not allowed\. Fix: use one of production, staging, development on 1 resource: 'Tagged\/Queue\/Resource/);
+    expect(() => app.synth()).toThrow(/on 1 resource: 'Tagged\/Queue\/Resource \(AWS::SQS::Queue\)': tag 'Environment' is 'prod', which is not allowed\. Fix: use one of production, staging, development \(the policy's allowedEnvironments; list more in GenAiTagPolicy\.enforce\(scope, \{ allowedEnvironments: \[\.\.\.\] \}\)\)\./);
   });
 
   test('accepts a configured list of environments and required keys', () => {
@@ -114,6 +116,65 @@ describe('GenAiTagPolicy', () => {
     for (let i = 0; i < 7; i++) new sqs.Queue(stack, `Queue${i}`, { enforceSSL: true });
     GenAiTagPolicy.enforce(app);
     expect(() => app.synth()).toThrow(/on 7 resources: .*and 2 more/);
+  });
+
+  test('an app-wide policy reports from a named construct, not the empty path', () => {
+    const { app } = queueStack();
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).toThrow(/\n\s+\[GenAiTagPolicy\] GenAI tag policy: required tag/);
+    expect(() => app.synth()).not.toThrow(/\[\] /);
+  });
+
+  test('fails when a Feature is missing, suggesting the construct holding the resources and a value from its id', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Support');
+    const holder = new Construct(stack, 'SharedEmbeddings');
+    new sqs.Queue(holder, 'First', { enforceSSL: true });
+    new sqs.Queue(holder, 'Second', { enforceSSL: true });
+    const { feature, ...withoutFeature } = COMPLETE;
+    void feature;
+    GenAiTags.apply(app, withoutFeature);
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).toThrow(/required tag 'Feature' is missing or empty on 2 resources: .*Fix: tag 'Support\/SharedEmbeddings', the nearest construct holding them: GenAiTags\.apply\(sharedEmbeddings, \{ feature: 'shared-embeddings' \}\)/);
+  });
+
+  test('fails when Application is missing, suggesting the stack name in kebab case', () => {
+    const app = new App();
+    const stack = new Stack(app, 'CustomerSupport');
+    new sqs.Queue(stack, 'Queue', { enforceSSL: true });
+    const { application, ...withoutApplication } = COMPLETE;
+    void application;
+    GenAiTags.apply(app, withoutApplication);
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).toThrow(/GenAiTags\.apply\(queue, \{ application: 'customer-support' \}\)/);
+  });
+
+  test('names the app as "the app" when tagging the root fails', () => {
+    expect(() => GenAiTags.apply(new App(), { team: '' })).toThrow(/GenAI tags at the app: 'team' \(tag Team\) is empty/);
+  });
+
+  test("exempts aws-cdk-lib's own singleton functions by default, such as the bucket-notifications handler", () => {
+    const { app, stack } = queueStack();
+    const { feature, ...withoutFeature } = COMPLETE;
+    void feature;
+    GenAiTags.apply(app, withoutFeature);
+    GenAiTags.apply(stack.node.findChild('Queue'), { feature: 'faq' });
+    const bucket = new s3.Bucket(stack, 'Uploads', { eventBridgeEnabled: true });
+    GenAiTags.apply(bucket, { feature: 'faq' });
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).not.toThrow();
+    expect(Template.fromStack(stack).findResources('Custom::S3BucketNotifications')).not.toEqual({});
+  });
+
+  test('fails on the bucket-notifications handler when exemptCdkInternal is false', () => {
+    const { app, stack } = queueStack();
+    const { feature, ...withoutFeature } = COMPLETE;
+    void feature;
+    GenAiTags.apply(app, withoutFeature);
+    GenAiTags.apply(stack.node.findChild('Queue'), { feature: 'faq' });
+    GenAiTags.apply(new s3.Bucket(stack, 'Uploads', { eventBridgeEnabled: true }), { feature: 'faq' });
+    GenAiTagPolicy.enforce(app, { exemptCdkInternal: false });
+    expect(() => app.synth()).toThrow(/required tag 'Feature' is missing or empty on 2 resources: 'Tagged\/BucketNotificationsHandler050a0587b7544547bf325f094a3db834/);
   });
 
   test('enforcedAbove finds the policy of the nearest enclosing scope', () => {

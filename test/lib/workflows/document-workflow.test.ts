@@ -1,9 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DocumentWorkflow, DocumentWorkflowProps } from '../../../lib';
+import { DocumentWorkflow, DocumentWorkflowProps, GenAiTags } from '../../../lib';
 import { createTestStack, expectLeastPrivilegeBedrock, policyStatements, taggableResources, tagKeys, tagValue } from '../../support/test-app';
 
 function documentTemplate(props: DocumentWorkflowProps = {}, stack: Stack = createTestStack()): Template {
@@ -115,6 +115,42 @@ describe('DocumentWorkflow', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: { bucket: { name: ['existing-documents'] } } }) });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ RESULTS_TABLE: 'existing-results' }) } });
+  });
+
+  test('warns, without failing, that an imported bucket must send events to EventBridge', () => {
+    const stack = createTestStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Existing', 'existing-documents');
+    documentTemplate({ existingBucket: bucket }, stack);
+    Annotations.fromStack(stack).hasWarning('/TestStack/Docs', Match.stringLikeRegexp("existingBucket 'TestStack/Existing' is imported.*Amazon EventBridge.*genai-finops:bucket-eventbridge"));
+    Annotations.fromStack(stack).hasNoInfo('*', Match.anyValue());
+  });
+
+  test('fails when an existing bucket of the app does not send events to EventBridge, naming it and the fix', () => {
+    const stack = createTestStack();
+    const bucket = new s3.Bucket(stack, 'Uploads', { enforceSSL: true, serverAccessLogsPrefix: 'logs/' });
+    expect(() => documentTemplate({ existingBucket: bucket }, stack))
+      .toThrow(/TestStack\/Docs: existingBucket 'TestStack\/Uploads' does not send events to Amazon EventBridge.*Fix: create it with `eventBridgeEnabled: true`/);
+  });
+
+  test('accepts an existing bucket of the app with eventBridgeEnabled, with no warning or info', () => {
+    const stack = createTestStack();
+    const bucket = new s3.Bucket(stack, 'Uploads', { enforceSSL: true, serverAccessLogsPrefix: 'logs/', eventBridgeEnabled: true });
+    GenAiTags.apply(bucket, { feature: 'contract-review' });
+    Validations.of(stack.node.findChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834')).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "aws-cdk-lib's own bucket-notifications handler, added by the app's bucket (eventBridgeEnabled), not by this library.",
+    });
+    documentTemplate({ existingBucket: bucket }, stack);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('EventBridge'));
+    Annotations.fromStack(stack).hasNoInfo('*', Match.anyValue());
+  });
+
+  test('accepts an existing bucket whose CfnBucket turns EventBridge on, even after the workflow is built', () => {
+    const workflowStack = createTestStack();
+    const ownBucket = new s3.Bucket(workflowStack, 'Uploads', { enforceSSL: true, serverAccessLogsPrefix: 'logs/' });
+    new DocumentWorkflow(workflowStack, 'Docs', { tags: { feature: 'contract-review' }, existingBucket: ownBucket });
+    (ownBucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    expect(() => Template.fromStack(workflowStack)).not.toThrow();
   });
 
   test('every taggable resource carries the required GenAI tags and InferenceType async', () => {

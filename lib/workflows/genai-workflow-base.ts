@@ -1,0 +1,123 @@
+import { Lazy, TagManager } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { METRIC, MetricName, NO_MODEL } from '../../lambda/contract';
+import { IEmbeddingCache, IResponseCache } from '../data-stores';
+import { GenAiFunction } from '../functions';
+import { GenAiInferenceProfile } from '../inference';
+import { genAiMetric } from '../observability/genai-metric';
+import { GenAiTagKey } from '../tagging';
+
+// What the runtime reports when the function carries no Application or Feature tag (lambda/pipeline/config.ts); the
+// tag policy fails such a synthesis anyway, so these only show in apps that skip it.
+const UNTAGGED_APPLICATION = 'unknown';
+const UNTAGGED_FEATURE = 'default';
+
+/**
+ * What the three workflows share: the handler, the inference profiles, the caches, the models it routes to, and the
+ * metrics the request pipeline records for it.
+ *
+ * Every `metricXxx()` is a CloudWatch metric in the contract's namespace (`GenAI/FinOps`) with the dimensions the
+ * runtime writes: Application and Feature are the workflow's tags as synthesized (so a tag set on the app or the
+ * stack counts), Model each base model id the workflow can call. A workflow that routes across several models gets
+ * metric math summing the per-model series (missing points as 0), which dashboards and alarms take like a metric.
+ * Unless `props` says otherwise the statistic is Sum and the period 5 minutes; `metricLatency()` is p50.
+ */
+export abstract class GenAiWorkflowBase extends Construct {
+  /** The handler. */
+  public abstract readonly handler: GenAiFunction;
+  /** The application inference profile of the simple (or only) tier. */
+  public abstract readonly profile: GenAiInferenceProfile;
+  /** One application inference profile per routed model; the handler may invoke through these only. */
+  public abstract readonly profiles: GenAiInferenceProfile[];
+  /** The response cache, if the workflow has one. */
+  public abstract readonly responseCache?: IResponseCache;
+  /** The embedding cache, if the workflow has one. */
+  public abstract readonly embeddingCache?: IEmbeddingCache;
+  /**
+   * The base model ids the workflow routes to, cheapest tier first, each once (e.g. Haiku, Sonnet, Opus). The `Model`
+   * tag is on each model's inference profile; the function, queue and logs serve them all, so they carry none.
+   */
+  public abstract readonly routedModels: string[];
+
+  /** USD spent on model calls (Converse and embeddings), exact per call. Sum over 5 minutes. */
+  public metricCostUsd(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.costUsd, this.spendModels(), props);
+  }
+
+  /** Requests served or refused (a response-cache hit counts). Sum over 5 minutes. */
+  public metricRequests(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.requests, [...this.routedModels, NO_MODEL], props);
+  }
+
+  /** Requests refused before any model call (4xx: limits, validation). Sum over 5 minutes. */
+  public metricRejectedRequests(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.rejected, [...this.routedModels, NO_MODEL], props);
+  }
+
+  /** Requests that failed (5xx). Sum over 5 minutes. */
+  public metricFailedRequests(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.failed, [...this.routedModels, NO_MODEL], props);
+  }
+
+  /** Fresh input tokens billed (cache reads and writes excluded, as Bedrock reports them). Sum over 5 minutes. */
+  public metricInputTokens(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.inputTokens, this.spendModels(), props);
+  }
+
+  /** Output tokens billed. Sum over 5 minutes. */
+  public metricOutputTokens(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.outputTokens, this.routedModels, props);
+  }
+
+  /** Input tokens read from Bedrock's prompt cache. Sum over 5 minutes. */
+  public metricCacheReadTokens(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.cacheReadTokens, this.routedModels, props);
+  }
+
+  /** Input tokens written to Bedrock's prompt cache. Sum over 5 minutes. */
+  public metricCacheWriteTokens(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.cacheWriteTokens, this.routedModels, props);
+  }
+
+  /** Requests answered from the response cache, at no model cost. Sum over 5 minutes. */
+  public metricResponseCacheHits(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.responseCacheHits, this.routedModels, props);
+  }
+
+  /** Requests the response cache could not answer. Sum over 5 minutes. */
+  public metricResponseCacheMisses(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.responseCacheMisses, this.routedModels, props);
+  }
+
+  /**
+   * Milliseconds per model call. p50 over 5 minutes; across several models, the highest of the per-model values.
+   */
+  public metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    return this.metricOf(METRIC.latencyMs, this.routedModels, props);
+  }
+
+  /** The routed models and the embeddings model: every model a call that spends can reach. */
+  private spendModels(): string[] {
+    return this.embeddingCache ? [...this.routedModels, this.embeddingCache.modelId] : this.routedModels;
+  }
+
+  private metricOf(name: MetricName, models: string[], props: cloudwatch.MetricOptions | undefined): cloudwatch.IMetric {
+    return genAiMetric(name, {
+      application: this.tagAtSynthesis(GenAiTagKey.APPLICATION, UNTAGGED_APPLICATION),
+      feature: this.tagAtSynthesis(GenAiTagKey.FEATURE, UNTAGGED_FEATURE),
+      models,
+    }, props);
+  }
+
+  // Lazy: tags set with Tags.of on the app or stack are applied by an aspect after this construct is built, and
+  // the handler's tags are the ones the runtime writes its dimensions from (GENAI_TAGS).
+  private tagAtSynthesis(key: GenAiTagKey, untagged: string): string {
+    return Lazy.string({
+      produce: () => {
+        const fn = this.handler.function;
+        return TagManager.of(fn.node.defaultChild ?? fn)?.tagValues()[key] ?? untagged;
+      },
+    });
+  }
+}
