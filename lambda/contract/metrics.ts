@@ -46,6 +46,12 @@ export const METRIC = Object.freeze({
   inputTokenBoundExceeded: 'InputTokenBoundExceeded',
   /** A guard could not settle a reservation after a billed call (the answer was still returned). */
   settleFailures: 'GuardSettleFailures',
+  /** A guard could not reach its store and let the request through on a per-container fallback (fail open). */
+  guardFailOpen: 'GuardFailOpen',
+  /** A guard could not reach its store and refused the request with 503 (fail closed). */
+  guardFailClosed: 'GuardFailClosed',
+  /** Reservations never settled (their Lambda died) given back to the ledger once they expired. */
+  guardHoldsExpired: 'GuardHoldsExpired',
 } as const);
 
 /** The name of one metric. */

@@ -4,7 +4,7 @@ import { ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
-import { SpendContext, SpendGuard } from './guards';
+import { LimitStatus, NO_SPEND, Reservation, SpendContext, SpendGuard } from './guards';
 import { billedAmount, SpendPort, spendUpperBound } from './spend';
 import { capOutputTokens, enforcePromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
@@ -141,20 +141,28 @@ export class GenAiPipeline {
     const maxTokens = capOutputTokens(request, limits);
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
 
-    // Breakers and request-rate limits, before the cache: a hit is free but still a request.
-    await this.spend.admit(context);
+    // Breakers and request-rate limits, before the cache: a hit is free but still a request. A speculative guard (a
+    // shared ledger) admits with its reservation instead, started alongside the cache read: no round trip is added
+    // to a miss, and a hit gives the reserved tokens back.
+    const speculative = this.spend.speculative;
+    await this.spend.admit(context, { deferSpeculative: speculative });
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
+    const upperBound = this.spend.governed ? this.converseUpperBound(route, estimate, maxTokens) : NO_SPEND;
+    const early = speculative ? outcomeOf(this.spend.reserveSpeculative(context, upperBound)) : undefined;
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
-      const result = this.cacheHitResult(request, route, cached, estimate, startedAt);
-      this.deps.recorder.record(this.recordOf(request, result, 0));
+      const { limits, settleFailures } = early ? await this.releaseSpeculative(context, await early) : { limits: undefined, settleFailures: 0 };
+      const result = { ...this.cacheHitResult(request, route, cached, estimate, startedAt), ...(limits ? { limits } : {}) };
+      this.deps.recorder.record(this.recordOf(request, result, settleFailures));
       return result;
     }
+    const reserved = early ? unwrap(await early) : undefined;
 
     const outcome = await this.spend.spend(context, {
-      estimate: this.spend.governed ? this.converseUpperBound(route, estimate, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
+      estimate: upperBound,
+      reserved,
       invoke: async () => {
         const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, config, {
           bedrock: deps.bedrock,
@@ -192,9 +200,21 @@ export class GenAiPipeline {
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
       inputTokenBound: estimate.bound.total,
+      ...(outcome.limits ? { limits: outcome.limits } : {}),
     };
     this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
     return result;
+  }
+
+  // A hit after a speculative reservation: the tokens go back (the request stays counted). When the reservation was
+  // refused, the speculative guards admit the request after all: only a request-rate limit may refuse a hit.
+  private async releaseSpeculative(context: SpendContext, early: Settled<Reservation>): Promise<{ limits?: LimitStatus; settleFailures: number }> {
+    if (!early.ok) {
+      await this.spend.admitSpeculative(context);
+      return { settleFailures: 0 };
+    }
+    const limits = this.spend.statusOf(early.value);
+    return { limits, settleFailures: await this.spend.release(context, early.value) };
   }
 
   /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
@@ -301,6 +321,18 @@ export class GenAiPipeline {
 // or one stopped by a guardrail or content filter is served once, not for the cache's TTL.
 function isCacheable(tier: RouteDecision['tier'], stopReason: string | undefined, routed: RouteDecision): boolean {
   return tier === routed.tier && (stopReason === 'end_turn' || stopReason === 'max_tokens');
+}
+
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+// A promise started early whose failure is only looked at later (never an unhandled rejection meanwhile).
+function outcomeOf<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
 }
 
 function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined): Usage {

@@ -1,10 +1,11 @@
 import { readPipelineConfig, PipelineConfig } from '../pipeline/config';
 import { EmbeddingCache } from '../pipeline/embedding-cache';
-import { ContainerUsageGuard, SpendGuard } from '../pipeline/guards';
+import { ContainerUsageGuard, DynamoDbLedgerGuard, SpendGuard } from '../pipeline/guards';
 import { GenAiPipeline } from '../pipeline/pipeline';
 import { PowertoolsRecorder } from '../pipeline/powertools-recorder';
 import { DynamoDbResponseCache } from '../pipeline/stages/response-cache';
 import { bedrockClient, dynamoDbClient } from './clients';
+import { ledgerEventReporter } from './guard-events';
 import { logWarn } from './log';
 
 let pipeline: GenAiPipeline | undefined;
@@ -18,7 +19,13 @@ export function pipelineConfig(): PipelineConfig {
 
 /** The guard chain the configuration asks for, in the order guards run. */
 export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
-  return cfg.guards.usageLimits.length > 0 ? [new ContainerUsageGuard(cfg.guards.usageLimits)] : [];
+  if (cfg.guards.usageLimits.length === 0) return [];
+  if (cfg.guards.store === 'dynamodb') {
+    return [new DynamoDbLedgerGuard({
+      client: dynamoDbClient(), tableName: cfg.guards.ledgerTableName!, guards: cfg.guards, onEvent: ledgerEventReporter(cfg.application),
+    })];
+  }
+  return [new ContainerUsageGuard(cfg.guards.usageLimits)];
 }
 
 /**
