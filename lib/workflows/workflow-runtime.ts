@@ -6,6 +6,7 @@ import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
 import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
+import { UsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
@@ -69,7 +70,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = props.embeddingCache;
 
-  const usageLimits = usageLimitsConfig(scope, props.usageLimits);
+  const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
+  const ledger = props.usageLedger;
   const pipelineConfig: PipelineConfigDocument = {
     tiers,
     defaultLimits: {
@@ -85,7 +87,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
-    ...(usageLimits.length > 0 ? { guards: { store: 'container', usageLimits } } : {}),
+    ...(usageLimits.length > 0 && !ledger ? { guards: { store: 'container', usageLimits } } : {}),
+    ...(usageLimits.length > 0 && ledger ? { guards: { store: 'dynamodb', ledgerTableName: ledger.table.tableName, usageLimits, ...ledgerTiers(ledger) } } : {}),
   };
 
   const primary = routing.simple;
@@ -109,6 +112,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   for (const profile of profiles) profile.grantInvoke(handler.function);
   responseCache?.grantReadWrite(handler.function);
   embedding?.grantReadWrite(handler.function);
+  if (ledger && usageLimits.length > 0) ledger.grantReserveAndSettle(handler.function);
   return { handler, profile: profilesByModel.get(primary)!, profiles, responseCache };
 }
 
@@ -152,6 +156,14 @@ function checkGeographies(scope: Construct, routing: ModelRouting): void {
 function suggestedGeography(region: string): string {
   const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region));
   return (geography ?? CrossRegionGeography.GLOBAL).toUpperCase();
+}
+
+// The ledger's tenant tiers, written only when there are any (the environment holds 4 KB in all).
+function ledgerTiers(ledger: UsageLedger): { tenantTiers?: { [tenantId: string]: string }; defaultTier?: string } {
+  return {
+    ...(Object.keys(ledger.tenantTiers).length > 0 ? { tenantTiers: { ...ledger.tenantTiers } } : {}),
+    ...(ledger.defaultTenantTier !== undefined ? { defaultTier: ledger.defaultTenantTier } : {}),
+  };
 }
 
 // Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.

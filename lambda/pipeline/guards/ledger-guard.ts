@@ -108,7 +108,7 @@ const MAX_CONFLICT_RETRIES = 8;
  * - **Settle**: one `TransactWriteItems`: `ADD actual - reserved` to each counter and a `settle#<key>` marker put
  *   only if absent, so a duplicate settlement changes nothing, however late (the marker lives 7 days).
  * - **Expiry**: a reservation also adds its amounts to an expiry bucket on each counter (`h<end>t`, `h<end>c`:
- *   one bucket per minute of expiry, so items stay small however many requests are in flight). A settlement takes
+ *   one bucket per 5 minutes of expiry, so items stay small however many requests are in flight). A settlement takes
  *   its amounts out of the bucket. A bucket past its end that still holds something holds reservations whose Lambda
  *   died: the next request that sees it (every update returns the item) gives it back and reports `holdsExpired`.
  * - **Cache reads** are counted apart (`cacheReadTokens`, at settlement) and limit nothing.
@@ -481,9 +481,10 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     return fallback;
   }
 
-  // The bucket a reservation made now expires in: minute buckets for requests, 12-hour buckets for batch jobs.
+  // The bucket a reservation made now expires in: 5-minute buckets for requests (about 5 live at once, so a counter
+  // item stays under the 1 KB of one write unit), 12-hour buckets for batch jobs.
   private bucketOf(context: SpendContext): string {
-    const [lifeMs, widthMs] = context.path === 'batch' ? [this.batchHoldMs, 12 * 3_600_000] : [this.holdMs, 60_000];
+    const [lifeMs, widthMs] = context.path === 'batch' ? [this.batchHoldMs, 12 * 3_600_000] : [this.holdMs, 300_000];
     return `h${(Math.ceil((context.nowMs + lifeMs) / widthMs) * widthMs / 1000).toString(36)}`;
   }
 

@@ -120,8 +120,8 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
     await guard.reserve(ctx({ requestId: 'dead' }), amount(9_000, 90));
     await expect(guard.reserve(ctx({ requestId: 'blocked', nowMs: NOW + 60_000 }), amount(2_000))).rejects.toMatchObject({ status: 429 });
 
-    // When a request comes after the reservation's lifetime (16 minutes, plus its minute bucket)
-    const later = ctx({ requestId: 'later', nowMs: NOW + 18 * 60_000 });
+    // When a request comes after the reservation's lifetime (16 minutes, rounded up to its 5-minute bucket)
+    const later = ctx({ requestId: 'later', nowMs: NOW + 22 * 60_000 });
     const hold = await guard.reserve(later, amount(2_000));
 
     // Then the expired 9,000 were given back, the new reservation fits, and the release is reported
@@ -133,7 +133,7 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
   test('a settlement after its reservation expired and was given back charges what was billed in full', async () => {
     const guard = ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }]);
     const slow = await guard.reserve(ctx({ requestId: 'slow' }), amount(9_000));
-    await guard.reserve(ctx({ requestId: 'later', nowMs: NOW + 18 * 60_000 }), amount(2_000));
+    await guard.reserve(ctx({ requestId: 'later', nowMs: NOW + 22 * 60_000 }), amount(2_000));
     await guard.flush();
     expect(await counterOf(client, table, USER_HOUR)).toMatchObject({ tokens: 2_000 });
 
