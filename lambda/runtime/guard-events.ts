@@ -17,7 +17,7 @@ export const LEDGER_EVENT_MESSAGE: Readonly<Record<LedgerEvent['kind'], string>>
 
 /**
  * The ledger guard's events as one EMF line each (metric `GuardFailOpen`, `GuardFailClosed` or
- * `GuardHoldsExpired`, dimensions Application and Feature; tenant, user, scope and window as properties) and a
+ * `GuardHoldsExpired`, dimension Application; feature, tenant, user, scope and window as properties) and a
  * structured warning with a stable message.
  */
 export function ledgerEventReporter(application: string): (event: LedgerEvent) => void {
@@ -26,7 +26,7 @@ export function ledgerEventReporter(application: string): (event: LedgerEvent) =
     const { kind, ...fields } = event;
     void kind;
     process.stdout.write(`${JSON.stringify({
-      _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Application', 'Feature']], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+      _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [['Application']], Metrics: [{ Name: name, Unit: 'Count' }] }] },
       Application: application, [name]: 1, guard: 'usage-ledger', ...fields,
     })}\n`);
     logWarn(LEDGER_EVENT_MESSAGE[event.kind], { guard: 'usage-ledger', ...fields });
