@@ -2,17 +2,22 @@ import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startBedrockSimulator } from '../local/bedrock-simulator';
 import { localClientConfig, startDynamoDbLocal } from '../local/services';
+import { createLedgerTable } from '../local/services/ledger-table';
 import { requestBody } from './cpu-stages';
 import { percentile, round } from './stats';
 
-type Timer = { sends: number; ms: number };
+type Timer = { sends: number; ms: number; inFlight?: number; rounds?: number };
 
+// `rounds` counts sequential round trips: a send that starts while another is in flight rides in the same round.
 function timeSends(client: { middlewareStack: any }, timer: Timer): void {
   client.middlewareStack.add((next: any) => async (args: any) => {
     const start = performance.now();
+    if ((timer.inFlight ?? 0) === 0) timer.rounds = (timer.rounds ?? 0) + 1;
+    timer.inFlight = (timer.inFlight ?? 0) + 1;
     try {
       return await next(args);
     } finally {
+      timer.inFlight--;
       timer.sends++;
       timer.ms += performance.now() - start;
     }
@@ -24,7 +29,7 @@ function timeSends(client: { middlewareStack: any }, timer: Timer): void {
  * DynamoDB Local and the Bedrock simulator (no simulated latency). Overhead = handler time minus the Bedrock call's
  * own round trip, on the cache-miss path (new message each time) and the cache-hit path (a repeated request).
  */
-export async function measureRequestOverhead(requests = 300) {
+export async function measureRequestOverhead(requests = 300, store: 'container' | 'dynamodb' = 'container') {
   const simulator = await startBedrockSimulator();
   // Fully compiling JVM: the figure is about the runtime, not about DynamoDB Local running in C1-only start-up mode.
   const dynamo = await startDynamoDbLocal({ steadyState: true });
@@ -35,6 +40,7 @@ export async function measureRequestOverhead(requests = 300) {
       TableName: 'bench-cache', BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'cacheKey', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'cacheKey', AttributeType: 'S' }],
     }));
+    if (store === 'dynamodb') await createLedgerTable(admin, 'bench-ledger');
     admin.destroy();
     Object.assign(process.env, {
       AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
@@ -49,7 +55,8 @@ export async function measureRequestOverhead(requests = 300) {
         responseCache: { tableName: 'bench-cache', ttlSeconds: 3600, namespace: 'v1' },
         // The guard chain is on, with limits the bench never reaches: admit, reserve and settle run on every request.
         guards: {
-          store: 'container',
+          store,
+          ...(store === 'dynamodb' ? { ledgerTableName: 'bench-ledger' } : {}),
           usageLimits: [
             { scope: 'user', window: 'minute', maxRequests: 1_000_000 },
             { scope: 'tenant', window: 'month', maxTokens: 10_000_000_000, maxCostUsd: 1_000_000 },
@@ -62,6 +69,10 @@ export async function measureRequestOverhead(requests = 300) {
     const { handler } = require('../lambda/handlers/api') as typeof import('../lambda/handlers/api');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const clients = require('../lambda/runtime/clients') as typeof import('../lambda/runtime/clients');
+    // A second series in the same process composes a new container against this run's endpoints.
+    clients.resetClients();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('../lambda/runtime/pipeline-runtime') as typeof import('../lambda/runtime/pipeline-runtime')).resetContainer();
     const bedrockTimer: Timer = { sends: 0, ms: 0 };
     const dynamoTimer: Timer = { sends: 0, ms: 0 };
     timeSends(clients.bedrockClient(), bedrockTimer);
@@ -72,12 +83,12 @@ export async function measureRequestOverhead(requests = 300) {
     // EMF lines go to stdout in Lambda; here they are produced (that cost is part of the overhead) and dropped.
     process.stdout.write = (() => true) as any;
     const run = async (message: string) => {
-      bedrockTimer.ms = 0; bedrockTimer.sends = 0; dynamoTimer.sends = 0; dynamoTimer.ms = 0;
+      bedrockTimer.ms = 0; bedrockTimer.sends = 0; dynamoTimer.sends = 0; dynamoTimer.ms = 0; dynamoTimer.rounds = 0;
       const start = performance.now();
       const response = await handler(event(message));
       const total = performance.now() - start;
       if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
-      return { overhead: total - bedrockTimer.ms, dynamoSends: dynamoTimer.sends, dynamoMs: dynamoTimer.ms, bedrockSends: bedrockTimer.sends };
+      return { overhead: total - bedrockTimer.ms, dynamoSends: dynamoTimer.sends, dynamoRounds: dynamoTimer.rounds ?? 0, dynamoMs: dynamoTimer.ms, bedrockSends: bedrockTimer.sends };
     };
     for (let i = 0; i < 300; i++) await run(`warm-up question ${i}?`);
     const miss: Array<Awaited<ReturnType<typeof run>>> = [];
@@ -89,10 +100,12 @@ export async function measureRequestOverhead(requests = 300) {
       overheadMsP50: round(percentile(samples.map((s) => s.overhead), 50)),
       overheadMsP99: round(percentile(samples.map((s) => s.overhead), 99)),
       dynamoDbRoundTripsPerRequest: round(samples.reduce((a, s) => a + s.dynamoSends, 0) / samples.length, 2),
+      sequentialDynamoDbRoundsPerRequest: round(samples.reduce((a, s) => a + s.dynamoRounds, 0) / samples.length, 2),
       dynamoDbMsP50: round(percentile(samples.map((s) => s.dynamoMs), 50)),
       bedrockCallsPerRequest: round(samples.reduce((a, s) => a + s.bedrockSends, 0) / samples.length, 2),
     });
-    return { requests, guardChain: 'container usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD', cacheMiss: summary(miss), cacheHit: summary(hit) };
+    const guardChain = `${store === 'dynamodb' ? 'usage ledger (DynamoDB, speculative reservation beside the cache read)' : 'container'} usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD`;
+    return { requests, store, guardChain, cacheMiss: summary(miss), cacheHit: summary(hit) };
   } finally {
     process.stdout.write = stdoutWrite;
     await simulator.close();

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { measureColdInit } from './cold-init';
 import { measureCpuStages } from './cpu-stages';
+import { measureLedgerConcurrency } from './ledger-concurrency';
 import { measureRequestOverhead } from './request-overhead';
 import { measureTokenEstimateError } from './token-estimate-error';
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     cpuStages8kTokens: measureCpuStages(),
     tokenEstimateError: measureTokenEstimateError(),
     requestOverhead: await measureRequestOverhead(),
+    requestOverheadWithLedger: await measureRequestOverhead(300, 'dynamodb'),
+    ledgerConcurrency: await measureLedgerConcurrency(),
     coldInit: measureColdInit(repo),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);

@@ -8,6 +8,12 @@ export type UsageScope = 'user' | 'tenant' | 'feature' | 'workflow';
 /** Calendar-aligned windows (UTC): a window resets when the calendar says so, not a fixed time after first use. */
 export type UsageWindow = 'minute' | 'hour' | 'day' | 'month';
 
+/**
+ * What a limit does when its shared ledger cannot be reached: `closed` refuses with 503, `open` counts in the
+ * container's memory instead (each container then enforces the limit on its own) and reports it.
+ */
+export type LedgerFailureMode = 'open' | 'closed';
+
 /** One limit: requests, tokens (fresh input + output + cache writes; cache reads count apart) and/or USD per window. */
 export interface UsageLimitConfig {
   readonly scope: UsageScope;
@@ -15,10 +21,25 @@ export interface UsageLimitConfig {
   readonly maxRequests?: number;
   readonly maxTokens?: number;
   readonly maxCostUsd?: number;
+  /**
+   * The tenant tier this limit applies to (see {@link GuardsConfig.tenantTiers}); without one, it applies to every
+   * tenant.
+   */
+  readonly tier?: string;
+  /**
+   * `dynamodb` store: how many counter items the limit is spread over (each holds its share of the limit), for
+   * scopes hotter than one item's ~1,000 writes per second. Default {@link DEFAULT_LEDGER_SHARDS}.
+   */
+  readonly shards?: number;
+  /**
+   * `dynamodb` store: what the limit does when the ledger is unreachable. Default: `closed` when it limits tokens
+   * or USD (a quota or a budget), `open` when it limits requests only (a rate limit).
+   */
+  readonly onLedgerUnavailable?: LedgerFailureMode;
 }
 
 /** Where usage limits are counted. */
-export type UsageStore = 'container';
+export type UsageStore = 'container' | 'dynamodb';
 
 /** The guard chain every spend path passes: admit before the cache lookup, reserve and settle around a model call. */
 export interface GuardsConfig {
@@ -26,8 +47,8 @@ export interface GuardsConfig {
   readonly usageLimits: ReadonlyArray<UsageLimitConfig>;
   /**
    * `container`: counted in the Lambda container's memory. It holds exactly within one container and bounds the
-   * whole workflow at (containers × limit): pair it with reserved concurrency. A shared ledger comes with the
-   * guardrails constructs.
+   * whole workflow at (containers × limit): pair it with reserved concurrency.
+   * `dynamodb`: counted in a shared DynamoDB ledger ({@link ledgerTableName}): exact across containers.
    */
   readonly store: UsageStore;
   /**
@@ -35,5 +56,22 @@ export interface GuardsConfig {
    * pauses (503) or downgrades non-critical features. Absent: no breaker.
    */
   readonly breaker?: BreakerConfig;
+  /** The ledger table, for the `dynamodb` store. */
+  readonly ledgerTableName?: string;
+  /**
+   * The tier of each tenant (the pipeline's tenant id, with its source prefix: `key:<api key id>`,
+   * `authorizer:<tenant>`, `iam:<tenant>`): limits with a `tier` apply to the tenants of that tier.
+   */
+  readonly tenantTiers?: Readonly<Record<string, string>>;
+  /** The tier of tenants not in {@link tenantTiers}. Default: none (only limits without a tier apply to them). */
+  readonly defaultTier?: string;
 }
 
+/** Counter items per limit in the ledger unless a limit says otherwise. */
+export const DEFAULT_LEDGER_SHARDS = 1;
+
+/** The most counter items one limit may be spread over. */
+export const MAX_LEDGER_SHARDS = 100;
+
+/** The ledger table's key and TTL attribute names: the construct creates the table, the runtime writes it. */
+export const LEDGER_TABLE = Object.freeze({ partitionKey: 'pk', ttlAttribute: 'expiresAt' } as const);

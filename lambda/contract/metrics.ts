@@ -48,6 +48,12 @@ export const METRIC = Object.freeze({
   settleFailures: 'GuardSettleFailures',
   /** The circuit breaker's state table could not be read: the breaker failed open (the request was let through). */
   breakerUnavailable: 'BreakerUnavailable',
+  /** A guard could not reach its store and let the request through on a per-container fallback (fail open). */
+  guardFailOpen: 'GuardFailOpen',
+  /** A guard could not reach its store and refused the request with 503 (fail closed). */
+  guardFailClosed: 'GuardFailClosed',
+  /** Reservations never settled (their Lambda died) given back to the ledger once they expired. */
+  guardHoldsExpired: 'GuardHoldsExpired',
 } as const);
 
 /**

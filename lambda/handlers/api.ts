@@ -2,6 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { SpendPath } from '../contract';
 import { ENV } from '../contract';
 import { PipelineError } from '../pipeline/errors';
+import type { LimitStatus } from '../pipeline/guards/spend-guard';
 import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { logError } from '../runtime/log';
 import { containerPipeline } from '../runtime/pipeline-runtime';
@@ -37,11 +38,11 @@ export async function handler(event: APIGatewayProxyEvent, context?: Pick<Contex
     const result = await containerPipeline().handle(body, identity, {
       deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : undefined,
     });
-    return json(200, result, cors);
+    return json(200, result, { ...cors, ...rateLimitHeaders(result.limits) });
   } catch (error) {
     if (!inPipeline) recordRejection(error, path, identity);
     if (error instanceof PipelineError) {
-      return json(error.status, { error: error.code, message: error.message, details: error.details, requestId }, { ...cors, ...retryAfter(error) });
+      return json(error.status, { error: error.code, message: error.message, details: error.details, requestId }, { ...cors, ...retryAfter(error), ...refusedLimitHeaders(error) });
     }
     logError('request failed', { requestId, error: String(error), stack: (error as Error)?.stack });
     return json(500, { error: 'INTERNAL_ERROR', message: 'The request failed; it was not charged.', requestId }, cors);
@@ -103,6 +104,27 @@ function retryAfter(error: PipelineError): Record<string, string> {
   if (error.status !== 429 && error.status !== 503) return {};
   const seconds = error.details.retryAfterSeconds;
   return { 'retry-after': typeof seconds === 'number' && seconds > 0 ? String(Math.ceil(seconds)) : '5' };
+}
+
+/**
+ * The tightest usage limit after the request: `x-ratelimit-limit`, `x-ratelimit-remaining`, `x-ratelimit-reset`
+ * (seconds until the window ends, like `Retry-After`) and `x-ratelimit-policy` (`<scope>;w=<window>;m=<measure>`).
+ */
+function rateLimitHeaders(limits: LimitStatus | undefined): Record<string, string> {
+  if (!limits) return {};
+  return {
+    'x-ratelimit-limit': String(limits.limit),
+    'x-ratelimit-remaining': String(limits.remaining),
+    'x-ratelimit-reset': String(Math.max(0, Math.ceil((Date.parse(limits.resetsAt) - Date.now()) / 1000))),
+    'x-ratelimit-policy': `${limits.scope};w=${limits.window};m=${limits.measure}`,
+  };
+}
+
+// A usage-limit refusal names the limit it hit: the same headers, nothing remaining.
+function refusedLimitHeaders(error: PipelineError): Record<string, string> {
+  const d = error.details;
+  if (error.code !== 'USAGE_LIMIT_EXCEEDED' || typeof d.limit !== 'number' || typeof d.resetsAt !== 'string') return {};
+  return rateLimitHeaders({ scope: d.scope, window: d.window, measure: d.measure, limit: d.limit, remaining: 0, resetsAt: d.resetsAt } as LimitStatus);
 }
 
 function parseOrigins(json: string | undefined): string[] {

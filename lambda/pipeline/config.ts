@@ -1,6 +1,6 @@
 import {
   BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
-  ModelTier, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
+  MAX_LEDGER_SHARDS, ModelTier, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
 } from '../contract';
 import type { ModelPrice } from '../core';
 
@@ -101,9 +101,20 @@ export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
 function normalizeGuards(guards: Partial<GuardsConfig> | undefined): GuardsConfig {
   if (!guards) return NO_GUARDS;
   const store = guards.store ?? 'container';
-  if (store !== 'container') throw new Error(`Pipeline configuration: guards.store '${String(store)}' is unknown; use 'container'.`);
+  if (store !== 'container' && store !== 'dynamodb') throw new Error(`Pipeline configuration: guards.store '${String(store)}' is unknown; use 'container' or 'dynamodb'.`);
+  if (store === 'dynamodb' && !guards.ledgerTableName) throw new Error("Pipeline configuration: guards.store 'dynamodb' needs guards.ledgerTableName; the UsageLedger construct sets it.");
   const usageLimits = (guards.usageLimits ?? []).map((limit, i) => checkUsageLimit(limit, i));
-  return { usageLimits, store, ...(guards.breaker ? { breaker: normalizeBreaker(guards.breaker) } : {}) };
+  if (store === 'container' && usageLimits.some((l) => l.tier !== undefined)) {
+    throw new Error("Pipeline configuration: limits with a tier need guards.store 'dynamodb' (tenant tiers are read by the ledger guard).");
+  }
+  return {
+    usageLimits,
+    store,
+    ...(guards.ledgerTableName ? { ledgerTableName: guards.ledgerTableName } : {}),
+    ...(guards.tenantTiers ? { tenantTiers: guards.tenantTiers } : {}),
+    ...(guards.defaultTier ? { defaultTier: guards.defaultTier } : {}),
+    ...(guards.breaker ? { breaker: normalizeBreaker(guards.breaker) } : {}),
+  };
 }
 
 /** `guards.breaker` with its defaults (30 s cache, no per-feature entries) and every entry checked. */
@@ -135,6 +146,12 @@ function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConf
   const amounts = [limit.maxRequests, limit.maxTokens, limit.maxCostUsd].filter((v) => v !== undefined);
   if (amounts.length === 0) throw new Error(`${where} sets no maximum; give maxRequests, maxTokens or maxCostUsd.`);
   if (amounts.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error(`${where}: every maximum must be a number of at least 0.`);
+  if (limit.shards !== undefined && (!Number.isInteger(limit.shards) || limit.shards < 1 || limit.shards > MAX_LEDGER_SHARDS)) {
+    throw new Error(`${where}.shards is ${String(limit.shards)}; use a whole number from 1 to ${MAX_LEDGER_SHARDS}.`);
+  }
+  if (limit.onLedgerUnavailable !== undefined && limit.onLedgerUnavailable !== 'open' && limit.onLedgerUnavailable !== 'closed') {
+    throw new Error(`${where}.onLedgerUnavailable '${String(limit.onLedgerUnavailable)}' is unknown; use 'open' or 'closed'.`);
+  }
   return limit;
 }
 

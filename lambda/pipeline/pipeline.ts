@@ -4,7 +4,7 @@ import { baseModelId, ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
-import { SpendContext, SpendGuard } from './guards';
+import { LimitStatus, NO_SPEND, Reservation, SpendContext, SpendGuard } from './guards';
 import { billedAmount, SpendPort, spendUpperBound } from './spend';
 import { countTokensFor } from './stages/count-tokens';
 import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
@@ -146,22 +146,30 @@ export class GenAiPipeline {
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
 
     // Breakers and request-rate limits, before the cache: a hit is free but still a request. A guard may cap the
-    // tier (a breaker downgrading the feature); a capped call then never falls back above the cap.
-    const admitted = await this.spend.admit(context);
+    // tier (a breaker downgrading the feature); a capped call then never falls back above the cap. A speculative
+    // guard (a shared ledger) admits with its reservation instead, started alongside the cache read: no round trip
+    // is added to a miss, and a hit gives the reserved tokens back.
+    const speculative = this.spend.speculative;
+    const admitted = await this.spend.admit(context, { deferSpeculative: speculative });
     const route = capRoute(routed, admitted.maxTier, config, admitted.reason);
     const callConfig = route === routed ? config : { ...config, retry: { ...config.retry, fallbackUpward: false } };
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
+    const upperBound = this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : NO_SPEND;
+    const early = speculative ? outcomeOf(this.spend.reserveSpeculative(context, upperBound)) : undefined;
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
-      const result = this.cacheHitResult(request, route, cached, estimate, startedAt);
-      this.deps.recorder.record(this.recordOf(request, result, 0));
+      const { limits, settleFailures } = early ? await this.releaseSpeculative(context, await early) : { limits: undefined, settleFailures: 0 };
+      const result = { ...this.cacheHitResult(request, route, cached, estimate, startedAt), ...(limits ? { limits } : {}) };
+      this.deps.recorder.record(this.recordOf(request, result, settleFailures));
       return result;
     }
+    const reserved = early ? unwrap(await early) : undefined;
 
     const outcome = await this.spend.spend(context, {
-      estimate: this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n },
+      estimate: upperBound,
+      reserved,
       invoke: async () => {
         const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, callConfig, {
           bedrock: deps.bedrock,
@@ -199,9 +207,21 @@ export class GenAiPipeline {
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
       inputTokenBound: inputBound,
+      ...(outcome.limits ? { limits: outcome.limits } : {}),
     };
     this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
     return result;
+  }
+
+  // A hit after a speculative reservation: the tokens go back (the request stays counted). When the reservation was
+  // refused, the speculative guards admit the request after all: only a request-rate limit may refuse a hit.
+  private async releaseSpeculative(context: SpendContext, early: Settled<Reservation>): Promise<{ limits?: LimitStatus; settleFailures: number }> {
+    if (!early.ok) {
+      await this.spend.admitSpeculative(context);
+      return { settleFailures: 0 };
+    }
+    const limits = this.spend.statusOf(early.value);
+    return { limits, settleFailures: await this.spend.release(context, early.value) };
   }
 
   /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
@@ -308,6 +328,18 @@ export class GenAiPipeline {
 // or one stopped by a guardrail or content filter is served once, not for the cache's TTL.
 function isCacheable(tier: RouteDecision['tier'], stopReason: string | undefined, routed: RouteDecision): boolean {
   return tier === routed.tier && (stopReason === 'end_turn' || stopReason === 'max_tokens');
+}
+
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+// A promise started early whose failure is only looked at later (never an unhandled rejection meanwhile).
+function outcomeOf<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (!settled.ok) throw settled.error;
+  return settled.value;
 }
 
 function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined): Usage {

@@ -1,4 +1,5 @@
 import type { CostBreakdown, ModelTier } from '../core';
+import type { LimitStatus } from './guards/spend-guard';
 
 /** One turn of the conversation so far. */
 export interface HistoryTurn {
@@ -84,6 +85,8 @@ export interface PipelineResult {
   readonly estimatedInputTokens: number;
   /** The upper bound of the input tokens the limit and the reservation used. */
   readonly inputTokenBound: number;
+  /** The tightest usage limit after this request, when a guard reports one (the API's `x-ratelimit-*` headers). */
+  readonly limits?: LimitStatus;
 }
 
 /** A validated `POST /embed` request. */

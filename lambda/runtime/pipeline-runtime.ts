@@ -2,11 +2,12 @@ import { readPipelineConfig, PipelineConfig } from '../pipeline/config';
 import { EmbeddingCache } from '../pipeline/embedding-cache';
 import { DynamoDbBreakerStore } from '../breaker/state-store';
 import { METRIC, METRIC_NAMESPACE, NO_MODEL } from '../contract';
-import { BreakerGuard, ContainerUsageGuard, SpendGuard } from '../pipeline/guards';
+import { BreakerGuard, ContainerUsageGuard, DynamoDbLedgerGuard, SpendGuard } from '../pipeline/guards';
 import { GenAiPipeline } from '../pipeline/pipeline';
 import { PowertoolsRecorder } from '../pipeline/powertools-recorder';
 import { DynamoDbResponseCache } from '../pipeline/stages/response-cache';
 import { bedrockClient, dynamoDbClient } from './clients';
+import { ledgerEventReporter } from './guard-events';
 import { logWarn } from './log';
 
 let pipeline: GenAiPipeline | undefined;
@@ -29,7 +30,11 @@ export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
       onUnavailable: (feature) => emitBreakerUnavailable(cfg.application, feature),
     }));
   }
-  if (cfg.guards.usageLimits.length > 0) guards.push(new ContainerUsageGuard(cfg.guards.usageLimits));
+  if (cfg.guards.usageLimits.length > 0) {
+    guards.push(cfg.guards.store === 'dynamodb'
+      ? new DynamoDbLedgerGuard({ client: dynamoDbClient(), tableName: cfg.guards.ledgerTableName!, guards: cfg.guards, onEvent: ledgerEventReporter(cfg.application) })
+      : new ContainerUsageGuard(cfg.guards.usageLimits));
+  }
   return guards;
 }
 

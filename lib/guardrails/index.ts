@@ -1,4 +1,4 @@
-export { UsageScope, UsageWindow } from './usage-limits';
+export { LedgerFailureMode, UsageLimits, UsageScope, UsageWindow } from './usage-limits';
 export type { UsageLimit } from './usage-limits';
 export { GenAiBudgets, BudgetNotificationType, BudgetPeriod } from './genai-budgets';
 export type { GenAiBudgetsProps, GenAiFeatureBudget, BudgetThreshold } from './genai-budgets';
@@ -10,3 +10,5 @@ export { EdgeRateLimit, EdgeRateLimitWindow } from './edge-rate-limit';
 export type { EdgeRateLimitProps } from './edge-rate-limit';
 export { BreakerPeriod, CircuitBreaker, WhenTripped } from './circuit-breaker';
 export type { BudgetTrigger, CircuitBreakerProps, SpendSource } from './circuit-breaker';
+export { UsageLedger } from './usage-ledger';
+export type { UsageLedgerProps } from './usage-ledger';

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import type { UsageLimitConfig } from '../../lambda/contract';
+import { MAX_LEDGER_SHARDS, UsageLimitConfig } from '../../lambda/contract';
 
 /** Who a usage limit counts for. */
 export enum UsageScope {
@@ -22,6 +22,14 @@ export enum UsageWindow {
   MONTH = 'month',
 }
 
+/** What a limit counted in a {@link UsageLedger} does while DynamoDB cannot be reached. */
+export enum LedgerFailureMode {
+  /** Let requests through, counted against the limit in each Lambda container's memory instead; reported as `GuardFailOpen`. */
+  OPEN = 'open',
+  /** Refuse with 503 and `Retry-After`; reported as `GuardFailClosed`. */
+  CLOSED = 'closed',
+}
+
 /**
  * A usage limit of a workflow: at most so many requests, tokens or US dollars per scope and window. Tokens are
  * fresh input, cache writes and output (cache reads count apart: they cost a tenth). Before a model call the
@@ -38,13 +46,50 @@ export interface UsageLimit {
   readonly maxTokens?: number;
   /** @default - spend is not limited */
   readonly maxCostUsd?: number;
+  /**
+   * Apply this limit only to tenants of this tier (the usage ledger's `tenantTiers` and `defaultTenantTier`).
+   * Needs a `usageLedger`.
+   * @default - every tenant
+   */
+  readonly tier?: string;
+  /**
+   * With a `usageLedger`: how many counter items the limit is spread over. One item takes about 1,000 write units
+   * a second, and a model call costs it 3 (a 1-unit reservation, a 2-unit transactional settlement): about 330
+   * calls a second per shard (1,000 for a request-only limit). Each shard holds its share of the limit, so the
+   * total never exceeds it (a request bigger than one share is refused).
+   * @default 1
+   */
+  readonly shards?: number;
+  /**
+   * With a `usageLedger`: what the limit does while DynamoDB cannot be reached.
+   * @default - LedgerFailureMode.CLOSED for token and USD limits, LedgerFailureMode.OPEN for request-only limits
+   */
+  readonly onLedgerUnavailable?: LedgerFailureMode;
+}
+
+/** Ready-made sets of usage limits. */
+export class UsageLimits {
+  /**
+   * The limits the GenAI FinOps framework recommends: per user 100 requests and 10,000 tokens an hour; per tenant
+   * 1,000,000 tokens a month on the `enterprise` tier and 100,000 on the `startup` tier. Give the ledger the
+   * tenants' tiers (`tenantTiers`, and `defaultTenantTier: 'startup'` so an unknown tenant gets the small quota).
+   */
+  public static articleDefaults(): UsageLimit[] {
+    return [
+      { scope: UsageScope.USER, window: UsageWindow.HOUR, maxRequests: 100, maxTokens: 10_000 },
+      { scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxTokens: 1_000_000, tier: 'enterprise' },
+      { scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxTokens: 100_000, tier: 'startup' },
+    ];
+  }
+
+  private constructor() {}
 }
 
 /**
  * The limits as the runtime reads them, checked at synthesis: each names at least one maximum, each maximum a
  * number of at least 0 (requests and tokens whole).
  */
-export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<UsageLimit> | undefined): UsageLimitConfig[] {
+export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<UsageLimit> | undefined, hasLedger = false): UsageLimitConfig[] {
   return (limits ?? []).map((limit, i) => {
     const where = `${scope.node.path}: usageLimits[${i}]`;
     if (!Object.values(UsageScope).includes(limit.scope)) {
@@ -61,9 +106,26 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
         throw new Error(`${where}.${name} is ${value}. Fix: use a ${whole ? 'whole number' : 'number of US dollars'} of at least 0.`);
       }
     }
+    for (const [name, value] of [['tier', limit.tier], ['shards', limit.shards], ['onLedgerUnavailable', limit.onLedgerUnavailable]] as const) {
+      if (value !== undefined && !hasLedger) {
+        throw new Error(`${where}.${name} is ${JSON.stringify(value)}, which only a shared ledger counts. Fix: pass usageLedger: new UsageLedger(...), or remove ${name}.`);
+      }
+    }
+    if (limit.tier !== undefined && !Token.isUnresolved(limit.tier) && !/^[A-Za-z0-9._-]{1,64}$/.test(limit.tier)) {
+      throw new Error(`${where}.tier is ${JSON.stringify(limit.tier)}. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
+    }
+    if (limit.shards !== undefined && !Token.isUnresolved(limit.shards) && (!Number.isInteger(limit.shards) || limit.shards < 1 || limit.shards > MAX_LEDGER_SHARDS)) {
+      throw new Error(`${where}.shards is ${limit.shards}. Fix: use a whole number from 1 to ${MAX_LEDGER_SHARDS}; each shard sustains about 330 model calls a second.`);
+    }
+    if (limit.onLedgerUnavailable !== undefined && !Object.values(LedgerFailureMode).includes(limit.onLedgerUnavailable)) {
+      throw new Error(`${where}.onLedgerUnavailable is ${JSON.stringify(limit.onLedgerUnavailable)}. Fix: use LedgerFailureMode.OPEN or CLOSED.`);
+    }
     return {
       scope: limit.scope,
       window: limit.window,
+      ...(limit.tier !== undefined ? { tier: limit.tier } : {}),
+      ...(limit.shards !== undefined ? { shards: limit.shards } : {}),
+      ...(limit.onLedgerUnavailable !== undefined ? { onLedgerUnavailable: limit.onLedgerUnavailable } : {}),
       ...(limit.maxRequests !== undefined ? { maxRequests: limit.maxRequests } : {}),
       ...(limit.maxTokens !== undefined ? { maxTokens: limit.maxTokens } : {}),
       ...(limit.maxCostUsd !== undefined ? { maxCostUsd: limit.maxCostUsd } : {}),

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { BedrockModel } from '../inference';
+import { UsageLedger } from '../guardrails/usage-ledger';
 import { UsageLimit } from '../guardrails/usage-limits';
 import type { CircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
 import { GenAiTagValues } from '../tagging';
@@ -137,6 +138,13 @@ export interface GenAiWorkflowProps {
    * @default RoutingTier.SIMPLE
    */
   readonly downgradeTo?: RoutingTier;
+  /**
+   * Count `usageLimits` in this shared DynamoDB ledger instead of each container's memory: exact across containers
+   * and across every workflow given the same ledger, with tenant tiers, sharded counters and a failure mode per
+   * limit. The handler is granted `grantReserveAndSettle`.
+   * @default - limits are counted in each Lambda container's memory
+   */
+  readonly usageLedger?: UsageLedger;
   /**
    * Put Bedrock prompt-cache points after the system prompt and knowledge-base context when they reach the
    * model's minimum cacheable size.

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESP
 import { DEFAULT_FALLBACK_PRICE } from '../../lambda/core/model-catalog';
 import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
 import { modelFacts } from '../../lambda/core/model-facts';
+import { UsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
@@ -88,7 +89,8 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = props.embeddingCache;
 
-  const usageLimits = usageLimitsConfig(scope, props.usageLimits);
+  const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
+  const ledger = props.usageLedger;
   const breaker = circuitBreakerSection(scope, props);
   const pipelineConfig: PipelineConfigDocument = {
     tiers,
@@ -105,7 +107,11 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
-    ...(usageLimits.length > 0 || breaker ? { guards: { store: 'container', usageLimits, ...(breaker ? { breaker } : {}) } } : {}),
+    ...(usageLimits.length > 0 || breaker ? { guards: {
+      ...(ledger && usageLimits.length > 0 ? { store: 'dynamodb', ledgerTableName: ledger.table.tableName, ...ledgerTiers(ledger) } : { store: 'container' }),
+      usageLimits,
+      ...(breaker ? { breaker } : {}),
+    } } : {}),
   };
 
   const handler = new GenAiFunction(scope, 'Handler', {
@@ -129,6 +135,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   responseCache?.grantReadWrite(handler.function);
   embedding?.grantReadWrite(handler.function);
   props.circuitBreaker?.grantRead(handler.function);
+  if (ledger && usageLimits.length > 0) ledger.grantReserveAndSettle(handler.function);
   return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, routedModels };
 }
 
@@ -214,6 +221,14 @@ function functionDescription(handler: string, path: string, models: string[]): s
 function suggestedGeography(region: string): string {
   const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region));
   return (geography ?? CrossRegionGeography.GLOBAL).toUpperCase();
+}
+
+// The ledger's tenant tiers, written only when there are any (the environment holds 4 KB in all).
+function ledgerTiers(ledger: UsageLedger): { tenantTiers?: { [tenantId: string]: string }; defaultTier?: string } {
+  return {
+    ...(Object.keys(ledger.tenantTiers).length > 0 ? { tenantTiers: { ...ledger.tenantTiers } } : {}),
+    ...(ledger.defaultTenantTier !== undefined ? { defaultTier: ledger.defaultTenantTier } : {}),
+  };
 }
 
 // Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.

@@ -130,7 +130,8 @@ function attoUsd(atto: bigint): number {
   return Number(atto) / 1e18;
 }
 
-function limitExceeded(limit: UsageLimitConfig, measure: string, used: number, max: number, endsAtMs: number, nowMs: number, asked?: number): PipelineError {
+/** The 429 a usage limit refuses with: which limit, what is used, what was asked, and when it resets. */
+export function limitExceeded(limit: Pick<UsageLimitConfig, 'scope' | 'window'>, measure: string, used: number, max: number, endsAtMs: number, nowMs: number, asked?: number): PipelineError {
   const retryAfterSeconds = Math.max(1, Math.ceil((endsAtMs - nowMs) / 1000));
   const what = measure === 'costUsd' ? 'USD' : measure;
   return new PipelineError(429, 'USAGE_LIMIT_EXCEEDED',

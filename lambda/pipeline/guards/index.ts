@@ -3,3 +3,5 @@ export * from './guard-chain';
 export * from './container-usage-guard';
 export * from './usage-windows';
 export * from './breaker-guard';
+export * from './ledger-guard';
+export * from './ledger-limits';

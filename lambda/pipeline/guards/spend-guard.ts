@@ -1,4 +1,4 @@
-import type { ModelTier, SpendPath } from '../../contract';
+import type { ModelTier, SpendPath, UsageScope, UsageWindow } from '../../contract';
 
 /** Who is spending, on which path: what every guard is told. */
 export interface SpendContext {
@@ -26,6 +26,18 @@ export interface SpendAmount {
 
 /** Nothing used: what a refused or unbilled call settles to. */
 export const NO_SPEND: SpendAmount = Object.freeze({ tokens: 0, cacheReadTokens: 0, costAtto: 0n });
+
+/** Where a request stands against one limit after its reservation: what the API's rate-limit headers show. */
+export interface LimitStatus {
+  readonly scope: UsageScope;
+  readonly window: UsageWindow;
+  readonly measure: 'requests' | 'tokens' | 'costUsd';
+  readonly limit: number;
+  /** What is left in the window after this reservation (at least 0). */
+  readonly remaining: number;
+  /** When the window ends (ISO 8601). */
+  readonly resetsAt: string;
+}
 
 /**
  * What `admit` may return instead of refusing: let the request through, but route it no higher than `maxTier` (a
@@ -55,7 +67,17 @@ export interface AdmitDecision {
 export interface SpendGuard {
   /** Names the guard in logs and in the reasons of a refusal. */
   readonly name: string;
+  /**
+   * Whether the pipeline may reserve before it knows whether the response cache hits, alongside the cache read, so
+   * that a remote store's round trip is not added to a miss. Such a guard's `admit` is then skipped and `reserve`
+   * is called with `admits` true: it counts the request too. On a hit the hold is settled to nothing (the request
+   * stays counted, the tokens are given back); when the reservation was refused and the cache hits, `admit` is
+   * called after all, so an exhausted token quota still never blocks a hit.
+   */
+  readonly speculative?: boolean;
   admit?(context: SpendContext): Promise<AdmitDecision | void>;
-  reserve?(context: SpendContext, estimate: SpendAmount): Promise<string | undefined>;
+  reserve?(context: SpendContext, estimate: SpendAmount, admits?: boolean): Promise<string | undefined>;
   settle?(context: SpendContext, hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void>;
+  /** The tightest limit a hold of this guard left, for the rate-limit headers. */
+  statusOf?(hold: string): LimitStatus | undefined;
 }

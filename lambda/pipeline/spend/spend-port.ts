@@ -1,10 +1,12 @@
 import { GuardChain, Reservation, SettleFailure } from '../guards/guard-chain';
-import { AdmitDecision, NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
+import { AdmitDecision, LimitStatus, NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
 
 /** What a governed call gave back, and how many guards could not settle it. */
 export interface SpendOutcome<T> {
   readonly value: T;
   readonly settleFailures: number;
+  /** The tightest limit the reservation left, when a guard reports one. */
+  readonly limits?: LimitStatus;
 }
 
 /** How a model call is governed. */
@@ -19,6 +21,8 @@ export interface GovernedCall<T> {
   readonly billedOnError?: (error: unknown) => SpendAmount;
   /** Work to run beside the settlement (a cache write): one round trip instead of two. */
   readonly alongside?: (value: T) => Promise<void>;
+  /** What the speculative guards already reserved ({@link SpendPort.reserveSpeculative}); the others reserve now. */
+  readonly reserved?: Reservation;
 }
 
 /**
@@ -40,17 +44,46 @@ export class SpendPort {
     return !this.chain.empty;
   }
 
+  /** Whether a guard reserves speculatively, alongside the response-cache read. */
+  get speculative(): boolean {
+    return this.chain.speculative;
+  }
+
   /**
    * Before the cache lookup: breakers and request-rate limits. Throws a `PipelineError` to refuse; may cap the
-   * routed tier instead (a breaker downgrading a feature).
+   * routed tier instead (a breaker downgrading a feature). With `deferSpeculative`, speculative guards admit in
+   * {@link reserveSpeculative} instead.
    */
-  admit(context: SpendContext): Promise<AdmitDecision> {
-    return this.chain.admit(context);
+  admit(context: SpendContext, options: { readonly deferSpeculative?: boolean } = {}): Promise<AdmitDecision> {
+    return this.chain.admit(context, options);
+  }
+
+  /** The speculative guards' admit, for a cache hit whose speculative reservation was refused. */
+  admitSpeculative(context: SpendContext): Promise<void> {
+    return this.chain.admitSpeculative(context);
+  }
+
+  /**
+   * The speculative guards' reservation, which admits the request too: started alongside the response-cache read.
+   * On a hit, {@link release} it; on a miss, pass it to {@link spend} as `reserved`.
+   */
+  reserveSpeculative(context: SpendContext, estimate: SpendAmount): Promise<Reservation> {
+    return this.chain.reserve(context, estimate, 'speculative');
+  }
+
+  /** Settles a reservation to nothing (a cache hit after a speculative reservation): the tokens are given back. */
+  release(context: SpendContext, reservation: Reservation): Promise<number> {
+    return this.settle(context, reservation, NO_SPEND);
+  }
+
+  /** The tightest limit a reservation left, for the rate-limit headers. */
+  statusOf(reservation: Reservation): LimitStatus | undefined {
+    return this.chain.statusOf(reservation);
   }
 
   /** Reserve, call, settle: the whole of a governed call whose outcome is known in this invocation. */
   async spend<T>(context: SpendContext, call: GovernedCall<T>): Promise<SpendOutcome<T>> {
-    const reservation = await this.reserve(context, call.estimate);
+    const reservation = call.reserved ? await this.reserveRest(context, call.reserved) : await this.reserve(context, call.estimate);
     let value: T;
     try {
       value = await call.invoke();
@@ -59,7 +92,20 @@ export class SpendPort {
       throw error;
     }
     const [settleFailures] = await Promise.all([this.settle(context, reservation, call.billed(value)), call.alongside?.(value)]);
-    return { value, settleFailures };
+    const limits = this.chain.statusOf(reservation);
+    return { value, settleFailures, ...(limits ? { limits } : {}) };
+  }
+
+  // The non-speculative guards reserve after the speculative ones did; if they refuse, the speculative holds go back.
+  private async reserveRest(context: SpendContext, reserved: Reservation): Promise<Reservation> {
+    let rest: Reservation;
+    try {
+      rest = await this.chain.reserve(context, reserved.estimate, 'others');
+    } catch (error) {
+      await this.chain.settle(context, reserved, NO_SPEND, `${context.path}:${context.requestId}:refused`);
+      throw error;
+    }
+    return { estimate: reserved.estimate, holds: [...reserved.holds, ...rest.holds] };
   }
 
   /** Reserves on every guard or none. For a call settled later (a batch job), keep the reservation with the job. */

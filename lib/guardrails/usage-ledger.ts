@@ -1,0 +1,111 @@
+import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { LEDGER_TABLE, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
+
+/** Properties of a {@link UsageLedger}. */
+export interface UsageLedgerProps {
+  /**
+   * The tier of each tenant, for usage limits with a `tier` (e.g. `UsageLimits.articleDefaults()`). Keys are the
+   * tenant ids the workflow sees: `key:<API key id>` for API-key callers, `authorizer:<tenantId>` from an
+   * authorizer, `iam:<tenantId>` for IAM callers. Written into each workflow's configuration (Lambda's 4 KB
+   * environment), so keep it to a few dozen tenants.
+   * @default - no tenant has a tier of its own
+   */
+  readonly tenantTiers?: { [tenantId: string]: string };
+  /**
+   * The tier of tenants not in `tenantTiers`. Set it to the smallest tier (`'startup'` with the article's
+   * defaults), so a new tenant is never unlimited.
+   * @default - tenants not listed get only the limits without a tier
+   */
+  readonly defaultTenantTier?: string;
+  /**
+   * What happens to the table when it leaves the stack. The ledger is the record of what tenants used this month.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const TIER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+// What the tiers may take of the function's 4 KB environment, beside the rest of the configuration.
+const MAX_TIERS_JSON_CHARS = 1500;
+
+/**
+ * A shared usage ledger: the DynamoDB table workflows count their usage limits in, exactly across every Lambda
+ * container and every workflow given the same ledger (`usageLedger` on a workflow).
+ *
+ * One item per scope, id and calendar window (`<scope>#<id>#<window>`, sharded as `#<n>` when a limit asks for
+ * it) holds requests, tokens, cache-read tokens and exact attodollars; a reservation is a conditional update that
+ * never lets a counter pass its limit, a settlement a transaction with an idempotency marker. Items expire by TTL
+ * a day after their window: nothing resets counters.
+ *
+ * Default settings: on-demand capacity, point-in-time recovery, encrypted at rest with the AWS managed key
+ * (`aws/dynamodb`), TTL on `expiresAt`, retained on stack deletion.
+ */
+export class UsageLedger extends Construct {
+  /** The ledger table. */
+  public readonly table: dynamodb.Table;
+  /** The tier of each tenant. */
+  public readonly tenantTiers: { readonly [tenantId: string]: string };
+  /** The tier of tenants not in {@link tenantTiers}. */
+  public readonly defaultTenantTier?: string;
+
+  constructor(scope: Construct, id: string, props: UsageLedgerProps = {}) {
+    super(scope, id);
+    this.tenantTiers = { ...(props.tenantTiers ?? {}) };
+    this.defaultTenantTier = props.defaultTenantTier;
+    for (const [tenant, tier] of Object.entries(this.tenantTiers)) {
+      if (Token.isUnresolved(tenant) || Token.isUnresolved(tier)) continue;
+      if (!TIER_NAME.test(tier)) {
+        throw new Error(`${this.node.path}: tenantTiers['${tenant}'] is ${JSON.stringify(tier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
+      }
+      if (!/^(key|authorizer|iam):./.test(tenant)) {
+        throw new Error(`${this.node.path}: tenantTiers has the tenant '${tenant}', which no caller can be. Fix: prefix the id with where it comes from: 'key:<API key id>', 'authorizer:<tenantId>' or 'iam:<tenantId>'.`);
+      }
+    }
+    if (props.defaultTenantTier !== undefined && !Token.isUnresolved(props.defaultTenantTier) && !TIER_NAME.test(props.defaultTenantTier)) {
+      throw new Error(`${this.node.path}: defaultTenantTier is ${JSON.stringify(props.defaultTenantTier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'startup'.`);
+    }
+    const tiersJson = JSON.stringify(this.tenantTiers).length;
+    if (tiersJson > MAX_TIERS_JSON_CHARS) {
+      throw new Error(`${this.node.path}: tenantTiers takes ${tiersJson} characters; at most ${MAX_TIERS_JSON_CHARS} fit beside the rest of a workflow's configuration in Lambda's 4 KB environment. Fix: list only the tenants above the default tier and set defaultTenantTier for the rest.`);
+    }
+
+    this.table = new dynamodb.Table(this, 'Resource', {
+      partitionKey: { name: LEDGER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: LEDGER_TABLE.ttlAttribute,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Allows reserving and settling usage: `dynamodb:UpdateItem` (reservations, compensations, expiry sweeps and the
+   * counters of a settlement's transaction) and `dynamodb:PutItem` (the settlement's idempotency marker), on the
+   * ledger table only. No read, scan or delete: the updates return what the guard needs.
+   */
+  public grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+  }
+
+  /**
+   * Requests let through on a per-container count because the ledger could not be reached (`GuardFailOpen`),
+   * for an application. Sum over 5 minutes.
+   */
+  public metricFailOpen(application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.guardMetric(METRIC.guardFailOpen, application, props);
+  }
+
+  /** Requests refused with 503 because the ledger could not be reached (`GuardFailClosed`). Sum over 5 minutes. */
+  public metricFailClosed(application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.guardMetric(METRIC.guardFailClosed, application, props);
+  }
+
+  private guardMetric(metricName: string, application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { Application: application }, statistic: 'Sum', ...props });
+  }
+}

@@ -1,0 +1,39 @@
+import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { SpendAmount, SpendContext } from '../../../../lambda/pipeline/guards';
+
+export const NOW = Date.UTC(2026, 11, 1, 9, 30, 15);
+
+export const ctx = (overrides: Partial<SpendContext> = {}): SpendContext => ({
+  requestId: 'req-1', tenantId: 'iam:acme', userId: 'user-1', feature: 'chat', path: 'converse', nowMs: NOW, ...overrides,
+});
+
+/** An amount in tokens and micro-dollars (exact in attodollars). */
+export const amount = (tokens: number, microUsd = 0, cacheReadTokens = 0): SpendAmount => ({ tokens, cacheReadTokens, costAtto: BigInt(microUsd) * 10n ** 12n });
+
+/** The counters of one item, as numbers and exact attodollars, with its expiry buckets. */
+export interface CounterState {
+  readonly requests: number;
+  readonly tokens: number;
+  readonly cacheReadTokens: number;
+  readonly costAtto: bigint;
+  readonly buckets: Record<string, string>;
+}
+
+export async function counterOf(client: DynamoDBClient, table: string, key: string): Promise<CounterState | undefined> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: key } }, ConsistentRead: true }));
+  if (!Item) return undefined;
+  const buckets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(Item)) if (/^h[0-9a-z]+[tc]$/.test(name)) buckets[name] = value.N!;
+  return {
+    requests: Number(Item.requests?.N ?? 0), tokens: Number(Item.tokens?.N ?? 0), cacheReadTokens: Number(Item.cacheReadTokens?.N ?? 0),
+    costAtto: BigInt(Item.costAtto?.N ?? '0'), buckets,
+  };
+}
+
+/** Every counter item whose key starts with `prefix` (all shards of a scope's window). */
+export async function countersWithPrefix(client: DynamoDBClient, table: string, prefix: string): Promise<CounterState[]> {
+  const { Items = [] } = await client.send(new ScanCommand({
+    TableName: table, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: prefix } }, ConsistentRead: true,
+  }));
+  return Promise.all(Items.map((i) => counterOf(client, table, i.pk.S!))).then((all) => all.filter((c): c is CounterState => c !== undefined));
+}
