@@ -10,7 +10,7 @@
  */
 import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog } from '../model-catalog';
 import { applyPriceOverrides } from '../price-overrides';
-import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, sub, toNumber, ZERO } from './exact';
+import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
 import { libraryCost, LibraryCost } from './library-cost';
 import { CacheConfig, cachedTokens, inputTokens, LeverConfig, PricedShare, requestCost, RequestCost } from './request-cost';
 import { compareSageMaker, SageMakerComparison } from './sagemaker';
@@ -75,7 +75,7 @@ export interface WorkloadEstimate {
   readonly sagemaker?: SageMakerComparison;
   /** The library's own running cost for the optimized workload, and how it compares. */
   readonly library: LibraryCost & {
-    /** Library cost over the combined saving; undefined when nothing is saved. */
+    /** Library cost over the combined saving; undefined when less than an attodollar is saved. */
     readonly shareOfSavings?: number;
     /** Library cost over the optimized Bedrock cost; undefined when that is 0. */
     readonly shareOfBedrockCost?: number;
@@ -249,8 +249,8 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
     ...(sagemaker ? { sagemaker } : {}),
     library: {
       ...library,
-      ...(combinedSavingAtto.n > 0n ? { shareOfSavings: toNumber(div(library.monthlyAtto, combinedSavingAtto)) } : {}),
-      ...(optimizedMonthAtto.n > 0n ? { shareOfBedrockCost: toNumber(div(library.monthlyAtto, optimizedMonthAtto)) } : {}),
+      ...(roundToInteger(combinedSavingAtto) > 0n ? { shareOfSavings: toNumber(div(library.monthlyAtto, combinedSavingAtto)) } : {}),
+      ...(roundToInteger(optimizedMonthAtto) > 0n ? { shareOfBedrockCost: toNumber(div(library.monthlyAtto, optimizedMonthAtto)) } : {}),
     },
     notes,
   };

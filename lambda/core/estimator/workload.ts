@@ -5,6 +5,8 @@
  */
 import { PRICE_FIELDS } from '../model-catalog';
 import type { ModelPriceOverride } from '../price-overrides';
+import { add, fromNumber, toNumber, ZERO } from './exact';
+import { jsonErrorOffset, lineAndColumn } from './json-position';
 
 /** The input parts of a request, in prompt order (a prompt-cache prefix covers the first parts). */
 export const PROMPT_PARTS = ['systemPrompt', 'ragContext', 'history', 'userInput'] as const;
@@ -201,17 +203,14 @@ export function parseWorkloadText(text: string, source = 'workload'): Workload {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const position = /position (\d+)/.exec(message);
+    const offset = jsonErrorOffset(text);
     let where = '';
-    if (position) {
-      const offset = Number(position[1]);
-      const before = text.slice(0, offset);
-      const line = before.split('\n').length;
-      const column = offset - before.lastIndexOf('\n');
-      where = ` at line ${line}, column ${column}`;
+    if (offset !== undefined) {
+      const { line, column } = lineAndColumn(text, offset);
+      const found = offset < text.length ? `${JSON.stringify(text[offset])}` : 'the end of the file';
+      where = ` at line ${line}, column ${column} (${found})`;
     }
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected token/, 'unexpected token');
+    const reason = (e as Error).message.split(/, "|\n/)[0].replace(/ in JSON at position \d+.*$/, '');
     throw new WorkloadError(`${source}: not valid JSON${where}: ${reason}. Fix: check for a trailing comma, a missing comma or quote (JSON allows no comments).`, '');
   }
   return parseWorkload(json, source);
@@ -256,9 +255,9 @@ function readTraffic(r: Reader, model: unknown, routing: unknown): ReadonlyArray
     shares.push({ tier, model: r.modelId(entry.model, `routing.${tier}.model`), share: r.fraction(entry.share, `routing.${tier}.share`) });
   }
   if (shares.length === 0) r.fail('routing', routing, 'at least one of simple, medium, complex');
-  const total = shares.reduce((s, x) => s + x.share, 0);
+  const total = toNumber(shares.reduce((s, x) => add(s, fromNumber(x.share)), ZERO));
   if (Math.abs(total - 1) > 1e-9) {
-    r.fail('routing', shares.map((s) => `${s.tier} ${s.share}`).join(' + ') + ` = ${total}`, 'shares that sum to 1 (within 1e-9)');
+    r.failText('routing', `${shares.map((s) => `${s.tier} ${s.share}`).join(' + ')} = ${total}`, 'shares that sum to 1 (within 1e-9)');
   }
   return shares;
 }
@@ -270,7 +269,7 @@ function readServiceTier(r: Reader, value: unknown): Workload['serviceTier'] {
   r.known(st, 'serviceTier', ['tier', 'priceMultiplier']);
   const tier = r.oneOf(st.tier, 'serviceTier.tier', SERVICE_TIERS);
   if (st.priceMultiplier === undefined) return { tier };
-  return { tier, priceMultiplier: r.number(st.priceMultiplier, 'serviceTier.priceMultiplier', 0, 10, 'the tier\'s price over the standard price, from 0 to 10 (e.g. 0.5)') };
+  return { tier, priceMultiplier: r.number(st.priceMultiplier, 'serviceTier.priceMultiplier', 0.01, 10, 'the tier\'s price over the standard price, from 0.01 to 10 (e.g. 0.5)') };
 }
 
 function readPrices(r: Reader, value: unknown): Readonly<Record<string, ModelPriceOverride>> {
@@ -296,12 +295,12 @@ function readSageMaker(r: Reader, value: unknown): SageMakerSettings {
   r.known(s, 'sagemaker', ['instanceType', 'hourlyUsd', 'instances', 'hoursPerMonth', 'perMillionTokensUsd', 'tokensPerSecond', 'requestsPerSecond']);
   if (s.tokensPerSecond !== undefined && s.requestsPerSecond !== undefined) r.fail('sagemaker.requestsPerSecond', s.requestsPerSecond, 'either tokensPerSecond or requestsPerSecond, not both');
   const instanceType = r.optionalString(s.instanceType, 'sagemaker.instanceType');
-  const positive = (field: string, max: number) => (s[field] === undefined ? undefined : r.number(s[field], `sagemaker.${field}`, Number.MIN_VALUE, max, `a number > 0 and at most ${max}`));
+  const positive = (field: string, max: number) => (s[field] === undefined ? undefined : r.number(s[field], `sagemaker.${field}`, 0.001, max, `a number from 0.001 to ${max}`));
   return {
     ...(instanceType !== undefined ? { instanceType } : {}),
     hourlyUsd: r.number(s.hourlyUsd, 'sagemaker.hourlyUsd', 0, MAX_SAGEMAKER_HOURLY_USD, `USD per instance-hour, from 0 to ${MAX_SAGEMAKER_HOURLY_USD}`),
     instances: s.instances === undefined ? 1 : r.integer(s.instances, 'sagemaker.instances', 1, MAX_SAGEMAKER_INSTANCES),
-    hoursPerMonth: s.hoursPerMonth === undefined ? DEFAULT_HOURS_PER_MONTH : r.number(s.hoursPerMonth, 'sagemaker.hoursPerMonth', 0, MAX_HOURS_PER_MONTH, `hours, from 0 to ${MAX_HOURS_PER_MONTH}`),
+    hoursPerMonth: s.hoursPerMonth === undefined ? DEFAULT_HOURS_PER_MONTH : r.number(s.hoursPerMonth, 'sagemaker.hoursPerMonth', 1, MAX_HOURS_PER_MONTH, `hours, from 1 to ${MAX_HOURS_PER_MONTH}`),
     perMillionTokensUsd: s.perMillionTokensUsd === undefined ? 0 : r.number(s.perMillionTokensUsd, 'sagemaker.perMillionTokensUsd', 0, 1e6, 'USD per 1M tokens, a number >= 0'),
     ...(s.tokensPerSecond !== undefined ? { tokensPerSecond: positive('tokensPerSecond', 1e9) } : {}),
     ...(s.requestsPerSecond !== undefined ? { requestsPerSecond: positive('requestsPerSecond', 1e7) } : {}),
@@ -358,8 +357,11 @@ class Reader {
   constructor(private readonly source: string) {}
 
   fail(path: string, value: unknown, expected: string): never {
-    const where = path === '' ? '' : ` ${path}`;
-    throw new WorkloadError(`${this.source}:${where}: expected ${expected}, got ${show(value)}`, path);
+    this.failText(path, show(value), expected);
+  }
+
+  failText(path: string, got: string, expected: string): never {
+    throw new WorkloadError(`${this.source}: ${path === '' ? '' : `${path}: `}expected ${expected}, got ${got}`, path);
   }
 
   object(value: unknown, path: string, example: string): Json {
