@@ -11,7 +11,7 @@
 import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog } from '../model-catalog';
 import { applyPriceOverrides } from '../price-overrides';
 import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
-import { libraryCost, LibraryCost } from './library-cost';
+import { LibraryCost, libraryCostExact } from './library-cost';
 import { CacheConfig, cachedTokens, inputTokens, LeverConfig, PricedShare, requestCost, RequestCost } from './request-cost';
 import { compareSageMaker, SageMakerComparison } from './sagemaker';
 import { DEFAULT_DAYS_PER_MONTH, TrafficShare, Workload, WorkloadError } from './workload';
@@ -223,7 +223,7 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
   }
 
   const modelCalls = mul(optimizedCost.modelCalls, requestsPerMonth);
-  const library = libraryCost({
+  const { monthlyAtto: libraryAtto, ...library } = libraryCostExact({
     requestsPerMonth,
     modelCallsPerMonth: modelCalls,
     responseCache: workload.responseCache !== undefined,
@@ -249,8 +249,8 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
     ...(sagemaker ? { sagemaker } : {}),
     library: {
       ...library,
-      ...(roundToInteger(combinedSavingAtto) > 0n ? { shareOfSavings: toNumber(div(library.monthlyAtto, combinedSavingAtto)) } : {}),
-      ...(roundToInteger(optimizedMonthAtto) > 0n ? { shareOfBedrockCost: toNumber(div(library.monthlyAtto, optimizedMonthAtto)) } : {}),
+      ...(roundToInteger(combinedSavingAtto) > 0n ? { shareOfSavings: toNumber(div(libraryAtto, combinedSavingAtto)) } : {}),
+      ...(roundToInteger(optimizedMonthAtto) > 0n ? { shareOfBedrockCost: toNumber(div(libraryAtto, optimizedMonthAtto)) } : {}),
     },
     notes,
   };

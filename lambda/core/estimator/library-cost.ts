@@ -76,8 +76,6 @@ export interface LibraryCostLine {
 export interface LibraryCost {
   readonly lines: ReadonlyArray<LibraryCostLine>;
   readonly monthlyUsd: number;
-  /** Exact total in attodollars, for comparing with the savings. */
-  readonly monthlyAtto: Ratio;
 }
 
 const ATTO = 10n ** 18n;
@@ -91,6 +89,13 @@ const fmt = (r: Ratio): string => {
 
 /** Prices the library's resources for a month of the workload. */
 export function libraryCost(volume: LibraryVolume, settings: LibrarySettings): LibraryCost {
+  const { monthlyAtto, ...cost } = libraryCostExact(volume, settings);
+  void monthlyAtto;
+  return cost;
+}
+
+/** {@link libraryCost} with the exact total in attodollars, for comparing with the savings. */
+export function libraryCostExact(volume: LibraryVolume, settings: LibrarySettings): LibraryCost & { readonly monthlyAtto: Ratio } {
   const p = LIBRARY_PRICES;
   const lines: Array<{ item: string; atto: Ratio; basis: string }> = [];
   const line = (item: string, atto: Ratio, basis: string) => lines.push({ item, atto, basis });

@@ -104,9 +104,11 @@ describe('estimator properties', () => {
     }), { numRuns: 100 });
   });
 
-  test('every figure is finite, never NaN', () => {
+  test('every figure is finite, never NaN, and the estimate is plain JSON', () => {
     fc.assert(fc.property(workload, (w) => {
-      for (const [path, n] of numbersIn(run(w))) expect({ path, finite: Number.isFinite(n) }).toEqual({ path, finite: true });
+      const e = run(w);
+      for (const [path, n] of numbersIn(e)) expect({ path, finite: Number.isFinite(n) }).toEqual({ path, finite: true });
+      expect(JSON.parse(JSON.stringify(e))).toEqual(e);
     }), { numRuns: 200 });
   });
 
