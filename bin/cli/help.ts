@@ -8,6 +8,8 @@ Usage:
 Commands:
   demo                 Replay a customer-support workload through the bundled API handler, naive vs
                        optimized and one lever at a time, and print what each costs.
+  estimate FILE        Estimate a workload's monthly Bedrock cost: baseline vs optimized, the saving of each
+                       lever, Bedrock vs SageMaker, and what the library itself costs to run.
   local invoke         Run one bundled workflow handler on an event file against local services
                        (like 'sam local invoke'); the result goes to stdout, logs to stderr.
   assess               Read a synthesized CDK app (cdk.out or a template) and report its FinOps maturity
@@ -24,6 +26,7 @@ No AWS account or credentials are used.
 
 Examples:
   npx genai-finops demo
+  npx genai-finops estimate examples/workloads/customer-support.json
   npx genai-finops local invoke --workflow api --event test/lambda/handlers/events/api-gateway-proxy.json
 `;
 
@@ -48,6 +51,27 @@ Options:
                    dashboard's widgets per scenario, computed from the EMF records the handler wrote: tokens
                    by kind, cost per feature and model, cache hit rates, route mix by tier, latency p50/p99.
   -h, --help       Show this help.
+`;
+
+export const ESTIMATE_HELP = `Usage: genai-finops estimate <workload.json> [--prices FILE] [--json]
+
+Estimates what a workload costs on Amazon Bedrock, from a workload file (format: docs/readme/estimator.md;
+examples in examples/workloads/): cost per request and per month, baseline vs optimized, the saving of each
+lever alone (routing, prompt caching, response caching, output cap, batch, service tier) and together, the
+input/output split, Bedrock vs a SageMaker endpoint with the break-even volume, and what the library's own
+resources cost (DynamoDB, Lambda, CloudWatch, WAF, Budgets, CUR and Athena).
+
+The baseline: all traffic on the dearest configured model, no prompt or response caching, the uncapped output,
+on demand, standard tier.
+
+Options:
+  --prices FILE    Price with this price file instead of the shipped catalog (e.g. the article's prices:
+                   test/fixtures/article-prices.json). The workload's own "prices" apply on top.
+  --json           Print the estimate as JSON.
+  -h, --help       Show this help.
+
+Exit codes: 0 estimated, 1 the workload or price file is invalid (the message names the field and the fix),
+2 usage error.
 `;
 
 export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [options]

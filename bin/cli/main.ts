@@ -3,7 +3,7 @@
  * (never a stack trace), and stops every local service before exiting, whatever happened.
  */
 import { UsageError } from './args';
-import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
+import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import { installSignalHandlers, interruptedSignal, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -20,6 +20,7 @@ function log(line: string): void {
 
 const HELP: Readonly<Record<string, string>> = {
   demo: DEMO_HELP,
+  estimate: ESTIMATE_HELP,
   local: LOCAL_HELP,
   'local invoke': LOCAL_INVOKE_HELP,
   assess: ASSESS_HELP,
@@ -48,13 +49,15 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
         await out(MAIN_HELP);
         return 0;
       }
-      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, local invoke, assess, breaker reset`);
+      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, estimate, local invoke, assess, breaker reset`);
       await out(HELP[topic]);
       return 0;
     }
     // Commands are loaded on use: they pull in the AWS SDK and the local services, which `--help` does not need.
     case 'demo':
       return (require('./demo') as typeof import('./demo')).demoCommand(rest, out, log);
+    case 'estimate':
+      return (require('./estimate') as typeof import('./estimate')).estimateCommand(rest, out, log);
     case 'local':
       return (require('./local-invoke') as typeof import('./local-invoke')).localCommand(rest, out, log);
     case 'assess':
@@ -63,7 +66,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       return (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-      throw new UsageError(`unknown command '${command}': commands are demo, local invoke, assess, breaker reset`);
+      throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
   }
 }
 

@@ -15,3 +15,4 @@ export * from './canonical-hash';
 export * from './token-bound';
 export * from './prompt-limit';
 export * from './prompt-tokens';
+export * from './estimator';

@@ -1,0 +1,166 @@
+/**
+ * `genai-finops estimate <workload.json>`: reads a workload file (and optionally a price file), asks the estimator in
+ * lambda/core for the figures, and prints them as a table or JSON. All arithmetic lives in the core.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  DEFAULT_MODEL_CATALOG,
+  estimateWorkload,
+  ModelCatalog,
+  parsePriceFile,
+  parseWorkloadText,
+  WorkloadEstimate,
+  WorkloadError,
+} from '../../lambda/core';
+import { parseArgs, UsageError } from './args';
+import { ESTIMATE_HELP } from './help';
+
+const COMMAND = 'estimate';
+
+/** A workload or price file that cannot be used: exit code 1, the message and no stack trace. */
+class BadInputError extends Error {}
+
+/** Runs `estimate`; resolves to the exit code. */
+export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
+  const { options, positionals } = parseArgs(argv, { prices: 'string', json: 'boolean' }, COMMAND);
+  if (options.help) {
+    await out(ESTIMATE_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError('missing the workload file: genai-finops estimate <workload.json>', COMMAND);
+  if (positionals.length > 1) throw new UsageError(`one workload file at a time, got ${positionals.length}: ${positionals.join(' ')}`, COMMAND);
+  const file = positionals[0];
+  const workloadText = readInput(file, 'workload file');
+  const pricesFile = options.prices as string | undefined;
+  try {
+    const catalog: ModelCatalog = pricesFile !== undefined ? readPriceFile(pricesFile) : DEFAULT_MODEL_CATALOG;
+    const workload = parseWorkloadText(workloadText, file);
+    const estimate = estimateWorkload(workload, { catalog, source: file });
+    await out(options.json ? `${JSON.stringify({ workload: file, prices: pricesFile ?? 'catalog', ...estimate }, null, 2)}\n` : formatEstimate(estimate, file, pricesFile));
+    return 0;
+  } catch (error) {
+    if (error instanceof WorkloadError || error instanceof BadInputError) {
+      log(error.message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function readInput(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the ${what} '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, COMMAND);
+  }
+}
+
+function readPriceFile(file: string): ModelCatalog {
+  const text = readInput(file, 'price file');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BadInputError(`${file}: the price file is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parsePriceFile(json, file);
+  } catch (error) {
+    throw new BadInputError((error as Error).message);
+  }
+}
+
+/** The estimate as the readable report the command prints by default. */
+export function formatEstimate(e: WorkloadEstimate, file: string, pricesFile?: string): string {
+  const lines: string[] = [];
+  const daily = e.requestsPerDay !== undefined;
+  lines.push(`Workload  ${file}`);
+  if (e.description) lines.push(...wrap(e.description, 100).map((l) => `          ${l}`));
+  lines.push(`Prices    ${pricesFile ? `price file ${pricesFile}` : 'the shipped catalog (current Bedrock on-demand prices, us-east-1)'}`);
+  lines.push(`Volume    ${daily ? `${count(e.requestsPerDay ?? 0)} requests a day, ` : ''}${count(e.requestsPerMonth)} a month; ${count(e.tokens.input)} input + ${count(e.tokens.output)} output tokens a request${e.tokens.outputCapped !== e.tokens.output ? ` (${count(e.tokens.outputCapped)} capped)` : ''}`);
+  lines.push(`Traffic   ${e.traffic.map((t) => `${t.tier === 'all' ? '' : `${t.tier} `}${t.name} ${pct(t.share)}`).join(', ')}`);
+  lines.push('');
+
+  const header = daily ? ['', 'per request', 'per day', 'per month', ''] : ['', 'per request', 'per month', ''];
+  const row = (label: string, perRequest: string, perDay: string | undefined, perMonth: string, extra = '') => (daily ? [label, perRequest, perDay ?? '', perMonth, extra] : [label, perRequest, perMonth, extra]);
+  lines.push(...table([
+    header,
+    row(`Baseline (all ${e.baseline.name})`, usd(e.baseline.perRequestUsd), e.baseline.perDayUsd !== undefined ? usd(e.baseline.perDayUsd) : undefined, usd(e.baseline.perMonthUsd)),
+    row('Optimized', usd(e.optimized.perRequestUsd), e.optimized.perDayUsd !== undefined ? usd(e.optimized.perDayUsd) : undefined, usd(e.optimized.perMonthUsd)),
+    row('Saving', '', e.combined.savingPerDayUsd !== undefined ? usd(e.combined.savingPerDayUsd) : undefined, usd(e.combined.savingUsd), pct(e.combined.savingFraction)),
+  ], [false, true, true, true, true]));
+  lines.push('');
+
+  lines.push('Savings per lever (each alone against the baseline)');
+  lines.push(...table([
+    ['lever', 'setting', 'per month', 'saving a month', 'saving'],
+    ...e.levers.map((l) => [l.lever, l.setting, l.configured ? usd(l.perMonthUsd) : '-', l.configured ? usd(l.savingUsd) : '-', l.configured ? pct(l.savingFraction) : '-']),
+    ['all together', '', usd(e.optimized.perMonthUsd), usd(e.combined.savingUsd), pct(e.combined.savingFraction)],
+  ], [false, false, true, true, true]).map((l) => `  ${l}`));
+  lines.push('');
+
+  lines.push('Monthly cost by what is billed');
+  const split = (f: WorkloadEstimate['baseline']['monthly']) => [f.inputUsd, f.cacheReadUsd, f.cacheWriteUsd, f.outputUsd];
+  const b = split(e.baseline.monthly);
+  const o = split(e.optimized.monthly);
+  lines.push(...table([
+    ['', 'baseline', 'optimized'],
+    ...['input (uncached)', 'cache reads', 'cache writes', 'output'].map((label, i) => [label, usd(b[i]), usd(o[i])]),
+    ['model calls', count(e.baseline.modelCallsPerMonth), count(e.optimized.modelCallsPerMonth)],
+  ], [false, true, true]).map((l) => `  ${l}`));
+  lines.push('');
+
+  if (e.sagemaker) {
+    const s = e.sagemaker;
+    lines.push('Bedrock vs SageMaker (real-time endpoint billed per instance-hour, always on, capacity-bounded)');
+    lines.push(...table([
+      ['Bedrock (optimized)', usd(s.bedrockMonthlyUsd), 'a month'],
+      [`SageMaker ${s.instancesBilled} x ${s.instanceType ?? 'instance'}`, usd(s.sagemakerMonthlyUsd), `a month (${usd(s.sagemakerInstanceUsd)} instances + ${usd(s.sagemakerTokenUsd)} per-token charges)`],
+    ], [false, true, false]).map((l) => `  ${l}`));
+    if (s.utilization !== undefined) lines.push(`  Fleet capacity ${count(s.capacityRequestsPerMonth ?? 0)} calls a month; utilisation ${pct(s.utilization)}`);
+    lines.push(`  ${s.cheaper === 'equal' ? 'Both cost the same' : `${s.cheaper === 'bedrock' ? 'Bedrock' : 'SageMaker'} is ${pct(s.cheaperByFraction)} cheaper`}. Break-even: ${s.breakEvenReason}.`);
+    lines.push('');
+  }
+
+  lines.push('What the library itself costs a month (us-east-1 list prices, no free tier)');
+  lines.push(...table([...e.library.lines.map((l) => [l.item, usd(l.monthlyUsd), l.basis]), ['total', usd(e.library.monthlyUsd), [
+    e.library.shareOfSavings !== undefined ? `${pct(e.library.shareOfSavings)} of the saving` : undefined,
+    e.library.shareOfBedrockCost !== undefined ? `${pct(e.library.shareOfBedrockCost)} of the optimized Bedrock bill` : undefined,
+  ].filter(Boolean).join(', ')]], [false, true, false]).map((l) => `  ${l}`));
+  lines.push('');
+  if (e.notes.length > 0) {
+    lines.push('Notes');
+    for (const note of e.notes) lines.push(...wrap(note, 110).map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function table(rows: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<boolean>): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/** USD for reading: cents from $1, up to 6 decimals below (a request costs fractions of a cent). */
+export function usd(value: number): string {
+  const sign = value < 0 ? '-' : '';
+  const v = Math.abs(value);
+  if (v === 0) return '$0';
+  if (v >= 1) return `${sign}$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return `${sign}$${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (fraction: number) => `${(Math.round(fraction * 1000) / 10).toFixed(1)} %`;
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
