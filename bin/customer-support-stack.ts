@@ -1,45 +1,109 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   ApiAuthorization,
   ApiWorkflow,
   BedrockModel,
-  CrossRegionGeography,
+  CircuitBreaker,
+  CostAnomalyMonitor,
+  CostReporting,
   DocumentWorkflow,
+  GenAiAlarms,
+  GenAiBudgets,
+  GenAiDashboard,
   GenAiTags,
   ScheduledWorkflow,
+  UsageLedger,
+  UsageLimits,
+  WhenTripped,
 } from '../lib';
+
+/** The Application tag of the example (bin/example-app.ts sets it on the app). */
+export const EXAMPLE_APPLICATION = 'customer-support-genai';
 
 /**
  * The example "customer-support GenAI" stack: a chat API, a document analyser for uploaded tickets and
- * attachments, and a nightly batch that summarises the day's conversations.
+ * attachments, and a nightly batch that summarises the day's conversations, with every guardrail and the
+ * visibility the library offers: a shared usage ledger, a circuit breaker fed by budgets and by the pipeline's own
+ * spend alarms, budgets with a Bedrock-deny backstop, a token and cost dashboard, alarms and cost anomaly detection.
  */
 export class CustomerSupportStack extends Stack {
   public readonly chat: ApiWorkflow;
   public readonly documents: DocumentWorkflow;
   public readonly nightly: ScheduledWorkflow;
+  public readonly breaker: CircuitBreaker;
+  public readonly budgets: GenAiBudgets;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
     GenAiTags.apply(this, { team: 'support', costCenter: 'operations', customer: 'internal' });
 
+    // Guardrails first: the workflows obey them.
+    const guardrails = new Construct(this, 'Guardrails');
+    GenAiTags.apply(guardrails, { feature: 'finops-guardrails' });
+    this.breaker = new CircuitBreaker(guardrails, 'Breaker', {
+      application: EXAMPLE_APPLICATION,
+      budgets: [{ budgetName: `${EXAMPLE_APPLICATION}-production`, features: ['*'] }],
+    });
+    const ledger = new UsageLedger(guardrails, 'UsageLedger', { defaultTenantTier: 'startup' });
+
     this.chat = new ApiWorkflow(this, 'Chat', {
       tags: { feature: 'support-chat' },
       authorization: ApiAuthorization.IAM,
-      model: BedrockModel.crossRegion(CrossRegionGeography.US, 'anthropic.claude-haiku-4-5-20251001-v1:0'),
+      // Haiku, Sonnet and Opus by complexity (the default routing), answers capped at 512 tokens.
       maxTokens: 512,
+      usageLedger: ledger,
+      usageLimits: UsageLimits.articleDefaults(),
+      circuitBreaker: this.breaker,
+      critical: true,
     });
+    // The stack has no Region to check the default US profiles against; the example deploys in a US Region.
+    Annotations.of(this.chat).acknowledgeWarning('genai-finops:region-agnostic-geography', 'The example deploys in a US Region; set env.region to have the geography checked at synthesis.');
     this.documents = new DocumentWorkflow(this, 'Documents', {
       tags: { feature: 'ticket-attachments' },
       prefix: 'incoming/',
       suffix: '.txt',
       model: BedrockModel.foundationModel('amazon.nova-micro-v1:0'),
       maxTokens: 400,
+      circuitBreaker: this.breaker,
+      whenTripped: WhenTripped.PAUSE,
     });
     this.nightly = new ScheduledWorkflow(this, 'Nightly', {
       tags: { feature: 'conversation-digest' },
       model: BedrockModel.foundationModel('amazon.nova-lite-v1:0'),
       maxTokens: 300,
+      circuitBreaker: this.breaker,
+      whenTripped: WhenTripped.PAUSE,
     });
+
+    // Budgets by tag, a Bedrock deny on the non-critical workflows at 100 % as the backstop; their alerts trip the breaker.
+    this.budgets = new GenAiBudgets(guardrails, 'Budgets', {
+      application: EXAMPLE_APPLICATION,
+      productionAmountUsd: 5_000,
+      developmentAmountUsd: 500,
+      features: [{ feature: 'support-chat', amountUsd: 3_000 }, { feature: 'ticket-attachments', amountUsd: 1_500 }],
+      nonCriticalRoles: [this.documents.handler.role, this.nightly.handler.role],
+    });
+    this.breaker.subscribeTo(this.budgets.topic);
+
+    // Visibility: the dashboard, alarms (spend alarms feed the breaker within minutes) and cost anomalies.
+    const visibility = new Construct(this, 'Visibility');
+    GenAiTags.apply(visibility, { feature: 'finops-visibility' });
+    const workflows = [this.chat.monitored(), this.documents.monitored(), this.nightly.monitored()];
+    new GenAiDashboard(visibility, 'Dashboard', { workflows });
+    const alarms = new GenAiAlarms(visibility, 'Alarms', { workflows, hourlySpendThresholdUsd: 20, workflowHourlySpendThresholdUsd: 10 });
+    this.breaker.subscribeTo(alarms.spendTopic);
+    new CostAnomalyMonitor(visibility, 'CostAnomalies', { applications: [EXAMPLE_APPLICATION], topic: alarms.topic });
+  }
+}
+
+/** The bill side: CUR 2.0, Glue and Athena, in us-east-1, where AWS Data Exports is served. */
+export class CostReportingStack extends Stack {
+  public readonly costReporting: CostReporting;
+
+  constructor(scope: Construct, id: string, props: StackProps = {}) {
+    super(scope, id, { ...props, env: { ...props.env, region: 'us-east-1' } });
+    GenAiTags.apply(this, { team: 'finops', costCenter: 'operations', feature: 'cost-reporting' });
+    this.costReporting = new CostReporting(this, 'CostReporting', { monthlyBudgetUsd: 5_000 });
   }
 }

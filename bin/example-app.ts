@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { GenAiTagPolicy, GenAiTags } from '../lib';
-import { CustomerSupportStack } from './customer-support-stack';
+import { GenAiFinOpsChecks, GenAiTagPolicy, GenAiTags } from '../lib';
+import { CostReportingStack, CustomerSupportStack, EXAMPLE_APPLICATION } from './customer-support-stack';
 
-/** Builds the example app: one env-agnostic stack, the GenAI tag policy enforced, cdk-nag checks on. */
+/**
+ * Builds the example app: the env-agnostic workflows stack and the us-east-1 cost-reporting stack, the GenAI tag
+ * policy enforced, cdk-nag and the library's own FinOps rule pack checking both.
+ */
 export function buildExampleApp(app: App = new App()): App {
-  GenAiTags.apply(app, { environment: 'development', application: 'customer-support-genai' });
+  GenAiTags.apply(app, { environment: 'development', application: EXAMPLE_APPLICATION });
   GenAiTagPolicy.enforce(app);
   new CustomerSupportStack(app, 'CustomerSupportGenAi', {
     description: 'Customer-support GenAI workflows (genai-finops-constructs example)',
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  new CostReportingStack(app, 'CustomerSupportCostReporting', {
+    description: 'CUR 2.0, Glue and Athena for the customer-support GenAI workflows (genai-finops-constructs example)',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new GenAiFinOpsChecks());
   return app;
 }
 

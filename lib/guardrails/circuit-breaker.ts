@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -6,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, IConstruct } from 'constructs';
 import {
   BREAKER_ALL_FEATURES, BREAKER_TABLE, BreakerAlarmRule, BreakerBudgetRule, BreakerConfig, BreakerFeatureConfig, BreakerHandlerConfig,
@@ -198,7 +197,11 @@ export class CircuitBreaker extends Construct {
   subscribeTo(topic: sns.ITopic): void {
     if (this.subscribed.has(topic)) return;
     this.subscribed.add(topic);
-    topic.addSubscription(new subscriptions.LambdaSubscription(this.handler.function));
+    // Not LambdaSubscription: it names the subscription after the topic's construct id, so two topics that are
+    // each some construct's `Resource` (a budget topic, an alarm topic) would collide under the function.
+    const id = `Subscription${Names.nodeUniqueId(topic.node)}`;
+    new sns.Subscription(this, id, { topic, protocol: sns.SubscriptionProtocol.LAMBDA, endpoint: this.handler.function.functionArn });
+    this.handler.function.addPermission(`Invoke${id}`, { principal: new iam.ServicePrincipal('sns.amazonaws.com'), sourceArn: topic.topicArn });
   }
 
   /** Lets `grantee` (a workflow's handler) read breaker states: BatchGetItem and GetItem on the table, nothing else. */

@@ -30,6 +30,9 @@ export interface GenAiTagValues {
   readonly customer?: string;
 }
 
+// What GenAiTags.apply set on each scope, so that valuesAt can answer before the tag aspects run.
+const APPLIED = new WeakMap<IConstruct, GenAiTagValues>();
+
 // Tag values the AWS APIs accept: letters, numbers, spaces and _ . : / = + - @, at most 256 characters.
 const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_TAG_VALUE_LENGTH = 256;
@@ -52,6 +55,18 @@ export class GenAiTags {
     for (const [key, value] of validatedEntries(scope, values)) {
       Tags.of(scope).add(key, value);
     }
+    APPLIED.set(scope, { ...APPLIED.get(scope), ...values });
+  }
+
+  /**
+   * The GenAI tag values applied with {@link GenAiTags.apply} to `scope` and its enclosing scopes, the deeper scope
+   * winning, as they will be at synthesis. Known at construction time (tags themselves are applied by an aspect
+   * later), for what must be literal then, such as metric dimensions; tags added by other means are not seen.
+   */
+  public static valuesAt(scope: IConstruct): GenAiTagValues {
+    let values: GenAiTagValues = {};
+    for (const s of scope.node.scopes) values = { ...values, ...APPLIED.get(s) };
+    return values;
   }
 
 }

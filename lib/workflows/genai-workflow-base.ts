@@ -6,7 +6,8 @@ import { IEmbeddingCache, IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { genAiMetric } from '../observability/genai-metric';
-import { GenAiTagKey } from '../tagging';
+import { MonitoredWorkflow, MonitoredWorkflows } from '../observability/monitored-workflow';
+import { GenAiTagKey, GenAiTags } from '../tagging';
 
 // What the runtime reports when the function carries no Application or Feature tag (lambda/pipeline/config.ts); the
 // tag policy fails such a synthesis anyway, so these only show in apps that skip it.
@@ -95,6 +96,24 @@ export abstract class GenAiWorkflowBase extends Construct {
    */
   public metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
     return this.metricOf(METRIC.latencyMs, this.routedModels, props);
+  }
+
+  /**
+   * This workflow as the observability constructs take it (`GenAiDashboard`, `GenAiAlarms`): its Application and
+   * Feature tags as the runtime writes them, every model it can spend on, its handler, log group and dead-letter
+   * queue.
+   */
+  public monitored(): MonitoredWorkflow {
+    // Dashboards and alarms need the dimension values as literals: those GenAiTags.apply set are known now.
+    const tags = GenAiTags.valuesAt(this.handler.function);
+    return MonitoredWorkflows.of({
+      application: tags.application ?? this.tagAtSynthesis(GenAiTagKey.APPLICATION, UNTAGGED_APPLICATION),
+      feature: tags.feature ?? this.tagAtSynthesis(GenAiTagKey.FEATURE, UNTAGGED_FEATURE),
+      models: this.spendModels(),
+      handler: this.handler.function,
+      logGroup: this.handler.logGroup,
+      deadLetterQueue: this.handler.deadLetterQueue,
+    });
   }
 
   /** The routed models and the embeddings model: every model a call that spends can reach. */

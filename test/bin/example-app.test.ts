@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildExampleApp } from '../../bin/example-app';
+import { assessMaturity } from '../../lib/finops-checks/maturity';
+import { templateModel } from '../../lib/finops-checks/template-model';
 import { taggableResources, tagKeys, tagValue } from '../support/test-app';
 
 const REQUIRED = ['Environment', 'Application', 'Feature', 'Team', 'CostCenter'];
@@ -35,10 +37,12 @@ describe('example customer-support app', () => {
     }
   });
 
-  test('each workflow has its own application inference profile tagged with its feature and model', () => {
+  test('each routed model has its own application inference profile tagged with its feature and model', () => {
     const profiles = Object.values(template.findResources('AWS::Bedrock::ApplicationInferenceProfile'));
     expect(profiles.map((p) => `${tagValue(p, 'Feature')}:${tagValue(p, 'Model')}`).sort()).toEqual([
-      'conversation-digest:nova-lite', 'support-chat:claude-haiku-4-5', 'ticket-attachments:nova-micro',
+      'conversation-digest:nova-lite',
+      'support-chat:claude-haiku-4-5', 'support-chat:claude-opus-4-5', 'support-chat:claude-sonnet-4-5',
+      'ticket-attachments:nova-micro',
     ]);
   });
 
@@ -58,5 +62,22 @@ describe('the validation the example relies on', () => {
     const findings = report.pluginReports.flatMap((p: any) => p.violations);
     expect(findings.length).toBeGreaterThan(0);
     expect(JSON.stringify(findings)).toContain('BadQueue');
+  });
+});
+
+describe('the example app as genai-finops assess sees it', () => {
+  test('reaches FinOps maturity level 4 (Fly), with every control present and no rule-pack finding', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-example-assess-'));
+    buildExampleApp(new App({ outdir })).synth();
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
+    const templates = Object.values(manifest.artifacts as Record<string, any>)
+      .filter((a) => a.type === 'aws:cloudformation:stack')
+      .map((a) => templateModel(JSON.parse(fs.readFileSync(path.join(outdir, a.properties.templateFile), 'utf8'))));
+
+    const assessment = assessMaturity(templates);
+
+    expect(assessment.controls.filter((c) => !c.present)).toEqual([]);
+    expect(assessment.level).toBe(4);
+    expect(assessment.findings).toEqual({});
   });
 });
