@@ -9,4 +9,7 @@ module.exports = {
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.js'],
   testTimeout: 60000,
+  // Most suites wait on local services (DynamoDB Local, the simulator, Chromium) rather than compute: two workers
+  // on a 2-core machine keep both cores busy instead of one.
+  maxWorkers: 2,
 };

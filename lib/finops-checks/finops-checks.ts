@@ -17,8 +17,8 @@ import { templateModel } from './template-model';
  */
 export class GenAiFinOpsChecks implements IPolicyValidationPlugin {
   public readonly name = 'GenAI FinOps';
-  public readonly version = '0.1.0';
-  public readonly ruleIds = FINOPS_RULES.map((r) => r.id);
+  public readonly version?: string = '0.1.0';
+  public readonly ruleIds?: string[] = FINOPS_RULES.map((r) => r.id);
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const violations: PolicyViolation[] = [];

@@ -39,8 +39,11 @@ export interface GenAiDashboardProps {
 export class GenAiDashboard extends Construct {
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
-  /** The widget list the dashboard was drawn from. */
-  public readonly widgetSpecs: WidgetSpec[];
+  /**
+   * The widget list the dashboard was drawn from (the contract's `dashboardWidgetSpecs`).
+   * @internal
+   */
+  public readonly _widgetSpecs: WidgetSpec[];
 
   private readonly workflows: MonitoredWorkflow[];
 
@@ -48,7 +51,7 @@ export class GenAiDashboard extends Construct {
     super(scope, id);
     validateWorkflows(this, props.workflows);
     this.workflows = props.workflows;
-    this.widgetSpecs = dashboardWidgetSpecs(props.workflows.map((w) => ({
+    this._widgetSpecs = dashboardWidgetSpecs(props.workflows.map((w) => ({
       application: w.application,
       feature: w.feature,
       handler: w.handler !== undefined,
@@ -62,7 +65,7 @@ export class GenAiDashboard extends Construct {
       periodOverride: cloudwatch.PeriodOverride.INHERIT,
       defaultInterval: Duration.hours(24),
     });
-    for (const row of rowsOf(this.widgetSpecs)) {
+    for (const row of rowsOf(this._widgetSpecs)) {
       this.dashboard.addWidgets(...row.map((spec) => this.render(spec)));
     }
     if (props.guardrailWidgets?.length) this.addGuardrailWidgets(...props.guardrailWidgets);

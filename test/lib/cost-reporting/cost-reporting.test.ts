@@ -1,7 +1,9 @@
 import { App, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { CostReporting, CUR_COLUMNS, DEFAULT_REPORT_TAG_KEYS, costReportQueries, exportQueryStatement } from '../../../lib/cost-reporting';
+import { CostReporting, DEFAULT_REPORT_TAG_KEYS } from '../../../lib/cost-reporting/cost-reporting';
+import { CUR_COLUMNS, exportQueryStatement } from '../../../lib/cost-reporting/cur-schema';
+import { costReportQueries } from '../../../lib/cost-reporting/queries';
 import { createTestApp } from '../../support/test-app';
 
 function usEast1Stack(app: App = createTestApp()): Stack {

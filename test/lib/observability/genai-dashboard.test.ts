@@ -160,7 +160,7 @@ describe('GenAiDashboard', () => {
     const guardrails = widgets.find((w) => w.properties.markdown?.startsWith('## Guardrails'));
     const added = widgets.find((w) => w.properties.markdown === 'breaker state');
     expect(added.y).toBeGreaterThan(guardrails.y);
-    expect(dashboard.widgetSpecs.map((s) => s.id)).toContain('guard-health');
+    expect(dashboard._widgetSpecs.map((s) => s.id)).toContain('guard-health');
   });
 
   test('leaves out the Logs Insights, handler and queue widgets for workflows without a handler', () => {
