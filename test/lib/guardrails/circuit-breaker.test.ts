@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
 import { ApiWorkflow, BreakerPeriod, CircuitBreaker, CircuitBreakerProps, RoutingTier, WhenTripped } from '../../../lib';
 import { readBreakerHandlerConfig } from '../../../lambda/breaker/config';
 import { readPipelineConfig } from '../../../lambda/pipeline/config';
@@ -44,6 +45,21 @@ describe('CircuitBreaker', () => {
       PolicyDocument: Match.objectLike({ Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowBudgetsPublish', Principal: { Service: 'budgets.amazonaws.com' }, Action: 'sns:Publish' })]) }),
     });
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+  });
+
+  test('subscribes to several topics, even two that are each some construct\'s `Resource`, once each', () => {
+    const { stack, breaker } = breakerStack();
+    const budgetTopic = new sns.Topic(new Construct(stack, 'Budgets'), 'Resource', { enforceSSL: true, masterKey: breaker.key });
+    const alarmTopic = new sns.Topic(new Construct(stack, 'Alarms'), 'Resource', { enforceSSL: true, masterKey: breaker.key });
+
+    breaker.subscribeTo(budgetTopic);
+    breaker.subscribeTo(alarmTopic);
+    breaker.subscribeTo(alarmTopic);
+
+    const template = Template.fromStack(stack);
+    // Its own topic and the two others
+    template.resourceCountIs('AWS::SNS::Subscription', 3);
+    template.resourcePropertiesCountIs('AWS::Lambda::Permission', { Principal: 'sns.amazonaws.com' }, 3);
   });
 
   test('the function may only update and put items on its table', () => {
