@@ -1,22 +1,29 @@
 #!/usr/bin/env node
 'use strict';
-// The genai-finops CLI. Its sources are TypeScript (bin/cli/, local/): tsx compiles them on the fly and caches the
-// result, so the CLI works in a clone right after `npm ci`, without a build step.
+// The genai-finops CLI. In a clone its sources are TypeScript (bin/cli/, local/): tsx compiles them on the fly, so
+// the CLI works right after `npm ci`, without a build step. The published package ships the compiled commands that
+// need neither the emulators nor the AWS SDK (estimate, assess, help) in dist/bin/cli/.
 const path = require('node:path');
 const fs = require('node:fs');
 
-const main = path.join(__dirname, 'cli', 'main.ts');
-let tsx;
-try {
-  tsx = require.resolve('tsx/cjs');
-} catch {
-  tsx = undefined;
+const sources = path.join(__dirname, 'cli', 'main.ts');
+const compiled = path.join(__dirname, '..', 'dist', 'bin', 'cli', 'main.js');
+
+function tsxLoader() {
+  try {
+    return require.resolve('tsx/cjs');
+  } catch {
+    return undefined;
+  }
 }
-if (!tsx || !fs.existsSync(main)) {
-  // The published package ships the constructs, not the CLI's sources or its dev dependencies.
-  process.stderr.write('genai-finops: this command runs from a clone of the genai-finops-constructs repository, '
-    + 'after `npm ci` (it needs the TypeScript sources in bin/cli/ and local/, and the dev dependency tsx).\n');
+
+const tsx = fs.existsSync(sources) ? tsxLoader() : undefined;
+if (tsx) {
+  require(tsx);
+  require(sources).run(process.argv.slice(2));
+} else if (fs.existsSync(compiled)) {
+  require(compiled).run(process.argv.slice(2));
+} else {
+  process.stderr.write('genai-finops: the CLI is not built. In a clone of the repository, run `npm ci` first.\n');
   process.exit(1);
 }
-require(tsx);
-require(main).run(process.argv.slice(2));

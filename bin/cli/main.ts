@@ -2,6 +2,8 @@
  * The `genai-finops` command line: dispatches to a command, turns usage mistakes into exit code 2 with a message
  * (never a stack trace), and stops every local service before exiting, whatever happened.
  */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { UsageError } from './args';
 import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import { installSignalHandlers, interruptedSignal, runShutdownTasks } from './shutdown';
@@ -39,7 +41,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       await out(MAIN_HELP);
       return 0;
     case '--version': {
-      const { version } = require('../../package.json') as { version: string };
+      const { version } = require(path.join(packageRoot(), 'package.json')) as { version: string };
       await out(`${version}\n`);
       return 0;
     }
@@ -55,20 +57,45 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
     }
     // Commands are loaded on use: they pull in the AWS SDK and the local services, which `--help` does not need.
     case 'demo':
-      return (require('./demo') as typeof import('./demo')).demoCommand(rest, out, log);
+      return (localOnly('demo', () => require('./demo')) as typeof import('./demo')).demoCommand(rest, out, log);
     case 'estimate':
       return (require('./estimate') as typeof import('./estimate')).estimateCommand(rest, out, log);
     case 'local':
-      return (require('./local-invoke') as typeof import('./local-invoke')).localCommand(rest, out, log);
+      return (localOnly('local invoke', () => require('./local-invoke')) as typeof import('./local-invoke')).localCommand(rest, out, log);
     case 'assess':
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
-      return (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
+      return (localOnly('breaker reset', () => require('./breaker-command')) as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
       throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
   }
 }
+
+/** The package's folder: two levels up from the sources (bin/cli), three from the compiled CLI (dist/bin/cli). */
+function packageRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bin', 'genai-finops.js'))) return dir;
+  }
+  return path.resolve(__dirname, '..', '..');
+}
+
+/**
+ * Loads a command that needs the local emulators (the Bedrock simulator, DynamoDB Local) or the AWS SDK: they come
+ * with a clone of the repository, not with the published package, which ships `estimate`, `assess` and the help.
+ */
+function localOnly(command: string, load: () => unknown): unknown {
+  try {
+    return load();
+  } catch (error) {
+    if ((error as { code?: string })?.code !== 'MODULE_NOT_FOUND') throw error;
+    throw new LocalOnlyError(`'${command}' runs the local emulators and the AWS SDK, which the installed package does not ship. `
+      + 'Run it from a clone of the genai-finops-constructs repository: `npm ci`, then `npx genai-finops ' + command + '`.');
+  }
+}
+
+/** A command that is not available from the installed package (exit 1, with the way to run it). */
+class LocalOnlyError extends Error {}
 
 /** Runs the CLI with `argv` (without node and the script) and exits with its code. */
 export async function run(argv: ReadonlyArray<string>): Promise<never> {

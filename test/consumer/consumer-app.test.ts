@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -150,4 +150,36 @@ describe('the packed library in a consumer CDK app', () => {
     expect(bundles).toHaveLength(3);
     for (const bundle of bundles) expect(fs.readFileSync(bundle, 'utf8')).toMatch(/exports|module\.exports/);
   });
+
+  describe('the genai-finops CLI from the installed package', () => {
+    // As `npx genai-finops` runs it: the package's bin script, from the consumer's folder, with only Node's own modules.
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(consumer, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'), ...args], {
+      cwd: consumer, encoding: 'utf8', env: { ...process.env, NODE_PRESERVE_SYMLINKS: '1' },
+    });
+
+    test('--help and estimate work from the compiled commands, on a shipped example workload', () => {
+      expect(cli('--help').status).toBe(0);
+      const run = cli('estimate', path.join('node_modules', 'genai-finops-constructs', 'examples', 'workloads', 'customer-support.json'), '--json');
+
+      expect(run.status).toBe(0);
+      const estimate = JSON.parse(run.stdout);
+      expect(estimate.optimized.perMonthUsd).toBeLessThan(estimate.baseline.perMonthUsd);
+    });
+
+    test('assess reads the consumer app\'s own cloud assembly', () => {
+      const run = cli('assess', 'cdk.out', '--json');
+
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout).controls.length).toBeGreaterThan(0);
+    });
+
+    test('demo names how to run it (from a clone) with exit 1, and a mistyped command exits 2', () => {
+      const demo = cli('demo');
+      expect(demo.status).toBe(1);
+      expect(demo.stderr).toMatch(/Run it from a clone of the genai-finops-constructs repository: `npm ci`, then `npx genai-finops demo`/);
+
+      expect(cli('estmate').status).toBe(2);
+    });
+  });
 });
+
