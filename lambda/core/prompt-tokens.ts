@@ -1,4 +1,4 @@
-import { boundTokens } from './token-bound';
+import { boundTokens as computeBound } from './token-bound';
 import { estimateTokens } from './token-estimate';
 
 /**
@@ -52,6 +52,7 @@ export interface PromptTokens {
  * request (the batch planner) use it directly.
  */
 export function estimatePromptTokens(prompt: PromptText): PromptTokens {
+  const boundTokens = rememberedBound;
   const system = prompt.system ?? '';
   const context = prompt.context ?? '';
   let chars = system.length + context.length + prompt.message.length;
@@ -69,4 +70,21 @@ export function estimatePromptTokens(prompt: PromptText): PromptTokens {
 
 function parts(system: number, context: number, history: number, message: number): PromptTokenParts {
   return { system, context, history, message, total: system + context + history + message };
+}
+
+// The bound of a long text costs about 10 µs per 1,000 characters; the same long texts come back request after
+// request (a workflow's system prompt, popular knowledge-base chunks), so the last few are remembered. Looking one
+// up hashes the string natively, much faster than bounding it again.
+const REMEMBER_FROM_CHARS = 2_048;
+const REMEMBERED_TEXTS = 64;
+const remembered = new Map<string, number>();
+
+function rememberedBound(text: string): number {
+  if (text.length < REMEMBER_FROM_CHARS) return computeBound(text);
+  const known = remembered.get(text);
+  if (known !== undefined) return known;
+  const bound = computeBound(text);
+  if (remembered.size >= REMEMBERED_TEXTS) remembered.delete(remembered.keys().next().value as string);
+  remembered.set(text, bound);
+  return bound;
 }

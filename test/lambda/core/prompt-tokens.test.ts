@@ -32,3 +32,17 @@ describe('estimatePromptTokens', () => {
     expect([estimate.system, estimate.context, estimate.history, bound.system, bound.context, bound.history]).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
+
+describe('long texts are bounded once and remembered', () => {
+  test('a remembered bound is the computed one, before and after older texts are evicted', () => {
+    const long = (i: number) => `Policy ${i}: refunds within 30 days, exchanges within 14, gift cards never expire. `.repeat(40);
+    const first = estimatePromptTokens({ system: long(0), history: [], message: 'Hi' }).bound.system;
+    // More long texts than are remembered, so the first is evicted and bounded again
+    for (let i = 1; i <= 80; i++) estimatePromptTokens({ system: long(i), history: [], message: 'Hi' });
+    const again = estimatePromptTokens({ system: long(0), history: [], message: 'Hi' }).bound.system;
+
+    expect(first).toBe(boundTokens(long(0)));
+    expect(again).toBe(first);
+    expect(estimatePromptTokens({ system: long(7), history: [], message: 'Hi' }).bound.system).toBe(boundTokens(long(7)));
+  });
+});
