@@ -26,8 +26,8 @@ export const RUNAWAY_TENANT = 'runaway-tenant';
 /** Requests the runaway tenant sends at once. */
 export const BURST_REQUESTS = 200;
 /** The runaway tenant's daily quota: tokens (fresh input + output + cache writes) and USD. */
-export const TENANT_TOKEN_LIMIT = 120_000;
-export const TENANT_USD_LIMIT = 0.15;
+export const TENANT_TOKEN_LIMIT = 100_000;
+export const TENANT_USD_LIMIT = 0.5;
 
 /** The features of the breaker scenario and how each behaves when tripped. */
 export const BREAKER_FEATURES: Readonly<Record<string, BreakerConfig['features'][string]>> = {
