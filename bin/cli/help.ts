@@ -42,6 +42,13 @@ bundled API handler, once per run, each from empty caches:
   optimized        the library's defaults: every lever on
 
 and prints requests, model calls, tokens, cost and saving per run, and the optimized/naive cost ratio.
+Then the guardrails scenario (a table after the lever table; \`guardrails\` in --json):
+
+  quota            a runaway tenant sends 200 requests at once against its daily quota in the DynamoDB
+                   usage ledger (tokens and USD): admitted, refused with 429, admitted tokens/USD vs limits
+  breaker          CloudWatch alarm notifications (SNS) to the breaker bundle trip one feature, then the
+                   application (*): a paused feature answers 503, a downgraded one is capped at Haiku,
+                   a critical one keeps answering
 
 Options:
   --requests N     Requests in the workload (1 to 20000). Default 300.

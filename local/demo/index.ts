@@ -14,6 +14,8 @@ export type { Levers, Scenario } from './scenarios';
 export { runDemo, demoModelAliases, DEFAULT_REQUESTS, DEFAULT_SEED, TARGET_RATIO } from './run-demo';
 export type { DemoReport, DemoRun } from './run-demo';
 export { formatReport } from './report';
+export { runGuardrails, alarmEvent, BURST_REQUESTS, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT, BREAKER_FEATURES } from './guardrails';
+export type { GuardrailsReport, QuotaOutcome, BreakerStepRow, BreakerTrip } from './guardrails';
 export { replayWorkload } from './replay';
 export type { RunTotals } from './replay';
 export { startLocalStack } from './local-stack';

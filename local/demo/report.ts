@@ -20,6 +20,9 @@ export function formatReport(report: DemoReport): string {
     '',
     `Optimized/naive cost ratio: ${report.ratio.toFixed(3)} (target <= ${report.targetRatio.toFixed(2)}: ${report.ratio <= report.targetRatio ? 'met' : 'NOT met'})`,
     ...notes(report),
+    '',
+    ...guardrails(report),
+    '',
     `Measured in ${(report.wallMs / 1000).toFixed(1)} s. Input tok = tokens billed at the normal input rate; cache read/write are billed at 0.1x/1.25x of it.`,
   ];
   return `${lines.join('\n')}\n`;
@@ -45,6 +48,35 @@ function table(report: DemoReport): string[] {
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const render = (cells: string[]) => cells.map((cell, i) => (RIGHT_ALIGNED.has(COLUMNS[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ');
   return [render(COLUMNS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render)];
+}
+
+const GUARD_COLUMNS = ['Step', 'Feature', 'Critical?', 'When tripped', '200', '429', '503', 'Tiers seen'];
+const GUARD_RIGHT = new Set(['200', '429', '503']);
+
+/** The guardrails scenario: the quota summary, then one row per step and feature. */
+function guardrails(report: DemoReport): string[] {
+  const g = report.guardrails;
+  const q = g.quota;
+  const count = (status: Readonly<Record<string, number>>, code: number) => String(status[code] ?? 0);
+  const quotaStatus: Record<string, number> = { 200: q.admitted, 429: q.refused429, ...q.other };
+  const rows: string[][] = [
+    [`burst of ${q.sent} at once`, q.tenant, 'no', '-', count(quotaStatus, 200), count(quotaStatus, 429), count(quotaStatus, 503), '-'],
+    ...g.breaker.rows.map((r) => [r.step, r.feature, r.critical ? 'yes' : 'no', r.whenTripped, count(r.status, 200), count(r.status, 429), count(r.status, 503), r.tiers.join('/') || '-']),
+  ];
+  const widths = GUARD_COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const render = (cells: string[]) => cells.map((cell, i) => (GUARD_RIGHT.has(GUARD_COLUMNS[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  const others = Object.entries(q.other).filter(([code]) => code !== '503').map(([code, n]) => `${n} x ${code}`);
+  return [
+    'Guardrails (usage ledger in DynamoDB Local; breaker bundle on CloudWatch alarm notifications):',
+    ...[render(GUARD_COLUMNS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render)],
+    `Quota of ${q.tenant} (per day): admitted ${int(q.admittedTokens)} of ${int(q.tokenLimit)} tokens and $${q.admittedUsd.toFixed(4)} of $${q.usdLimit.toFixed(2)} `
+      + `(ledger counters: ${int(q.ledgerTokens)} tokens, $${q.ledgerUsd.toFixed(4)}): ${q.withinLimits ? 'nothing went over' : 'OVER THE LIMIT'}`
+      + `${others.length > 0 ? `; other answers: ${others.join(', ')}` : ''}.`,
+    `  429s by the measure that ran out: ${Object.entries(q.refusedBy).map(([m, n]) => `${m} ${n}`).join(', ') || 'none'}. In a burst every request reserves its upper bound `
+      + '(full prompt + the output cap) before it calls the model, and gives the unused part back at settle: the quota holds, at the price of refusing some requests that would have fit.',
+    `Breaker: ${g.breaker.trips.map((t) => `alarm ${t.alarm} tripped ${t.tripped.map((f) => `'${f}'`).join(', ') || 'nothing'}`).join('; then ')}. `
+      + 'The guard reads the breaker on every request here (cacheTtlSeconds 0; 30 s by default).',
+  ];
 }
 
 function notes(report: DemoReport): string[] {

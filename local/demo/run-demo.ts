@@ -4,6 +4,7 @@
  * and a reset simulator (whose prompt cache would otherwise carry over).
  */
 import { applyEnvironment, functionEnvironment, modelAliases } from './function-env';
+import { GuardrailsReport, runGuardrails } from './guardrails';
 import { loadBundledHandler } from './handler-bundle';
 import type { LocalStack } from './local-stack';
 import { replayWorkload, RunTotals } from './replay';
@@ -33,6 +34,8 @@ export interface DemoReport {
   /** Optimized cost / naive cost. */
   readonly ratio: number;
   readonly targetRatio: number;
+  /** The guardrails scenario: a runaway tenant's burst against its quota, and a cost spike tripping the breaker. */
+  readonly guardrails: GuardrailsReport;
   readonly wallMs: number;
 }
 
@@ -83,6 +86,7 @@ export async function runDemo(options: {
   }
   const naive = runs.find((r) => r.scenario.id === 'naive')!;
   const optimized = runs.find((r) => r.scenario.id === 'optimized')!;
+  const guardrails = await runGuardrails({ stack, seed: options.seed, log });
   return {
     requests: options.requests,
     seed: options.seed,
@@ -90,6 +94,7 @@ export async function runDemo(options: {
     runs,
     ratio: naive.totals.costUsd > 0 ? optimized.totals.costUsd / naive.totals.costUsd : 0,
     targetRatio: TARGET_RATIO,
+    guardrails,
     wallMs: Date.now() - startedAt,
   };
 }

@@ -43,4 +43,17 @@ describe('genai-finops demo', () => {
     expect(Number(row('+ response cache')[MODEL_CALLS])).toBeLessThan(60);
     expect(Number(row('+ prompt caching')[6].replace(/,/g, ''))).toBeGreaterThan(0);
   });
+
+  test('prints the guardrails table after the lever table: the burst row and a row per step and feature', () => {
+    const levers = run.stdout.indexOf('Optimized/naive cost ratio');
+    const guardrails = run.stdout.search(/^Step\s+Feature\s+Critical\?\s+When tripped\s+200\s+429\s+503\s+Tiers seen$/m);
+    expect(levers).toBeGreaterThan(0);
+    expect(guardrails).toBeGreaterThan(levers);
+    const burst = row('burst of');
+    expect(burst[1]).toBe('runaway-tenant');
+    expect(Number(burst[4])).toBeGreaterThan(0);
+    expect(Number(burst[5])).toBeGreaterThan(0);
+    expect(row('alarm genai-support-chat-spend')[1]).toBe('support-chat');
+    expect(run.stdout).toMatch(/^Quota of runaway-tenant \(per day\): admitted [\d,]+ of [\d,]+ tokens .*: nothing went over/m);
+  });
 });
