@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import {
   ApiAuthorization,
   ApiWorkflow,
+  BedrockInvocationLogging,
   BedrockModel,
   CircuitBreaker,
   CostAnomalyMonitor,
@@ -94,6 +95,8 @@ export class CustomerSupportStack extends Stack {
     const alarms = new GenAiAlarms(visibility, 'Alarms', { workflows, hourlySpendThresholdUsd: 20, workflowHourlySpendThresholdUsd: 10 });
     this.breaker.subscribeTo(alarms.spendTopic);
     new CostAnomalyMonitor(visibility, 'CostAnomalies', { applications: [EXAMPLE_APPLICATION], topic: alarms.topic });
+    // Every model call's request and answer, for audits and for working out what a costly call sent (account-wide).
+    new BedrockInvocationLogging(visibility, 'InvocationLogging');
   }
 }
 

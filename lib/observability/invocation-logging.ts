@@ -10,6 +10,9 @@ import { GenAiTagKey, GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
 import { createSecureBucket } from '../workflows/secure-bucket';
 
+// The construct id aws-cdk-lib gives the function behind every AwsCustomResource of a stack.
+const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+
 /** The Feature tag of the logging resources when neither the `feature` prop nor an enclosing scope sets one. */
 export const INVOCATION_LOGGING_FEATURE = 'invocation-logging';
 
@@ -229,6 +232,10 @@ export class BedrockInvocationLogging extends Construct {
       installLatestAwsSdk: false,
       timeout: Duration.minutes(2),
     });
+    // The provider singleton lives at the stack's root, outside this construct's tags: give it this feature's, so
+    // its (small) cost is attributed like the rest of the logging (a Feature set on the stack still wins).
+    const provider = stack.node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
+    if (provider) Tags.of(provider).add(GenAiTagKey.FEATURE, props.feature ?? INVOCATION_LOGGING_FEATURE, { priority: 0 });
     // Bedrock checks that it can assume the role and write to the destinations when the setting is put.
     this.resource.node.addDependency(this.role, this.logGroup);
     const bucketPolicy = this.bucket.policy;

@@ -208,14 +208,14 @@ describe('BedrockInvocationLogging', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: providerLogs } } });
   });
 
-  test('its resources carry the Feature tag, and the CDK singleton function is exempt from an enforced tag policy', () => {
+  test('its resources and the CDK provider function carry the Feature tag, under an enforced tag policy', () => {
     const app = createTestApp();
     GenAiTagPolicy.enforce(app);
     const { template } = loggingOf({}, new Stack(app, 'TestStack'));
     const role = template.findResources('AWS::IAM::Role')[logicalIdOf(template, 'AWS::IAM::Role', 'InvocationLoggingRole')];
     expect(tagValue(role, 'Feature')).toBe('invocation-logging');
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(tagValue(fn, 'Feature')).toBeUndefined();
+    expect(tagValue(fn, 'Feature')).toBe('invocation-logging');
     expect(tagValue(fn, 'Application')).toBe('test-app');
   });
 
