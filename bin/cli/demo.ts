@@ -5,6 +5,7 @@ import { ensureHandlerBundles } from '../../local/demo/handler-bundle';
 import { EmfRecordsByScenario } from '../../local/demo/html/emf';
 import { writeDashboardPage } from '../../local/demo/html/write-page';
 import { startLocalStack } from '../../local/demo/local-stack';
+import { formatPrediction, predictDemo } from '../../local/demo/prediction';
 import { formatReport } from '../../local/demo/report';
 import { DEFAULT_REQUESTS, DEFAULT_SEED, demoModelAliases, runDemo } from '../../local/demo/run-demo';
 import { intOption, parseArgs, UsageError } from './args';
@@ -35,6 +36,9 @@ export async function demoCommand(argv: ReadonlyArray<string>, out: (text: strin
     log(`wrote the dashboard page (${records.size} EMF records, ${Math.round(bytes / 1024)} KB) to ${htmlFile}`);
   }
   await out(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  // The estimator's figure for the same workload, beside the replayed "Library defaults" cost.
+  const optimized = report.runs.find((r) => r.scenario.id === 'optimized');
+  if (!options.json && optimized) await out(formatPrediction(predictDemo(requests, seed), optimized.totals.costUsd));
   return 0;
 }
 

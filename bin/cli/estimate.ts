@@ -2,16 +2,21 @@
  * `genai-finops estimate <workload.json>`: reads a workload file (and optionally a price file), asks the estimator in
  * lambda/core for the figures, and prints them as a table or JSON. All arithmetic lives in the core.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import {
   DEFAULT_MODEL_CATALOG,
   estimateWorkload,
   ModelCatalog,
   parsePriceFile,
   parseWorkloadText,
+  projectWorkload,
   WorkloadEstimate,
   WorkloadError,
+  WorkloadProjection,
 } from '../../lambda/core';
+import { buildEstimatePage } from '../../local/html/estimate-page';
+import { chartJsSource } from '../../local/html/self-contained';
 import { parseArgs, UsageError } from './args';
 import { ESTIMATE_HELP } from './help';
 
@@ -22,7 +27,7 @@ class BadInputError extends Error {}
 
 /** Runs `estimate`; resolves to the exit code. */
 export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
-  const { options, positionals } = parseArgs(argv, { prices: 'string', json: 'boolean' }, COMMAND);
+  const { options, positionals } = parseArgs(argv, { prices: 'string', json: 'boolean', html: 'string', poc: 'string' }, COMMAND);
   if (options.help) {
     await out(ESTIMATE_HELP);
     return 0;
@@ -30,13 +35,27 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
   if (positionals.length === 0) throw new UsageError('missing the workload file: genai-finops estimate <workload.json>', COMMAND);
   if (positionals.length > 1) throw new UsageError(`one workload file at a time, got ${positionals.length}: ${positionals.join(' ')}`, COMMAND);
   const file = positionals[0];
+  const htmlFile = htmlOption(options.html as string | undefined);
+  const pocFile = options.poc as string | undefined;
   const workloadText = readInput(file, 'workload file');
+  const pocText = pocFile !== undefined ? readInput(pocFile, 'POC workload file') : undefined;
   const pricesFile = options.prices as string | undefined;
   try {
     const catalog: ModelCatalog = pricesFile !== undefined ? readPriceFile(pricesFile) : DEFAULT_MODEL_CATALOG;
     const workload = parseWorkloadText(workloadText, file);
     const estimate = estimateWorkload(workload, { catalog, source: file });
-    await out(options.json ? `${JSON.stringify({ workload: file, prices: pricesFile ?? 'catalog', ...estimate }, null, 2)}\n` : formatEstimate(estimate, file, pricesFile));
+    let projection: WorkloadProjection | undefined;
+    if (pocFile !== undefined && pocText !== undefined) {
+      projection = projectWorkload(estimateWorkload(parseWorkloadText(pocText, pocFile), { catalog, source: pocFile }), estimate);
+    }
+    if (htmlFile) {
+      const html = buildEstimatePage({ estimate, workloadFile: file, pricesFile, projection, pocFile, chartJs: chartJsSource() });
+      writeFileSync(htmlFile, html, 'utf8');
+      log(`wrote the estimate page (${Math.round(Buffer.byteLength(html) / 1024)} KB) to ${htmlFile}`);
+    }
+    await out(options.json
+      ? `${JSON.stringify({ workload: file, prices: pricesFile ?? 'catalog', ...estimate, ...(projection ? { poc: pocFile, projection } : {}) }, null, 2)}\n`
+      : formatEstimate(estimate, file, pricesFile) + (projection ? formatProjection(projection, pocFile!) : ''));
     return 0;
   } catch (error) {
     if (error instanceof WorkloadError || error instanceof BadInputError) {
@@ -45,6 +64,31 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
     }
     throw error;
   }
+}
+
+/** `--html FILE`: checked before anything is estimated, so that a wrong path fails at once. */
+function htmlOption(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  if (statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html needs a file name, and '${file}' is a directory`, COMMAND);
+  if (!statSync(path.dirname(resolved), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html: the directory of '${file}' does not exist`, COMMAND);
+  return resolved;
+}
+
+/** The POC-to-production projection as the lines after the estimate. */
+export function formatProjection(p: WorkloadProjection, pocFile: string): string {
+  const factor = (x: number | undefined) => (x === undefined ? '-' : `x${(Math.round(x * 10) / 10).toLocaleString('en-US')}`);
+  return [
+    '',
+    `From the POC (${pocFile}) to production`,
+    ...table([
+      ['', 'requests a month', 'input tokens', 'per request', 'per month'],
+      ['POC', count(p.poc.requestsPerMonth), count(p.poc.inputTokens), usd(p.poc.perRequestUsd), usd(p.poc.perMonthUsd)],
+      ['production', count(p.production.requestsPerMonth), count(p.production.inputTokens), usd(p.production.perRequestUsd), usd(p.production.perMonthUsd)],
+    ], [false, true, true, true, true]).map((l) => `  ${l}`),
+    `  ${factor(p.monthFactor)} a month: ${factor(p.volumeFactor)} the volume times ${factor(p.perRequestFactor)} the cost of a request.`,
+    '',
+  ].join('\n');
 }
 
 function readInput(file: string, what: string): string {

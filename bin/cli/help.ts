@@ -60,7 +60,7 @@ Options:
   -h, --help       Show this help.
 `;
 
-export const ESTIMATE_HELP = `Usage: genai-finops estimate <workload.json> [--prices FILE] [--json]
+export const ESTIMATE_HELP = `Usage: genai-finops estimate <workload.json> [--prices FILE] [--json] [--html FILE] [--poc FILE]
 
 Estimates what a workload costs on Amazon Bedrock, from a workload file (format: docs/readme/estimator.md;
 examples in examples/workloads/): cost per request and per month, baseline vs optimized, the saving of each
@@ -75,6 +75,12 @@ Options:
   --prices FILE    Price with this price file instead of the shipped catalog (e.g. the article's prices:
                    test/fixtures/article-prices.json). The workload's own "prices" apply on top.
   --json           Print the estimate as JSON.
+  --html FILE      Also write the estimate as one self-contained page (no network: Chart.js inlined, a CSP
+                   that allows no request): a waterfall from the baseline to the optimized cost, one step per
+                   lever added to the ones before it (they add up to the whole saving), and the projection below.
+  --poc FILE       The POC's workload this one grows from (e.g. examples/workloads/article-spiral-poc.json for
+                   article-spiral-production.json): adds the POC-to-production projection (the month's cost,
+                   how much of the growth is volume and how much the cost of each request).
   -h, --help       Show this help.
 
 Exit codes: 0 estimated, 1 the workload or price file is invalid (the message names the field and the fix),

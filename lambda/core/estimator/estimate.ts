@@ -9,6 +9,7 @@
  * saves less on a cheaper routed model, a response cache leaves fewer calls to cap.
  */
 import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog } from '../model-catalog';
+import { attoToUsd } from '../pricing';
 import { applyPriceOverrides } from '../price-overrides';
 import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
 import { LibraryCost, libraryCostExact } from './library-cost';
@@ -60,6 +61,16 @@ export interface LeverSaving {
   readonly savingFraction: number;
 }
 
+/** One step of {@link WorkloadEstimate.waterfall}: a lever added to the levers before it. */
+export interface WaterfallStep {
+  readonly lever: Lever;
+  readonly configured: boolean;
+  /** The month's cost with this lever and every lever before it. */
+  readonly perMonthUsd: number;
+  /** The month's cost before this lever minus with it; 0 for an unused lever, negative when it costs more. */
+  readonly savingUsd: number;
+}
+
 /** The estimator's result. */
 export interface WorkloadEstimate {
   readonly description?: string;
@@ -70,6 +81,12 @@ export interface WorkloadEstimate {
   readonly baseline: CostFigures & { readonly modelId: string; readonly name: string };
   readonly optimized: CostFigures;
   readonly levers: ReadonlyArray<LeverSaving>;
+  /**
+   * The optimized cost reached one lever at a time: the levers applied cumulatively in {@link LEVERS} order, each
+   * step the saving of adding that lever to the ones before it. Each step is the difference of two month costs
+   * rounded to the attodollar, so the steps add up to the baseline minus the optimized cost exactly.
+   */
+  readonly waterfall: ReadonlyArray<WaterfallStep>;
   /** Every configured lever together. */
   readonly combined: { readonly savingUsd: number; readonly savingPerDayUsd?: number; readonly savingFraction: number };
   readonly sagemaker?: SageMakerComparison;
@@ -214,6 +231,32 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
     return { lever, configured, setting, perMonthUsd: attoRatioToUsd(mul(cost.total, requestsPerMonth)), ...saving(cost) };
   });
 
+  // The waterfall: the levers added one at a time, with the optimized configuration's arithmetic (the prompt cache's
+  // write share follows the traffic and duplicates in place at that point), ending at the optimized configuration.
+  const cumulative = (applied: ReadonlySet<Lever>): LeverConfig => {
+    const traffic = applied.has('routing') ? mix : baselineConfig.traffic;
+    const duplicates = applied.has('responseCaching') ? duplicateRate : ZERO;
+    return {
+      traffic,
+      ...(applied.has('promptCaching') ? { promptCache: cacheFor(traffic, duplicates) } : {}),
+      duplicateRate: duplicates,
+      outputTokens: applied.has('outputCap') ? outputCapped : tokens.output,
+      batchShare: applied.has('batch') ? fromNumber(workload.batchShare) : ZERO,
+      tierMultiplier: applied.has('serviceTier') ? tierMultiplier : ONE,
+    };
+  };
+  const monthAtto = (cost: RequestCost): bigint => roundToInteger(mul(cost.total, requestsPerMonth));
+  const applied = new Set<Lever>();
+  let previousAtto = monthAtto(baselineCost);
+  const waterfall: WaterfallStep[] = LEVERS.map((lever) => {
+    const { configured } = leverConfigs[lever];
+    if (configured) applied.add(lever);
+    const atto = monthAtto(requestCost(tokens, cumulative(applied)));
+    const step = { lever, configured, perMonthUsd: attoToUsd(atto), savingUsd: attoToUsd(previousAtto - atto) };
+    previousAtto = atto;
+    return step;
+  });
+
   // SageMaker serves the same model calls (response-cache hits call no model on either side).
   let sagemaker: SageMakerComparison | undefined;
   if (workload.sagemaker) {
@@ -245,6 +288,7 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
     baseline: { modelId: dearest.modelId, name: dearest.price.name, ...figures(baselineCost) },
     optimized: figures(optimizedCost),
     levers,
+    waterfall,
     combined: saving(optimizedCost),
     ...(sagemaker ? { sagemaker } : {}),
     library: {

@@ -4,6 +4,7 @@
  */
 export * from './workload';
 export * from './estimate';
+export * from './projection';
 export * from './library-cost';
 export * from './sagemaker';
 export type { LeverConfig, PricedShare, CacheConfig, RequestCost } from './request-cost';

@@ -11,6 +11,9 @@ export interface ConversePrompt {
 
 const CACHE_POINT = { cachePoint: { type: 'default' } } as SystemContentBlock;
 
+/** The system block that carries a request's knowledge-base context (the demo's prediction counts its tokens). */
+export const contextBlockText = (context: string): string => `Use this knowledge-base context to answer:\n<context>\n${context}\n</context>`;
+
 /**
  * Stage 8 — build the prompt and place Bedrock prompt-cache points after the stable prefix: after the system
  * prompt, and after the knowledge-base context, each only when the prefix up to it reaches the model's minimum
@@ -35,7 +38,7 @@ export function buildPrompt(
     }
   }
   if (request.context) {
-    system.push({ text: `Use this knowledge-base context to answer:\n<context>\n${request.context}\n</context>` });
+    system.push({ text: contextBlockText(request.context) });
     // Worth a second point only when the context adds to a prefix that is itself cacheable.
     if (canCache(estimate.system + estimate.context) && estimate.context > 0) {
       system.push(CACHE_POINT);

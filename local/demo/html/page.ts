@@ -7,13 +7,10 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import type { DemoReport } from '../run-demo';
 import { ScenarioRef, ScenarioTotals, scenarioTotals, WidgetValues, widgetValues } from './aggregate';
 import type { EmfRecord } from './emf';
+import { escapeHtml, PAGE_CSP, selfContainedPage } from '../../html/self-contained';
 import { DEMO_WIDGETS, WidgetSpec, WidgetUnit } from './widgets';
 
-/**
- * The page's Content Security Policy: no network of any kind (no fetch, no fonts, no images but data: URLs),
- * inline scripts and styles only. Any attempt to load something would be blocked and logged.
- */
-export const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:";
+export { PAGE_CSP };
 
 /** The id of the page's data block (JSON). */
 export const PAGE_DATA_ID = 'dashboard-data';
@@ -64,18 +61,10 @@ export function buildDashboardPage(input: DashboardPageInput): string {
     widgets: values.map((v) => ({ id: v.widget.id, chart: chartConfig(v, scenarios) })),
   };
   const records = totals.reduce((n, t) => n + t.records, 0);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(PAGE_CSP)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>GenAI FinOps demo: what the CloudWatch dashboard will show</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return selfContainedPage({
+    title: 'GenAI FinOps demo: what the CloudWatch dashboard will show',
+    style: STYLE,
+    body: `<header>
 <h1>GenAI FinOps demo: what the CloudWatch dashboard will show</h1>
 <p>${escapeHtml(`${report.requests} requests (seed ${report.seed}) of a multi-tenant customer-support chat, replayed through the bundled API handler `
   + `against the Bedrock simulator and DynamoDB Local, once per scenario from empty caches. Every number below is computed from the `
@@ -88,13 +77,12 @@ ${summarySection(totals, report)}
 ${values.map((v) => widgetCard(v.widget)).join('\n')}
 </section>
 </main>
-<footer><p>Costs are the pipeline's own price of each call (the library's model catalog); no AWS account was used. On AWS the dashboard shows the same metrics over time, per Application, Feature and Model.</p></footer>
-<script type="application/json" id="${PAGE_DATA_ID}">${jsonForScript(data)}</script>
-<script>${scriptSafe(input.chartJs)}</script>
-<script>${RENDER_SCRIPT}</script>
-</body>
-</html>
-`;
+<footer><p>Costs are the pipeline's own price of each call (the library's model catalog); no AWS account was used. On AWS the dashboard shows the same metrics over time, per Application, Feature and Model.</p></footer>`,
+    dataId: PAGE_DATA_ID,
+    data,
+    chartJs: input.chartJs,
+    script: RENDER_SCRIPT,
+  });
 }
 
 function summarySection(totals: ReadonlyArray<ScenarioTotals>, report: DemoReport): string {
@@ -223,23 +211,7 @@ export function wrapLabel(label: string, width = 12): string[] {
   return lines;
 }
 
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-/** JSON that can sit in a <script> element: no `<` that could close it. */
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-/**
- * A script's source made safe to inline: without its source-map comment (the map is not inlined, and a page that
- * loads nothing should not point at files) and with no `</script` that would end the element early.
- */
-function scriptSafe(source: string): string {
-  return source.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
-}
+export { escapeHtml };
 
 // Runs in the page: draws each widget from the data block; marks the document once every chart exists.
 const RENDER_SCRIPT = `
