@@ -15,8 +15,8 @@ import {
   WorkloadError,
   WorkloadProjection,
 } from '../../lambda/core';
-import { buildEstimatePage } from '../../local/html/estimate-page';
-import { chartJsSource } from '../../local/html/self-contained';
+import type { buildEstimatePage as BuildEstimatePage } from '../../local/html/estimate-page';
+import type { chartJsSource as ChartJsSource } from '../../local/html/self-contained';
 import { parseArgs, UsageError } from './args';
 import { ESTIMATE_HELP } from './help';
 
@@ -49,6 +49,9 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
       projection = projectWorkload(estimateWorkload(parseWorkloadText(pocText, pocFile), { catalog, source: pocFile }), estimate);
     }
     if (htmlFile) {
+      // Loaded only for --html: the page builder and Chart.js are not needed to estimate.
+      const { buildEstimatePage } = require('../../local/html/estimate-page') as { buildEstimatePage: typeof BuildEstimatePage };
+      const { chartJsSource } = require('../../local/html/self-contained') as { chartJsSource: typeof ChartJsSource };
       const html = buildEstimatePage({ estimate, workloadFile: file, pricesFile, projection, pocFile, chartJs: chartJsSource() });
       writeFileSync(htmlFile, html, 'utf8');
       log(`wrote the estimate page (${Math.round(Buffer.byteLength(html) / 1024)} KB) to ${htmlFile}`);
