@@ -11,6 +11,15 @@ export type ModelTier = 'simple' | 'medium' | 'complex';
 /** Every tier, cheapest first. */
 export const MODEL_TIERS: ReadonlyArray<ModelTier> = Object.freeze(['simple', 'medium', 'complex'] as const);
 
+/**
+ * Bedrock's on-demand service tiers, chosen per call: `flex` is discounted for work that can wait, `priority` costs a
+ * premium for faster answers, `standard` is the list price (what Bedrock's API calls `default`).
+ */
+export type ServiceTierName = 'standard' | 'flex' | 'priority';
+
+/** Every service tier, cheapest first. */
+export const SERVICE_TIERS: ReadonlyArray<ServiceTierName> = Object.freeze(['flex', 'standard', 'priority'] as const);
+
 /** A model a tier routes to. */
 export interface TierModel {
   /** What Converse is called with: the application inference profile ARN (or, locally, a model id). */
@@ -30,6 +39,10 @@ export interface FeatureLimits {
    * chose, so no caller can send a one-line question to the dearest model.
    */
   readonly maxHintedTier?: ModelTier;
+  /**
+   * The Bedrock service tier every call of the feature asks for. Absent: standard (no `serviceTier` is sent).
+   */
+  readonly serviceTier?: ServiceTierName;
 }
 
 /** The response cache. */

@@ -18,7 +18,7 @@
  */
 import { baseModelId, parseModelId } from './model-ids';
 
-import type { ModelTier } from '../contract/pipeline-config';
+import type { ModelTier, ServiceTierName } from '../contract/pipeline-config';
 
 /** The routing tiers and their order come from the contract, which the constructs share. */
 export { MODEL_TIERS } from '../contract/pipeline-config';
@@ -70,6 +70,33 @@ export interface ModelPrice {
    * models and charges 10% more elsewhere. Applied by {@link lookupModel}. Absent: same price everywhere.
    */
   readonly regionalPremium?: number;
+  /**
+   * Prices in the Flex and Priority service tiers. A tier without a price here is a tier Bedrock does not serve
+   * the model in (Flex and Priority exist for some models only): the workflows refuse it at synthesis.
+   * Absent: standard only.
+   */
+  readonly serviceTiers?: {
+    readonly flex?: ServiceTierPrice;
+    readonly priority?: ServiceTierPrice;
+  };
+}
+
+/**
+ * The prices of one model in a Bedrock service tier other than standard, USD per 1M tokens. Bedrock publishes per-tier
+ * token prices, not one ratio for every model, so each field is a price. A cache field left out is charged the tier's
+ * input price (never less): Bedrock's tier tables list input and output, not cache prices, for the models here.
+ */
+export interface ServiceTierPrice {
+  /** USD per 1M input tokens in this tier. */
+  readonly inputPerMillion: number;
+  /** USD per 1M output tokens in this tier. */
+  readonly outputPerMillion: number;
+  /** USD per 1M tokens read from the prompt cache in this tier. Absent: the tier's input price. */
+  readonly cacheReadPerMillion?: number;
+  /** USD per 1M tokens written to the prompt cache (5-minute TTL) in this tier. Absent: the tier's input price. */
+  readonly cacheWrite5mPerMillion?: number;
+  /** USD per 1M tokens written to the prompt cache (1-hour TTL) in this tier. Absent: the 5-minute write price. */
+  readonly cacheWrite1hPerMillion?: number;
 }
 
 /** Prices keyed by base model id (`anthropic.claude-3-haiku-20240307-v1:0`), never by inference profile id. */
@@ -123,7 +150,8 @@ function anthropic(name: string, inputPerMillion: number, outputPerMillion: numb
 }
 
 /** An Amazon Nova understanding model: Nova cache ratios, 1,000 tokens per checkpoint, batch 50%. */
-function nova(name: string, inputPerMillion: number, outputPerMillion: number, contextWindow: number, maxOutputTokens: number): ModelPrice {
+function nova(name: string, inputPerMillion: number, outputPerMillion: number, contextWindow: number, maxOutputTokens: number,
+  serviceTiers?: ModelPrice['serviceTiers']): ModelPrice {
   const ratios = CACHE_PRICE_RATIOS.nova;
   return {
     provider: 'amazon',
@@ -137,6 +165,7 @@ function nova(name: string, inputPerMillion: number, outputPerMillion: number, c
     minCacheTokens: 1_000, // [aws-docs] prompt-caching table: 1,000 per checkpoint (and at most 20K cached tokens)
     contextWindow,
     maxOutputTokens,
+    ...(serviceTiers ? { serviceTiers } : {}),
   };
 }
 
@@ -198,8 +227,18 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   // larger, so that a request Bedrock accepts is never refused here and a reservation never falls short.
   'amazon.nova-micro-v1:0': nova('nova-micro', 0.035, 0.14, 128_000, 10_000),
   'amazon.nova-lite-v1:0': nova('nova-lite', 0.06, 0.24, 300_000, 10_000),
-  'amazon.nova-pro-v1:0': nova('nova-pro', 0.8, 3.2, 300_000, 10_000),
-  'amazon.nova-premier-v1:0': nova('nova-premier', 2.5, 12.5, 1_000_000, 25_000),
+  // Service tiers: [aws-docs] "Service tiers for optimizing performance and cost" lists Nova Pro and Nova Premier
+  // (with gpt-oss, DeepSeek V3.1 and Qwen3, not in this catalog) for Priority and Flex; the Bedrock pricing page
+  // prices Flex at a discount and Priority at a premium over Standard. The figures, Flex half the standard price and
+  // Priority 1.75 times it, are [knowledge]: the per-tier table was not at hand. Override them from your price sheet.
+  'amazon.nova-pro-v1:0': nova('nova-pro', 0.8, 3.2, 300_000, 10_000, {
+    flex: { inputPerMillion: 0.4, outputPerMillion: 1.6 },
+    priority: { inputPerMillion: 1.4, outputPerMillion: 5.6 },
+  }),
+  'amazon.nova-premier-v1:0': nova('nova-premier', 2.5, 12.5, 1_000_000, 25_000, {
+    flex: { inputPerMillion: 1.25, outputPerMillion: 6.25 },
+    priority: { inputPerMillion: 4.375, outputPerMillion: 21.875 },
+  }),
 
   // --- Amazon Titan --------------------------------------------------------------------------------------------
   // $0.20 / $0.60 [third-party]. 8K context and 8,192 max output [knowledge]. Batch support: none assumed.
@@ -315,6 +354,26 @@ export function lookupModel(
   return Object.freeze({ modelId: base, price: fallback, known: false });
 }
 
+/**
+ * The price of a model in a service tier, as a {@link ModelPrice} whose token prices are the tier's (limits, batch
+ * discount and cache minimum kept). Standard is the price itself.
+ *
+ * @returns undefined when the model has no price for the tier: Bedrock does not serve it in that tier.
+ */
+export function serviceTierPrice(price: ModelPrice, tier: ServiceTierName | undefined): ModelPrice | undefined {
+  if (tier === undefined || tier === 'standard') return price;
+  const tierPrice = price.serviceTiers?.[tier];
+  if (tierPrice === undefined) return undefined;
+  const { serviceTiers, cacheReadPerMillion, cacheWrite5mPerMillion, cacheWrite1hPerMillion, ...rest } = price;
+  void serviceTiers; void cacheReadPerMillion; void cacheWrite5mPerMillion; void cacheWrite1hPerMillion;
+  return Object.freeze({ ...rest, ...tierPrice });
+}
+
+/** The tiers a model has prices for, standard first. */
+export function serviceTiersOf(price: ModelPrice): ServiceTierName[] {
+  return ['standard', ...(['flex', 'priority'] as const).filter((t) => price.serviceTiers?.[t] !== undefined)];
+}
+
 /** The USD-per-1M fields of a {@link ModelPrice}. */
 export const PRICE_FIELDS = [
   'inputPerMillion',
@@ -344,7 +403,20 @@ function withRegionalPremium(price: ModelPrice, global: boolean): ModelPrice {
       adjusted[field] = Math.round((Math.round(value * 1e6) * factorPpm) / 1e6) / 1e6;
     }
   }
-  return Object.freeze({ ...rest, ...adjusted });
+  const scaleFields = (fields: ServiceTierPrice): ServiceTierPrice => {
+    const out: Record<string, number> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (typeof value === 'number') out[field] = Math.round((Math.round(value * 1e6) * factorPpm) / 1e6) / 1e6;
+    }
+    return Object.freeze(out) as unknown as ServiceTierPrice;
+  };
+  const tiers = price.serviceTiers === undefined ? {} : {
+    serviceTiers: Object.freeze({
+      ...(price.serviceTiers.flex ? { flex: scaleFields(price.serviceTiers.flex) } : {}),
+      ...(price.serviceTiers.priority ? { priority: scaleFields(price.serviceTiers.priority) } : {}),
+    }),
+  };
+  return Object.freeze({ ...rest, ...adjusted, ...tiers });
 }
 
 /**
@@ -399,6 +471,23 @@ export function validateModelPrice(modelId: string, price: ModelPrice): void {
       throw new RangeError(`${where}: ${field} must be a fraction in [0, 1), e.g. 0.5, got ${String(value)}`);
     }
   }
+  if (price.serviceTiers !== undefined) {
+    if (price.serviceTiers === null || typeof price.serviceTiers !== 'object') {
+      throw new TypeError(`${where}: serviceTiers must be an object like {"flex": {"inputPerMillion": 0.4, "outputPerMillion": 1.6}}`);
+    }
+    for (const [tier, tierPrice] of Object.entries(price.serviceTiers)) {
+      if (tier !== 'flex' && tier !== 'priority') {
+        throw new RangeError(`${where}: serviceTiers.${tier} is not a service tier with its own prices; use flex or priority`);
+      }
+      for (const field of PRICE_FIELDS) {
+        const value = (tierPrice as ServiceTierPrice | undefined)?.[field];
+        if (value === undefined && field !== 'inputPerMillion' && field !== 'outputPerMillion') continue;
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+          throw new RangeError(`${where}: serviceTiers.${tier}.${field} must be a finite number >= 0 (USD per 1M tokens), got ${String(value)}`);
+        }
+      }
+    }
+  }
   for (const field of ['contextWindow', 'minCacheTokens', 'maxOutputTokens'] as const) {
     const value = price[field];
     if (value === undefined && field !== 'contextWindow') {
@@ -412,6 +501,10 @@ export function validateModelPrice(modelId: string, price: ModelPrice): void {
 
 function deepFreeze<T extends Record<string, ModelPrice>>(catalog: T): Readonly<T> {
   for (const price of Object.values(catalog)) {
+    if (price.serviceTiers) {
+      Object.values(price.serviceTiers).forEach((t) => Object.freeze(t));
+      Object.freeze(price.serviceTiers);
+    }
     Object.freeze(price);
   }
   return Object.freeze(catalog);

@@ -7,7 +7,8 @@
  * is a whole number of picodollars, and a batch discount with up to 6 decimals keeps it whole in attodollars. Sums
  * are therefore exact; a USD `number` is produced only at the end, correctly rounded from the exact decimal.
  */
-import type { ModelPrice } from './model-catalog';
+import { serviceTierPrice, type ModelPrice } from './model-catalog';
+import type { ServiceTierName } from '../contract/pipeline-config';
 
 /**
  * Token counts as Bedrock reports them (Converse `usage`, InvokeModel headers/body, model invocation logs).
@@ -65,6 +66,13 @@ export interface PriceUsageOptions {
    * @default false
    */
   readonly batch?: boolean;
+  /**
+   * The service tier the call was served in (the tier Bedrock's response reports): every bucket is priced from the
+   * model's prices for that tier ({@link ModelPrice.serviceTiers}). Ignored for batch inference, which has its own
+   * discount.
+   * @default 'standard'
+   */
+  readonly serviceTier?: ServiceTierName;
 }
 
 /** Attodollars per US dollar. */
@@ -93,14 +101,19 @@ export const ZERO_COST: CostBreakdown = Object.freeze({
  * `cacheWriteInputTokens`, the details win (again, never under-report).
  *
  * @throws TypeError when a token count is negative, fractional, non-finite or not a number; the message names the field.
- * @throws RangeError when a price field is invalid.
+ * @throws RangeError when a price field is invalid, or the model has no price for the service tier (the tier is not
+ * offered for it).
  */
 export function priceUsage(usage: BedrockUsage, price: ModelPrice, options: PriceUsageOptions = {}): CostBreakdown {
   return exactToCostBreakdown(priceUsageExact(usage, price, options));
 }
 
 /** {@link priceUsage} in exact integer attodollars. */
-export function priceUsageExact(usage: BedrockUsage, price: ModelPrice, options: PriceUsageOptions = {}): ExactCostBreakdown {
+export function priceUsageExact(usage: BedrockUsage, standardPrice: ModelPrice, options: PriceUsageOptions = {}): ExactCostBreakdown {
+  const price = options.batch ? standardPrice : serviceTierPrice(standardPrice, options.serviceTier);
+  if (price === undefined) {
+    throw new RangeError(`price of ${standardPrice.name} has no ${String(options.serviceTier)} tier price: Bedrock does not serve it in that tier (or the catalog lacks the tier's price)`);
+  }
   if (usage === null || typeof usage !== 'object') {
     throw new TypeError(`usage must be an object, got ${usage === null ? 'null' : typeof usage}`);
   }

@@ -1,6 +1,6 @@
 import {
   BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
-  MAX_LEDGER_SHARDS, ModelTier, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
+  MAX_LEDGER_SHARDS, ModelTier, SERVICE_TIERS, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
 } from '../contract';
 import type { ModelPrice } from '../core';
 
@@ -78,6 +78,9 @@ export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
     }
     if (limits.maxHintedTier !== undefined && !MODEL_TIERS.includes(limits.maxHintedTier)) {
       throw new Error(`Pipeline configuration: feature '${name}' has maxHintedTier '${limits.maxHintedTier}'; use one of ${MODEL_TIERS.join(', ')}.`);
+    }
+    if (limits.serviceTier !== undefined && !SERVICE_TIERS.includes(limits.serviceTier)) {
+      throw new Error(`Pipeline configuration: feature '${name}' has serviceTier '${String(limits.serviceTier)}'; use one of ${SERVICE_TIERS.join(', ')}.`);
     }
   }
   return {

@@ -1,5 +1,5 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import type { SpendPath } from '../contract';
+import type { ServiceTierName, SpendPath } from '../contract';
 import { baseModelId, ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
@@ -10,7 +10,7 @@ import { countTokensFor } from './stages/count-tokens';
 import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries } from './stages/invoke-model';
-import { effectiveCatalog, modelPrice, priceCall } from './stages/price-call';
+import { billedPrice, effectiveCatalog, modelPrice, priceCall, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
@@ -156,7 +156,8 @@ export class GenAiPipeline {
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
-    const upperBound = this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : NO_SPEND;
+    const requestedTier = limits.serviceTier ?? 'standard';
+    const upperBound = this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : NO_SPEND;
     const early = speculative ? outcomeOf(this.spend.reserveSpeculative(context, upperBound)) : undefined;
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
@@ -177,15 +178,17 @@ export class GenAiPipeline {
           random: deps.random ?? Math.random,
           now: this.now,
           deadlineMs: options.deadlineMs,
-        });
+        }, requestedTier);
         const usage = usageOf(called.response.usage);
-        const cost = priceCall(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config);
-        return { called, usage, cost, costAtto: priceExactOf(usage, called.response.usage?.cacheDetails, called.route.modelId, this) };
+        // Priced in the tier Bedrock reports having served the call in, not the one asked for.
+        const tier = servedTier(called.response.serviceTier?.type, requestedTier);
+        const cost = priceCall(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config, tier);
+        return { called, usage, cost, costAtto: priceExactOf(usage, called.response.usage?.cacheDetails, called.route.modelId, this, tier) };
       },
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
       billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED'
-        ? this.converseUpperBound(route, estimate, inputBound, maxTokens) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
+        ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
       alongside: async ({ called, usage, cost }) => {
         if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {
@@ -225,13 +228,13 @@ export class GenAiPipeline {
   }
 
   /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
-  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number) {
+  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number, serviceTier: ServiceTierName) {
     const models = [route.modelId, ...fallbackTiers(route.tier, this.config).map((t) => this.config.tiers[t]!.modelId)];
     return spendUpperBound({
       inputTokens: inputBound,
       cacheablePrefixTokens: this.config.promptCaching ? Math.min(inputBound, estimate.bound.system + estimate.bound.context) : 0,
       maxOutputTokens: maxTokens,
-      prices: models.map((id) => modelPrice(id, this.catalog, this.config).price),
+      prices: models.map((id) => reservationPrice(id, this.catalog, this.config, serviceTier)),
     });
   }
 
@@ -351,8 +354,10 @@ function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheRead
   };
 }
 
-function priceExactOf(usage: Usage, cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined, modelId: string, pipeline: GenAiPipeline): bigint {
-  return priceUsageExact({ ...usage, cacheDetails }, modelPrice(modelId, pipeline.catalog, pipeline.config).price).totalAtto;
+function priceExactOf(usage: Usage, cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined, modelId: string, pipeline: GenAiPipeline,
+  serviceTier: ServiceTierName): bigint {
+  const billed = billedPrice(modelId, pipeline.catalog, pipeline.config, serviceTier);
+  return priceUsageExact({ ...usage, cacheDetails }, billed.price, { serviceTier: billed.serviceTier }).totalAtto;
 }
 
 function answerOf(response: { output?: { message?: { content?: Array<{ text?: string }> } } }): string {

@@ -14,6 +14,20 @@ export enum RoutingTier {
   COMPLEX = 'complex',
 }
 
+/**
+ * Bedrock's on-demand service tiers, chosen per call. Flex is discounted for work that can wait (documents, nightly
+ * records); Priority costs a premium for faster answers; Standard is the list price. Flex and Priority exist for some
+ * models only: a workflow routed to a model without the tier fails at synthesis.
+ */
+export enum ServiceTier {
+  /** The list price; Bedrock's default. */
+  STANDARD = 'standard',
+  /** Discounted; requests may wait longer and are served after Standard and Priority ones under load. */
+  FLEX = 'flex',
+  /** A premium for preferential processing and faster output. */
+  PRIORITY = 'priority',
+}
+
 /** Models per complexity tier; requests are routed to the cheapest tier that suits them. */
 export interface ModelRouting {
   /** Short, FAQ-like requests: the bulk of traffic. */
@@ -106,6 +120,14 @@ export interface GenAiWorkflowProps {
    * @default - hints may only lower the tier
    */
   readonly maxHintedTier?: RoutingTier;
+  /**
+   * The Bedrock service tier every model call asks for; the cost is computed in the tier Bedrock reports. The
+   * document and scheduled workflows are natural Flex users (nobody waits on them), but Flex is offered for a few
+   * models only (not the default Claude routing), so no workflow turns it on by itself. Every routed model must have
+   * a price for the tier in the catalog, or synthesis fails.
+   * @default ServiceTier.STANDARD
+   */
+  readonly serviceTier?: ServiceTier;
   /**
    * Usage limits per user, tenant, feature or the whole workflow: requests, tokens and US dollars per minute,
    * hour, UTC day or UTC month. Each model call reserves its upper-bound usage before it runs and settles to what

@@ -5,7 +5,7 @@ import { GenAiFunction } from '../functions';
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelTier, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
-import { DEFAULT_FALLBACK_PRICE } from '../../lambda/core/model-catalog';
+import { DEFAULT_FALLBACK_PRICE, lookupModel, serviceTiersOf } from '../../lambda/core/model-catalog';
 import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
 import { modelFacts } from '../../lambda/core/model-facts';
 import { UsageLedger } from '../guardrails/usage-ledger';
@@ -86,6 +86,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const profiles = [...profilesByModel.values()];
   const routedModels = [...new Set(profiles.map((p) => p.model.modelId))];
   checkModels(scope, props, profiles.map((p) => p.model));
+  checkServiceTier(scope, props, profiles.map((p) => p.model));
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = props.embeddingCache;
 
@@ -98,6 +99,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       maxInputTokens: props.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS,
       maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
       ...(props.maxHintedTier ? { maxHintedTier: props.maxHintedTier } : {}),
+      ...(props.serviceTier && props.serviceTier !== 'standard' ? { serviceTier: props.serviceTier } : {}),
     },
     promptCaching: props.promptCaching ?? true,
     responseCache: responseCache
@@ -206,6 +208,20 @@ function checkModels(scope: Construct, props: GenAiWorkflowProps, models: Bedroc
     }
     if (facts.known && facts.maxOutputTokens !== undefined && !Token.isUnresolved(maxTokens) && maxTokens > facts.maxOutputTokens) {
       throw new Error(`${scope.node.path}: maxTokens is ${maxTokens}${props.maxTokens === undefined ? ' (the default)' : ''}, but '${model.modelId}' produces at most ${facts.maxOutputTokens} output tokens per response; every call to it would fail. Fix: set maxTokens to ${facts.maxOutputTokens} or less, or route to a model with a larger output.`);
+    }
+  }
+}
+
+/** Flex and Priority exist for some models only: Bedrock rejects every call asking for a tier a model lacks. */
+function checkServiceTier(scope: Construct, props: GenAiWorkflowProps, models: BedrockModel[]): void {
+  const tier = props.serviceTier;
+  if (tier === undefined || tier === 'standard') return;
+  for (const model of models) {
+    const found = lookupModel(model.invocationId);
+    const tiers = found.known ? serviceTiersOf(found.price) : ['standard'];
+    if (!tiers.includes(tier)) {
+      throw new Error(`${scope.node.path}: serviceTier is '${tier}', but '${model.modelId}' has no ${tier} price in the catalog: Bedrock offers the ${tier} tier for some models only, and every call to this one would be refused or mispriced. ` +
+        `Fix: route to a model that has it (e.g. amazon.nova-pro-v1:0), or use ServiceTier.STANDARD${tiers.length > 1 ? ` (this model has: ${tiers.join(', ')})` : ''}.`);
     }
   }
 }

@@ -63,6 +63,18 @@ function complete(answer: string, config: InferenceConfig): { text: string; outp
   return { text, outputTokens: countTokens(text), stopReason };
 }
 
+const SERVICE_TIER_TYPES: ReadonlyArray<string> = ['default', 'flex', 'priority', 'reserved'];
+
+/** The request's `serviceTier.type`, checked like Bedrock checks it; undefined when none was asked for. */
+function readServiceTier(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const type = typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>).type : undefined;
+  if (typeof type !== 'string' || !SERVICE_TIER_TYPES.includes(type)) {
+    throw validationError(`serviceTier.type must be one of ${SERVICE_TIER_TYPES.join(', ')}.`);
+  }
+  return type;
+}
+
 /**
  * Answers a Converse request: validates it like Bedrock, applies prompt caching, and produces a
  * deterministic answer with Bedrock-shaped usage.
@@ -73,6 +85,7 @@ export function converse(ctx: ConverseContext, request: Record<string, unknown>)
   if (titanEmbeddingModel(ctx.baseModelId)) throw validationError(BedrockMessages.unsupportedOperation);
   const prompt = analysePrompt(request);
   const config = readInferenceConfig(request.inferenceConfig);
+  const serviceTier = readServiceTier(request.serviceTier);
   const minimumTokens = minimumCacheableTokens(ctx.baseModelId);
   if (prompt.cachePoints.length > 0 && minimumTokens === undefined) throw validationError(BedrockMessages.unsupportedCaching);
   if (prompt.totalTokens > contextWindowTokens(ctx.baseModelId)) throw inputTooLongError();
@@ -100,6 +113,8 @@ export function converse(ctx: ConverseContext, request: Record<string, unknown>)
       stopReason,
       usage: wireUsage,
       metrics: { latencyMs: ctx.latencyMs },
+      // Bedrock reports the tier that served the call; the simulator serves every call in the tier asked for.
+      ...(serviceTier !== undefined ? { serviceTier: { type: serviceTier } } : {}),
     },
     usage,
   };

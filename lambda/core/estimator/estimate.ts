@@ -8,7 +8,7 @@
  * every configured lever together. Savings of levers measured alone do not add up to the combination: caching
  * saves less on a cheaper routed model, a response cache leaves fewer calls to cap.
  */
-import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog } from '../model-catalog';
+import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog, serviceTierPrice } from '../model-catalog';
 import { attoToUsd } from '../pricing';
 import { applyPriceOverrides } from '../price-overrides';
 import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
@@ -128,7 +128,10 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
   const shareTotal = traffic.reduce((s, t) => add(s, t.share), ZERO);
   const mix = traffic.map((t) => ({ ...t, share: div(t.share, shareTotal) }));
 
-  const tierMultiplier = serviceTierMultiplier(workload, source);
+  // A tier the catalog prices for every model is priced per model from its tier prices; else the workload's multiplier.
+  const tierPriced = tierPricedTraffic(workload, mix);
+  const tierMultiplier = tierPriced ? ONE : serviceTierMultiplier(workload, source);
+  const tierMix = tierPriced ?? mix;
   const requestsPerMonth = workload.requests.per === 'month'
     ? fromNumber(workload.requests.count)
     : mul(fromNumber(workload.requests.count), daysPerMonth(workload));
@@ -188,13 +191,14 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
     },
     serviceTier: {
       configured: workload.serviceTier.tier !== 'standard',
-      setting: workload.serviceTier.tier === 'standard' ? 'standard' : `${workload.serviceTier.tier} (x${workload.serviceTier.priceMultiplier})`,
-      config: { ...baselineConfig, tierMultiplier },
+      setting: workload.serviceTier.tier === 'standard' ? 'standard'
+        : tierPriced ? `${workload.serviceTier.tier} (catalog prices)` : `${workload.serviceTier.tier} (x${workload.serviceTier.priceMultiplier})`,
+      config: { ...baselineConfig, tierMultiplier, traffic: tierPriced ? baselineConfig.traffic.map(withTierPrice(workload)) : baselineConfig.traffic },
     },
   };
   const optimizedConfig: LeverConfig = {
-    traffic: mix,
-    promptCache: cacheFor(mix, duplicateRate),
+    traffic: tierMix,
+    promptCache: cacheFor(tierMix, duplicateRate),
     duplicateRate,
     outputTokens: outputCapped,
     batchShare: fromNumber(workload.batchShare),
@@ -305,6 +309,20 @@ function daysPerMonth(workload: Workload): Ratio {
   return days === DEFAULT_DAYS_PER_MONTH ? ratio(365n, 12n) : fromNumber(days);
 }
 
+/**
+ * The traffic with each model's on-demand price in the workload's tier, when the tier is not standard, no multiplier
+ * is given (a multiplier from the user's price sheet wins) and the catalog prices the tier for every model.
+ */
+function tierPricedTraffic(workload: Workload, mix: ReadonlyArray<PricedShare>): PricedShare[] | undefined {
+  const { tier, priceMultiplier } = workload.serviceTier;
+  if (tier === 'standard' || priceMultiplier !== undefined) return undefined;
+  if (!mix.every((t) => serviceTierPrice(t.price, tier) !== undefined)) return undefined;
+  return mix.map(withTierPrice(workload));
+}
+
+const withTierPrice = (workload: Workload) => (entry: PricedShare): PricedShare =>
+  ({ ...entry, onDemandPrice: serviceTierPrice(entry.price, workload.serviceTier.tier) ?? entry.price });
+
 function serviceTierMultiplier(workload: Workload, source: string): Ratio {
   const { tier, priceMultiplier } = workload.serviceTier;
   if (tier === 'standard') {
@@ -315,7 +333,7 @@ function serviceTierMultiplier(workload: Workload, source: string): Ratio {
   }
   if (priceMultiplier === undefined) {
     throw new WorkloadError(
-      `${source}: serviceTier: the prices have no "${tier}" tier prices (price files and the catalog list the standard tier only). Fix: give the tier's price relative to standard from your price sheet: "serviceTier": {"tier": "${tier}", "priceMultiplier": ${tier === 'flex' ? '0.5' : '1.75'}}`,
+      `${source}: serviceTier: the prices have no "${tier}" tier prices for every model (the catalog has them for the models Bedrock serves in that tier, such as Amazon Nova Pro; price files list the standard tier only). Fix: route to such models, or give the tier's price relative to standard from your price sheet: "serviceTier": {"tier": "${tier}", "priceMultiplier": ${tier === 'flex' ? '0.5' : '1.75'}}`,
       'serviceTier',
     );
   }

@@ -17,6 +17,8 @@ export interface PricedShare {
   readonly modelId: string;
   readonly price: ModelPrice;
   readonly share: Ratio;
+  /** The price of on-demand calls when they run in a service tier the catalog prices (batch calls keep `price`). */
+  readonly onDemandPrice?: ModelPrice;
 }
 
 /** Prompt caching as one configuration applies it. */
@@ -88,7 +90,10 @@ export function requestCost(tokens: WorkloadTokens, config: LeverConfig): Reques
       ? { inputTokens: uncached, outputTokens: output, cacheWriteInputTokens: cached, cacheDetails: [{ ttl: '1h', inputTokens: cached }] }
       : { inputTokens: uncached, outputTokens: output, cacheWriteInputTokens: cached };
     const read: BedrockUsage = { inputTokens: uncached, outputTokens: output, cacheReadInputTokens: cached };
-    const mode = (batch: boolean) => plus(scale(priced(write, entry.price, batch), writeShare), scale(priced(read, entry.price, batch), sub(ONE, writeShare)));
+    const mode = (batch: boolean) => {
+      const price = batch ? entry.price : entry.onDemandPrice ?? entry.price;
+      return plus(scale(priced(write, price, batch), writeShare), scale(priced(read, price, batch), sub(ONE, writeShare)));
+    };
     const onDemand = scale(mode(false), mul(sub(ONE, config.batchShare), config.tierMultiplier));
     const batch = scale(mode(true), config.batchShare);
     call = plus(call, scale(plus(onDemand, batch), entry.share));

@@ -1,5 +1,6 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
 import { ModelTier } from '../../core';
+import type { ServiceTierName } from '../../contract';
 import { PipelineConfig } from '../config';
 import { PipelineError } from '../errors';
 import { RouteDecision } from '../types';
@@ -38,7 +39,7 @@ const RETRYABLE = new Set([
 /**
  * Stage 9 — call Converse with bounded retries: exponential backoff with full jitter on throttling and 5xx,
  * `attemptsPerModel` calls per model, then fallbacks to cheaper tiers (never dearer unless configured), and at
- * most `maxAttempts` calls across the whole chain.
+ * most `maxAttempts` calls across the whole chain. Every call asks for the feature's service tier (`serviceTier`).
  */
 export async function invokeWithRetries(
   route: RouteDecision,
@@ -46,7 +47,10 @@ export async function invokeWithRetries(
   maxTokens: number,
   config: PipelineConfig,
   deps: InvokeDependencies,
+  serviceTier: ServiceTierName = 'standard',
 ): Promise<InvokeOutcome> {
+  // Standard is Bedrock's default: nothing is sent, so a model without Flex or Priority is called as before.
+  const tier = serviceTier === 'standard' ? undefined : { type: serviceTier };
   const chain: RouteDecision[] = [route, ...fallbackTiers(route.tier, config).map((tier) => fallbackRoute(tier, route, config))];
   const { maxAttempts, attemptsPerModel } = config.retry;
   let attempts = 0;
@@ -66,6 +70,7 @@ export async function invokeWithRetries(
           system: prompt.system.length > 0 ? prompt.system : undefined,
           messages: prompt.messages,
           inferenceConfig: { maxTokens },
+          ...(tier ? { serviceTier: tier } : {}),
         }), timeLeft === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeLeft) });
         return { response, route: candidate, attempts };
       } catch (error) {

@@ -1,4 +1,5 @@
-import { applyPriceOverrides, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsage } from '../../core';
+import { applyPriceOverrides, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsage, serviceTierPrice } from '../../core';
+import type { ServiceTierName } from '../../contract';
 import { PipelineConfig } from '../config';
 import { PipelineResult, Usage } from '../types';
 
@@ -33,15 +34,57 @@ export function configuredModelPrice(modelId: string, config: PipelineConfig): {
   return modelPrice(modelId, effectiveCatalog(config), config);
 }
 
-/** Stage 10 — price the call exactly from Bedrock's usage fields (cache reads and both write TTLs priced apart). */
+/**
+ * The tier a Converse response reports (`serviceTier.type`: `default`, `flex`, `priority`, `reserved`), falling back
+ * to the one requested when the response names none. `default` is standard; `reserved` capacity is prepaid, and its
+ * overflow is billed at standard, so it is priced at standard (never less than what may be billed per token).
+ */
+export function servedTier(reported: string | undefined, requested: ServiceTierName | undefined): ServiceTierName {
+  switch (reported) {
+    case 'flex': return 'flex';
+    case 'priority': return 'priority';
+    case 'default': case 'reserved': return 'standard';
+    default: return requested ?? 'standard';
+  }
+}
+
+/**
+ * Stage 10 — price the call exactly from Bedrock's usage fields (cache reads and both write TTLs priced apart), in the
+ * service tier that served it. A tier the catalog has no price for (the synthesis check makes it rare: a price
+ * override from a newer price sheet) is never priced below what it may cost: Flex at the standard price, Priority at
+ * the fallback price, and `priced` says 'fallback'.
+ */
 export function priceCall(
   usage: Usage,
   cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined,
   modelId: string,
   catalog: ModelCatalog,
   config: PipelineConfig,
+  serviceTier: ServiceTierName = 'standard',
 ): PipelineResult['cost'] {
+  const billed = billedPrice(modelId, catalog, config, serviceTier);
+  const cost = priceUsage({ ...usage, cacheDetails }, billed.price, { serviceTier: billed.serviceTier });
+  return { ...cost, priced: billed.known ? 'catalog' : 'fallback' };
+}
+
+/**
+ * The price a call served in `serviceTier` is charged at, and the tier to price it in: the tier's own prices when
+ * the catalog has them; else Flex at the standard price and Priority at the fallback price, never less than it may
+ * cost. `known` is false for either fallback.
+ */
+export function billedPrice(modelId: string, catalog: ModelCatalog, config: PipelineConfig, serviceTier: ServiceTierName):
+{ price: ModelPrice; serviceTier: ServiceTierName; known: boolean } {
   const { price, known } = modelPrice(modelId, catalog, config);
-  const cost = priceUsage({ ...usage, cacheDetails }, price);
-  return { ...cost, priced: known ? 'catalog' : 'fallback' };
+  if (serviceTierPrice(price, serviceTier) !== undefined) return { price, serviceTier, known };
+  return { price: serviceTier === 'flex' ? price : config.fallbackPrice ?? DEFAULT_FALLBACK_PRICE, serviceTier: 'standard', known: false };
+}
+
+/**
+ * The price a reservation counts for a call that asks for `serviceTier`: Priority's (dearer), or the standard price
+ * for Flex, in case the call is served at standard.
+ */
+export function reservationPrice(modelId: string, catalog: ModelCatalog, config: PipelineConfig, serviceTier: ServiceTierName): ModelPrice {
+  const { price } = modelPrice(modelId, catalog, config);
+  if (serviceTier !== 'priority') return price;
+  return serviceTierPrice(price, 'priority') ?? config.fallbackPrice ?? DEFAULT_FALLBACK_PRICE;
 }
