@@ -4,8 +4,8 @@ import { BreakerHandlerConfig, ENV } from '../../lambda/contract';
 import { applyEnvironment, LOCAL_REGION } from '../../local/demo/function-env';
 import { ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { createBreakerTable } from '../../local/demo/resources';
-import { redirectStdout, toStderr } from '../../local/demo/stdout-redirect';
 import { localClientConfig, startDynamoDbLocal } from '../../local/services';
+import { printInvocation } from './print-invocation';
 import { onShutdown } from './shutdown';
 
 /**
@@ -47,25 +47,5 @@ export async function invokeBreaker(
     [ENV.dynamodbEndpoint]: dynamodbLocal.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
   });
-  const restoreStdout = redirectStdout(toStderr);
-  let result: unknown;
-  let failure: unknown;
-  let failed = false;
-  try {
-    result = await loadBundledHandler('breaker')(event, lambdaContext('breaker', requestId));
-  } catch (error) {
-    failed = true;
-    failure = error;
-  } finally {
-    restoreStdout();
-    restoreEnv();
-  }
-  if (failed) {
-    const error = failure as Error;
-    log(`the handler threw: ${error?.stack ?? String(failure)}`);
-    await out(`${JSON.stringify({ errorType: error?.name ?? 'Error', errorMessage: error?.message ?? String(failure) }, null, 2)}\n`);
-    return 1;
-  }
-  await out(`${JSON.stringify(result ?? null, null, 2)}\n`);
-  return 0;
+  return printInvocation(() => loadBundledHandler('breaker')(event, lambdaContext('breaker', requestId)), restoreEnv, out, log);
 }

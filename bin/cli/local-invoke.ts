@@ -7,10 +7,10 @@ import {
 } from '../../local/demo/function-env';
 import { ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { startLocalStack } from '../../local/demo/local-stack';
-import { redirectStdout, toStderr } from '../../local/demo/stdout-redirect';
 import { parseArgs, UsageError } from './args';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
 import { prepareFixtures } from './invoke-fixtures';
+import { printInvocation } from './print-invocation';
 import { invokeBreaker, LOCAL_BREAKER_CONFIG } from './local-breaker';
 import { onShutdown } from './shutdown';
 
@@ -58,28 +58,7 @@ async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promis
   const requestId = randomUUID();
   log(`invoking assets/handlers/${workflow}/index.js (request id ${requestId}) ...`);
   const restoreEnv = applyEnvironment(functionEnvironment(workflow as Workflow, config, stack.endpoints));
-  const restoreStdout = redirectStdout(toStderr);
-  let result: unknown;
-  let failure: unknown;
-  let failed = false;
-  try {
-    const handler = loadBundledHandler(workflow as Workflow);
-    result = await handler(invokeEvent, lambdaContext(workflow as Workflow, requestId));
-  } catch (error) {
-    failed = true;
-    failure = error;
-  } finally {
-    restoreStdout();
-    restoreEnv();
-  }
-  if (failed) {
-    const error = failure as Error;
-    log(`the handler threw: ${error?.stack ?? String(failure)}`);
-    await out(`${JSON.stringify({ errorType: error?.name ?? 'Error', errorMessage: error?.message ?? String(failure) }, null, 2)}\n`);
-    return 1;
-  }
-  await out(`${JSON.stringify(result ?? null, null, 2)}\n`);
-  return 0;
+  return printInvocation(() => loadBundledHandler(workflow as Workflow)(invokeEvent, lambdaContext(workflow as Workflow, requestId)), restoreEnv, out, log);
 }
 
 function readFile(file: string, what: string, cmd: string): Buffer {

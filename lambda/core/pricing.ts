@@ -277,9 +277,24 @@ export function usdToAtto(usd: number): bigint {
   if (usd === 0) {
     return 0n;
   }
-  // Number.prototype.toString prints the shortest decimal that reads back as the same number:
-  // [-]digits[.digits][e(+|-)digits].
-  let text = String(usd);
+  const { negative, digits, exponent } = decimalOf(usd);
+  const shift = exponent + 18;
+  let atto: bigint;
+  if (shift >= 0) {
+    atto = digits * pow10(shift);
+  } else {
+    const divisor = pow10(-shift);
+    atto = (digits + divisor / 2n) / divisor;
+  }
+  return negative ? -atto : atto;
+}
+
+/**
+ * A finite number as the decimal it prints as, exactly: `|x| = digits × 10^exponent`. Number.prototype.toString
+ * prints the shortest decimal that reads back as the same number: `[-]digits[.digits][e(+|-)digits]`.
+ */
+export function decimalOf(x: number): { readonly negative: boolean; readonly digits: bigint; readonly exponent: number } {
+  let text = String(x);
   const negative = text.charCodeAt(0) === 45;
   if (negative) text = text.slice(1);
   let exponent = 0;
@@ -291,15 +306,7 @@ export function usdToAtto(usd: number): bigint {
   const dot = text.indexOf('.');
   const decimals = dot >= 0 ? text.length - dot - 1 : 0;
   const digits = BigInt(dot >= 0 ? text.slice(0, dot) + text.slice(dot + 1) : text);
-  const shift = exponent - decimals + 18;
-  let atto: bigint;
-  if (shift >= 0) {
-    atto = digits * pow10(shift);
-  } else {
-    const divisor = pow10(-shift);
-    atto = (digits + divisor / 2n) / divisor;
-  }
-  return negative ? -atto : atto;
+  return { negative, digits, exponent: exponent - decimals };
 }
 
 function tokenCount(value: unknown, field: string): bigint {

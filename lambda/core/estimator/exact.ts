@@ -5,7 +5,7 @@
  * multiplying BigInt fractions keeps every figure exact until it is rounded once, to the attodollar, at the end: the
  * article's 70/25/5 routing gives $1,675 and not $1,674.9999999999998.
  */
-import { attoToUsd } from '../pricing';
+import { attoToUsd, decimalOf } from '../pricing';
 
 /** A fraction `n / d` with `d > 0`, always reduced. */
 export interface Ratio {
@@ -38,19 +38,7 @@ export const ONE: Ratio = Object.freeze({ n: 1n, d: 1n });
 export function fromNumber(x: number): Ratio {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${String(x)}`);
   if (Number.isSafeInteger(x)) return { n: BigInt(x), d: 1n };
-  let text = String(x);
-  const negative = text.startsWith('-');
-  if (negative) text = text.slice(1);
-  let exponent = 0;
-  const e = text.indexOf('e');
-  if (e >= 0) {
-    exponent = Number(text.slice(e + 1));
-    text = text.slice(0, e);
-  }
-  const dot = text.indexOf('.');
-  const decimals = dot >= 0 ? text.length - dot - 1 : 0;
-  const digits = BigInt(dot >= 0 ? text.slice(0, dot) + text.slice(dot + 1) : text);
-  const shift = exponent - decimals;
+  const { negative, digits, exponent: shift } = decimalOf(x);
   const signed = negative ? -digits : digits;
   return shift >= 0 ? ratio(signed * 10n ** BigInt(shift)) : ratio(signed, 10n ** BigInt(-shift));
 }
