@@ -62,7 +62,7 @@ Options:
 
 export const ESTIMATE_HELP = `Usage: genai-finops estimate <workload.json> [--prices FILE] [--json] [--html FILE] [--poc FILE]
 
-Estimates what a workload costs on Amazon Bedrock, from a workload file (format: docs/readme/estimator.md;
+Estimates what a workload costs on Amazon Bedrock, from a workload file (format: the README, "Estimate a workload";
 examples in examples/workloads/): cost per request and per month, baseline vs optimized, the saving of each
 lever alone (routing, prompt caching, response caching, output cap, batch, service tier) and together, the
 input/output split, Bedrock vs a SageMaker endpoint with the break-even volume, and what the library's own

@@ -1,7 +1,7 @@
 /**
  * The estimator's workload file: what a GenAI feature sends to Bedrock, how often, and which cost levers it uses.
  * {@link parseWorkload} checks the parsed JSON and fills in the defaults; every mistake is a {@link WorkloadError}
- * naming the JSON path, the value received and the fix. The format is documented in docs/readme/estimator.md.
+ * naming the JSON path, the value received and the fix. The format is documented in the README ("Estimate a workload before you build it").
  */
 import { PRICE_FIELDS } from '../model-catalog';
 import type { ModelPriceOverride } from '../price-overrides';
