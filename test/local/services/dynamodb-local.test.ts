@@ -199,11 +199,12 @@ describe('DynamoDB Local', () => {
   });
 
   it('does not leave a JVM behind when the Node process is killed', async () => {
-    const { child, pid, port } = await startInChild('setInterval(() => undefined, 1000);');
+    const { child, pid } = await startInChild('setInterval(() => undefined, 1000);');
     expect(processEnded(pid)).toBe(false);
     child.kill('SIGKILL'); // no exit handlers run: only the JVM's stdin watchdog can notice
+    // The JVM's process is gone. (Its port is not checked: with test files running in parallel, another file's
+    // emulator may be handed the freed port by the OS at once.)
     expect(await eventually(() => processEnded(pid), 10_000)).toBe(true);
-    expect(await tryConnect('127.0.0.1', port)).toBe('ECONNREFUSED');
   });
 
   it('lets a script that forgets stop() exit, and kills its JVM on the way out', async () => {
