@@ -59,6 +59,11 @@ export interface GuardsConfig {
   /** The ledger table, for the `dynamodb` store. */
   readonly ledgerTableName?: string;
   /**
+   * How long one ledger call may take before the ledger counts as unreachable (and each limit takes its failure mode).
+   * Default 1,500 ms: a Lambda should not wait longer on its quota than on most model answers.
+   */
+  readonly ledgerTimeoutMs?: number;
+  /**
    * The tier of each tenant (the pipeline's tenant id, with its source prefix: `key:<api key id>`,
    * `authorizer:<tenant>`, `iam:<tenant>`): limits with a `tier` apply to the tenants of that tier.
    */

@@ -114,6 +114,7 @@ function normalizeGuards(guards: Partial<GuardsConfig> | undefined): GuardsConfi
     usageLimits,
     store,
     ...(guards.ledgerTableName ? { ledgerTableName: guards.ledgerTableName } : {}),
+    ...(guards.ledgerTimeoutMs !== undefined ? { ledgerTimeoutMs: positiveMs(guards.ledgerTimeoutMs, 'guards.ledgerTimeoutMs') } : {}),
     ...(guards.tenantTiers ? { tenantTiers: guards.tenantTiers } : {}),
     ...(guards.defaultTier ? { defaultTier: guards.defaultTier } : {}),
     ...(guards.breaker ? { breaker: normalizeBreaker(guards.breaker) } : {}),
@@ -166,4 +167,9 @@ function parseJsonObject(json: string | undefined): Record<string, string> {
   } catch {
     return {};
   }
+}
+
+function positiveMs(value: number, where: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`Pipeline configuration: ${where} must be a positive number of milliseconds, got ${String(value)}.`);
+  return value;
 }

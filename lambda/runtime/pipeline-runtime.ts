@@ -32,7 +32,7 @@ export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
   }
   if (cfg.guards.usageLimits.length > 0) {
     guards.push(cfg.guards.store === 'dynamodb'
-      ? new DynamoDbLedgerGuard({ client: dynamoDbClient(), tableName: cfg.guards.ledgerTableName!, guards: cfg.guards, onEvent: ledgerEventReporter(cfg.application) })
+      ? new DynamoDbLedgerGuard({ client: dynamoDbClient(), tableName: cfg.guards.ledgerTableName!, guards: cfg.guards, timeoutMs: cfg.guards.ledgerTimeoutMs, onEvent: ledgerEventReporter(cfg.application) })
       : new ContainerUsageGuard(cfg.guards.usageLimits));
   }
   return guards;

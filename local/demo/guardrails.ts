@@ -113,6 +113,8 @@ async function runQuota(stack: LocalStack, seed: number | string): Promise<Quota
   const guards: GuardsConfig = {
     store: 'dynamodb',
     ledgerTableName: ledgerTable,
+    // DynamoDB Local on a busy machine can take seconds under a burst of 200; the default 1.5 s would fail closed.
+    ledgerTimeoutMs: 15_000,
     usageLimits: [{ scope: 'tenant', window: 'day', maxTokens: TENANT_TOKEN_LIMIT, maxCostUsd: TENANT_USD_LIMIT }],
   };
   // Every message made unique, so that each request is a model call the quota must pay for.

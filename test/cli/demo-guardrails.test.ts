@@ -29,6 +29,7 @@ describe('genai-finops demo: the guardrails scenario', () => {
     const q = report.guardrails.quota;
     expect(q.admitted).toBeGreaterThan(0);
     expect(q.refused429).toBeGreaterThan(0);
+    expect(q.other).toEqual({});
     expect(q.admitted + q.refused429).toBe(q.sent);
     expect(Object.values(q.refusedBy).reduce((a, b) => a + b, 0)).toBe(q.refused429);
   });
