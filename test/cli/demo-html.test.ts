@@ -7,6 +7,7 @@ import { METRIC } from '../../lambda/contract';
 import { DEMO_WIDGETS, PROMPT_CACHE_TARGET_PERCENT } from '../../local/demo/html';
 import { launchChromium } from '../../local/demo/html/chromium';
 import type { DemoReport, DemoRun } from '../../local/demo/run-demo';
+import { openOfflinePage } from '../support/offline-page';
 import { CliRun, runCli } from './run-cli';
 
 /** What the page's Chart.js instance on one canvas holds. */
@@ -37,10 +38,11 @@ let report: DemoReport;
 let charts: DrawnChart[];
 let summary: SummaryRow[];
 let csp: string | null;
-const requested: string[] = [];
-const blocked: string[] = [];
-const consoleErrors: string[] = [];
-const pageErrors: string[] = [];
+// What the page requested and raised: the live lists of the opened page.
+let requested: string[] = [];
+let blocked: string[] = [];
+let consoleErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'genai-finops-demo-html-'));
@@ -53,23 +55,9 @@ beforeAll(async () => {
   if (run.code !== 0) throw new Error(`genai-finops demo exited with ${run.code}: ${run.stderr}`);
   report = JSON.parse(run.stdout) as DemoReport;
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Any request that is not the page file itself is refused and recorded: the page must need none.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => requested.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(pathToFileURL(pageFile).href);
-  await page.waitForSelector('html[data-charts-drawn]', { timeout: 15_000 });
-
+  const opened = await openOfflinePage(browser, pageFile);
+  const { page } = opened;
+  ({ requested, blocked, consoleErrors, pageErrors } = opened);
   // Runs in the page (no DOM types here: the test is compiled for Node).
   charts = await page.evaluate(() => {
     const g = globalThis as any;

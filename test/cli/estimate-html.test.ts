@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../local/demo/html/chromium';
+import { openOfflinePage } from '../support/offline-page';
 import { CliRun, runCli } from './run-cli';
 
 /** What the page's Chart.js instance on one canvas holds. */
@@ -30,25 +31,8 @@ let dir: string;
 let browser: Browser | undefined;
 
 async function openPage(file: string): Promise<OpenedPage> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
-  const requested: string[] = [];
-  const blocked: string[] = [];
-  const errors: string[] = [];
-  // Any request that is not the page file itself is refused and recorded: the page must need none.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('request', (request) => requested.push(request.url()));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(pathToFileURL(file).href);
-  await page.waitForSelector('html[data-charts-drawn]', { timeout: 15_000 });
+  const { context, page, requested, blocked, consoleErrors, pageErrors } = await openOfflinePage(browser!, file);
+  const errors = [...consoleErrors, ...pageErrors];
   // Runs in the page (no DOM types here: the test is compiled for Node).
   const charts = await page.evaluate(() => {
     const g = globalThis as any;
