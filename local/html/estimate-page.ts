@@ -109,8 +109,8 @@ function projectionChart(p: WorkloadProjection): ChartConfiguration {
 export function buildEstimatePage(input: EstimatePageInput): string {
   const { estimate: e, projection: p } = input;
   const bars = waterfallBars(e);
-  const charts: Array<{ id: string; chart: ChartConfiguration }> = [{ id: WATERFALL_CHART_ID, chart: waterfallChart(bars) }];
-  if (p) charts.push({ id: PROJECTION_CHART_ID, chart: projectionChart(p) });
+  const charts: Array<{ canvasId: string; chart: ChartConfiguration }> = [{ canvasId: WATERFALL_CHART_ID, chart: waterfallChart(bars) }];
+  if (p) charts.push({ canvasId: PROJECTION_CHART_ID, chart: projectionChart(p) });
   const steps = bars.filter((b) => b.kind !== 'total');
   const rows = steps.map((b) => `<tr data-lever="${escapeHtml(b.lever ?? '')}"><th scope="row">${escapeHtml(b.label)}</th>`
     + `<td>${usd(b.start)}</td><td>${usd(b.end)}</td><td data-value="${b.start - b.end}">${usd(b.start - b.end)}</td></tr>`);
@@ -137,14 +137,15 @@ ${rows.join('\n')}
 ${p ? projectionSection(p, input.pocFile ?? 'the POC') : ''}
 </main>
 <footer><p>Estimated from the workload file's averages with the library's exact cost arithmetic; no AWS account was used. The library's own running cost (${escapeHtml(usd(e.library.monthlyUsd))} a month) is not in the chart.</p></footer>`;
+  // The bars and the projection ride along for readers of the page; only `charts` is drawn.
+  const data = { charts, waterfall: bars, ...(p ? { projection: p } : {}) };
   return selfContainedPage({
     title: `Cost estimate: ${input.workloadFile}`,
     style: STYLE,
     body,
     dataId: ESTIMATE_PAGE_DATA_ID,
-    data: { charts, waterfall: bars, ...(p ? { projection: p } : {}) },
+    data,
     chartJs: input.chartJs,
-    script: RENDER_SCRIPT,
   });
 }
 
@@ -176,17 +177,6 @@ function usd(value: number): string {
 const pct = (fraction: number) => `${(Math.round(fraction * 1000) / 10).toFixed(1)} %`;
 
 // Runs in the page: draws each chart from the data block; marks the document once every chart exists.
-const RENDER_SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('${ESTIMATE_PAGE_DATA_ID}').textContent);
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-  Chart.defaults.color = '#333';
-  data.charts.forEach(function (c) { new Chart(document.getElementById(c.id), c.chart); });
-  document.documentElement.setAttribute('data-charts-drawn', String(data.charts.length));
-})();
-`;
-
 const STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }

@@ -52,13 +52,34 @@ export interface SelfContainedPageInput {
   readonly style: string;
   /** The body's HTML before the scripts. */
   readonly body: string;
-  /** The data block's element id and content (read by `script`). */
+  /** The data block's element id and content: `charts` is drawn, the rest is there for readers of the page. */
   readonly dataId: string;
-  readonly data: unknown;
+  readonly data: { readonly charts: ReadonlyArray<PageChart> };
   /** Chart.js' UMD build, as text. */
   readonly chartJs: string;
-  /** The page's own script, run after Chart.js. */
-  readonly script: string;
+}
+
+/** One chart of a page: the id of its canvas and its Chart.js configuration. */
+export interface PageChart {
+  readonly canvasId: string;
+  readonly chart: unknown;
+}
+
+/**
+ * Draws every chart of the data block on its canvas, in the page's font, then marks the document
+ * (`data-charts-drawn`) so that a browser test or a screenshot knows the page is ready.
+ */
+function drawChartsScript(dataId: string): string {
+  return `
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById(${JSON.stringify(dataId)}).textContent);
+  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+  Chart.defaults.color = '#333';
+  data.charts.forEach(function (c) { new Chart(document.getElementById(c.canvasId), c.chart); });
+  document.documentElement.setAttribute('data-charts-drawn', String(data.charts.length));
+})();
+`;
 }
 
 /** A whole HTML document that loads nothing: the CSP, the inlined data, Chart.js and the page's script. */
@@ -77,7 +98,7 @@ export function selfContainedPage(input: SelfContainedPageInput): string {
 ${input.body}
 <script type="application/json" id="${escapeHtml(input.dataId)}">${jsonForScript(input.data)}</script>
 <script>${scriptSafe(input.chartJs)}</script>
-<script>${input.script}</script>
+<script>${drawChartsScript(input.dataId)}</script>
 </body>
 </html>
 `;

@@ -21,7 +21,7 @@ export interface PageData {
   readonly seed: number | string;
   readonly scenarios: ReadonlyArray<ScenarioRef>;
   readonly totals: ReadonlyArray<ScenarioTotals>;
-  readonly widgets: ReadonlyArray<{ readonly id: string; readonly chart: ChartConfiguration }>;
+  readonly charts: ReadonlyArray<{ readonly canvasId: string; readonly chart: ChartConfiguration }>;
 }
 
 /** What the page is built from. */
@@ -58,7 +58,7 @@ export function buildDashboardPage(input: DashboardPageInput): string {
     seed: report.seed,
     scenarios,
     totals,
-    widgets: values.map((v) => ({ id: v.widget.id, chart: chartConfig(v, scenarios) })),
+    charts: values.map((v) => ({ canvasId: `chart-${v.widget.id}`, chart: chartConfig(v, scenarios) })),
   };
   const records = totals.reduce((n, t) => n + t.records, 0);
   return selfContainedPage({
@@ -81,7 +81,6 @@ ${values.map((v) => widgetCard(v.widget)).join('\n')}
     dataId: PAGE_DATA_ID,
     data,
     chartJs: input.chartJs,
-    script: RENDER_SCRIPT,
   });
 }
 
@@ -214,19 +213,6 @@ export function wrapLabel(label: string, width = 12): string[] {
 export { escapeHtml };
 
 // Runs in the page: draws each widget from the data block; marks the document once every chart exists.
-const RENDER_SCRIPT = `
-(function () {
-  'use strict';
-  var data = JSON.parse(document.getElementById('${PAGE_DATA_ID}').textContent);
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
-  Chart.defaults.color = '#333';
-  data.widgets.forEach(function (widget) {
-    new Chart(document.getElementById('chart-' + widget.id), widget.chart);
-  });
-  document.documentElement.setAttribute('data-charts-drawn', String(data.widgets.length));
-})();
-`;
-
 const STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
