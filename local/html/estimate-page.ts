@@ -178,21 +178,9 @@ const pct = (fraction: number) => `${(Math.round(fraction * 1000) / 10).toFixed(
 
 // Runs in the page: draws each chart from the data block; marks the document once every chart exists.
 const STYLE = `
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; padding: 24px 32px; background: #f4f5f7; color: #16191f;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; font-size: 14px; line-height: 1.45; }
-header h1 { font-size: 22px; margin: 0 0 6px; }
-header p { margin: 0 0 6px; max-width: 1100px; color: #414750; }
-.command { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; color: #16191f; }
 .card { background: #fff; border: 1px solid #d5dbdb; border-radius: 6px; padding: 12px 16px; margin: 16px 0; max-width: 1100px; }
 .card h2 { font-size: 16px; margin: 0 0 4px; }
 .card p { margin: 0 0 8px; color: #414750; }
 .headline { font-weight: 600; color: #16191f !important; }
 .chart { position: relative; height: 340px; margin: 8px 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { padding: 4px 10px; border-bottom: 1px solid #eaeded; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child { text-align: left; }
-thead th { font-weight: 600; color: #414750; border-bottom: 2px solid #d5dbdb; }
-footer { margin-top: 16px; color: #687078; font-size: 12px; }
 `;

@@ -45,10 +45,26 @@ export function scriptSafe(source: string): string {
   return source.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n').replace(/<\/script/gi, '<\\/script');
 }
 
+/** The look both pages share (page, header, tables, footer); each page adds its own rules. */
+const BASE_STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 24px 32px; background: #f4f5f7; color: #16191f;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; font-size: 14px; line-height: 1.45; }
+header h1 { font-size: 22px; margin: 0 0 6px; }
+header p { margin: 0 0 6px; max-width: 1100px; color: #414750; }
+.command { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; color: #16191f; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #eaeded; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+thead th { font-weight: 600; color: #414750; border-bottom: 2px solid #d5dbdb; }
+footer { margin-top: 16px; color: #687078; font-size: 12px; }
+`;
+
 /** What {@link selfContainedPage} is built from. */
 export interface SelfContainedPageInput {
   readonly title: string;
-  /** The page's CSS. */
+  /** The page's own CSS, after the shared base. */
   readonly style: string;
   /** The body's HTML before the scripts. */
   readonly body: string;
@@ -92,7 +108,7 @@ export function selfContainedPage(input: SelfContainedPageInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(input.title)}</title>
-<style>${input.style}</style>
+<style>${BASE_STYLE}${input.style}</style>
 </head>
 <body>
 ${input.body}
