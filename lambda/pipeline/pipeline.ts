@@ -10,7 +10,7 @@ import { countTokensFor } from './stages/count-tokens';
 import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries } from './stages/invoke-model';
-import { billedPrice, effectiveCatalog, modelPrice, priceCall, reservationPrice, servedTier } from './stages/price-call';
+import { effectiveCatalog, modelPrice, priceCall, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
@@ -182,8 +182,8 @@ export class GenAiPipeline {
         const usage = usageOf(called.response.usage);
         // Priced in the tier Bedrock reports having served the call in, not the one asked for.
         const tier = servedTier(called.response.serviceTier?.type, requestedTier);
-        const cost = priceCall(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config, tier);
-        return { called, usage, cost, costAtto: priceExactOf(usage, called.response.usage?.cacheDetails, called.route.modelId, this, tier) };
+        const { cost, totalAtto } = priceCallExact(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config, tier);
+        return { called, usage, cost, costAtto: totalAtto };
       },
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
@@ -352,12 +352,6 @@ function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheRead
     cacheReadInputTokens: usage?.cacheReadInputTokens ?? 0,
     cacheWriteInputTokens: usage?.cacheWriteInputTokens ?? 0,
   };
-}
-
-function priceExactOf(usage: Usage, cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined, modelId: string, pipeline: GenAiPipeline,
-  serviceTier: ServiceTierName): bigint {
-  const billed = billedPrice(modelId, pipeline.catalog, pipeline.config, serviceTier);
-  return priceUsageExact({ ...usage, cacheDetails }, billed.price, { serviceTier: billed.serviceTier }).totalAtto;
 }
 
 function answerOf(response: { output?: { message?: { content?: Array<{ text?: string }> } } }): string {

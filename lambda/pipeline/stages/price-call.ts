@@ -1,4 +1,4 @@
-import { applyPriceOverrides, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsage, serviceTierPrice } from '../../core';
+import { applyPriceOverrides, exactToCostBreakdown, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsageExact, serviceTierPrice } from '../../core';
 import type { ServiceTierName } from '../../contract';
 import { PipelineConfig } from '../config';
 import { PipelineResult, Usage } from '../types';
@@ -62,9 +62,21 @@ export function priceCall(
   config: PipelineConfig,
   serviceTier: ServiceTierName = 'standard',
 ): PipelineResult['cost'] {
+  return priceCallExact(usage, cacheDetails, modelId, catalog, config, serviceTier).cost;
+}
+
+/** {@link priceCall}, with the exact total in attodollars beside it (what guards settle to), priced once. */
+export function priceCallExact(
+  usage: Usage,
+  cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined,
+  modelId: string,
+  catalog: ModelCatalog,
+  config: PipelineConfig,
+  serviceTier: ServiceTierName = 'standard',
+): { readonly cost: PipelineResult['cost']; readonly totalAtto: bigint } {
   const billed = billedPrice(modelId, catalog, config, serviceTier);
-  const cost = priceUsage({ ...usage, cacheDetails }, billed.price, { serviceTier: billed.serviceTier });
-  return { ...cost, priced: billed.known ? 'catalog' : 'fallback' };
+  const exact = priceUsageExact({ ...usage, cacheDetails }, billed.price, { serviceTier: billed.serviceTier });
+  return { cost: { ...exactToCostBreakdown(exact), priced: billed.known ? 'catalog' : 'fallback' }, totalAtto: exact.totalAtto };
 }
 
 /**
