@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 // The genai-finops CLI. In a clone its sources are TypeScript (bin/cli/, local/): tsx compiles them on the fly, so
-// the CLI works right after `npm ci`, without a build step. The published package ships the compiled commands that
-// need neither the emulators nor the AWS SDK (estimate, assess, help) in dist/bin/cli/.
+// the CLI works right after `npm ci`, without a build step. The published package ships the commands compiled in
+// dist/bin/cli/; `demo` and `local invoke` then load the emulators from the companion package genai-finops-local.
 const path = require('node:path');
 const fs = require('node:fs');
 

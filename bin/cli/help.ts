@@ -21,18 +21,21 @@ Options:
   -h, --help           Show help.
   --version            Print the package version.
 
-Everything runs on 127.0.0.1: a Bedrock simulator, DynamoDB Local (needs Java 17) and an in-memory S3.
-No AWS account or credentials are used.
+demo and local invoke run on 127.0.0.1: a Bedrock simulator, DynamoDB Local (needs Java 17) and an in-memory
+S3; no AWS account or credentials are used. In an app that installed genai-finops-constructs, they come in the
+companion package: npm install --save-dev genai-finops-local (the same version).
 
 Examples:
   npx genai-finops demo
-  npx genai-finops estimate examples/workloads/customer-support.json
-  npx genai-finops local invoke --workflow api --event test/lambda/handlers/events/api-gateway-proxy.json
+  npx genai-finops estimate node_modules/genai-finops-constructs/examples/workloads/customer-support.json
+  npx genai-finops local invoke --workflow api --event node_modules/genai-finops-local/events/api-gateway-proxy.json
+  (in a clone of the repository: examples/workloads/... and local/events/...)
 `;
 
 export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json] [--html FILE]
 
-Builds the handler bundles if missing, starts the Bedrock simulator, DynamoDB Local and a local S3, and
+Builds the handler bundles if missing (in a clone; an install uses the library package's), starts the Bedrock
+simulator, DynamoDB Local and a local S3 (the companion package genai-finops-local, when installed), and
 replays a realistic multi-tenant customer-support workload (a ~4,250-token system prompt, 3 knowledge-base
 chunks, conversation history, a 70/25/5 simple/medium/complex mix, ~30% exact repeats) through the real
 bundled API handler, once per run, each from empty caches:
@@ -95,7 +98,8 @@ Subcommands:
 
 export const LOCAL_INVOKE_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [--config FILE] [--object FILE]
 
-Runs the workflow's bundled handler (assets/handlers/<workflow>/index.js, built if missing) once on the event,
+Runs the workflow's bundled handler (assets/handlers/<workflow>/index.js: built if missing in a clone, the library
+package's own when installed, with the companion package genai-finops-local for the emulators) once on the event,
 like 'sam local invoke': with the environment the workflow construct gives the function, its AWS clients pointed
 at a Bedrock simulator, DynamoDB Local and a local S3 started for the invocation and stopped afterwards.
 
@@ -115,7 +119,8 @@ What is set up for each workflow:
 
 Options:
   --workflow W     api, document, scheduled or breaker. Required.
-  --event FILE     The event, as JSON (e.g. test/lambda/handlers/events/*.json). Required.
+  --event FILE     The event, as JSON. Required. Samples: local/events/*.json in a clone,
+                   node_modules/genai-finops-local/events/*.json in an install.
   --config FILE    A pipeline configuration (GENAI_PIPELINE_CONFIG as the construct writes it) instead of the
                    construct's defaults: {"tiers": {"simple": {"invokeId": "...", "modelId": "..."}}, ...}.
                    For breaker: GENAI_BREAKER_CONFIG, {"tableName", "application", "budgets", "alarms"}.
@@ -160,9 +165,9 @@ table T, whatever opened it, and writes an audit item naming you (cli:<user>) an
 before the reset do not re-open it; a new budget threshold or alarm after it does. The same as invoking the
 breaker function with {"reset": {"feature": "F"}}.
 
-Uses the AWS SDK's default credentials and Region (AWS_PROFILE, AWS_REGION, ...); it needs dynamodb:UpdateItem and
-dynamodb:PutItem on the table (and dynamodb:Scan without --application). Prints {"application", "feature",
-"reset": [...], "unchanged": [...]} as JSON.
+Uses @aws-sdk/client-dynamodb (install it in an app that lacks it) with the SDK's default credentials and Region
+(AWS_PROFILE, AWS_REGION, ...); it needs dynamodb:UpdateItem and dynamodb:PutItem on the table (and dynamodb:Scan
+without --application). Prints {"application", "feature", "reset": [...], "unchanged": [...]} as JSON.
 
 Options:
   --table T        The state table (CircuitBreaker's table.tableName). Required.

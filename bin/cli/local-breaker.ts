@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { BreakerHandlerConfig, ENV } from '../../lambda/contract';
 import { applyEnvironment, LOCAL_REGION } from '../../local/demo/function-env';
-import { ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
+import { bundlePath, ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { createBreakerTable } from '../../local/demo/resources';
 import { localClientConfig, startDynamoDbLocal } from '../../local/services';
 import { printInvocation } from './print-invocation';
@@ -35,7 +35,7 @@ export async function invokeBreaker(
   log(`created table ${config.tableName} (circuit breaker states and audit)`);
 
   const requestId = randomUUID();
-  log(`invoking assets/handlers/breaker/index.js (request id ${requestId}) ...`);
+  log(`invoking ${bundlePath('breaker')} (request id ${requestId}) ...`);
   const restoreEnv = applyEnvironment({
     [ENV.breakerConfig]: JSON.stringify(config),
     [ENV.tags]: JSON.stringify({ Application: config.application, Environment: 'development', Feature: 'circuit-breaker' }),

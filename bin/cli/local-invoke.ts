@@ -5,7 +5,7 @@ import { normalizeConfig } from '../../lambda/pipeline/config';
 import {
   applyEnvironment, ConstructPipelineConfig, defaultPipelineConfig, functionEnvironment, modelAliases, Workflow, WORKFLOWS,
 } from '../../local/demo/function-env';
-import { ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
+import { bundlePath, ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { startLocalStack } from '../../local/demo/local-stack';
 import { parseArgs, UsageError } from './args';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
@@ -38,7 +38,7 @@ async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promis
   const choices = [...WORKFLOWS, 'breaker'];
   if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${choices.join(', ')})`, cmd);
   if (!choices.includes(workflow)) throw new UsageError(`--workflow must be one of ${choices.join(', ')}, got '${workflow}'`, cmd);
-  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. test/lambda/handlers/events/api-gateway-proxy.json)', cmd);
+  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. local/events/api-gateway-proxy.json)', cmd);
   const event = readJson(options.event as string, 'event', cmd);
   if (workflow === 'breaker') {
     if (options.object !== undefined) throw new UsageError('--object applies to --workflow document only', cmd);
@@ -56,7 +56,7 @@ async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promis
   const invokeEvent = await prepareFixtures(workflow as Workflow, event, config, stack, { object }, log);
 
   const requestId = randomUUID();
-  log(`invoking assets/handlers/${workflow}/index.js (request id ${requestId}) ...`);
+  log(`invoking ${bundlePath(workflow as Workflow)} (request id ${requestId}) ...`);
   const restoreEnv = applyEnvironment(functionEnvironment(workflow as Workflow, config, stack.endpoints));
   return printInvocation(() => loadBundledHandler(workflow as Workflow)(invokeEvent, lambdaContext(workflow as Workflow, requestId)), restoreEnv, out, log);
 }

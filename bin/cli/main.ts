@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from './args';
 import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
-import { installSignalHandlers, interruptedSignal, runShutdownTasks } from './shutdown';
+import type { LocalCommands } from '../../local/companion-package';
+import { MissingPackageError, findCompanionPackage, loadCompanionCommands } from './companion';
+import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
 
@@ -41,8 +43,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       await out(MAIN_HELP);
       return 0;
     case '--version': {
-      const { version } = require(path.join(packageRoot(), 'package.json')) as { version: string };
-      await out(`${version}\n`);
+      await out(`${packageVersion()}\n`);
       return 0;
     }
     case 'help': {
@@ -57,15 +58,15 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
     }
     // Commands are loaded on use: they pull in the AWS SDK and the local services, which `--help` does not need.
     case 'demo':
-      return (localOnly('demo', () => require('./demo')) as typeof import('./demo')).demoCommand(rest, out, log);
+      return helpWithout(command, rest) ?? localCommands('demo').demoCommand(rest, out, log);
     case 'estimate':
       return (require('./estimate') as typeof import('./estimate')).estimateCommand(rest, out, log);
     case 'local':
-      return (localOnly('local invoke', () => require('./local-invoke')) as typeof import('./local-invoke')).localCommand(rest, out, log);
+      return helpWithout(command, rest) ?? localCommands('local invoke').localCommand(rest, out, log);
     case 'assess':
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
-      return (localOnly('breaker reset', () => require('./breaker-command')) as typeof import('./breaker-command')).breakerCommand(rest, out, log);
+      return helpWithout(command, rest) ?? breakerCommand().breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
       throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
@@ -80,22 +81,50 @@ function packageRoot(): string {
   return path.resolve(__dirname, '..', '..');
 }
 
-/**
- * Loads a command that needs the local emulators (the Bedrock simulator, DynamoDB Local) or the AWS SDK: they come
- * with a clone of the repository, not with the published package, which ships `estimate`, `assess` and the help.
- */
-function localOnly(command: string, load: () => unknown): unknown {
+// In a clone the CLI runs from its TypeScript sources (through tsx), and the local commands with it. Installed, it
+// runs compiled from dist/, and the local commands come from the companion package.
+const FROM_SOURCES = path.extname(__filename) === '.ts';
+
+/** `demo` and `local invoke`: from the sources in a clone, from the companion package `genai-finops-local` when installed. */
+function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'localCommand'> {
+  if (FROM_SOURCES) {
+    return {
+      demoCommand: (require('./demo') as typeof import('./demo')).demoCommand,
+      localCommand: (require('./local-invoke') as typeof import('./local-invoke')).localCommand,
+    };
+  }
+  const root = packageRoot();
+  const companion = findCompanionPackage([process.cwd(), root], packageVersion(), command);
+  const commands = loadCompanionCommands(companion, root);
+  onShutdown(() => commands.stop());
+  return commands;
+}
+
+/** `breaker reset` talks to DynamoDB with the AWS SDK, which an app that only synthesizes may not have. */
+function breakerCommand(): typeof import('./breaker-command') {
   try {
-    return load();
+    return require('./breaker-command') as typeof import('./breaker-command');
   } catch (error) {
-    if ((error as { code?: string })?.code !== 'MODULE_NOT_FOUND') throw error;
-    throw new LocalOnlyError(`'${command}' runs the local emulators and the AWS SDK, which the installed package does not ship. `
-      + 'Run it from a clone of the genai-finops-constructs repository: `npm ci`, then `npx genai-finops ' + command + '`.');
+    const missing = (error as { code?: string })?.code === 'MODULE_NOT_FOUND' && /@aws-sdk\/client-dynamodb/.test((error as Error).message);
+    if (!missing) throw error;
+    throw new MissingPackageError("'breaker reset' uses the AWS SDK's DynamoDB client, which is not installed here. "
+      + 'Install it: `npm install --save-dev @aws-sdk/client-dynamodb`, then run `npx genai-finops breaker reset` again.');
   }
 }
 
-/** A command that is not available from the installed package (exit 1, with the way to run it). */
-class LocalOnlyError extends Error {}
+/**
+ * `genai-finops demo --help` (and `local invoke --help`, `breaker reset --help`) print the command's help without
+ * loading it, so that the help works before the companion package or the SDK is installed.
+ */
+function helpWithout(command: string, rest: ReadonlyArray<string>): Promise<number> | undefined {
+  if (!rest.some((arg) => arg === '-h' || arg === '--help')) return undefined;
+  const topic = HELP[`${command} ${rest[0]}`] ? `${command} ${rest[0]}` : command;
+  return out(HELP[topic]).then(() => 0);
+}
+
+function packageVersion(): string {
+  return (require(path.join(packageRoot(), 'package.json')) as { version: string }).version;
+}
 
 /** Runs the CLI with `argv` (without node and the script) and exits with its code. */
 export async function run(argv: ReadonlyArray<string>): Promise<never> {
@@ -115,6 +144,10 @@ export async function run(argv: ReadonlyArray<string>): Promise<never> {
 
 function report(error: unknown): number {
   if (interruptedSignal()) return 130;
+  if (error instanceof MissingPackageError) {
+    process.stderr.write(`${PROGRAM}: ${error.message}\n`);
+    return 1;
+  }
   if (error instanceof UsageError) {
     const help = error.command ? `${PROGRAM} ${error.command} --help` : `${PROGRAM} --help`;
     process.stderr.write(`${PROGRAM}: ${error.message}\nRun '${help}' for usage.\n`);

@@ -293,7 +293,7 @@ async function trip(breaker: LambdaHandler, alarm: string): Promise<string[]> {
   }
 }
 
-/** The SNS event of a CloudWatch alarm going to ALARM now (the shape of test/lambda/handlers/events/sns-cloudwatch-alarm.json). */
+/** The SNS event of a CloudWatch alarm going to ALARM now (the shape of local/events/sns-cloudwatch-alarm.json). */
 export function alarmEvent(alarmName: string, at: Date): Record<string, unknown> {
   const topic = 'arn:aws:sns:us-east-1:111122223333:genai-breaker';
   const message = {

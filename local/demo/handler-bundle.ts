@@ -1,6 +1,10 @@
 /**
  * The bundled handlers (assets/handlers/<workflow>/index.js, the code the constructs deploy): building them when
  * missing, and loading a fresh copy, which is what a new Lambda container does.
+ *
+ * In a clone they are this repository's, built on demand. From an install (the companion package
+ * `genai-finops-local`) they are the installed genai-finops-constructs package's, which ships them built: the local
+ * commands run exactly the code `cdk deploy` would upload, and never build anything.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
@@ -14,9 +18,22 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export type BundleName = Workflow | 'breaker';
 const BUNDLES: ReadonlyArray<BundleName> = [...WORKFLOWS, 'breaker'];
 
+/** Where the bundles come from: a folder holding `<bundle>/index.js`, and whether it may be built here. */
+interface BundleSource {
+  readonly dir: string;
+  readonly buildable: boolean;
+}
+
+let source: BundleSource = { dir: path.join(REPO_ROOT, 'assets', 'handlers'), buildable: true };
+
+/** Loads the bundles from an installed package's `assets/handlers` folder from now on; they are never built. */
+export function useInstalledHandlerBundles(dir: string): void {
+  source = { dir, buildable: false };
+}
+
 /** Where a workflow's bundle lives. */
 export function bundlePath(workflow: BundleName): string {
-  return path.join(REPO_ROOT, 'assets', 'handlers', workflow, 'index.js');
+  return path.join(source.dir, workflow, 'index.js');
 }
 
 // Held while building, so that two CLI runs (parallel test files, say) never load a bundle the other is writing.
@@ -28,6 +45,13 @@ const STALE_LOCK_MS = 120_000;
  * stderr, so that stdout stays for results.
  */
 export async function ensureHandlerBundles(log: (line: string) => void): Promise<void> {
+  if (!source.buildable) {
+    const missing = BUNDLES.filter((w) => !existsSync(bundlePath(w)));
+    if (missing.length > 0) {
+      throw new Error(`the handler bundles ${missing.map(bundlePath).join(', ')} are missing from the installed genai-finops-constructs: reinstall it.`);
+    }
+    return;
+  }
   for (;;) {
     const missing = BUNDLES.filter((w) => !existsSync(bundlePath(w)));
     if (missing.length === 0 && !existsSync(BUILD_LOCK)) return;
@@ -81,7 +105,7 @@ export function loadBundledHandler(workflow: BundleName): LambdaHandler {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(file) as { handler?: LambdaHandler };
   delete require.cache[file];
-  if (typeof module.handler !== 'function') throw new Error(`${path.relative(REPO_ROOT, file)} exports no handler function.`);
+  if (typeof module.handler !== 'function') throw new Error(`${file} exports no handler function.`);
   return module.handler;
 }
 

@@ -123,7 +123,8 @@ function locateEmulator(): EmulatorFiles {
   try {
     packageJson = require.resolve('amplify-dynamodb-simulator/package.json');
   } catch {
-    throw new Error('DynamoDB Local not found: the dev dependency `amplify-dynamodb-simulator` (which ships DynamoDBLocal.jar) is not installed. Run `npm ci`.');
+    throw new Error('DynamoDB Local not found: `amplify-dynamodb-simulator` (which ships DynamoDBLocal.jar) is not installed. '
+      + 'In a clone run `npm ci`; in an app, reinstall genai-finops-local, which depends on it.');
   }
   const packageDir = path.dirname(packageJson);
   const dir = path.join(packageDir, 'emulator');

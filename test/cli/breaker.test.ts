@@ -1,7 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDbBreakerStore } from '../../lambda/breaker/state-store';
-import { createBreakerTable } from '../../local/demo/resources';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../local/services';
+import { tableWithTrippedSupportChat, useDynamoDbLocal } from '../support/dynamodb-local';
 import { CliRun, eventFile, runCli } from './run-cli';
 
 describe('genai-finops local invoke --workflow breaker', () => {
@@ -27,34 +24,23 @@ describe('genai-finops local invoke --workflow breaker', () => {
 });
 
 describe('genai-finops breaker reset', () => {
-  let ddb: LocalDynamoDb;
-  let client: DynamoDBClient;
+  const dynamodb = useDynamoDbLocal();
   const env = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
-  beforeAll(async () => {
-    ddb = await startDynamoDbLocal();
-    client = new DynamoDBClient(localClientConfig(ddb.endpoint));
+  beforeAll(() => {
     // The CLI uses the SDK's default credential chain; DynamoDB Local accepts any keys.
     process.env.AWS_ACCESS_KEY_ID = 'local';
     process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  }, 30_000);
-  afterAll(async () => {
-    client.destroy();
-    await ddb.stop();
+  });
+  afterAll(() => {
     Object.assign(process.env, env);
   });
-
-  async function trippedTable(name: string): Promise<DynamoDbBreakerStore> {
-    await createBreakerTable(client, name);
-    const store = new DynamoDbBreakerStore(client, name);
-    await store.trip({ application: 'customer-support', feature: 'support-chat', source: 'budget:genai-monthly-total', reason: 'over budget', period: '2026-12', notifiedAt: '2026-12-01T00:00:00.000Z' });
-    return store;
-  }
+  const trippedTable = (name: string) => tableWithTrippedSupportChat(dynamodb.client, name);
 
   test('closes the breaker, prints what it did, and audits the reset with the reason', async () => {
     const store = await trippedTable('cli-reset-1');
 
     const run = await runCli(['breaker', 'reset', '--table', 'cli-reset-1', '--feature', 'support-chat', '--application', 'customer-support',
-      '--reason', 'budget raised', '--endpoint', ddb.endpoint, '--region', 'us-east-1']);
+      '--reason', 'budget raised', '--endpoint', dynamodb.endpoint, '--region', 'us-east-1']);
 
     expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(JSON.parse(run.stdout)).toEqual({ application: 'customer-support', feature: 'support-chat', reset: ['support-chat'], unchanged: [] });
@@ -67,7 +53,7 @@ describe('genai-finops breaker reset', () => {
   test('finds the application when --application is left out', async () => {
     await trippedTable('cli-reset-2');
 
-    const run = await runCli(['breaker', 'reset', '--table', 'cli-reset-2', '--feature', 'support-chat', '--endpoint', ddb.endpoint, '--region', 'us-east-1']);
+    const run = await runCli(['breaker', 'reset', '--table', 'cli-reset-2', '--feature', 'support-chat', '--endpoint', dynamodb.endpoint, '--region', 'us-east-1']);
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ application: 'customer-support', reset: ['support-chat'] });

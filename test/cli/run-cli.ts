@@ -35,5 +35,5 @@ export function runCli(args: ReadonlyArray<string>, timeoutMs = 45_000): Promise
 
 /** An event file of the handler tests. */
 export function eventFile(name: string): string {
-  return path.join('test', 'lambda', 'handlers', 'events', `${name}.json`);
+  return path.join('local', 'events', `${name}.json`);
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { tableWithTrippedSupportChat, useDynamoDbLocal } from '../support/dynamodb-local';
 
 /*
  * Proves "composing the constructs in other CDK apps" works for a user who installs the published package:
@@ -48,19 +49,33 @@ function lowestPeers(): string {
   return path.join(cache, 'node_modules');
 }
 
+/** The two packed tarballs, packed once for the whole file: the library, and the companion package of emulators. */
+interface Packed {
+  readonly work: string;
+  readonly library: string;
+  readonly companion: string;
+}
+let packedOnce: Packed | undefined;
+function pack(): Packed {
+  if (packedOnce) return packedOnce;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-consumer-'));
+  const packOne = (...workspace: string[]) => path.join(work, execFileSync('npm', ['pack', '--silent', ...workspace, '--pack-destination', work],
+    { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!);
+  packedOnce = { work, library: packOne(), companion: packOne('--workspace', 'packages/local') };
+  return packedOnce;
+}
+
 describe('the packed library in a consumer CDK app', () => {
   let consumer: string;
 
   beforeAll(() => {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-consumer-'));
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', work], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-      .trim().split('\n').pop()!;
+    const { work, library } = pack();
 
     consumer = path.join(work, 'app');
     const modules = path.join(consumer, 'node_modules');
     fs.mkdirSync(path.join(modules, 'genai-finops-constructs'), { recursive: true });
     // What `npm install <tarball>` does for a package without dependencies: unpack it into node_modules.
-    execFileSync('tar', ['-xzf', path.join(work, packed), '-C', path.join(modules, 'genai-finops-constructs'), '--strip-components=1']);
+    execFileSync('tar', ['-xzf', library, '-C', path.join(modules, 'genai-finops-constructs'), '--strip-components=1']);
     // The consumer's own copies of the peer dependencies at the bottom of the range, and what they depend on.
     const peers = lowestPeers();
     for (const entry of fs.readdirSync(peers)) {
@@ -101,6 +116,9 @@ describe('the packed library in a consumer CDK app', () => {
       expect(fs.statSync(path.join(installed, 'assets', 'handlers', handler, 'index.js')).size).toBeGreaterThan(10_000);
     }
     expect(fs.existsSync(path.join(installed, 'lambda'))).toBe(false);
+    // The emulators come in the companion package, not here.
+    expect(fs.existsSync(path.join(installed, 'dist', 'local', 'bedrock-simulator'))).toBe(false);
+    expect(fs.existsSync(path.join(installed, 'dist', 'local', 'services'))).toBe(false);
     expect(fs.existsSync(path.join(installed, 'lib', 'index.ts'))).toBe(false);
   });
 
@@ -173,13 +191,97 @@ describe('the packed library in a consumer CDK app', () => {
       expect(JSON.parse(run.stdout).controls.length).toBeGreaterThan(0);
     });
 
-    test('demo names how to run it (from a clone) with exit 1, and a mistyped command exits 2', () => {
-      const demo = cli('demo');
-      expect(demo.status).toBe(1);
-      expect(demo.stderr).toMatch(/Run it from a clone of the genai-finops-constructs repository: `npm ci`, then `npx genai-finops demo`/);
+    test('without the companion package, demo and local invoke exit 1 naming the install command of the same release', () => {
+      const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+      for (const [name, args] of [['demo', ['demo']], ['local invoke', ['local', 'invoke', '--workflow', 'api', '--event', 'event.json']]] as const) {
+        const run = cli(...args);
+
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(`\`npm install --save-dev genai-finops-local@${version}\``);
+        expect(run.stderr).toContain(`then run \`npx genai-finops ${name}\` again`);
+      }
+    });
+
+    test('their help works without it, breaker reset names the SDK to install, and a mistyped command exits 2', () => {
+      const help = cli('demo', '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: genai-finops demo/);
+
+      const reset = cli('breaker', 'reset', '--table', 't', '--feature', 'f');
+      expect(reset.status).toBe(1);
+      expect(reset.stderr).toContain('`npm install --save-dev @aws-sdk/client-dynamodb`');
 
       expect(cli('estmate').status).toBe(2);
     });
   });
 });
 
+/*
+ * The local commands from an install: an app installs both packed tarballs with npm (their dependencies from the
+ * registry, as a user gets them) and runs `npx genai-finops demo`, `local invoke` and `breaker reset` there.
+ */
+describe('the CLI with the companion package genai-finops-local installed', () => {
+  let app: string;
+
+  beforeAll(() => {
+    const { work, library, companion } = pack();
+    app = path.join(work, 'ops-app');
+    fs.mkdirSync(app);
+    // A CDK app: it has aws-cdk-lib and constructs already (this repository's versions, which npm ci cached).
+    const version = (name: string) => JSON.parse(fs.readFileSync(path.join(repo, 'node_modules', name, 'package.json'), 'utf8')).version;
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'ops-app', private: true, dependencies: { 'aws-cdk-lib': version('aws-cdk-lib'), constructs: version('constructs') },
+    }));
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', library, companion], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
+  }, 240_000);
+
+  // As `npx genai-finops` runs it, from the app's folder: the library's bin script, which finds the companion package.
+  const cli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath,
+    [path.join(app, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'), ...args],
+    { cwd: app, encoding: 'utf8', timeout: 120_000, env: { ...process.env, GENAI_FINOPS_DEBUG: '', ...env } });
+
+  test('the companion package ships one bundle, the sample events and no sources', () => {
+    const installed = path.join(app, 'node_modules', 'genai-finops-local');
+    expect(fs.statSync(path.join(installed, 'dist', 'index.js')).size).toBeGreaterThan(100_000);
+    expect(fs.readdirSync(path.join(installed, 'events'))).toContain('api-gateway-proxy.json');
+    expect(fs.existsSync(path.join(installed, 'local'))).toBe(false);
+    // DynamoDB Local arrives as its dependency.
+    expect(fs.existsSync(path.join(app, 'node_modules', 'amplify-dynamodb-simulator', 'emulator', 'DynamoDBLocal.jar'))).toBe(true);
+  });
+
+  test('demo replays the workload through the installed handler bundles, naive dearer than optimized', () => {
+    const run = cli(['demo', '--requests', '30', '--json']);
+
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+    const report = JSON.parse(run.stdout);
+    const cost = (id: string) => report.runs.find((r: { scenario: { id: string } }) => r.scenario.id === id).totals.costUsd;
+    expect(report.requests).toBe(30);
+    expect(cost('optimized')).toBeGreaterThan(0);
+    expect(cost('optimized')).toBeLessThan(cost('naive'));
+    expect(report.guardrails.quota.admittedTokens).toBeLessThanOrEqual(report.guardrails.quota.tokenLimit);
+    expect(report.guardrails.quota.refused429).toBeGreaterThan(0);
+  }, 150_000);
+
+  test('local invoke runs the api handler of the installed library on a shipped sample event', () => {
+    const run = cli(['local', 'invoke', '--workflow', 'api', '--event', path.join('node_modules', 'genai-finops-local', 'events', 'api-gateway-proxy.json')]);
+
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(run.stdout).statusCode).toBe(200);
+    expect(run.stderr).toContain(`invoking ${path.join(app, 'node_modules', 'genai-finops-constructs', 'assets', 'handlers', 'api', 'index.js')}`);
+  }, 150_000);
+
+  describe('breaker reset against DynamoDB Local', () => {
+    const dynamodb = useDynamoDbLocal();
+
+    test('closes the tripped breaker with the SDK the companion package brought', async () => {
+      const store = await tableWithTrippedSupportChat(dynamodb.client, 'installed-reset');
+
+      const run = cli(['breaker', 'reset', '--table', 'installed-reset', '--feature', 'support-chat', '--endpoint', dynamodb.endpoint, '--region', 'us-east-1'],
+        { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+
+      expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(JSON.parse(run.stdout)).toEqual({ application: 'customer-support', feature: 'support-chat', reset: ['support-chat'], unchanged: [] });
+      expect((await store.read('customer-support', ['support-chat'])).get('support-chat')).toMatchObject({ status: 'closed' });
+    }, 60_000);
+  });
+});

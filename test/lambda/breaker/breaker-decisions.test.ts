@@ -1,40 +1,29 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BreakerHandlerConfig } from '../../../lambda/contract';
 import { decide } from '../../../lambda/breaker/decide';
 import { parseBreakerEvent } from '../../../lambda/breaker/notifications';
 import { effectiveState } from '../../../lambda/breaker/state';
 import { DynamoDbBreakerStore } from '../../../lambda/breaker/state-store';
 import { createBreakerTable } from '../../../local/demo/resources';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
-const events = path.join(__dirname, '..', 'handlers', 'events');
+const events = path.join(__dirname, '..', '..', '..', 'local', 'events');
 const eventOf = (name: string) => JSON.parse(readFileSync(path.join(events, `${name}.json`), 'utf8'));
 const BUDGET = eventOf('sns-budgets-notification');
 const ALARM = eventOf('sns-cloudwatch-alarm');
 const ALARM_OK = eventOf('sns-cloudwatch-alarm-ok');
 const NOV_27 = Date.UTC(2026, 10, 27, 16, 0, 0);
 
-let ddb: LocalDynamoDb;
-let client: DynamoDBClient;
+const dynamodb = useDynamoDbLocal();
 let tableNumber = 0;
-
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  client = new DynamoDBClient(localClientConfig(ddb.endpoint));
-}, 30_000);
-afterAll(async () => {
-  client.destroy();
-  await ddb.stop();
-});
 
 /** A fresh table, its store, a configuration like the example app's, and a clock the test moves. */
 async function fixture(overrides: Partial<BreakerHandlerConfig> = {}) {
   const tableName = `breaker-${++tableNumber}`;
-  await createBreakerTable(client, tableName);
+  await createBreakerTable(dynamodb.client, tableName);
   const clock = { now: NOV_27 };
-  const store = new DynamoDbBreakerStore(client, tableName, { now: () => clock.now });
+  const store = new DynamoDbBreakerStore(dynamodb.client, tableName, { now: () => clock.now });
   const config: BreakerHandlerConfig = {
     tableName, application: 'customer-support',
     budgets: [{ name: 'genai-monthly-total', features: ['*'] }, { name: 'docs-budget', features: ['ticket-attachments', 'conversation-digest'] }],

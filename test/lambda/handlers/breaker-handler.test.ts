@@ -1,37 +1,29 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BreakerHandlerConfig, ENV } from '../../../lambda/contract';
 import { DynamoDbBreakerStore } from '../../../lambda/breaker/state-store';
 import { createBreakerTable } from '../../../local/demo/resources';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
-const eventOf = (name: string) => JSON.parse(readFileSync(path.join(__dirname, 'events', `${name}.json`), 'utf8'));
+const eventOf = (name: string) => JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'local', 'events', `${name}.json`), 'utf8'));
 
-let ddb: LocalDynamoDb;
-let client: DynamoDBClient;
+const dynamodb = useDynamoDbLocal();
 const saved = { ...process.env };
 
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  client = new DynamoDBClient(localClientConfig(ddb.endpoint));
-}, 30_000);
-afterAll(async () => {
-  client.destroy();
-  await ddb.stop();
+afterAll(() => {
   process.env = saved;
 });
 
 /** The handler module as a new container loads it, with the environment the CircuitBreaker construct writes. */
 async function loadHandler(tableName: string): Promise<(event: unknown) => Promise<any>> {
-  await createBreakerTable(client, tableName);
+  await createBreakerTable(dynamodb.client, tableName);
   const config: Omit<BreakerHandlerConfig, 'application'> = {
     tableName, budgets: [{ name: 'genai-monthly-total', features: ['*'] }], alarms: [{ name: 'genai-support-chat-spend', features: ['support-chat'] }],
   };
   Object.assign(process.env, {
     [ENV.breakerConfig]: JSON.stringify(config),
     [ENV.tags]: JSON.stringify({ Application: 'customer-support', Feature: 'circuit-breaker' }),
-    [ENV.dynamodbEndpoint]: ddb.endpoint,
+    [ENV.dynamodbEndpoint]: dynamodb.endpoint,
     AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
   });
   let handler!: (event: unknown) => Promise<any>;
@@ -51,7 +43,7 @@ describe('breaker handler (SNS → DynamoDB Local)', () => {
     const decision = await handler(eventOf('sns-budgets-notification'));
 
     expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [] });
-    const states = await new DynamoDbBreakerStore(client, 'breaker-handler-1').read('customer-support', ['*']);
+    const states = await new DynamoDbBreakerStore(dynamodb.client, 'breaker-handler-1').read('customer-support', ['*']);
     expect(states.get('*')).toMatchObject({ status: 'open', source: 'budget:genai-monthly-total', period: '2026-11' });
   });
 

@@ -134,7 +134,7 @@ export async function createResultsTable(client: DynamoDBClient, tableName: stri
 
 /** A recorded AWS event from ./events. */
 export function event(name: 'api-gateway-proxy' | 'eventbridge-object-created' | 'eventbridge-scheduled' | 's3-object-created'): any {
-  return JSON.parse(readFileSync(path.join(__dirname, 'events', `${name}.json`), 'utf8'));
+  return JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'local', 'events', `${name}.json`), 'utf8'));
 }
 
 /**
