@@ -3,11 +3,21 @@
  * {@link UsageError}, which the CLI reports with exit code 2 and no stack trace.
  */
 
+// A brand shared by every copy of this module: the companion package genai-finops-local bundles its own copy, and
+// the CLI must still recognise the usage errors its commands throw (exit 2, not 1).
+const USAGE_ERROR = Symbol.for('genai-finops.UsageError');
+
 /** A mistake in how the CLI was called. `command` names the help to point to. */
 export class UsageError extends Error {
   constructor(message: string, public readonly command?: string) {
     super(message);
     this.name = 'UsageError';
+    Object.defineProperty(this, USAGE_ERROR, { value: true });
+  }
+
+  /** Whether `error` is a UsageError of any copy of this module. */
+  static is(error: unknown): error is UsageError {
+    return error instanceof UsageError || (typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[USAGE_ERROR] === true);
   }
 }
 

@@ -148,7 +148,7 @@ function report(error: unknown): number {
     process.stderr.write(`${PROGRAM}: ${error.message}\n`);
     return 1;
   }
-  if (error instanceof UsageError) {
+  if (UsageError.is(error)) {
     const help = error.command ? `${PROGRAM} ${error.command} --help` : `${PROGRAM} --help`;
     process.stderr.write(`${PROGRAM}: ${error.message}\nRun '${help}' for usage.\n`);
     return 2;

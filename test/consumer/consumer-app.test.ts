@@ -249,8 +249,9 @@ describe('the CLI with the companion package genai-finops-local installed', () =
     expect(fs.existsSync(path.join(app, 'node_modules', 'amplify-dynamodb-simulator', 'emulator', 'DynamoDBLocal.jar'))).toBe(true);
   });
 
-  test('demo replays the workload through the installed handler bundles, naive dearer than optimized', () => {
-    const run = cli(['demo', '--requests', '30', '--json']);
+  test('demo replays the workload through the installed handler bundles, naive dearer than optimized, and writes its page', () => {
+    const page = path.join(app, 'demo.html');
+    const run = cli(['demo', '--requests', '30', '--json', '--html', page]);
 
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     const report = JSON.parse(run.stdout);
@@ -260,6 +261,10 @@ describe('the CLI with the companion package genai-finops-local installed', () =
     expect(cost('optimized')).toBeLessThan(cost('naive'));
     expect(report.guardrails.quota.admittedTokens).toBeLessThanOrEqual(report.guardrails.quota.tokenLimit);
     expect(report.guardrails.quota.refused429).toBeGreaterThan(0);
+    // The page inlines Chart.js from the companion package's dependency and loads nothing from the network.
+    const html = fs.readFileSync(page, 'utf8');
+    expect(html).toContain('Chart.js v4');
+    expect(html).not.toMatch(/<script[^>]+src=/);
   }, 150_000);
 
   test('local invoke runs the api handler of the installed library on a shipped sample event', () => {
@@ -269,6 +274,14 @@ describe('the CLI with the companion package genai-finops-local installed', () =
     expect(JSON.parse(run.stdout).statusCode).toBe(200);
     expect(run.stderr).toContain(`invoking ${path.join(app, 'node_modules', 'genai-finops-constructs', 'assets', 'handlers', 'api', 'index.js')}`);
   }, 150_000);
+
+  test('a usage mistake in a command of the companion package exits 2 with the message, like the library\'s own', () => {
+    const run = cli(['demo', '--requests', 'many']);
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--requests must be a whole number from 1 to 20000, got 'many'");
+    expect(run.stderr).toContain("Run 'genai-finops demo --help' for usage.");
+  });
 
   describe('breaker reset against DynamoDB Local', () => {
     const dynamodb = useDynamoDbLocal();
