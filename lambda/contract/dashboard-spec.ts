@@ -31,6 +31,21 @@ export interface RatioSpec {
   readonly denominator: MetricName[];
 }
 
+/** The prompt cache's hit rate: input tokens read from the cache over all input tokens (billed, read and written). */
+export const PROMPT_CACHE_HIT_RATIO: RatioSpec = Object.freeze({
+  numerator: [METRIC.cacheReadTokens], denominator: [METRIC.inputTokens, METRIC.cacheReadTokens, METRIC.cacheWriteTokens],
+});
+
+/** The response cache's hit rate: hits over lookups. */
+export const RESPONSE_CACHE_HIT_RATIO: RatioSpec = Object.freeze({
+  numerator: [METRIC.responseCacheHits], denominator: [METRIC.responseCacheHits, METRIC.responseCacheMisses],
+});
+
+/** The embedding cache's hit rate: hits over lookups. */
+export const EMBEDDING_CACHE_HIT_RATIO: RatioSpec = Object.freeze({
+  numerator: [METRIC.embeddingCacheHits], denominator: [METRIC.embeddingCacheHits, METRIC.embeddingCacheMisses],
+});
+
 /** One series of a widget. */
 export interface SeriesSpec {
   /** The legend entry. */
@@ -124,21 +139,26 @@ export function dashboardWidgetSpecs(workflows: DashboardWorkflowSpec[]): Widget
   const widgets: WidgetSpec[] = [
     text('spend-header', '## Spend\nCostUSD of every model call the pipeline records: Converse, embeddings and batch, by the workflows\' Application and Feature.'),
     {
-      id: 'cost-per-hour', title: 'Cost per hour (USD)', kind: 'line', width: 12, height: 6, periodSeconds: HOUR, unit: 'USD',
+      id: 'cost-per-hour', title: 'Cost per hour (USD)', kind: 'line', width: 8, height: 6, periodSeconds: HOUR, unit: 'USD',
       metrics: [
         ...perWorkflow((w, label) => [pipeline(METRIC.costUsd, 'Sum', label, w)]),
         ...(several ? [pipeline(METRIC.costUsd, 'Sum', 'Total')] : []),
       ],
     },
     {
-      id: 'cost-month-to-date', title: 'Month to date (USD)', kind: 'number', width: 6, height: 6, periodSeconds: HOUR, range: 'P31D',
+      // Where routing shows in money: spend moves from the complex tier's model to the simple and medium ones.
+      id: 'cost-by-model', title: 'Cost per hour by model (USD)', kind: 'stacked', width: 8, height: 6, periodSeconds: HOUR, unit: 'USD',
+      metrics: perWorkflow((w, label) => [{ ...pipeline(METRIC.costUsd, 'Sum', label, w), groupBy: 'Model' }]),
+    },
+    {
+      id: 'cost-month-to-date', title: 'Month to date (USD)', kind: 'number', width: 4, height: 6, periodSeconds: HOUR, range: 'P31D', unit: 'USD',
       metrics: [
         ...perWorkflow((w, label) => [{ ...pipeline(METRIC.costUsd, 'Sum', label, w), monthToDate: true }]),
         ...(several ? [{ ...pipeline(METRIC.costUsd, 'Sum', 'Total'), monthToDate: true }] : []),
       ],
     },
     {
-      id: 'saved-per-hour', title: 'Saved by the response cache per hour (USD)', kind: 'line', width: 6, height: 6, periodSeconds: HOUR, unit: 'USD',
+      id: 'saved-per-hour', title: 'Saved by the response cache per hour (USD)', kind: 'line', width: 4, height: 6, periodSeconds: HOUR, unit: 'USD',
       metrics: perWorkflow((w, label) => [pipeline(METRIC.savedUsd, 'Sum', label, w)]),
     },
 
@@ -166,21 +186,21 @@ export function dashboardWidgetSpecs(workflows: DashboardWorkflowSpec[]): Widget
       annotations: [{ label: `Target ${percent(PROMPT_CACHE_HIT_RATE_TARGET)} %`, value: percent(PROMPT_CACHE_HIT_RATE_TARGET) }],
       metrics: perWorkflow((w, label) => [{
         label, source: 'pipeline', stat: 'Sum', ...scoped(w),
-        ratio: { numerator: [METRIC.cacheReadTokens], denominator: [METRIC.inputTokens, METRIC.cacheReadTokens, METRIC.cacheWriteTokens] },
+        ratio: PROMPT_CACHE_HIT_RATIO,
       }]),
     },
     {
       id: 'response-cache-hit-rate', title: 'Response-cache hit rate (%)', kind: 'line', width: 8, height: 6, periodSeconds: HOUR, unit: '%', min: 0, max: 100,
       metrics: perWorkflow((w, label) => [{
         label, source: 'pipeline', stat: 'Sum', ...scoped(w),
-        ratio: { numerator: [METRIC.responseCacheHits], denominator: [METRIC.responseCacheHits, METRIC.responseCacheMisses] },
+        ratio: RESPONSE_CACHE_HIT_RATIO,
       }]),
     },
     {
       id: 'embedding-cache-hit-rate', title: 'Embedding-cache hit rate (%)', kind: 'line', width: 8, height: 6, periodSeconds: HOUR, unit: '%', min: 0, max: 100,
       metrics: perWorkflow((w, label) => [{
         label, source: 'pipeline', stat: 'Sum', ...scoped(w),
-        ratio: { numerator: [METRIC.embeddingCacheHits], denominator: [METRIC.embeddingCacheHits, METRIC.embeddingCacheMisses] },
+        ratio: EMBEDDING_CACHE_HIT_RATIO,
       }]),
     },
 

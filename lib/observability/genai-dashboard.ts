@@ -26,7 +26,7 @@ export interface GenAiDashboardProps {
  * A CloudWatch dashboard for GenAI workflows, drawn from the pipeline's metrics (`GenAI/FinOps`), Bedrock's
  * (`AWS/Bedrock`), the handlers' and their dead-letter queues', and the handlers' log records.
  *
- * Rows: spend (cost per hour per workflow and in total, month to date, response-cache savings), tokens (by bucket,
+ * Rows: spend (cost per hour per workflow and in total, by model, month to date, response-cache savings), tokens (by bucket,
  * by model), cache hit rates (prompt cache with the 90 % target, response cache, embedding cache), routing and
  * rejections (route mix and error codes from Logs Insights), latency p50/p99 and Bedrock throttles and errors by
  * model, handler errors and dead-letter depth, guardrails (settle failures, exceeded token bounds, largest request

@@ -1,12 +1,12 @@
 /**
  * From EMF records to numbers: each widget's series per scenario, computed the way CloudWatch would (Sum,
- * Average, percentiles, metric-math ratios, SEARCH-like splits by dimension or property), and each scenario's
- * totals for the page's summary table.
+ * Maximum, percentiles, metric-math ratios, SEARCH-like splits by dimension, Logs Insights counts by property), and
+ * each scenario's totals for the page's summary table.
  */
-import { METRIC, MODEL_TIERS, MetricName } from '../../../lambda/contract';
+import { METRIC, MetricName, MODEL_TIERS, PROMPT_CACHE_HIT_RATIO, RatioSpec, RESPONSE_CACHE_HIT_RATIO } from '../../../lambda/contract';
 import { attoToUsd, usdToAtto } from '../../../lambda/core';
 import type { EmfRecord } from './emf';
-import { PROMPT_CACHE_HIT_RATE, RatioSeriesSpec, RESPONSE_CACHE_HIT_RATE, SeriesSpec, SplitSpec, Statistic, WidgetSpec } from './widgets';
+import { SeriesSpec, SplitSpec, Statistic, WidgetSpec } from './widgets';
 
 /** A scenario as the page shows it. */
 export interface ScenarioRef {
@@ -17,6 +17,8 @@ export interface ScenarioRef {
 /** One series of a widget: a value per scenario, in scenario order. */
 export interface SeriesValues {
   readonly label: string;
+  /** The split value (a model id, a tier, an error code) when the series is one part of a split. */
+  readonly key?: string;
   readonly values: ReadonlyArray<number>;
 }
 
@@ -64,13 +66,13 @@ export function percentile(values: ReadonlyArray<number>, p: number): number {
 }
 
 /** A statistic of a metric over the records. */
-export function statistic(records: ReadonlyArray<EmfRecord>, metric: MetricName, stat: Statistic): number {
+export function statistic(records: ReadonlyArray<EmfRecord>, metric: MetricName, stat: Exclude<Statistic, 'Count'>): number {
   switch (stat) {
     case 'Sum':
       return sumOf(records, metric);
-    case 'Average': {
+    case 'Maximum': {
       const values = valuesOf(records, metric);
-      return values.length === 0 ? 0 : sumOf(records, metric) / values.length;
+      return values.length === 0 ? 0 : Math.max(...values);
     }
     case 'p50':
       return percentile(valuesOf(records, metric), 50);
@@ -80,20 +82,32 @@ export function statistic(records: ReadonlyArray<EmfRecord>, metric: MetricName,
 }
 
 /** 100 * SUM(numerator) / SUM(denominator), 0 when the denominator is 0. */
-export function ratioPercent(records: ReadonlyArray<EmfRecord>, ratio: Pick<RatioSeriesSpec, 'numerator' | 'denominator'>): number {
+export function ratioPercent(records: ReadonlyArray<EmfRecord>, ratio: RatioSpec): number {
   const total = (metrics: ReadonlyArray<MetricName>) => metrics.reduce((n, m) => n + sumOf(records, m), 0);
   const den = total(ratio.denominator);
   return den === 0 ? 0 : (100 * total(ratio.numerator)) / den;
 }
 
 function seriesValue(records: ReadonlyArray<EmfRecord>, series: SeriesSpec): number {
-  return series.type === 'metric' ? statistic(records, series.metric, series.stat) : ratioPercent(records, series);
+  if (series.stat === 'Count') return records.length;
+  if (series.ratio) return ratioPercent(records, series.ratio);
+  return statistic(records, series.metric!, series.stat);
 }
 
-/** The label a record has for a split: its dimension's or property's value. */
-function splitKey(record: EmfRecord, split: SplitSpec): string {
-  const value = 'dimension' in split ? record.dimensions[split.dimension] : record.properties[split.property];
-  return value === undefined || value === null || value === '' ? '(none)' : String(value);
+/** The records a series reads: its workflow's (`where`). */
+function recordsFor(records: ReadonlyArray<EmfRecord>, series: SeriesSpec): ReadonlyArray<EmfRecord> {
+  const where = Object.entries(series.where ?? {});
+  return where.length === 0 ? records : records.filter((r) => where.every(([name, value]) => r.dimensions[name] === value));
+}
+
+/**
+ * The label a record has for a split: its dimension's value ('(none)' without one, as SEARCH would not find it but
+ * the total must still add up), or its property's (undefined without one: Logs Insights filters on `ispresent`).
+ */
+function splitKey(record: EmfRecord, split: SplitSpec): string | undefined {
+  if ('dimension' in split) return record.dimensions[split.dimension] || '(none)';
+  const value = record.properties[split.property];
+  return value === undefined || value === null || value === '' ? undefined : String(value);
 }
 
 // Tiers in routing order (simple, medium, complex); anything else alphabetically after them.
@@ -105,21 +119,22 @@ function compareKeys(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
+/** A series' values per scenario: one series, or one per value of its split (labelled with the value). */
+function seriesValues(series: SeriesSpec, many: boolean, scenarios: ReadonlyArray<ScenarioRef>, recordsOf: (scenarioId: string) => ReadonlyArray<EmfRecord>): SeriesValues[] {
+  const of = (id: string) => recordsFor(recordsOf(id), series);
+  const split = series.splitBy;
+  if (!split) return [{ label: series.label, values: scenarios.map((sc) => seriesValue(of(sc.id), series)) }];
+  const keys = [...new Set(scenarios.flatMap((sc) => of(sc.id).map((r) => splitKey(r, split)).filter((k): k is string => k !== undefined)))].sort(compareKeys);
+  return keys.map((key) => ({
+    label: many ? `${series.label} ${key}` : key,
+    key,
+    values: scenarios.map((sc) => seriesValue(of(sc.id).filter((r) => splitKey(r, split) === key), series)),
+  }));
+}
+
 /** A widget's series for each scenario, from each scenario's records. */
 export function widgetValues(widget: WidgetSpec, scenarios: ReadonlyArray<ScenarioRef>, recordsOf: (scenarioId: string) => ReadonlyArray<EmfRecord>): WidgetValues {
-  const split = widget.splitBy;
-  if (!split) {
-    return { widget, series: widget.series.map((s) => ({ label: s.label, values: scenarios.map((sc) => seriesValue(recordsOf(sc.id), s)) })) };
-  }
-  if (widget.series.length !== 1) throw new Error(`widget '${widget.id}' splits its series, so it must have exactly one, not ${widget.series.length}`);
-  const keys = [...new Set(scenarios.flatMap((sc) => recordsOf(sc.id).map((r) => splitKey(r, split))))].sort(compareKeys);
-  return {
-    widget,
-    series: keys.map((key) => ({
-      label: key,
-      values: scenarios.map((sc) => seriesValue(recordsOf(sc.id).filter((r) => splitKey(r, split) === key), widget.series[0])),
-    })),
-  };
+  return { widget, series: widget.series.flatMap((s) => seriesValues(s, widget.series.length > 1, scenarios, recordsOf)) };
 }
 
 /** A scenario's totals, from its records. */
@@ -131,7 +146,7 @@ export function scenarioTotals(scenario: ScenarioRef, records: ReadonlyArray<Emf
     modelCalls: sumOf(records, METRIC.attempts),
     costUsd: sumOf(records, METRIC.costUsd),
     savedUsd: sumOf(records, METRIC.savedUsd),
-    responseCacheHitPercent: ratioPercent(records, RESPONSE_CACHE_HIT_RATE),
-    promptCacheHitPercent: ratioPercent(records, PROMPT_CACHE_HIT_RATE),
+    responseCacheHitPercent: ratioPercent(records, RESPONSE_CACHE_HIT_RATIO),
+    promptCacheHitPercent: ratioPercent(records, PROMPT_CACHE_HIT_RATIO),
   };
 }

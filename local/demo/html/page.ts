@@ -8,7 +8,7 @@ import type { DemoReport } from '../run-demo';
 import { ScenarioRef, ScenarioTotals, scenarioTotals, WidgetValues, widgetValues } from './aggregate';
 import type { EmfRecord } from './emf';
 import { escapeHtml, PAGE_CSP, selfContainedPage } from '../../html/self-contained';
-import { DEMO_WIDGETS, WidgetSpec, WidgetUnit } from './widgets';
+import { PageSection, pageSections, WidgetSpec } from './widgets';
 
 export { PAGE_CSP };
 
@@ -31,28 +31,21 @@ export interface DashboardPageInput {
   readonly recordsOf: (scenarioId: string) => ReadonlyArray<EmfRecord>;
   /** Chart.js' UMD build, as text. */
   readonly chartJs: string;
-  /** The widgets to draw. @default DEMO_WIDGETS */
-  readonly widgets?: ReadonlyArray<WidgetSpec>;
+  /** The dashboard's rows to draw. @default the CloudWatch dashboard's, for the demo's workflow (`pageSections()`) */
+  readonly sections?: ReadonlyArray<PageSection>;
 }
 
 // Tableau 10: distinct, readable on white, and the order CloudWatch-like graphs use for their first series.
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const TARGET_COLOR = '#d62728';
 
-const AXIS_TITLE: Readonly<Record<WidgetUnit, string>> = {
-  Tokens: 'tokens',
-  USD: 'USD',
-  Percent: '%',
-  Milliseconds: 'ms',
-  Requests: 'requests',
-};
-
 /** Builds the page's HTML. */
 export function buildDashboardPage(input: DashboardPageInput): string {
   const { report } = input;
   const scenarios: ScenarioRef[] = report.runs.map((r) => ({ id: r.scenario.id, label: r.scenario.label }));
   const totals = scenarios.map((s) => scenarioTotals(s, input.recordsOf(s.id)));
-  const values = (input.widgets ?? DEMO_WIDGETS).map((w) => widgetValues(w, scenarios, input.recordsOf));
+  const sections = input.sections ?? pageSections();
+  const values = sections.flatMap((section) => section.widgets).map((w) => widgetValues(w, scenarios, input.recordsOf));
   const data: PageData = {
     requests: report.requests,
     seed: report.seed,
@@ -73,9 +66,7 @@ export function buildDashboardPage(input: DashboardPageInput): string {
 </header>
 <main>
 ${summarySection(totals, report)}
-<section class="grid">
-${values.map((v) => widgetCard(v.widget)).join('\n')}
-</section>
+${sections.map(sectionHtml).join('\n')}
 </main>
 <footer><p>Costs are the pipeline's own price of each call (the library's model catalog); no AWS account was used. On AWS the dashboard shows the same metrics over time, per Application, Feature and Model.</p></footer>`,
     dataId: PAGE_DATA_ID,
@@ -117,14 +108,22 @@ function cell(field: string, value: number, text: string): string {
   return `<td data-field="${field}" data-value="${value}">${escapeHtml(text)}</td>`;
 }
 
+/** A row of the CloudWatch dashboard: its header, its widgets, and the ones that need AWS to show anything. */
+function sectionHtml(section: PageSection): string {
+  const missing = section.notEmulated.length === 0 ? '' : `<p class="not-emulated">${escapeHtml(`Not drawn here: ${section.notEmulated.map((n) => `${n.title} (${n.reason})`).join('; ')}.`)}</p>`;
+  return `<section class="row" id="row-${escapeHtml(section.id)}">
+<h2>${escapeHtml(section.title)}</h2>
+<p>${escapeHtml(section.text)}</p>
+${section.widgets.length === 0 ? '' : `<div class="grid">\n${section.widgets.map(widgetCard).join('\n')}\n</div>`}
+${missing}
+</section>`;
+}
+
 function widgetCard(widget: WidgetSpec): string {
-  const metrics = [...new Set(widget.series.flatMap((s) => s.type === 'metric' ? [`${s.stat} of ${s.metric}`] : [`${[...s.numerator].join(' + ')} / (${s.denominator.join(' + ')})`]))];
-  const split = widget.splitBy ? ('dimension' in widget.splitBy ? `, by dimension ${widget.splitBy.dimension}` : `, by EMF property ${widget.splitBy.property}`) : '';
   return `<article class="card" id="widget-${escapeHtml(widget.id)}">
-<h2>${escapeHtml(widget.title)}</h2>
-<p>${escapeHtml(widget.description)}</p>
+<h3>${escapeHtml(widget.title)}</h3>
 <div class="chart"><canvas id="chart-${escapeHtml(widget.id)}" role="img" aria-label="${escapeHtml(widget.title)}"></canvas></div>
-<p class="metrics">${escapeHtml(`${metrics.join('; ')}${split}`)}</p>
+<p class="metrics">${escapeHtml(widget.source)}</p>
 </article>`;
 }
 
@@ -134,16 +133,16 @@ export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<Scena
   const stacked = widget.kind === 'stacked-bar';
   const datasets: Array<ChartDataset<'bar' | 'line', number[]>> = values.series.map((s, i) => ({
     type: 'bar' as const,
-    label: widget.splitBy && 'dimension' in widget.splitBy && widget.splitBy.dimension === 'Model' ? shortModelName(s.label) : s.label,
+    label: s.key && MODEL_ID.test(s.key) ? s.label.replace(s.key, shortModelName(s.key)) : s.label,
     data: s.values.map(round),
     backgroundColor: PALETTE[i % PALETTE.length],
     borderWidth: 0,
   }));
-  if (widget.target) {
+  for (const target of widget.targets) {
     datasets.push({
       type: 'line' as const,
-      label: widget.target.label,
-      data: scenarios.map(() => widget.target!.value),
+      label: target.label,
+      data: scenarios.map(() => target.value),
       borderColor: TARGET_COLOR,
       // Transparent, so that its legend entry is a dashed outline like the line.
       backgroundColor: 'rgba(0, 0, 0, 0)',
@@ -167,8 +166,9 @@ export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<Scena
         y: {
           stacked,
           beginAtZero: true,
-          ...(widget.unit === 'Percent' ? { max: 100 } : {}),
-          title: { display: true, text: AXIS_TITLE[widget.unit] },
+          ...(widget.min !== undefined ? { min: widget.min } : {}),
+          ...(widget.max !== undefined ? { max: widget.max } : {}),
+          title: { display: true, text: widget.unit },
         },
       },
     },
@@ -179,6 +179,9 @@ export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<Scena
 function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
 }
+
+// A Model dimension's value: a base model id such as `anthropic.claude-haiku-4-5-20251001-v1:0`.
+const MODEL_ID = /^[a-z0-9-]+\.[a-z]/;
 
 /** `anthropic.claude-haiku-4-5-20251001-v1:0` → `claude-haiku-4-5`. */
 export function shortModelName(modelId: string): string {
@@ -217,10 +220,13 @@ const STYLE = `
 .summary { background: #fff; border: 1px solid #d5dbdb; border-radius: 6px; padding: 12px 16px; margin: 16px 0; }
 .headline { font-weight: 600; margin: 0 0 8px; }
 tbody th { font-weight: 500; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.row { margin: 24px 0 0; }
+.row > h2 { font-size: 18px; margin: 0 0 2px; }
+.row > p { margin: 0 0 10px; color: #414750; }
+.row > p.not-emulated { margin: 10px 0 0; font-size: 12px; color: #687078; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
 .card { background: #fff; border: 1px solid #d5dbdb; border-radius: 6px; padding: 12px 16px; }
-.card h2 { font-size: 16px; margin: 0 0 2px; }
-.card p { margin: 0 0 8px; color: #414750; }
+.card h3 { font-size: 15px; margin: 0 0 6px; }
 .card p.metrics { margin: 8px 0 0; font-size: 12px; color: #687078; }
 .chart { position: relative; height: 300px; }
 `;

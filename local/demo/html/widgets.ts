@@ -1,141 +1,133 @@
 /**
- * The widgets of the demo's dashboard page: the CloudWatch dashboard's graphs, described as data (metric names
- * from the contract, the statistic, how series are split), so the page computes each one from the demo's EMF
- * records. One list, one shape: when the shared dashboard description (the CloudWatch dashboard's own widget list)
- * lands, map it to {@link WidgetSpec} here and the page follows it.
+ * The widgets of the demo's dashboard page: the CloudWatch dashboard's own widget list (`dashboardWidgetSpecs` in the
+ * contract, which the `GenAiDashboard` construct draws) for the demo's workflow, turned into what a page of one run
+ * per scenario can show. A graph over time becomes bars, one group per scenario: each series' statistic over the
+ * scenario's EMF records. Rows keep their headers. Widgets of metrics the demo does not emit (Bedrock's own, the
+ * Lambda service's, SQS's) are listed as not emulated instead of drawn empty.
  */
-import { METRIC, METRIC_PROPERTY, MetricDimension, MetricName } from '../../../lambda/contract';
+import {
+  AnnotationSpec, dashboardWidgetSpecs, DashboardWorkflowSpec, MetricDimension, MetricName, RatioSpec,
+  SeriesSpec as DashboardSeriesSpec, WidgetSpec as DashboardWidgetSpec, workflowLabel,
+} from '../../../lambda/contract';
 
-/** How the values of one metric over a scenario's records become one number (CloudWatch's statistics). */
-export type Statistic = 'Sum' | 'Average' | 'p50' | 'p99';
-
-/** The unit of a widget's values, which is its y axis' title. */
-export type WidgetUnit = 'Tokens' | 'USD' | 'Percent' | 'Milliseconds' | 'Requests';
-
-/** A series of one metric's statistic. */
-export interface MetricSeriesSpec {
-  readonly type: 'metric';
-  readonly label: string;
-  readonly metric: MetricName;
-  readonly stat: Statistic;
-}
+/** How the values of one metric over a scenario's records become one number (CloudWatch's statistics, and a count). */
+export type Statistic = 'Sum' | 'Maximum' | 'p50' | 'p99' | 'Count';
 
 /**
- * A ratio in percent, as CloudWatch metric math writes it: 100 * SUM(numerator) / SUM(denominator); 0 when the
- * denominator is 0 (nothing was looked up).
- */
-export interface RatioSeriesSpec {
-  readonly type: 'ratio';
-  readonly label: string;
-  readonly numerator: ReadonlyArray<MetricName>;
-  readonly denominator: ReadonlyArray<MetricName>;
-}
-
-/** One series of a widget. */
-export type SeriesSpec = MetricSeriesSpec | RatioSeriesSpec;
-
-/**
- * Splits a widget's only series into one series per value: of a dimension (a CloudWatch SEARCH by dimension), or
- * of an EMF property (a Logs Insights `stats ... by property`, as properties are not metric dimensions).
+ * Splits a series into one per value: of a dimension (CloudWatch's SEARCH by dimension), or of an EMF property
+ * (a Logs Insights `stats count(*) by property`, which only counts records that have the property).
  */
 export type SplitSpec = { readonly dimension: MetricDimension } | { readonly property: string };
 
-/** A horizontal line across a widget: a target or a threshold (CloudWatch's horizontal annotation). */
-export interface TargetSpec {
+/** One series of a widget: a statistic of a metric, a ratio in percent, or a count of records. */
+export interface SeriesSpec {
   readonly label: string;
-  readonly value: number;
+  readonly stat: Statistic;
+  /** The metric; absent for a ratio and for a count. */
+  readonly metric?: MetricName;
+  /** 100 * SUM(numerator) / SUM(denominator), 0 when the denominator is 0. */
+  readonly ratio?: RatioSpec;
+  /** Only the records with these dimension values (the workflow's Application and Feature). */
+  readonly where?: Readonly<Partial<Record<MetricDimension, string>>>;
+  readonly splitBy?: SplitSpec;
 }
 
 /** One widget of the page. */
 export interface WidgetSpec {
-  /** Stable id: the page's canvas is `chart-<id>`. */
+  /** The dashboard widget's id: the page's canvas is `chart-<id>`. */
   readonly id: string;
   readonly title: string;
-  /** One sentence under the title: what to look at. */
-  readonly description: string;
   /** Bars side by side, or stacked into one bar per scenario. */
   readonly kind: 'bar' | 'stacked-bar';
-  readonly unit: WidgetUnit;
+  /** The y axis' title. */
+  readonly unit: string;
+  readonly min?: number;
+  readonly max?: number;
   readonly series: ReadonlyArray<SeriesSpec>;
-  readonly splitBy?: SplitSpec;
-  readonly target?: TargetSpec;
+  /** Horizontal lines: targets and alarm thresholds. */
+  readonly targets: ReadonlyArray<AnnotationSpec>;
+  /** What the dashboard's series are, for the line under the chart (e.g. "Sum of CostUSD per hour, by Model"). */
+  readonly source: string;
 }
 
-/** The article's prompt-cache target: more than 90 % of the input tokens read from the cache. */
-export const PROMPT_CACHE_TARGET_PERCENT = 90;
+/** A row of the dashboard: its header and its widgets. */
+export interface PageSection {
+  readonly id: string;
+  readonly title: string;
+  readonly text: string;
+  readonly widgets: ReadonlyArray<WidgetSpec>;
+  /** The row's widgets the page cannot draw, with why. */
+  readonly notEmulated: ReadonlyArray<{ readonly title: string; readonly reason: string }>;
+}
 
-/** The response cache's hit rate: hits / lookups. */
-export const RESPONSE_CACHE_HIT_RATE: RatioSeriesSpec = Object.freeze({
-  type: 'ratio', label: 'Response cache hit rate', numerator: [METRIC.responseCacheHits], denominator: [METRIC.responseCacheHits, METRIC.responseCacheMisses],
-});
+/** The demo's workflow as the dashboard sees it: the example app's API workflow (a handler, its log records). */
+export const DEMO_DASHBOARD_WORKFLOWS: ReadonlyArray<DashboardWorkflowSpec> = Object.freeze([
+  { application: 'customer-support', feature: 'support-chat', handler: true, deadLetterQueue: false, logs: true },
+]);
 
-/** The prompt cache's hit rate: tokens read from the cache / all input tokens (billed, read and written). */
-export const PROMPT_CACHE_HIT_RATE: RatioSeriesSpec = Object.freeze({
-  type: 'ratio', label: 'Prompt cache hit rate', numerator: [METRIC.cacheReadTokens], denominator: [METRIC.inputTokens, METRIC.cacheReadTokens, METRIC.cacheWriteTokens],
-});
+const NOT_EMITTED: Readonly<Record<Exclude<DashboardSeriesSpec['source'], 'pipeline'>, string>> = {
+  bedrock: 'Bedrock\'s own metrics (AWS/Bedrock): the simulator does not publish them',
+  handler: 'the Lambda service\'s metrics of the handler: there is no Lambda service locally',
+  deadLetterQueue: 'the dead-letter queue\'s metrics (SQS): there is no queue locally',
+};
 
-const sum = (label: string, metric: MetricName): MetricSeriesSpec => ({ type: 'metric', label, metric, stat: 'Sum' });
+/** The dashboard's rows for `workflows` (default: the demo's), as the page draws them. */
+export function pageSections(workflows: ReadonlyArray<DashboardWorkflowSpec> = DEMO_DASHBOARD_WORKFLOWS): PageSection[] {
+  const prefixes = workflows.map((w) => workflowLabel(w));
+  const sections: Array<{ id: string; title: string; text: string; widgets: WidgetSpec[]; notEmulated: Array<{ title: string; reason: string }> }> = [];
+  for (const spec of dashboardWidgetSpecs([...workflows])) {
+    if (spec.kind === 'text') {
+      const [heading, ...rest] = (spec.markdown ?? '').split('\n');
+      sections.push({ id: spec.id, title: heading.replace(/^#+\s*/, ''), text: rest.join(' '), widgets: [], notEmulated: [] });
+      continue;
+    }
+    const section = sections[sections.length - 1];
+    const foreign = spec.metrics.find((m) => m.source !== 'pipeline');
+    if (foreign) section.notEmulated.push({ title: spec.title, reason: NOT_EMITTED[foreign.source as keyof typeof NOT_EMITTED] });
+    else section.widgets.push(pageWidget(spec, prefixes.length === 1 ? prefixes[0] : undefined));
+  }
+  return sections;
+}
 
-/** The widgets, in page order. */
-export const DEMO_WIDGETS: ReadonlyArray<WidgetSpec> = Object.freeze([
-  {
-    id: 'tokens-by-kind',
-    title: 'Tokens by kind',
-    description: 'Input billed at the full rate, output, and prompt-cache reads (0.1x) and writes (1.25x).',
-    kind: 'stacked-bar',
-    unit: 'Tokens',
-    series: [
-      sum('Input', METRIC.inputTokens),
-      sum('Output', METRIC.outputTokens),
-      sum('Cache read', METRIC.cacheReadTokens),
-      sum('Cache write', METRIC.cacheWriteTokens),
-    ],
-  },
-  {
-    id: 'cost-by-feature',
-    title: 'Cost per feature',
-    description: 'What each run cost, split by the Feature dimension (the cost-allocation tag of the workflow).',
-    kind: 'stacked-bar',
-    unit: 'USD',
-    series: [sum('Cost', METRIC.costUsd)],
-    splitBy: { dimension: 'Feature' },
-  },
-  {
-    id: 'cost-by-model',
-    title: 'Cost per model',
-    description: 'The same cost split by the Model dimension: routing moves spend from Opus to Haiku and Sonnet.',
-    kind: 'stacked-bar',
-    unit: 'USD',
-    series: [sum('Cost', METRIC.costUsd)],
-    splitBy: { dimension: 'Model' },
-  },
-  {
-    id: 'cache-hit-rates',
-    title: 'Cache hit rates',
-    description: 'Response cache: hits / lookups. Prompt cache: cache-read tokens / all input tokens, against the > 90 % target.',
-    kind: 'bar',
-    unit: 'Percent',
-    series: [RESPONSE_CACHE_HIT_RATE, PROMPT_CACHE_HIT_RATE],
-    target: { label: `Prompt cache target > ${PROMPT_CACHE_TARGET_PERCENT} %`, value: PROMPT_CACHE_TARGET_PERCENT },
-  },
-  {
-    id: 'route-mix',
-    title: 'Route mix by tier',
-    description: 'Requests per routed tier (the EMF property route): without routing every request goes to one tier.',
-    kind: 'stacked-bar',
-    unit: 'Requests',
-    series: [sum('Requests', METRIC.requests)],
-    splitBy: { property: METRIC_PROPERTY.route },
-  },
-  {
-    id: 'latency',
-    title: 'Latency p50 / p99',
-    description: 'Time in the pipeline per request. Locally the simulator answers at once, so this is the pipeline\'s own overhead; on AWS the model\'s time adds to it.',
-    kind: 'bar',
-    unit: 'Milliseconds',
-    series: [
-      { type: 'metric', label: 'p50', metric: METRIC.latencyMs, stat: 'p50' },
-      { type: 'metric', label: 'p99', metric: METRIC.latencyMs, stat: 'p99' },
-    ],
-  },
-] satisfies WidgetSpec[]);
+/** Every widget the page draws, in page order. */
+export function pageWidgets(workflows?: ReadonlyArray<DashboardWorkflowSpec>): WidgetSpec[] {
+  return pageSections(workflows).flatMap((s) => s.widgets);
+}
+
+function pageWidget(spec: DashboardWidgetSpec, onlyWorkflow: string | undefined): WidgetSpec {
+  const series: SeriesSpec[] = spec.kind === 'logs'
+    ? [{ label: 'Requests', stat: 'Count', splitBy: { property: spec.logs!.countBy } }]
+    : spec.metrics.map((m) => pageSeries(m, onlyWorkflow));
+  const period = spec.periodSeconds === 3600 ? 'per hour' : `per ${spec.periodSeconds / 60} minutes`;
+  const describe = (m: DashboardSeriesSpec) => {
+    const what = m.ratio ? `100 × (${m.ratio.numerator.join(' + ')}) / (${m.ratio.denominator.join(' + ')})` : `${m.stat} of ${m.name}`;
+    return `${what}${m.monthToDate ? ', month to date' : ` ${period}`}${m.groupBy ? `, by ${m.groupBy}` : ''}`;
+  };
+  const source = spec.kind === 'logs'
+    ? `Logs Insights: count of records by ${spec.logs!.countBy}`
+    : [...new Set(spec.metrics.map(describe))].join('; ');
+  return {
+    id: spec.id,
+    title: spec.title,
+    kind: spec.kind === 'stacked' || spec.kind === 'logs' ? 'stacked-bar' : 'bar',
+    unit: spec.unit ?? (spec.kind === 'logs' ? 'Requests' : ''),
+    ...(spec.min !== undefined ? { min: spec.min } : {}),
+    ...(spec.max !== undefined ? { max: spec.max } : {}),
+    series,
+    targets: spec.annotations ?? [],
+    source: `Dashboard: ${source}. Here: one bar per scenario over its records.`,
+  };
+}
+
+function pageSeries(m: DashboardSeriesSpec, onlyWorkflow: string | undefined): SeriesSpec {
+  // With one workflow its name on every legend entry is noise: "customer-support/support-chat input" → "input".
+  const label = onlyWorkflow && m.label.startsWith(`${onlyWorkflow} `) ? m.label.slice(onlyWorkflow.length + 1) : m.label;
+  const stat = m.stat as Exclude<Statistic, 'Count'>;
+  return {
+    label,
+    stat,
+    ...(m.ratio ? { ratio: m.ratio } : { metric: m.name as MetricName }),
+    ...(m.application !== undefined ? { where: { Application: m.application, Feature: m.feature } } : {}),
+    ...(m.groupBy === 'Model' ? { splitBy: { dimension: 'Model' as const } } : {}),
+  };
+}

@@ -3,7 +3,7 @@ import { PowertoolsRecorder } from '../../../../lambda/pipeline/powertools-recor
 import type { SpendRecord } from '../../../../lambda/pipeline/stages/record-request';
 import { redirectStdout } from '../../../../local/demo/stdout-redirect';
 import {
-  DEMO_WIDGETS, EmfRecord, EmfRecordsByScenario, parseEmfRecord, percentile, scenarioTotals, widgetValues, WidgetSpec,
+  EmfRecord, EmfRecordsByScenario, pageWidgets, parseEmfRecord, percentile, scenarioTotals, widgetValues, WidgetSpec,
 } from '../../../../local/demo/html';
 
 const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -38,7 +38,9 @@ function parsed(records: ReadonlyArray<SpendRecord>): EmfRecord[] {
   return emfLines(records).map((line) => parseEmfRecord(line)!);
 }
 
-const widget = (id: string): WidgetSpec => DEMO_WIDGETS.find((w) => w.id === id)!;
+// The page's widgets: the CloudWatch dashboard's, for the demo's workflow (customer-support/support-chat).
+const widget = (id: string): WidgetSpec => pageWidgets().find((w) => w.id === id)!;
+const WORKFLOW = 'customer-support/support-chat';
 
 describe('EMF records', () => {
   test('a record the recorder wrote reads back as its metrics, dimensions and properties', () => {
@@ -79,8 +81,8 @@ describe('widget values', () => {
 
   test('the prompt-cache hit rate is cache reads over all input tokens', () => {
     const records = parsed([call({ usage: { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 900, cacheWriteInputTokens: 90 } })]);
-    const values = widgetValues(widget('cache-hit-rates'), [scenarios[0]], () => records);
-    expect(values.series.find((s) => s.label === 'Prompt cache hit rate')!.values).toEqual([90]);
+    const values = widgetValues(widget('prompt-cache-hit-rate'), [scenarios[0]], () => records);
+    expect(values.series).toEqual([{ label: WORKFLOW, values: [90] }]);
   });
 
   test('the response-cache hit rate is hits over lookups, 0 without lookups', () => {
@@ -88,8 +90,8 @@ describe('widget values', () => {
       naive: parsed([call({ responseCache: 'off' })]),
       optimized: parsed([call({ responseCache: 'hit', costUsd: 0 }), call({}), call({}), call({})]),
     };
-    const values = widgetValues(widget('cache-hit-rates'), scenarios, (id) => records[id]);
-    expect(values.series.find((s) => s.label === 'Response cache hit rate')!.values).toEqual([0, 25]);
+    const values = widgetValues(widget('response-cache-hit-rate'), scenarios, (id) => records[id]);
+    expect(values.series).toEqual([{ label: WORKFLOW, values: [0, 25] }]);
   });
 
   test('a split by property gives one series per value, tiers in routing order', () => {
@@ -99,15 +101,42 @@ describe('widget values', () => {
       call({ route: { tier: 'simple', reasons: [] } }),
     ]);
     const values = widgetValues(widget('route-mix'), [scenarios[0]], () => records);
-    expect(values.series).toEqual([{ label: 'simple', values: [2] }, { label: 'complex', values: [1] }]);
+    expect(values.series).toEqual([{ label: 'simple', key: 'simple', values: [2] }, { label: 'complex', key: 'complex', values: [1] }]);
+  });
+
+  test('a count by property counts only the records that have it, as Logs Insights filters on ispresent', () => {
+    const records = parsed([call({ status: 429, errorCode: 'RATE_LIMITED', costUsd: 0 } as Partial<SpendRecord>), call({})]);
+    const values = widgetValues(widget('rejections-by-error-code'), [scenarios[0]], () => records);
+    expect(values.series).toEqual([{ label: 'RATE_LIMITED', key: 'RATE_LIMITED', values: [1] }]);
+  });
+
+  test('a series reads only its workflow\'s records', () => {
+    const records = parsed([call({ costUsd: 0.5 }), call({ costUsd: 0.25, feature: 'ticket-triage' })]);
+    const values = widgetValues(widget('cost-per-hour'), [scenarios[0]], () => records);
+    expect(values.series).toEqual([{ label: WORKFLOW, values: [0.5] }]);
+  });
+
+  test('Maximum is the largest value, 0 without records', () => {
+    const records = parsed([call({}), call({})]).map((r, i) => ({ ...r, metrics: { ...r.metrics, InputTokenBound: [i === 0 ? 900 : 4_000] } }));
+    const values = widgetValues(widget('largest-request'), scenarios, (id) => (id === 'naive' ? records : []));
+    expect(values.series).toEqual([{ label: WORKFLOW, values: [4_000, 0] }]);
   });
 
   test('a split by dimension gives each model its cost', () => {
     const records = parsed([call({ costUsd: 0.5, modelId: OPUS }), call({ costUsd: 0.25 }), call({ costUsd: 0.25 })]);
     const values = widgetValues(widget('cost-by-model'), [scenarios[0]], () => records);
     expect(values.series).toEqual([
-      { label: 'anthropic.claude-haiku-4-5-20251001-v1:0', values: [0.5] },
-      { label: 'anthropic.claude-opus-4-5-20251101-v1:0', values: [0.5] },
+      { label: 'anthropic.claude-haiku-4-5-20251001-v1:0', key: 'anthropic.claude-haiku-4-5-20251001-v1:0', values: [0.5] },
+      { label: 'anthropic.claude-opus-4-5-20251101-v1:0', key: 'anthropic.claude-opus-4-5-20251101-v1:0', values: [0.5] },
+    ]);
+  });
+
+  test('several split series are labelled with their own label and the value', () => {
+    const records = parsed([call({ modelId: OPUS })]);
+    const values = widgetValues(widget('tokens-by-model'), [scenarios[0]], () => records);
+    expect(values.series).toEqual([
+      { label: 'input anthropic.claude-opus-4-5-20251101-v1:0', key: 'anthropic.claude-opus-4-5-20251101-v1:0', values: [100] },
+      { label: 'output anthropic.claude-opus-4-5-20251101-v1:0', key: 'anthropic.claude-opus-4-5-20251101-v1:0', values: [50] },
     ]);
   });
 
