@@ -73,6 +73,18 @@ export function parseArgs(argv: ReadonlyArray<string>, spec: OptionSpec, command
   return { options, positionals };
 }
 
+/**
+ * The subcommand of `genai-finops <command> <subcommand> ...` (`local invoke`, `breaker reset`): `'help'` when the
+ * command's help is asked for, else the arguments after the subcommand. A missing or unknown one is a usage error.
+ */
+export function subcommandArgs(argv: ReadonlyArray<string>, command: string, subcommand: string): ReadonlyArray<string> | 'help' {
+  const [sub, ...rest] = argv;
+  if (sub === '-h' || sub === '--help' || sub === 'help') return 'help';
+  if (sub === undefined) throw new UsageError(`missing subcommand: use 'genai-finops ${command} ${subcommand}'`, command);
+  if (sub !== subcommand) throw new UsageError(`unknown subcommand '${command} ${sub}'; the only one is '${command} ${subcommand}'`, command);
+  return rest;
+}
+
 /** A whole number option within bounds, or the default. */
 export function intOption(value: string | boolean | undefined, name: string, fallback: number, min: number, max: number, command: string): number {
   if (value === undefined) return fallback;

@@ -3,18 +3,16 @@ import { userInfo } from 'node:os';
 import { DynamoDBClient, ScanCommand, ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { BREAKER_TABLE } from '../../lambda/contract';
 import { DynamoDbBreakerStore } from '../../lambda/breaker/state-store';
-import { parseArgs, UsageError } from './args';
+import { parseArgs, subcommandArgs, UsageError } from './args';
 import { BREAKER_HELP, BREAKER_RESET_HELP } from './help';
 
 /** `genai-finops breaker <subcommand>`; resolves to the exit code. */
 export async function breakerCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
+  const rest = subcommandArgs(argv, 'breaker', 'reset');
+  if (rest === 'help') {
     await out(BREAKER_HELP);
     return 0;
   }
-  if (sub === undefined) throw new UsageError("missing subcommand: use 'genai-finops breaker reset'", 'breaker');
-  if (sub !== 'reset') throw new UsageError(`unknown subcommand 'breaker ${sub}'; the only one is 'breaker reset'`, 'breaker');
   return reset(rest, out, log);
 }
 

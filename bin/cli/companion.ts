@@ -2,7 +2,7 @@
  * Finding the companion package `genai-finops-local` from the installed CLI. The published genai-finops-constructs
  * ships `estimate`, `assess`, `breaker reset` and the help, compiled and without the emulators: DynamoDB Local alone
  * is 65 MB, and a CDK app that only synthesizes should not download it. `demo` and `local invoke` load the emulators
- * from the companion package when the app installed it, and say how to install it when not.
+ * from the companion package when it is installed, and say how to install it when not.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,9 @@ import type { LocalCommands, LocalCommandsOptions } from '../../local/companion-
 
 /** The companion package's name on npm. */
 export const COMPANION_PACKAGE = 'genai-finops-local';
+
+/** The library package's name on npm: the CLI's own. */
+const LIBRARY_PACKAGE = 'genai-finops-constructs';
 
 /** A package a command needs is not installed, or is from another release (exit 1, the message names the install command). */
 export class MissingPackageError extends Error {}
@@ -24,37 +27,76 @@ export interface CompanionPackage {
   readonly entry: string;
 }
 
-/** The command that installs the companion package matching this CLI's release. */
-export function companionInstallCommand(version: string): string {
-  return `npm install --save-dev ${COMPANION_PACKAGE}@${version}`;
+/** Where the CLI runs from, which decides how a missing package is installed so that the CLI finds it. */
+export interface CliInstall {
+  /** The CLI's package folder (genai-finops-constructs). */
+  readonly root: string;
+  /** Its version. */
+  readonly version: string;
+  /** The folder the command runs in. */
+  readonly cwd: string;
 }
 
 /**
- * The companion package as Node resolves it from the first of `searchFrom` that has it (the user's project first,
- * then the CLI's own package, so that a global or npx install finds its sibling too); it must be `version`, the CLI's.
+ * Whether the CLI is a dependency of the project the command runs in (`<project>/node_modules/...`), rather than a
+ * global install or npx's cache.
+ */
+export function installedInProject(install: CliInstall): boolean {
+  const segments = path.resolve(install.root).split(path.sep);
+  const last = segments.lastIndexOf('node_modules');
+  if (last < 0) return false;
+  const project = segments.slice(0, last).join(path.sep) || path.sep;
+  const relative = path.relative(project, path.resolve(install.cwd));
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
+ * How to install `packages` so that this CLI finds them, then run `command` again: into the project, or beside a
+ * global or npx copy of the CLI.
+ */
+export function installAdvice(install: CliInstall, packages: ReadonlyArray<string>, command: string): string {
+  if (installedInProject(install)) {
+    return `\`npm install --save-dev ${packages.join(' ')}\`, then run \`npx genai-finops ${command}\` again`;
+  }
+  const withCli = [`${LIBRARY_PACKAGE}@${install.version}`, ...packages].map((p) => `-p ${p}`).join(' ');
+  return `\`npm install --global ${packages.join(' ')}\` beside this CLI, or run both with npx: \`npx ${withCli} genai-finops ${command}\``;
+}
+
+/**
+ * The companion package of the CLI's release, as Node resolves it from each of `searchFrom` in turn (the CLI's own
+ * package first: from there Node reaches the app's node_modules, or the global folder beside a global CLI; then the
+ * folder the command runs in). A copy of another release is passed over; if no copy matches, the message names it.
  *
  * @param command - the command that needs it, for the messages (e.g. `demo`)
  */
-export function findCompanionPackage(searchFrom: ReadonlyArray<string>, version: string, command: string): CompanionPackage {
-  let manifest: string;
-  try {
-    manifest = require.resolve(`${COMPANION_PACKAGE}/package.json`, { paths: [...searchFrom] });
-  } catch {
-    throw new MissingPackageError(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in `
-      + `the companion package ${COMPANION_PACKAGE}. Install it beside genai-finops-constructs: \`${companionInstallCommand(version)}\` `
-      + `(DynamoDB Local needs Java 17), then run \`npx genai-finops ${command}\` again.`);
+export function findCompanionPackage(install: CliInstall, searchFrom: ReadonlyArray<string>, command: string): CompanionPackage {
+  const advice = installAdvice(install, [`${COMPANION_PACKAGE}@${install.version}`], command);
+  let other: { dir: string; version: string | undefined } | undefined;
+  for (const from of searchFrom) {
+    let manifest: string;
+    try {
+      manifest = require.resolve(`${COMPANION_PACKAGE}/package.json`, { paths: [from] });
+    } catch {
+      continue;
+    }
+    const dir = path.dirname(manifest);
+    const { version, main } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string; main?: string };
+    if (version !== install.version) {
+      other ??= { dir, version };
+      continue;
+    }
+    const entry = path.join(dir, main ?? 'index.js');
+    if (!existsSync(entry)) {
+      throw new MissingPackageError(`${COMPANION_PACKAGE} ${version} at ${dir} has no ${path.relative(dir, entry)}: reinstall it: ${advice}.`);
+    }
+    return { dir, version, entry };
   }
-  const dir = path.dirname(manifest);
-  const { version: installed, main } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string; main?: string };
-  if (installed !== version) {
-    throw new MissingPackageError(`${COMPANION_PACKAGE} ${installed ?? '(no version)'} is installed, but genai-finops-constructs is ${version}: `
-      + `the emulators and the handler bundles must come from the same release. Install the matching one: \`${companionInstallCommand(version)}\`.`);
+  if (other) {
+    throw new MissingPackageError(`${COMPANION_PACKAGE} ${other.version ?? '(no version)'} is installed at ${other.dir}, but ${LIBRARY_PACKAGE} is `
+      + `${install.version}: the emulators and the handler bundles must come from the same release. Install the matching one: ${advice}.`);
   }
-  const entry = path.join(dir, main ?? 'index.js');
-  if (!existsSync(entry)) {
-    throw new MissingPackageError(`${COMPANION_PACKAGE} ${installed} at ${dir} has no ${path.relative(dir, entry)}: reinstall it with \`${companionInstallCommand(version)}\`.`);
-  }
-  return { dir, version: installed, entry };
+  throw new MissingPackageError(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in the `
+    + `companion package ${COMPANION_PACKAGE} (DynamoDB Local needs Java 17). Install it: ${advice}.`);
 }
 
 /** Loads the companion package's commands, running the handler bundles of the CLI's package (`packageRoot`). */

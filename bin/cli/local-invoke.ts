@@ -7,7 +7,7 @@ import {
 } from '../../local/demo/function-env';
 import { bundlePath, ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { startLocalStack } from '../../local/demo/local-stack';
-import { parseArgs, UsageError } from './args';
+import { parseArgs, subcommandArgs, UsageError } from './args';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
 import { prepareFixtures } from './invoke-fixtures';
 import { printInvocation } from './print-invocation';
@@ -16,13 +16,11 @@ import { onShutdown } from './shutdown';
 
 /** `genai-finops local <subcommand>`; resolves to the exit code. */
 export async function localCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === '-h' || sub === '--help' || sub === 'help') {
+  const rest = subcommandArgs(argv, 'local', 'invoke');
+  if (rest === 'help') {
     await out(LOCAL_HELP);
     return 0;
   }
-  if (sub === undefined) throw new UsageError("missing subcommand: use 'genai-finops local invoke'", 'local');
-  if (sub !== 'invoke') throw new UsageError(`unknown subcommand 'local ${sub}'; the only one is 'local invoke'`, 'local');
   return invoke(rest, out, log);
 }
 

@@ -4,10 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from './args';
+import { subcommandArgs, UsageError } from './args';
 import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import type { LocalCommands } from '../../local/companion-package';
-import { MissingPackageError, findCompanionPackage, loadCompanionCommands } from './companion';
+import { CliInstall, findCompanionPackage, installAdvice, loadCompanionCommands, MissingPackageError } from './companion';
 import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -58,15 +58,15 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
     }
     // Commands are loaded on use: they pull in the AWS SDK and the local services, which `--help` does not need.
     case 'demo':
-      return helpWithout(command, rest) ?? localCommands('demo').demoCommand(rest, out, log);
+      return helpBeforeLoading(command, rest) ?? localCommands('demo').demoCommand(rest, out, log);
     case 'estimate':
       return (require('./estimate') as typeof import('./estimate')).estimateCommand(rest, out, log);
     case 'local':
-      return helpWithout(command, rest) ?? localCommands('local invoke').localCommand(rest, out, log);
+      return helpBeforeLoading(command, rest, 'invoke') ?? localCommands('local invoke').localCommand(rest, out, log);
     case 'assess':
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
-      return helpWithout(command, rest) ?? breakerCommand().breakerCommand(rest, out, log);
+      return helpBeforeLoading(command, rest, 'reset') ?? breakerCommand().breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
       throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
@@ -94,7 +94,7 @@ function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'lo
     };
   }
   const root = packageRoot();
-  const companion = findCompanionPackage([process.cwd(), root], packageVersion(), command);
+  const companion = findCompanionPackage(cliInstall(), [root, process.cwd()], command);
   const commands = loadCompanionCommands(companion, root);
   onShutdown(() => commands.stop());
   return commands;
@@ -105,21 +105,26 @@ function breakerCommand(): typeof import('./breaker-command') {
   try {
     return require('./breaker-command') as typeof import('./breaker-command');
   } catch (error) {
-    const missing = (error as { code?: string })?.code === 'MODULE_NOT_FOUND' && /@aws-sdk\/client-dynamodb/.test((error as Error).message);
+    // The SDK itself, not a module missing inside an installed SDK (Node's message then names that module first).
+    const missing = (error as { code?: string })?.code === 'MODULE_NOT_FOUND' && (error as Error).message.startsWith("Cannot find module '@aws-sdk/client-dynamodb'");
     if (!missing) throw error;
     throw new MissingPackageError("'breaker reset' uses the AWS SDK's DynamoDB client, which is not installed here. "
-      + 'Install it: `npm install --save-dev @aws-sdk/client-dynamodb`, then run `npx genai-finops breaker reset` again.');
+      + `Install it: ${installAdvice(cliInstall(), ['@aws-sdk/client-dynamodb'], 'breaker reset')}.`);
   }
 }
 
 /**
- * `genai-finops demo --help` (and `local invoke --help`, `breaker reset --help`) print the command's help without
- * loading it, so that the help works before the companion package or the SDK is installed.
+ * A command's help, and usage mistakes in its subcommand, before the command is loaded: they work before the
+ * companion package or the SDK is installed, and a usage mistake exits 2 whatever is installed.
  */
-function helpWithout(command: string, rest: ReadonlyArray<string>): Promise<number> | undefined {
-  if (!rest.some((arg) => arg === '-h' || arg === '--help')) return undefined;
-  const topic = HELP[`${command} ${rest[0]}`] ? `${command} ${rest[0]}` : command;
-  return out(HELP[topic]).then(() => 0);
+function helpBeforeLoading(command: string, rest: ReadonlyArray<string>, subcommand?: string): Promise<number> | undefined {
+  const args = subcommand ? subcommandArgs(rest, command, subcommand) : rest;
+  const topic = args === 'help' ? command : args.some((arg) => arg === '-h' || arg === '--help') ? [command, subcommand].filter(Boolean).join(' ') : undefined;
+  return topic === undefined ? undefined : out(HELP[topic]).then(() => 0);
+}
+
+function cliInstall(): CliInstall {
+  return { root: packageRoot(), version: packageVersion(), cwd: process.cwd() };
 }
 
 function packageVersion(): string {

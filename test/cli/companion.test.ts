@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { COMPANION_PACKAGE, findCompanionPackage, loadCompanionCommands, MissingPackageError } from '../../bin/cli/companion';
+import {
+  CliInstall, COMPANION_PACKAGE, findCompanionPackage, installAdvice, installedInProject, loadCompanionCommands, MissingPackageError,
+} from '../../bin/cli/companion';
 
 const made: string[] = [];
 afterAll(() => {
@@ -23,42 +25,60 @@ function appWith(manifest: Record<string, unknown> | undefined, files: Record<st
 
 const ENTRY = 'exports.createLocalCommands = (options) => ({ handlersDir: options.handlersDir });';
 
+/** A CLI installed in `app` (as `npx genai-finops` in that project runs it) at `version`. */
+const projectCli = (app: string, version = '1.2.3'): CliInstall => ({ root: path.join(app, 'node_modules', 'genai-finops-constructs'), version, cwd: app });
+
 describe('finding the companion package genai-finops-local', () => {
-  test('finds it in the first folder that has it, at the version of the CLI', () => {
+  test('finds it where Node resolves it from the first folder that has the CLI\'s version', () => {
     const empty = appWith(undefined);
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
 
-    const found = findCompanionPackage([empty, app], '1.2.3', 'demo');
+    const found = findCompanionPackage(projectCli(app), [empty, app], 'demo');
 
     expect(found).toEqual({ dir: path.join(fs.realpathSync(app), 'node_modules', COMPANION_PACKAGE), version: '1.2.3', entry: expect.stringMatching(/dist[/\\]index\.js$/) });
   });
 
+  test('the first folder wins when both have the CLI\'s version', () => {
+    const first = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
+    const second = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
+
+    expect(findCompanionPackage(projectCli(second), [first, second], 'demo').dir).toBe(path.join(fs.realpathSync(first), 'node_modules', COMPANION_PACKAGE));
+  });
+
+  test('passes over a copy of another release for a matching one further on (a global CLI run in a project)', () => {
+    const project = appWith({ version: '2.0.0', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
+    const beside = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
+
+    expect(findCompanionPackage(projectCli(beside), [project, beside], 'demo').dir).toBe(path.join(fs.realpathSync(beside), 'node_modules', COMPANION_PACKAGE));
+  });
+
   test('when it is not installed, names the command and the install command of the same release', () => {
-    const find = () => findCompanionPackage([appWith(undefined)], '1.2.3', 'local invoke');
+    const app = appWith(undefined);
+    const find = () => findCompanionPackage(projectCli(app), [app], 'local invoke');
 
     expect(find).toThrow(MissingPackageError);
-    expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`');
+    expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops local invoke` again');
     expect(find).toThrow("'local invoke' runs the local emulators");
   });
 
-  test('refuses another release, naming both versions and the matching install', () => {
+  test('refuses another release, naming where it is, both versions and the matching install', () => {
     const app = appWith({ version: '1.2.2', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
 
-    const find = () => findCompanionPackage([app], '1.2.3', 'demo');
+    const find = () => findCompanionPackage(projectCli(app), [app], 'demo');
 
-    expect(find).toThrow('genai-finops-local 1.2.2 is installed, but genai-finops-constructs is 1.2.3');
+    expect(find).toThrow(`genai-finops-local 1.2.2 is installed at ${path.join(fs.realpathSync(app), 'node_modules', COMPANION_PACKAGE)}, but genai-finops-constructs is 1.2.3`);
     expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`');
   });
 
   test('refuses a package without its entry file', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' });
 
-    expect(() => findCompanionPackage([app], '1.2.3', 'demo')).toThrow(/has no dist[/\\]index\.js: reinstall it/);
+    expect(() => findCompanionPackage(projectCli(app), [app], 'demo')).toThrow(/has no dist[/\\]index\.js: reinstall it/);
   });
 
   test('hands the library\'s own handler bundles to the commands it loads', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
-    const companion = findCompanionPackage([app], '1.2.3', 'demo');
+    const companion = findCompanionPackage(projectCli(app), [app], 'demo');
 
     const commands = loadCompanionCommands(companion, path.join('lib-root'));
 
@@ -68,7 +88,27 @@ describe('finding the companion package genai-finops-local', () => {
   test('refuses an entry that is not the companion package\'s', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': 'exports.somethingElse = 1;' });
 
-    expect(() => loadCompanionCommands(findCompanionPackage([app], '1.2.3', 'demo'), 'lib-root')).toThrow('exports no createLocalCommands');
+    expect(() => loadCompanionCommands(findCompanionPackage(projectCli(app), [app], 'demo'), 'lib-root')).toThrow('exports no createLocalCommands');
+  });
+});
+
+describe('how to install what a command needs', () => {
+  const project = path.join(path.sep, 'work', 'app');
+
+  test('a CLI in the project\'s node_modules, run in the project or below it: install into the project', () => {
+    for (const cwd of [project, path.join(project, 'infra')]) {
+      const install = { root: path.join(project, 'node_modules', 'genai-finops-constructs'), version: '1.2.3', cwd };
+      expect(installedInProject(install)).toBe(true);
+      expect(installAdvice(install, ['genai-finops-local@1.2.3'], 'demo')).toBe('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops demo` again');
+    }
+  });
+
+  test('a global or npx copy of the CLI: install beside it, or run both with npx', () => {
+    const install = { root: path.join(path.sep, 'usr', 'lib', 'node_modules', 'genai-finops-constructs'), version: '1.2.3', cwd: project };
+
+    expect(installedInProject(install)).toBe(false);
+    expect(installAdvice(install, ['genai-finops-local@1.2.3'], 'demo')).toBe('`npm install --global genai-finops-local@1.2.3` beside this CLI, '
+      + 'or run both with npx: `npx -p genai-finops-constructs@1.2.3 -p genai-finops-local@1.2.3 genai-finops demo`');
   });
 });
 

@@ -202,6 +202,16 @@ describe('the packed library in a consumer CDK app', () => {
       }
     });
 
+    test('run from outside the app, the message names a global install or npx with both packages', () => {
+      const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+      const run = spawnSync(process.execPath, [path.join(consumer, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'), 'demo'],
+        { cwd: os.tmpdir(), encoding: 'utf8', env: { ...process.env, NODE_PRESERVE_SYMLINKS: '1' } });
+
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`\`npm install --global genai-finops-local@${version}\` beside this CLI`);
+      expect(run.stderr).toContain(`\`npx -p genai-finops-constructs@${version} -p genai-finops-local@${version} genai-finops demo\``);
+    });
+
     test('their help works without it, breaker reset names the SDK to install, and a mistyped command exits 2', () => {
       const help = cli('demo', '--help');
       expect(help.status).toBe(0);
@@ -211,7 +221,9 @@ describe('the packed library in a consumer CDK app', () => {
       expect(reset.status).toBe(1);
       expect(reset.stderr).toContain('`npm install --save-dev @aws-sdk/client-dynamodb`');
 
-      expect(cli('estmate').status).toBe(2);
+      // Usage mistakes are exit 2 whatever is installed; they are found before loading the command.
+      expect([cli('estmate'), cli('breaker'), cli('local'), cli('breaker', 'rest', '--help')].map((r) => r.status)).toEqual([2, 2, 2, 2]);
+      expect([cli('breaker', 'help'), cli('local', 'invoke', '--help')].map((r) => r.status)).toEqual([0, 0]);
     });
   });
 });
@@ -272,8 +284,20 @@ describe('the CLI with the companion package genai-finops-local installed', () =
 
     expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(JSON.parse(run.stdout).statusCode).toBe(200);
-    expect(run.stderr).toContain(`invoking ${path.join(app, 'node_modules', 'genai-finops-constructs', 'assets', 'handlers', 'api', 'index.js')}`);
+    // The path as Node resolved it (the temp folder may be behind a link, as /var is on macOS).
+    expect(run.stderr).toContain(`invoking ${path.join(fs.realpathSync(app), 'node_modules', 'genai-finops-constructs', 'assets', 'handlers', 'api', 'index.js')}`);
   }, 150_000);
+
+  test('run from outside the app, as a global CLI is, it finds the companion package beside itself', () => {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-elsewhere-'));
+    // The companion's own check of --workflow answers: it was found and loaded, with nothing started.
+    const run = spawnSync(process.execPath, [path.join(app, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'),
+      'local', 'invoke', '--workflow', 'nope', '--event', 'event.json'], { cwd: elsewhere, encoding: 'utf8' });
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--workflow must be one of api, document, scheduled, breaker, got 'nope'");
+  });
 
   test('a usage mistake in a command of the companion package exits 2 with the message, like the library\'s own', () => {
     const run = cli(['demo', '--requests', 'many']);
