@@ -165,8 +165,8 @@ table T, whatever opened it, and writes an audit item naming you (cli:<user>) an
 before the reset do not re-open it; a new budget threshold or alarm after it does. The same as invoking the
 breaker function with {"reset": {"feature": "F"}}.
 
-Uses @aws-sdk/client-dynamodb (install it in an app that lacks it) with the SDK's default credentials and Region
-(AWS_PROFILE, AWS_REGION, ...); it needs dynamodb:UpdateItem and dynamodb:PutItem on the table (and dynamodb:Scan
+Uses the AWS SDK's default credentials and Region (AWS_PROFILE, AWS_REGION, ...; the SDK's DynamoDB client comes
+bundled with the command); it needs dynamodb:UpdateItem and dynamodb:PutItem on the table (and dynamodb:Scan
 without --application). Prints {"application", "feature", "reset": [...], "unchanged": [...]} as JSON.
 
 Options:

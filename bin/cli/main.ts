@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { subcommandArgs, UsageError } from './args';
 import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import type { LocalCommands } from '../../local/companion-package';
-import { CliInstall, findCompanionPackage, installAdvice, loadCompanionCommands, MissingPackageError } from './companion';
+import { CliInstall, findCompanionPackage, loadCompanionCommands, MissingPackageError } from './companion';
 import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -66,7 +66,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
     case 'assess':
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
-      return helpBeforeLoading(command, rest, 'reset') ?? breakerCommand().breakerCommand(rest, out, log);
+      return helpBeforeLoading(command, rest, 'reset') ?? (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
       throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
@@ -98,19 +98,6 @@ function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'lo
   const commands = loadCompanionCommands(companion, root);
   onShutdown(() => commands.stop());
   return commands;
-}
-
-/** `breaker reset` talks to DynamoDB with the AWS SDK, which an app that only synthesizes may not have. */
-function breakerCommand(): typeof import('./breaker-command') {
-  try {
-    return require('./breaker-command') as typeof import('./breaker-command');
-  } catch (error) {
-    // The SDK itself, not a module missing inside an installed SDK (Node's message then names that module first).
-    const missing = (error as { code?: string })?.code === 'MODULE_NOT_FOUND' && (error as Error).message.startsWith("Cannot find module '@aws-sdk/client-dynamodb'");
-    if (!missing) throw error;
-    throw new MissingPackageError("'breaker reset' uses the AWS SDK's DynamoDB client, which is not installed here. "
-      + `Install it: ${installAdvice(cliInstall(), ['@aws-sdk/client-dynamodb'], 'breaker reset')}.`);
-  }
 }
 
 /**
