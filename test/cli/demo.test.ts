@@ -1,4 +1,6 @@
-import { CliRun, runCli } from './run-cli';
+import * as path from 'node:path';
+import { interruptWhenReady } from '../support/interrupt';
+import { CliRun, REPO_ROOT, runCli } from './run-cli';
 
 let run: CliRun;
 
@@ -56,4 +58,19 @@ describe('genai-finops demo', () => {
     expect(row('alarm genai-support-chat-spend')[1]).toBe('support-chat');
     expect(run.stdout).toMatch(/^Quota of runaway-tenant \(per day\): admitted [\d,]+ of [\d,]+ tokens .*: nothing went over/m);
   });
+});
+
+describe('genai-finops demo, interrupted', () => {
+  test('Ctrl-C stops the local services and exits 130; SIGTERM exits 143', async () => {
+    const script = path.join(REPO_ROOT, 'bin', 'genai-finops.js');
+    const [interrupted, terminated] = await Promise.all([
+      interruptWhenReady(script, ['demo', '--requests', '5000'], REPO_ROOT, /genai-finops: workload: /),
+      interruptWhenReady(script, ['demo', '--requests', '5000'], REPO_ROOT, /genai-finops: workload: /, 'SIGTERM'),
+    ]);
+
+    expect({ code: interrupted.code, survivors: interrupted.survivors }).toEqual({ code: 130, survivors: [] });
+    expect(interrupted.children.length).toBeGreaterThan(0); // DynamoDB Local's JVM was running
+    expect(interrupted.stderr).toContain('SIGINT received, stopping the local services');
+    expect({ code: terminated.code, survivors: terminated.survivors }).toEqual({ code: 143, survivors: [] });
+  }, 120_000);
 });

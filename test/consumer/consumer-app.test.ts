@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { tableWithTrippedSupportChat, useDynamoDbLocal } from '../support/dynamodb-local';
+import { interruptWhenReady } from '../support/interrupt';
 
 /*
  * Proves "composing the constructs in other CDK apps" works for a user who installs the published package:
@@ -301,6 +302,16 @@ describe('the CLI with the companion package genai-finops-local installed', () =
     // The path as Node resolved it (the temp folder may be behind a link, as /var is on macOS).
     expect(run.stderr).toContain(`invoking ${path.join(fs.realpathSync(app), 'node_modules', 'genai-finops-constructs', 'assets', 'handlers', 'api', 'index.js')}`);
   }, 150_000);
+
+  test('Ctrl-C during the installed demo exits 130, with nothing it started left running and no error while stopping', async () => {
+    const run = await interruptWhenReady(path.join(app, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'),
+      ['demo', '--requests', '5000'], app, /genai-finops: workload: /);
+
+    expect({ code: run.code, survivors: run.survivors }).toEqual({ code: 130, survivors: [] });
+    expect(run.children.length).toBeGreaterThan(0);
+    expect(run.stderr).toContain('SIGINT received, stopping the local services');
+    expect(run.stderr).not.toContain('while stopping');
+  }, 120_000);
 
   test('run from outside the app, as a global CLI is, it finds the companion package beside itself', () => {
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-elsewhere-'));
