@@ -35,31 +35,59 @@ export interface CliInstall {
   readonly version: string;
   /** The folder the command runs in. */
   readonly cwd: string;
+  /** npm's global `node_modules` folder (`npm root -g`), when known. */
+  readonly globalModules?: string;
 }
 
-/**
- * Whether the CLI is a dependency of the project the command runs in (`<project>/node_modules/...`), rather than a
- * global install or npx's cache.
- */
-export function installedInProject(install: CliInstall): boolean {
-  const segments = path.resolve(install.root).split(path.sep);
-  const last = segments.lastIndexOf('node_modules');
-  if (last < 0) return false;
-  const project = segments.slice(0, last).join(path.sep) || path.sep;
-  const relative = path.relative(project, path.resolve(install.cwd));
-  return !relative.startsWith('..') && !path.isAbsolute(relative);
-}
+/** Where the CLI is installed: in a project's node_modules, in npm's global folder, in npx's cache, or elsewhere. */
+export type CliLocation =
+  | { readonly kind: 'project'; readonly project: string; readonly cwdInside: boolean }
+  | { readonly kind: 'global' }
+  | { readonly kind: 'npx' }
+  | { readonly kind: 'other' };
+
+const inside = (parent: string, child: string): boolean => {
+  const relative = path.relative(parent, child);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+};
 
 /**
- * How to install `packages` so that this CLI finds them, then run `command` again: into the project, or beside a
- * global or npx copy of the CLI.
+ * Where the CLI at `install.root` is installed. A project is the folder above the first `node_modules` of the path
+ * (pnpm nests `.pnpm/<name>@<version>/node_modules/` below it).
  */
+export function cliLocation(install: CliInstall): CliLocation {
+  const root = path.resolve(install.root);
+  if (root.split(path.sep).includes('_npx')) return { kind: 'npx' };
+  if (install.globalModules && inside(path.resolve(install.globalModules), root)) return { kind: 'global' };
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const at = root.indexOf(marker);
+  if (at < 0) return { kind: 'other' };
+  // A project at a drive's root: `C:` alone means that drive's current folder, so keep the separator.
+  const project = at === 0 || /^[A-Za-z]:$/.test(root.slice(0, at)) ? root.slice(0, at + 1) : root.slice(0, at);
+  return { kind: 'project', project, cwdInside: inside(project, path.resolve(install.cwd)) };
+}
+
+/** npm's global `node_modules` as npm lays it out for this Node: `<prefix>/lib/node_modules`, or `<prefix>\node_modules` on Windows. */
+export function globalModulesOf(execPath: string, prefix: string | undefined, platform: NodeJS.Platform): string {
+  const base = prefix ?? (platform === 'win32' ? path.dirname(execPath) : path.dirname(path.dirname(execPath)));
+  return platform === 'win32' ? path.join(base, 'node_modules') : path.join(base, 'lib', 'node_modules');
+}
+
+/** How to install `packages` so that this CLI finds them, then run `command` again. */
 export function installAdvice(install: CliInstall, packages: ReadonlyArray<string>, command: string): string {
-  if (installedInProject(install)) {
-    return `\`npm install --save-dev ${packages.join(' ')}\`, then run \`npx genai-finops ${command}\` again`;
+  const names = packages.join(' ');
+  const withCli = `\`npx ${[`${LIBRARY_PACKAGE}@${install.version}`, ...packages].map((p) => `-p ${p}`).join(' ')} genai-finops ${command}\``;
+  const location = cliLocation(install);
+  switch (location.kind) {
+    case 'project':
+      return location.cwdInside
+        ? `\`npm install --save-dev ${names}\`, then run \`npx genai-finops ${command}\` again`
+        : `\`npm install --save-dev --prefix ${location.project} ${names}\` (the project this CLI is installed in), then run the command again`;
+    case 'global':
+      return `\`npm install --global ${names}\` beside this CLI, or run both with npx: ${withCli}`;
+    default:
+      return `run both with npx: ${withCli}`;
   }
-  const withCli = [`${LIBRARY_PACKAGE}@${install.version}`, ...packages].map((p) => `-p ${p}`).join(' ');
-  return `\`npm install --global ${packages.join(' ')}\` beside this CLI, or run both with npx: \`npx ${withCli} genai-finops ${command}\``;
 }
 
 /**

@@ -22,8 +22,9 @@ Options:
   --version            Print the package version.
 
 Exit codes: 0 done; 1 the command failed, or a package it needs is not installed (the message names the install
-command); 2 a usage error (an unknown command or option, a missing or bad value); 130 / 143 interrupted (Ctrl-C,
-SIGTERM), after the local services were stopped. estimate and assess add their own (see their help).
+command); 2 a usage error (an unknown command or option, a missing or bad value); 130 / 143 / 129 interrupted by
+SIGINT (Ctrl-C) / SIGTERM / SIGHUP, after the local services were stopped (a second Ctrl-C exits at once).
+estimate and assess add their own (see their help).
 
 demo and local invoke run on 127.0.0.1: a Bedrock simulator, DynamoDB Local (needs Java 17) and an in-memory
 S3; no AWS account or credentials are used. In an app that installed genai-finops-constructs, they come in the

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { subcommandArgs, UsageError } from './args';
 import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
 import type { LocalCommands } from '../../local/companion-package';
-import { CliInstall, findCompanionPackage, loadCompanionCommands, MissingPackageError } from './companion';
+import { CliInstall, findCompanionPackage, globalModulesOf, loadCompanionCommands, MissingPackageError } from './companion';
 import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
 
 const PROGRAM = 'genai-finops';
@@ -101,8 +101,8 @@ function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'lo
 }
 
 /**
- * A command's help, and usage mistakes in its subcommand, before the command is loaded: they work before the
- * companion package or the SDK is installed, and a usage mistake exits 2 whatever is installed.
+ * A command's help, and mistakes in its subcommand, before the command is loaded: they work, and a missing or
+ * unknown subcommand exits 2, before the companion package is installed. (Its options are the command's own to check.)
  */
 function helpBeforeLoading(command: string, rest: ReadonlyArray<string>, subcommand?: string): Promise<number> | undefined {
   const args = subcommand ? subcommandArgs(rest, command, subcommand) : rest;
@@ -111,7 +111,12 @@ function helpBeforeLoading(command: string, rest: ReadonlyArray<string>, subcomm
 }
 
 function cliInstall(): CliInstall {
-  return { root: packageRoot(), version: packageVersion(), cwd: process.cwd() };
+  return {
+    root: packageRoot(),
+    version: packageVersion(),
+    cwd: process.cwd(),
+    globalModules: globalModulesOf(process.execPath, process.env.npm_config_prefix, process.platform),
+  };
 }
 
 function packageVersion(): string {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  CliInstall, COMPANION_PACKAGE, findCompanionPackage, installAdvice, installedInProject, loadCompanionCommands, MissingPackageError,
+  CliInstall, cliLocation, COMPANION_PACKAGE, findCompanionPackage, globalModulesOf, installAdvice, loadCompanionCommands, MissingPackageError,
 } from '../../bin/cli/companion';
 
 const made: string[] = [];
@@ -94,21 +94,58 @@ describe('finding the companion package genai-finops-local', () => {
 
 describe('how to install what a command needs', () => {
   const project = path.join(path.sep, 'work', 'app');
+  const globalModules = path.join(path.sep, 'usr', 'lib', 'node_modules');
+  const at = (root: string, cwd: string): CliInstall => ({ root, version: '1.2.3', cwd, globalModules });
+  const advice = (install: CliInstall) => installAdvice(install, ['genai-finops-local@1.2.3'], 'demo');
+  const npxBoth = '`npx -p genai-finops-constructs@1.2.3 -p genai-finops-local@1.2.3 genai-finops demo`';
 
   test('a CLI in the project\'s node_modules, run in the project or below it: install into the project', () => {
     for (const cwd of [project, path.join(project, 'infra')]) {
-      const install = { root: path.join(project, 'node_modules', 'genai-finops-constructs'), version: '1.2.3', cwd };
-      expect(installedInProject(install)).toBe(true);
-      expect(installAdvice(install, ['genai-finops-local@1.2.3'], 'demo')).toBe('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops demo` again');
+      const install = at(path.join(project, 'node_modules', 'genai-finops-constructs'), cwd);
+      expect(cliLocation(install)).toEqual({ kind: 'project', project, cwdInside: true });
+      expect(advice(install)).toBe('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops demo` again');
     }
   });
 
-  test('a global or npx copy of the CLI: install beside it, or run both with npx', () => {
-    const install = { root: path.join(path.sep, 'usr', 'lib', 'node_modules', 'genai-finops-constructs'), version: '1.2.3', cwd: project };
+  test('the project is above the first node_modules: pnpm\'s nested store, a nested dependency', () => {
+    for (const root of [
+      path.join(project, 'node_modules', '.pnpm', 'genai-finops-constructs@1.2.3', 'node_modules', 'genai-finops-constructs'),
+      path.join(project, 'node_modules', 'some-tool', 'node_modules', 'genai-finops-constructs'),
+    ]) {
+      expect(cliLocation(at(root, project))).toEqual({ kind: 'project', project, cwdInside: true });
+    }
+  });
 
-    expect(installedInProject(install)).toBe(false);
-    expect(installAdvice(install, ['genai-finops-local@1.2.3'], 'demo')).toBe('`npm install --global genai-finops-local@1.2.3` beside this CLI, '
-      + 'or run both with npx: `npx -p genai-finops-constructs@1.2.3 -p genai-finops-local@1.2.3 genai-finops demo`');
+  test('a project\'s CLI run from outside the project: install into that project by --prefix', () => {
+    const install = at(path.join(project, 'node_modules', 'genai-finops-constructs'), path.join(path.sep, 'tmp'));
+
+    expect(cliLocation(install)).toEqual({ kind: 'project', project, cwdInside: false });
+    expect(advice(install)).toBe(`\`npm install --save-dev --prefix ${project} genai-finops-local@1.2.3\` (the project this CLI is installed in), then run the command again`);
+  });
+
+  test('a folder whose name starts with two dots is inside the project, not above it', () => {
+    expect(cliLocation(at(path.join(project, 'node_modules', 'genai-finops-constructs'), path.join(project, '..cache'))))
+      .toEqual({ kind: 'project', project, cwdInside: true });
+  });
+
+  test('a global CLI: install globally beside it, or run both with npx', () => {
+    const install = at(path.join(globalModules, 'genai-finops-constructs'), project);
+
+    expect(cliLocation(install)).toEqual({ kind: 'global' });
+    expect(advice(install)).toBe(`\`npm install --global genai-finops-local@1.2.3\` beside this CLI, or run both with npx: ${npxBoth}`);
+  });
+
+  test('a CLI in npx\'s cache: run both with npx', () => {
+    const install = at(path.join(path.sep, 'home', 'dev', '.npm', '_npx', '0a1b2c', 'node_modules', 'genai-finops-constructs'), project);
+
+    expect(cliLocation(install)).toEqual({ kind: 'npx' });
+    expect(advice(install)).toBe(`run both with npx: ${npxBoth}`);
+  });
+
+  test('npm\'s global folder for a Node: <prefix>/lib/node_modules, <prefix>\\node_modules on Windows, or the configured prefix', () => {
+    expect(globalModulesOf(path.join(path.sep, 'usr', 'bin', 'node'), undefined, 'linux')).toBe(globalModules);
+    expect(globalModulesOf(path.join(path.sep, 'opt', 'node', 'bin', 'node'), path.join(path.sep, 'srv', 'npm'), 'linux')).toBe(path.join(path.sep, 'srv', 'npm', 'lib', 'node_modules'));
+    expect(globalModulesOf(path.join(path.sep, 'nodejs', 'node.exe'), undefined, 'win32')).toBe(path.join(path.sep, 'nodejs', 'node_modules'));
   });
 });
 

@@ -221,14 +221,13 @@ describe('the packed library in a consumer CDK app', () => {
       }, 60_000);
     });
 
-    test('run from outside the app, the message names a global install or npx with both packages', () => {
+    test('run from outside the app, the message names the install into the app the CLI is in', () => {
       const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
       const run = spawnSync(process.execPath, [path.join(consumer, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'), 'demo'],
         { cwd: os.tmpdir(), encoding: 'utf8', env: { ...process.env, NODE_PRESERVE_SYMLINKS: '1' } });
 
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain(`\`npm install --global genai-finops-local@${version}\` beside this CLI`);
-      expect(run.stderr).toContain(`\`npx -p genai-finops-constructs@${version} -p genai-finops-local@${version} genai-finops demo\``);
+      expect(run.stderr).toContain(`\`npm install --save-dev --prefix ${fs.realpathSync(consumer)} genai-finops-local@${version}\``);
     });
 
     test('their help works without it, and usage mistakes exit 2', () => {
@@ -322,6 +321,20 @@ describe('the CLI with the companion package genai-finops-local installed', () =
 
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("--workflow must be one of api, document, scheduled, breaker, got 'nope'");
+  });
+
+  test('the companion beside the CLI wins over one of the same version in the current folder', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-other-app-'));
+    const fake = path.join(elsewhere, 'node_modules', 'genai-finops-local');
+    fs.mkdirSync(fake, { recursive: true });
+    fs.writeFileSync(path.join(fake, 'package.json'), JSON.stringify({ name: 'genai-finops-local', version, main: 'index.js' }));
+    fs.writeFileSync(path.join(fake, 'index.js'), "exports.createLocalCommands = () => { process.stderr.write('the other copy'); process.exit(7); };");
+    const run = spawnSync(process.execPath, [path.join(app, 'node_modules', 'genai-finops-constructs', 'bin', 'genai-finops.js'),
+      'local', 'invoke', '--workflow', 'nope', '--event', 'event.json'], { cwd: elsewhere, encoding: 'utf8' });
+    fs.rmSync(elsewhere, { recursive: true, force: true });
+
+    expect({ status: run.status, other: run.stderr.includes('the other copy') }).toEqual({ status: 2, other: false });
   });
 
   test('a usage mistake in a command of the companion package exits 2 with the message, like the library\'s own', () => {
