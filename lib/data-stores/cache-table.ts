@@ -28,10 +28,10 @@ export function createCacheTable(scope: Construct, whyNoBackups: string): dynamo
  * workflow that created the store, the user's own construct) overrides. So a store is never left unattributed,
  * and one inside a workflow is charged to that workflow's feature.
  */
-export function tagStoreFeature(scope: Construct, feature: string | undefined): void {
+export function tagStoreFeature(scope: Construct, feature: string | undefined, fallback: string = SHARED_STORE_FEATURE): void {
   if (feature !== undefined) {
     GenAiTags.apply(scope, { feature });
     return;
   }
-  Tags.of(scope).add(GenAiTagKey.FEATURE, SHARED_STORE_FEATURE, { priority: 0 });
+  Tags.of(scope).add(GenAiTagKey.FEATURE, fallback, { priority: 0 });
 }

@@ -1,4 +1,5 @@
-import { FINOPS_RULES, REQUIRED_GENAI_TAGS, bedrockRoles } from './rules';
+import { ENV, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
+import { bedrockSpenders, FINOPS_RULES, REQUIRED_GENAI_TAGS } from './rules';
 import { tagsOf, TemplateModel } from './template-model';
 
 /** The article's maturity levels: each adds tools to the one before. */
@@ -20,17 +21,16 @@ export interface MaturityControl {
   present(templates: ReadonlyArray<TemplateModel>): boolean;
 }
 
-const METRIC_NAMESPACE = 'GenAI/FinOps';
 const any = (templates: ReadonlyArray<TemplateModel>, test: (t: TemplateModel) => boolean) => templates.some(test);
 const pipelineConfigs = (t: TemplateModel): string[] => t.ofType('AWS::Lambda::Function')
-  .map((f) => f.properties.Environment?.Variables?.GENAI_PIPELINE_CONFIG).filter((v) => v !== undefined).map((v) => JSON.stringify(v));
+  .map((f) => f.properties.Environment?.Variables?.[ENV.pipelineConfig]).filter((v) => v !== undefined).map((v) => JSON.stringify(v));
 
 /** The controls, by level. A level is reached when every control of it and of the levels below is present. */
 export const MATURITY_CONTROLS: ReadonlyArray<MaturityControl> = [
   {
     id: 'tagged-spenders', level: 1, name: 'Bedrock spenders carry the GenAI cost allocation tags', addedBy: 'GenAiTags.apply / GenAiTagPolicy.enforce',
     present: (ts) => any(ts, (t) => {
-      const spenders = [...t.ofType('AWS::Bedrock::ApplicationInferenceProfile'), ...t.ofType('AWS::IAM::Role').filter((r) => bedrockRoles(t).has(r.logicalId))];
+      const spenders = bedrockSpenders(t);
       return spenders.length > 0 && spenders.every((r) => REQUIRED_GENAI_TAGS.every((k) => tagsOf(r)[k] !== undefined));
     }),
   },
@@ -44,7 +44,7 @@ export const MATURITY_CONTROLS: ReadonlyArray<MaturityControl> = [
   },
   {
     id: 'token-metrics', level: 2, name: 'Token and cost metrics per application, feature and model', addedBy: 'ApiWorkflow / DocumentWorkflow / ScheduledWorkflow (EMF in GenAI/FinOps)',
-    present: (ts) => any(ts, (t) => t.ofType('AWS::Lambda::Function').some((f) => f.properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE === METRIC_NAMESPACE)),
+    present: (ts) => any(ts, (t) => t.ofType('AWS::Lambda::Function').some((f) => f.properties.Environment?.Variables?.[ENV.metricsNamespace] === METRIC_NAMESPACE)),
   },
   {
     id: 'cur', level: 2, name: 'A CUR 2.0 data export', addedBy: 'CostReporting',
@@ -53,7 +53,7 @@ export const MATURITY_CONTROLS: ReadonlyArray<MaturityControl> = [
   {
     id: 'tracing', level: 3, name: 'Tracing on the functions that call Bedrock', addedBy: 'GenAiFunction (X-Ray active)',
     present: (ts) => any(ts, (t) => {
-      const fns = t.ofType('AWS::Lambda::Function').filter((f) => f.properties.Environment?.Variables?.GENAI_PIPELINE_CONFIG !== undefined);
+      const fns = t.ofType('AWS::Lambda::Function').filter((f) => f.properties.Environment?.Variables?.[ENV.pipelineConfig] !== undefined);
       return fns.length > 0 && fns.every((f) => f.properties.TracingConfig?.Mode === 'Active');
     }),
   },
@@ -67,7 +67,7 @@ export const MATURITY_CONTROLS: ReadonlyArray<MaturityControl> = [
   },
   {
     id: 'spend-alarms', level: 4, name: 'Alarms on the pipeline\'s own cost metric, acting within minutes', addedBy: 'GenAiAlarms / CircuitBreaker',
-    present: (ts) => any(ts, (t) => t.ofType('AWS::CloudWatch::Alarm').some((a) => JSON.stringify(a.properties).includes('CostUSD') && (a.properties.AlarmActions ?? []).length > 0)),
+    present: (ts) => any(ts, (t) => t.ofType('AWS::CloudWatch::Alarm').some((a) => JSON.stringify(a.properties).includes(METRIC.costUsd) && (a.properties.AlarmActions ?? []).length > 0)),
   },
   {
     id: 'usage-limits', level: 4, name: 'Usage limits reserved before every model call', addedBy: 'usageLimits / UsageLedger',

@@ -28,6 +28,12 @@ export function bedrockRoles(t: TemplateModel): Set<string> {
   return new Set(t.statements.filter(allowsBedrockInvoke).flatMap((s) => s.roles));
 }
 
+/** What spends on Bedrock in a template: its application inference profiles, and the roles that can invoke Bedrock. */
+export function bedrockSpenders(t: TemplateModel): TemplateResource[] {
+  const roles = bedrockRoles(t);
+  return [...t.ofType(PROFILE), ...t.ofType('AWS::IAM::Role').filter((r) => roles.has(r.logicalId))];
+}
+
 /** The Lambda functions that run as one of `roles`. */
 function functionsOf(t: TemplateModel, roles: Set<string>): TemplateResource[] {
   return t.ofType('AWS::Lambda::Function').filter((f) => {
@@ -65,7 +71,7 @@ export const FINOPS_RULES: ReadonlyArray<FinOpsRule> = [
     title: 'A role that can invoke Bedrock lacks the GenAI tags',
     fix: `Tag the role with ${REQUIRED_GENAI_TAGS.join(', ')}: Bedrock attributes each call to the role that made it (CUR line_item_iam_principal). GenAiTags.apply(scope, {...}) tags every resource under a scope; the workflows do it for their own.`,
     severity: 'warning',
-    check: (t) => t.ofType('AWS::IAM::Role').filter((r) => bedrockRoles(t).has(r.logicalId))
+    check: (t) => bedrockSpenders(t).filter((r) => r.type === 'AWS::IAM::Role')
       .map((r) => ({ r, missing: missingTags(r) })).filter(({ missing }) => missing.length > 0)
       .map(({ r, missing }) => ({ logicalId: r.logicalId, detail: `missing ${missing.join(', ')}` })),
   },
@@ -83,7 +89,7 @@ export const FINOPS_RULES: ReadonlyArray<FinOpsRule> = [
     fix: 'Add an AWS Budgets budget filtered by the Application cost allocation tag (not by service: Marketplace models bill under their own service names): GenAiBudgets does, with alerts at 80 % and 100 % and a Budgets action as backstop.',
     severity: 'warning',
     check: (t) => {
-      const spenders = [...t.ofType(PROFILE), ...t.ofType('AWS::IAM::Role').filter((r) => bedrockRoles(t).has(r.logicalId))];
+      const spenders = bedrockSpenders(t);
       const applications = new Set(spenders.map((r) => tagsOf(r).Application).filter((a): a is string => typeof a === 'string'));
       const budgets = t.ofType('AWS::Budgets::Budget').map((b) => JSON.stringify(b.properties));
       return [...applications].filter((app) => !budgets.some((b) => b.includes('Application') && b.includes(app)))

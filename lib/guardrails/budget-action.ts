@@ -3,6 +3,7 @@ import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { fromAccountBudgets } from './budgets-source';
 
 /** Who approves a Budgets action once its threshold is crossed. */
 export enum BudgetActionApproval {
@@ -85,10 +86,7 @@ export class BedrockDenyBudgetAction extends Construct {
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       description: `Lets AWS Budgets attach ${this.node.path}'s deny policy to the non-critical roles.`,
-      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:budget/*` },
-      }),
+      assumedBy: new iam.ServicePrincipal('budgets.amazonaws.com').withConditions(fromAccountBudgets(stack)),
     });
     this.executionRole.addToPolicy(new iam.PolicyStatement({
       actions: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],

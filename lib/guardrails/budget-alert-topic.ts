@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag/acknowledgements';
+import { accountBudgetsArn, fromAccountBudgets } from './budgets-source';
 
 /** Properties of a {@link BudgetAlertTopic}. */
 export interface BudgetAlertTopicProps {
@@ -65,10 +66,7 @@ export class BudgetAlertTopic extends Construct {
     super(scope, id);
     validateTopicProps(this, props);
     const stack = Stack.of(this);
-    const budgetsSource = {
-      StringEquals: { 'aws:SourceAccount': stack.account },
-      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:budgets::${stack.account}:budget/*` },
-    };
+    const budgetsSource = fromAccountBudgets(stack);
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `Encrypts the budget alerts of ${this.node.path}`,
@@ -132,7 +130,7 @@ export class BudgetAlertTopic extends Construct {
   // Without guardrails Chatbot applies AdministratorAccess to the channel; this one allows reading budgets only.
   private chatGuardrail(): iam.ManagedPolicy {
     const stack = Stack.of(this);
-    const budgetsOfAccount = `arn:${stack.partition}:budgets::${stack.account}:budget/*`;
+    const budgetsOfAccount = accountBudgetsArn(stack);
     const guardrail = new iam.ManagedPolicy(this, 'ChatGuardrail', {
       description: 'Chat channels of the GenAI budget alerts may read budgets and nothing else.',
       statements: [new iam.PolicyStatement({ actions: ['budgets:ViewBudget'], resources: [budgetsOfAccount] })],

@@ -28,7 +28,8 @@ export interface UsageLedgerProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-const TIER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** What a tenant tier may be called (it is part of the ledger's keys and the environment). */
+export const TIER_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 // What the tiers may take of the function's 4 KB environment, beside the rest of the configuration.
 const MAX_TIERS_JSON_CHARS = 1500;
 

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { MAX_LEDGER_SHARDS, UsageLimitConfig } from '../../lambda/contract';
+import { TIER_NAME } from './usage-ledger';
 
 /** Who a usage limit counts for. */
 export enum UsageScope {
@@ -111,7 +112,7 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
         throw new Error(`${where}.${name} is ${JSON.stringify(value)}, which only a shared ledger counts. Fix: pass usageLedger: new UsageLedger(...), or remove ${name}.`);
       }
     }
-    if (limit.tier !== undefined && !Token.isUnresolved(limit.tier) && !/^[A-Za-z0-9._-]{1,64}$/.test(limit.tier)) {
+    if (limit.tier !== undefined && !Token.isUnresolved(limit.tier) && !TIER_NAME.test(limit.tier)) {
       throw new Error(`${where}.tier is ${JSON.stringify(limit.tier)}. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
     }
     if (limit.shards !== undefined && !Token.isUnresolved(limit.shards) && (!Number.isInteger(limit.shards) || limit.shards < 1 || limit.shards > MAX_LEDGER_SHARDS)) {

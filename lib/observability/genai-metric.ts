@@ -43,13 +43,20 @@ export function genAiMetric(name: MetricName, scope: GenAiMetricScope, props: cl
   });
   if (models.length === 1) return metricOf(models[0]);
   const usingMetrics = Object.fromEntries(models.map((model, i) => [`m${i}`, metricOf(model)]));
-  const ids = Object.keys(usingMetrics);
-  const additive = statistic === 'Sum' || statistic === 'SampleCount';
   return new cloudwatch.MathExpression({
-    expression: additive ? ids.map((id) => `FILL(${id}, 0)`).join(' + ') : `MAX([${ids.join(', ')}])`,
+    expression: acrossModels(Object.keys(usingMetrics), statistic),
     usingMetrics,
     period,
     label: props.label ?? name,
     color: props.color,
   });
+}
+
+/**
+ * The per-model series of one metric combined: added up (`FILL(a, 0) + FILL(b, 0)`, a model without data counts 0)
+ * for a sum or a count; for a percentile or a maximum, the highest per-model value (percentiles do not add).
+ */
+export function acrossModels(ids: ReadonlyArray<string>, statistic: string): string {
+  const additive = statistic === 'Sum' || statistic === 'SampleCount';
+  return additive ? ids.map((id) => `FILL(${id}, 0)`).join(' + ') : `MAX([${ids.join(', ')}])`;
 }

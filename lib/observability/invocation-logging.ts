@@ -6,8 +6,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag/acknowledgements';
-import { GenAiTagKey, GenAiTags } from '../tagging';
+import { GenAiTagKey } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
+import { tagStoreFeature } from '../data-stores/cache-table';
 import { createSecureBucket } from '../workflows/secure-bucket';
 
 // The construct id aws-cdk-lib gives the function behind every AwsCustomResource of a stack.
@@ -132,8 +133,7 @@ export class BedrockInvocationLogging extends Construct {
     validateExpiration(this, expiration);
     const logGroupName = props.logGroupName ?? DEFAULT_INVOCATION_LOG_GROUP_NAME;
 
-    if (props.feature !== undefined) GenAiTags.apply(this, { feature: props.feature });
-    else Tags.of(this).add(GenAiTagKey.FEATURE, INVOCATION_LOGGING_FEATURE, { priority: 0 });
+    tagStoreFeature(this, props.feature, INVOCATION_LOGGING_FEATURE);
     checkGenAiTags(this);
 
     // Bedrock acts for this account, from this Region: the confused-deputy conditions of every grant to it.

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { METRIC, MetricName, NO_MODEL } from '../../lambda/contract';
-import { genAiMetric } from './genai-metric';
+import { acrossModels, genAiMetric } from './genai-metric';
 import { MonitoredWorkflow } from './monitored-workflow';
 
 // The metrics whose records include refusals, which carry Model = none.
@@ -28,10 +28,9 @@ export function pipelineTerm(name: MetricName, workflows: MonitoredWorkflow[], s
   }
   const ids = Object.keys(usingMetrics);
   const additive = statistic === 'Sum' || statistic === 'SampleCount';
-  const expression = additive
-    ? `(${ids.map((id) => `FILL(${id}, 0)`).join(' + ')})`
-    : `MAX([${ids.join(', ')}])`;
-  return { expression, usingMetrics };
+  // Parenthesised when it is a sum, so that the term can stand in a bigger expression.
+  const combined = acrossModels(ids, statistic);
+  return { expression: additive ? `(${combined})` : combined, usingMetrics };
 }
 
 /** Terms added up: `(a + b)`. */

@@ -158,8 +158,7 @@ function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps) {
 function defaultRoutingFor(scope: Construct): ModelRouting {
   const region = Stack.of(scope).region;
   if (Token.isUnresolved(region)) return DEFAULT_ROUTING;
-  const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region))
-    ?? CrossRegionGeography.GLOBAL;
+  const geography = geographyFor(region);
   if (geography === CrossRegionGeography.US) return DEFAULT_ROUTING;
   return {
     simple: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.simple.modelId),
@@ -234,9 +233,14 @@ function functionDescription(handler: string, path: string, models: string[]): s
   return base.length <= MAX_DESCRIPTION_CHARS ? base : `${base.slice(0, MAX_DESCRIPTION_CHARS - 3)}...`;
 }
 
+/** The cross-region geography that serves `region`; GLOBAL when none of the regional ones does. */
+function geographyFor(region: string): CrossRegionGeography {
+  return [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region))
+    ?? CrossRegionGeography.GLOBAL;
+}
+
 function suggestedGeography(region: string): string {
-  const geography = [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region));
-  return (geography ?? CrossRegionGeography.GLOBAL).toUpperCase();
+  return geographyFor(region).toUpperCase();
 }
 
 // The ledger's tenant tiers, written only when there are any (the environment holds 4 KB in all).
