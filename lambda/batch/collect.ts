@@ -3,7 +3,7 @@ import { addExactCosts, attoToUsd, exactToCostBreakdown, ExactCostBreakdown, pri
 import type { PipelineConfig } from '../pipeline/config';
 import { billedAmount } from '../pipeline/spend';
 import { modelPrice } from '../pipeline/stages/price-call';
-import type { Usage } from '../pipeline/types';
+import { NO_USAGE, Usage } from '../pipeline/types';
 import { logInfo, logWarn } from '../runtime/log';
 import { mapLimit } from './concurrency';
 import { BATCH_PREFIX, BatchConfig, dayOfJobName } from './config';
@@ -68,7 +68,6 @@ export interface BatchManifest {
 const TERMINAL = new Set(['Completed', 'PartiallyCompleted', 'Failed', 'Stopped', 'Expired']);
 const WRITE_CONCURRENCY = 16;
 const ZERO: ExactCostBreakdown = { inputAtto: 0n, outputAtto: 0n, cacheReadAtto: 0n, cacheWrite5mAtto: 0n, cacheWrite1hAtto: 0n, totalAtto: 0n, batch: false };
-const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 
 /** What became of one record of a job: answered (with its usage and exact cost) or failed (with why). */
 type RecordOutcome =

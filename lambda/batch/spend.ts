@@ -1,6 +1,6 @@
 import type { SpendPath } from '../contract';
 import type { ModelCatalog } from '../core';
-import type { PipelineConfig } from '../pipeline/config';
+import { PipelineConfig, workflowTenant } from '../pipeline/config';
 import { NO_SPEND, Reservation, SpendAmount, SpendContext } from '../pipeline/guards';
 import { SpendPort, spendUpperBound } from '../pipeline/spend';
 import { modelPrice } from '../pipeline/stages/price-call';
@@ -44,7 +44,7 @@ export interface StoredBatchSpend {
  * `batch:<job name>`, one per day).
  */
 export function batchSpendContext(config: PipelineConfig, jobName: string, nowMs: number): SpendContext {
-  return { requestId: jobName, tenantId: config.tags.Customer ?? 'internal', userId: SCHEDULE_USER, feature: config.defaultFeature, path: 'batch', nowMs };
+  return { requestId: jobName, tenantId: workflowTenant(config), userId: SCHEDULE_USER, feature: config.defaultFeature, path: 'batch', nowMs };
 }
 
 /**

@@ -173,3 +173,8 @@ function positiveMs(value: number, where: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`Pipeline configuration: ${where} must be a positive number of milliseconds, got ${String(value)}.`);
   return value;
 }
+
+/** The tenant a workflow spends as on its own (a document, a day's records, a batch job): its Customer tag, else 'internal'. */
+export function workflowTenant(config: PipelineConfig): string {
+  return config.tags.Customer ?? 'internal';
+}

@@ -16,7 +16,7 @@ import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
 import { capRoute, fallbackTiers, routeModel } from './stages/route-model';
 import { RequestIdentity, validateEmbedRequest, validateRequest } from './stages/validate-request';
-import { EmbedResult, GenAiRequest, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
+import { EmbedResult, GenAiRequest, NO_USAGE, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
 
 /** What the pipeline talks to. Everything but Bedrock and the recorder is optional. */
 export interface PipelineDependencies {
@@ -41,7 +41,6 @@ export interface RunOptions {
   readonly deadlineMs?: number;
 }
 
-const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 
 /**
  * The request pipeline every workflow shares: validate → estimate → route → limit → cap → admit → response cache →
@@ -187,8 +186,7 @@ export class GenAiPipeline {
       },
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
-      billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED'
-        ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : { tokens: 0, cacheReadTokens: 0, costAtto: 0n }),
+      billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED' ? upperBound : NO_SPEND),
       alongside: async ({ called, usage, cost }) => {
         if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {

@@ -65,6 +65,9 @@ export interface Usage {
   readonly cacheWriteInputTokens: number;
 }
 
+/** No tokens at all: a refused request, a cache hit, the base of an embedding's input-only usage. */
+export const NO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
+
 /** The outcome of a request, returned by the API and recorded as one metric record. */
 export interface PipelineResult {
   readonly requestId: string;

@@ -104,24 +104,12 @@ export class DocumentClaims {
    * over. This costs one more DynamoDB write per document. On this asynchronous path that is cheap next to a model
    * call, and it is what tells a retry whether an earlier attempt may already have been billed.
    */
-  async startInvoking(object: UploadedObject, deliveryId: string): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: this.key(object),
-        UpdateExpression: 'SET #status = :invoking, invokingAt = :at',
-        ConditionExpression: 'deliveryId = :delivery AND #status = :processing',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':invoking': { S: 'invoking' }, ':processing': { S: 'processing' }, ':delivery': { S: deliveryId },
-          ':at': { S: new Date(this.nowMs()).toISOString() },
-        },
-      }));
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return false;
-    }
+  startInvoking(object: UploadedObject, deliveryId: string): Promise<boolean> {
+    return this.conditionalUpdate(object, {
+      UpdateExpression: 'SET #status = :invoking, invokingAt = :at',
+      ConditionExpression: 'deliveryId = :delivery AND #status = :processing',
+      ExpressionAttributeValues: { ':invoking': { S: 'invoking' }, ':processing': { S: 'processing' }, ':delivery': { S: deliveryId } },
+    });
   }
 
   /** Records the result and its cost on the item, if this delivery still holds the claim. */
@@ -139,7 +127,6 @@ export class DocumentClaims {
         ':cr': { N: String(result.usage.cacheReadInputTokens) },
         ':cw': { N: String(result.usage.cacheWriteInputTokens) },
         ':cost': { N: String(result.cost.totalUsd) },
-        ':at': { S: new Date(this.nowMs()).toISOString() },
         ':rid': { S: result.requestId },
       },
     });
@@ -154,7 +141,6 @@ export class DocumentClaims {
       UpdateExpression: 'SET #status = :rejected, rejectionCode = :code, reason = :reason, costUsd = :zero, processedAt = :at',
       ExpressionAttributeValues: {
         ':rejected': { S: 'rejected' }, ':code': { S: code }, ':reason': { S: reason }, ':zero': { N: '0' },
-        ':at': { S: new Date(this.nowMs()).toISOString() },
       },
     });
   }
@@ -164,25 +150,15 @@ export class DocumentClaims {
    * item is still that attempt's `invoking` claim. False if something else was written first (another delivery
    * recorded it), in which case that stands. The cost is not recorded: it is not known.
    */
-  async failUnsaved(object: UploadedObject, unsaved: UnsavedClaim, recordedBy: string, code: string, reason: string): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: this.key(object),
-        UpdateExpression: 'SET #status = :failed, failureCode = :code, reason = :reason, recordedBy = :by, processedAt = :at',
-        ConditionExpression: '#status = :invoking AND deliveryId = :delivery AND claimedAt = :claimedAt',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':failed': { S: 'failed' }, ':code': { S: code }, ':reason': { S: reason }, ':by': { S: recordedBy },
-          ':at': { S: new Date(this.nowMs()).toISOString() },
-          ':invoking': { S: 'invoking' }, ':delivery': { S: unsaved.deliveryId }, ':claimedAt': { N: String(unsaved.claimedAt) },
-        },
-      }));
-      return true;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      return false;
-    }
+  failUnsaved(object: UploadedObject, unsaved: UnsavedClaim, recordedBy: string, code: string, reason: string): Promise<boolean> {
+    return this.conditionalUpdate(object, {
+      UpdateExpression: 'SET #status = :failed, failureCode = :code, reason = :reason, recordedBy = :by, processedAt = :at',
+      ConditionExpression: '#status = :invoking AND deliveryId = :delivery AND claimedAt = :claimedAt',
+      ExpressionAttributeValues: {
+        ':failed': { S: 'failed' }, ':code': { S: code }, ':reason': { S: reason }, ':by': { S: recordedBy },
+        ':invoking': { S: 'invoking' }, ':delivery': { S: unsaved.deliveryId }, ':claimedAt': { N: String(unsaved.claimedAt) },
+      },
+    });
   }
 
   /**
@@ -213,20 +189,39 @@ export class DocumentClaims {
     what: string,
     update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, AttributeValue> },
   ): Promise<void> {
+    const applied = await this.conditionalUpdate(object, {
+      UpdateExpression: update.UpdateExpression,
+      ConditionExpression: 'deliveryId = :delivery',
+      ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':delivery': { S: deliveryId } },
+    });
+    if (!applied) {
+      logWarn(`claim taken over by another delivery; this delivery's ${what} is not recorded`, {
+        key: object.key, versionId: claimVersion(object), deliveryId,
+      });
+    }
+  }
+
+  /**
+   * One conditional update of the item, stamped with the time as `:at` and `#status` named: true when it applied,
+   * false when its condition did not hold (another delivery wrote first).
+   */
+  private async conditionalUpdate(
+    object: UploadedObject,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, AttributeValue> },
+  ): Promise<boolean> {
     try {
       await this.client.send(new UpdateItemCommand({
         TableName: this.tableName,
         Key: this.key(object),
         UpdateExpression: update.UpdateExpression,
-        ConditionExpression: 'deliveryId = :delivery',
+        ConditionExpression: update.ConditionExpression,
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':delivery': { S: deliveryId } },
+        ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':at': { S: new Date(this.nowMs()).toISOString() } },
       }));
+      return true;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      logWarn(`claim taken over by another delivery; this delivery's ${what} is not recorded`, {
-        key: object.key, versionId: claimVersion(object), deliveryId,
-      });
+      return false;
     }
   }
 

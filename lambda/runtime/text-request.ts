@@ -1,3 +1,4 @@
+import { workflowTenant } from '../pipeline/config';
 import type { PipelineResult } from '../pipeline/types';
 import { containerPipeline, pipelineConfig } from './pipeline-runtime';
 
@@ -10,7 +11,7 @@ export function runTextRequest(requestId: string, userId: string, text: string, 
   const config = pipelineConfig();
   return containerPipeline().run({
     requestId,
-    tenantId: config.tags.Customer ?? 'internal',
+    tenantId: workflowTenant(config),
     userId,
     feature: config.defaultFeature,
     systemPrompt: config.defaultSystemPrompt ?? defaultInstructions,

@@ -346,7 +346,7 @@ export class DynamoDbLedgerGuard implements SpendGuard {
           const name = (error as Error).name;
           if (name === 'ConditionalCheckFailedException') {
             const item = (error as { Item?: Item }).Item;
-            if (attempt === 0 && item && hasExpiredBuckets(item, context.nowMs)) {
+            if (attempt === 0 && item && expiredBuckets(item, context.nowMs).length > 0) {
               await this.sweep(key, item, group, context);
               continue;
             }
@@ -425,7 +425,7 @@ export class DynamoDbLedgerGuard implements SpendGuard {
    * if they still hold what was seen, and drops emptied ones so the item stays small.
    */
   private async sweep(key: string, item: Item, group: CounterGroup, context: SpendContext): Promise<void> {
-    const expired = Object.keys(item).map((a) => BUCKET_ATTR.exec(a)?.[1]).filter((b): b is string => b !== undefined && parseInt(b, 36) * 1000 <= context.nowMs);
+    const expired = expiredBuckets(item, context.nowMs);
     await Promise.all(expired.map(async (b) => {
       const id = `${key}|${b}`;
       if (this.sweeping.has(id)) return;
@@ -524,11 +524,9 @@ function tightest(reserved: ReadonlyArray<Extract<GroupOutcome, { kind: 'reserve
   return best;
 }
 
-function hasExpiredBuckets(item: Item, nowMs: number): boolean {
-  return Object.keys(item).some((a) => {
-    const b = BUCKET_ATTR.exec(a)?.[1];
-    return b !== undefined && parseInt(b, 36) * 1000 <= nowMs;
-  });
+/** The expiry buckets of a counter item whose time has come (their holds are given back by a sweep). */
+function expiredBuckets(item: Item, nowMs: number): string[] {
+  return Object.keys(item).map((a) => BUCKET_ATTR.exec(a)?.[1]).filter((b): b is string => b !== undefined && parseInt(b, 36) * 1000 <= nowMs);
 }
 
 function num(value: AttributeValue | undefined): number {
