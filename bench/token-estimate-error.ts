@@ -1,6 +1,7 @@
 import { getTokenizer } from '@anthropic-ai/tokenizer';
 import { boundTokens, estimateTokens } from '../lambda/core';
-import { samplesOf, seededRandom, TEXT_KINDS } from './text-samples';
+import { seededRandom } from '../local/bedrock-simulator/random';
+import { samplesOf, TEXT_KINDS } from './text-samples';
 import { percentile, round } from './stats';
 
 const SAMPLES_PER_KIND = 200;

@@ -2,6 +2,8 @@
  * A small argv parser: `--name value`, `--name=value`, boolean `--flag`, `-h`. Every mistake is a
  * {@link UsageError}, which the CLI reports with exit code 2 and no stack trace.
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 
 // A brand shared by every copy of this module: the companion package genai-finops-local bundles its own copy, and
 // the CLI must still recognise the usage errors its commands throw (exit 2, not 1).
@@ -93,4 +95,13 @@ export function intOption(value: string | boolean | undefined, name: string, fal
     throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got '${String(value)}'`, command);
   }
   return n;
+}
+
+/** `--html FILE`: checked before the command does its work, so that a wrong path fails at once. */
+export function htmlFileOption(file: string | undefined, command: string): string | undefined {
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  if (statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html needs a file name, and '${file}' is a directory`, command);
+  if (!statSync(path.dirname(resolved), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html: the directory of '${file}' does not exist`, command);
+  return resolved;
 }

@@ -1,6 +1,4 @@
 /** `genai-finops demo`: parses the options, starts the local stack, runs the demo, prints the report. */
-import { statSync } from 'node:fs';
-import * as path from 'node:path';
 import { ensureHandlerBundles } from '../../local/demo/handler-bundle';
 import { EmfRecordsByScenario } from '../../local/demo/html/emf';
 import { writeDashboardPage } from '../../local/demo/html/write-page';
@@ -8,7 +6,7 @@ import { startLocalStack } from '../../local/demo/local-stack';
 import { formatPrediction, predictDemo } from '../../local/demo/prediction';
 import { formatReport } from '../../local/demo/report';
 import { DEFAULT_REQUESTS, DEFAULT_SEED, demoModelAliases, runDemo } from '../../local/demo/run-demo';
-import { intOption, parseArgs, UsageError } from './args';
+import { htmlFileOption, intOption, parseArgs, UsageError } from './args';
 import { DEMO_HELP } from './help';
 import { onShutdown } from './shutdown';
 
@@ -23,7 +21,7 @@ export async function demoCommand(argv: ReadonlyArray<string>, out: (text: strin
   const requests = intOption(options.requests, 'requests', DEFAULT_REQUESTS, 1, 20_000, 'demo');
   const seedText = options.seed as string | undefined;
   const seed = seedText === undefined ? DEFAULT_SEED : /^\d+$/.test(seedText) ? Number(seedText) : seedText;
-  const htmlFile = htmlOption(options.html as string | undefined);
+  const htmlFile = htmlFileOption(options.html as string | undefined, 'demo');
   const records = htmlFile ? new EmfRecordsByScenario() : undefined;
 
   await ensureHandlerBundles(log);
@@ -40,15 +38,4 @@ export async function demoCommand(argv: ReadonlyArray<string>, out: (text: strin
   const optimized = report.runs.find((r) => r.scenario.id === 'optimized');
   if (!options.json && optimized) await out(formatPrediction(predictDemo(requests, seed), optimized.totals.costUsd));
   return 0;
-}
-
-/** `--html FILE`: checked before the demo runs, so that a wrong path does not cost a whole run. */
-function htmlOption(file: string | undefined): string | undefined {
-  if (file === undefined) return undefined;
-  const resolved = path.resolve(file);
-  if (statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html needs a file name, and '${file}' is a directory`, 'demo');
-  if (!statSync(path.dirname(resolved), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UsageError(`--html: the directory of '${file}' does not exist`, 'demo');
-  }
-  return resolved;
 }

@@ -2,8 +2,7 @@
  * `genai-finops estimate <workload.json>`: reads a workload file (and optionally a price file), asks the estimator in
  * lambda/core for the figures, and prints them as a table or JSON. All arithmetic lives in the core.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
   DEFAULT_MODEL_CATALOG,
   estimateWorkload,
@@ -17,7 +16,7 @@ import {
 } from '../../lambda/core';
 import type { buildEstimatePage as BuildEstimatePage } from '../../local/html/estimate-page';
 import type { chartJsSource as ChartJsSource } from '../../local/html/self-contained';
-import { parseArgs, UsageError } from './args';
+import { htmlFileOption, parseArgs, UsageError } from './args';
 import { ESTIMATE_HELP } from './help';
 
 const COMMAND = 'estimate';
@@ -35,7 +34,7 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
   if (positionals.length === 0) throw new UsageError('missing the workload file: genai-finops estimate <workload.json>', COMMAND);
   if (positionals.length > 1) throw new UsageError(`one workload file at a time, got ${positionals.length}: ${positionals.join(' ')}`, COMMAND);
   const file = positionals[0];
-  const htmlFile = htmlOption(options.html as string | undefined);
+  const htmlFile = htmlFileOption(options.html as string | undefined, COMMAND);
   const pocFile = options.poc as string | undefined;
   const workloadText = readInput(file, 'workload file');
   const pocText = pocFile !== undefined ? readInput(pocFile, 'POC workload file') : undefined;
@@ -67,15 +66,6 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
     }
     throw error;
   }
-}
-
-/** `--html FILE`: checked before anything is estimated, so that a wrong path fails at once. */
-function htmlOption(file: string | undefined): string | undefined {
-  if (file === undefined) return undefined;
-  const resolved = path.resolve(file);
-  if (statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html needs a file name, and '${file}' is a directory`, COMMAND);
-  if (!statSync(path.dirname(resolved), { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--html: the directory of '${file}' does not exist`, COMMAND);
-  return resolved;
 }
 
 /** The POC-to-production projection as the lines after the estimate. */

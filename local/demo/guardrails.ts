@@ -17,7 +17,7 @@ import { lambdaContext, LambdaHandler, loadBundledHandler } from './handler-bund
 import type { LocalStack } from './local-stack';
 import { apiGatewayEvent } from './replay';
 import { createBreakerTable } from './resources';
-import { redirectStdout } from './stdout-redirect';
+import { discard, redirectStdout } from './stdout-redirect';
 import { generateWorkload, WorkloadRequest } from './workload';
 import { createLedgerTable } from '../services/ledger-table';
 
@@ -236,9 +236,7 @@ interface Answer {
 /** Loads a fresh API container with `config`, runs `work` with its stdout (EMF lines) kept off the CLI's. */
 async function withApiHandler<T>(config: ConstructPipelineConfig, stack: LocalStack, work: (handler: LambdaHandler) => Promise<T>): Promise<T> {
   const restoreEnv = applyEnvironment(functionEnvironment('api', config, stack.endpoints));
-  const restoreStdout = redirectStdout((_chunk, _encoding, callback) => {
-    if (callback) process.nextTick(callback);
-  });
+  const restoreStdout = redirectStdout(discard);
   try {
     return await work(loadBundledHandler('api'));
   } finally {
@@ -282,9 +280,7 @@ function loadBreakerHandler(stack: LocalStack, tableName: string, apiConfig: Con
 }
 
 async function trip(breaker: LambdaHandler, alarm: string): Promise<string[]> {
-  const restoreStdout = redirectStdout((_chunk, _encoding, callback) => {
-    if (callback) process.nextTick(callback);
-  });
+  const restoreStdout = redirectStdout(discard);
   try {
     const decision = await breaker(alarmEvent(alarm, new Date()), lambdaContext('breaker', `trip-${alarm}`)) as { tripped: string[] };
     return decision.tripped;

@@ -50,11 +50,6 @@ export interface DemoPrediction {
 
 const mean = (values: ReadonlyArray<number>) => (values.length === 0 ? 0 : values.reduce((s, v) => s + v, 0) / values.length);
 
-/** Measures the averages of the demo's workload for `requests` and `seed`. */
-export function measureDemoWorkload(requests: number, seed: number | string): MeasuredWorkload {
-  return measureRequests(generateWorkload({ requests, seed }));
-}
-
 /** Measures the averages of some of the workload's requests. */
 export function measureRequests(all: ReadonlyArray<WorkloadRequest>): MeasuredWorkload {
   const fresh = all.filter((r) => r.repeatOf === undefined);

@@ -29,3 +29,8 @@ export function toStderr(chunk: string | Uint8Array, encoding: BufferEncoding | 
   if (encoding) process.stderr.write(chunk, encoding, callback);
   else process.stderr.write(chunk, callback);
 }
+
+/** A sink that drops what is written: handler output the command does not show. */
+export function discard(_chunk: string | Uint8Array, _encoding: BufferEncoding | undefined, callback: Callback | undefined): void {
+  if (callback) process.nextTick(callback);
+}

@@ -213,7 +213,6 @@ export function wrapLabel(label: string, width = 12): string[] {
   return lines;
 }
 
-export { escapeHtml };
 
 // Runs in the page: draws each widget from the data block; marks the document once every chart exists.
 const STYLE = `

@@ -4,7 +4,8 @@
  */
 import { getTokenizer } from '@anthropic-ai/tokenizer';
 import * as fc from 'fast-check';
-import { ENGLISH_PROSE, samplesOf, seededRandom, TEXT_KINDS } from '../../../bench/text-samples';
+import { ENGLISH_PROSE, samplesOf, TEXT_KINDS } from '../../../bench/text-samples';
+import { seededRandom } from '../../../local/bedrock-simulator/random';
 import { boundTokens, estimateTokens } from '../../../lambda/core';
 import { TOKEN_BYTE_PAIRS, WORD_TOKENS } from '../../../lambda/core/token-bound-data';
 import { readTokenizerFacts } from '../../support/tokenizer-facts';

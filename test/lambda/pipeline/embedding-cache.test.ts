@@ -1,37 +1,26 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { EmbeddingConfig } from '../../../lambda/pipeline/config';
 import { EmbeddingCache, normalizeText } from '../../../lambda/pipeline/embedding-cache';
 import { PipelineError } from '../../../lambda/pipeline/errors';
-import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { validateEmbedRequest } from '../../../lambda/pipeline/stages/validate-request';
-import { pipelineErrorOf, simulatorClient, testConfig } from './support';
+import { pipelineErrorOf, useBedrockSimulator, testConfig } from './support';
 
 const TITAN_V2 = 'amazon.titan-embed-text-v2:0';
 const config: EmbeddingConfig = { tableName: 'embeddings', invokeId: TITAN_V2, modelId: TITAN_V2, dimensions: 256, ttlSeconds: 86_400 };
 const NOW = Date.UTC(2026, 10, 28, 12);
 
-let sim: BedrockSimulator;
-let bedrock: BedrockRuntimeClient;
 const ddb = mockClient(DynamoDBClient);
 
-beforeAll(async () => {
-  sim = await startBedrockSimulator();
-  bedrock = simulatorClient(sim);
-});
-afterAll(async () => {
-  bedrock.destroy();
-  await sim.close();
-});
+const simulator = useBedrockSimulator();
 beforeEach(() => {
-  sim.reset();
+  simulator.sim.reset();
   ddb.reset();
   ddb.on(BatchGetItemCommand).resolves({ Responses: { embeddings: [] } });
   ddb.on(BatchWriteItemCommand).resolves({});
 });
 
-const cache = () => new EmbeddingCache(config, new DynamoDBClient({ region: 'us-east-1' }), bedrock, () => NOW);
+const cache = () => new EmbeddingCache(config, new DynamoDBClient({ region: 'us-east-1' }), simulator.client, () => NOW);
 
 /** The three steps the pipeline runs around the spend port: look up, embed what is missing, store. */
 async function embed(texts: string[]) {
@@ -53,8 +42,8 @@ describe('EmbeddingCache', () => {
   test('embeds a text repeated within one batch once, and charges it once', async () => {
     const result = await embed(['Refunds take 30 days.', ' Refunds  take 30 days. ']);
 
-    expect(sim.calls).toHaveLength(1);
-    expect(result).toMatchObject({ hits: 0, misses: 1, inputTokens: sim.calls[0].usage!.inputTokens });
+    expect(simulator.sim.calls).toHaveLength(1);
+    expect(result).toMatchObject({ hits: 0, misses: 1, inputTokens: simulator.sim.calls[0].usage!.inputTokens });
     expect(result.vectors[1]).toEqual(result.vectors[0]);
   });
 
@@ -94,6 +83,6 @@ describe('EmbeddingCache', () => {
     expect(error.status).toBe(400);
     expect(error.details).toEqual({ field });
     expect(ddb.calls()).toHaveLength(0);
-    expect(sim.calls).toHaveLength(0);
+    expect(simulator.sim.calls).toHaveLength(0);
   });
 });

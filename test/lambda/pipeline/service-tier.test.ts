@@ -2,15 +2,12 @@ import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ConverseCo
 import { DEFAULT_MODEL_CATALOG } from '../../../lambda/core';
 import { GenAiPipeline } from '../../../lambda/pipeline/pipeline';
 import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
-import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { simulatorClient, testConfig, usd } from './support';
+import { useBedrockSimulator, testConfig, usd } from './support';
 
 const NOVA_PRO = 'amazon.nova-pro-v1:0';
 const NOVA_TIERS = { simple: { invokeId: NOVA_PRO, modelId: NOVA_PRO } };
 const body = { message: 'Summarize the attached contract clause.', tenantId: 'customer-123', userId: 'user-42' };
 
-let sim: BedrockSimulator;
-let bedrock: BedrockRuntimeClient;
 let sent: ConverseCommandInput[];
 /** What the next responses report as their tier, over what the simulator says; undefined keeps the simulator's. */
 let reportedTier: string | undefined;
@@ -18,21 +15,14 @@ let reportedTier: string | undefined;
 const recordingBedrock = {
   send: async (command: ConverseCommand) => {
     sent.push(command.input);
-    const response = await bedrock.send(command) as ConverseCommandOutput;
+    const response = await simulator.client.send(command) as ConverseCommandOutput;
     return reportedTier === undefined ? response : { ...response, serviceTier: { type: reportedTier } };
   },
 } as unknown as BedrockRuntimeClient;
 
-beforeAll(async () => {
-  sim = await startBedrockSimulator();
-  bedrock = simulatorClient(sim);
-});
-afterAll(async () => {
-  bedrock.destroy();
-  await sim.close();
-});
+const simulator = useBedrockSimulator();
 beforeEach(() => {
-  sim.reset();
+  simulator.sim.reset();
   sent = [];
   reportedTier = undefined;
 });
@@ -52,7 +42,7 @@ describe('service tiers at runtime', () => {
     const result = await pipelineWith('flex').handle(body, { requestId: 'req-flex' });
 
     expect(sent[0].serviceTier).toEqual({ type: 'flex' });
-    const billed = sim.calls[0].usage!;
+    const billed = simulator.sim.calls[0].usage!;
     expect(result.cost.totalUsd).toBeCloseTo(usd(billed.inputTokens, flex.inputPerMillion) + usd(billed.outputTokens, flex.outputPerMillion), 12);
     expect(result.cost.priced).toBe('catalog');
   });
@@ -64,7 +54,7 @@ describe('service tiers at runtime', () => {
 
     const result = await pipelineWith('flex').handle(body, { requestId: 'req-served-standard' });
 
-    const billed = sim.calls[0].usage!;
+    const billed = simulator.sim.calls[0].usage!;
     expect(sent[0].serviceTier).toEqual({ type: 'flex' });
     expect(result.cost.totalUsd).toBeCloseTo(usd(billed.inputTokens, standard.inputPerMillion) + usd(billed.outputTokens, standard.outputPerMillion), 12);
   });

@@ -4,8 +4,7 @@ import { PipelineError } from '../../../lambda/pipeline/errors';
 import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
 import { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import { GenAiRequest, PipelineResult, TokenEstimate, TokenParts } from '../../../lambda/pipeline/types';
-import { countTokens } from '../../../local/bedrock-simulator';
-import type { BedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
 
 /** Base model ids of the default routing tiers (lambda/core/model-catalog.ts DEFAULT_TIER_MODELS). */
 export const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -189,5 +188,40 @@ export function sampleRecord(result: PipelineResult = sampleResult(), overrides:
     responseCache: result.cache.response, savedUsd: result.cache.savedUsd, promptCache: result.cache.prompt,
     inputTokenBound: result.inputTokenBound,
     ...overrides,
+  };
+}
+
+/** The Bedrock simulator of a test file (or describe block), and a runtime client pointed at it. */
+export interface TestBedrock {
+  readonly sim: BedrockSimulator;
+  readonly client: BedrockRuntimeClient;
+}
+
+/**
+ * Starts the Bedrock simulator before the tests of the enclosing block and closes it after them (a file resets it
+ * between tests itself, when it needs to). Read the fields inside hooks and tests.
+ */
+export function useBedrockSimulator(): TestBedrock {
+  let sim: BedrockSimulator | undefined;
+  let client: BedrockRuntimeClient | undefined;
+  beforeAll(async () => {
+    sim = await startBedrockSimulator();
+    client = simulatorClient(sim);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await sim?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the Bedrock simulator is not started yet: use it inside a hook or a test.');
+    return value;
+  };
+  return {
+    get sim() {
+      return started(sim);
+    },
+    get client() {
+      return started(client);
+    },
   };
 }

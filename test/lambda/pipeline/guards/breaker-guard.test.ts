@@ -1,11 +1,9 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BreakerConfig } from '../../../../lambda/contract';
 import { BreakerStateItem, BreakerStateReader } from '../../../../lambda/breaker/state';
 import { BreakerGuard } from '../../../../lambda/pipeline/guards';
 import { GenAiPipeline } from '../../../../lambda/pipeline/pipeline';
 import { MemoryRecorder } from '../../../../lambda/pipeline/stages/record-request';
-import { BedrockSimulator, startBedrockSimulator } from '../../../../local/bedrock-simulator';
-import { pipelineErrorOf, simulatorClient, testConfig, testRequest } from '../support';
+import { pipelineErrorOf, useBedrockSimulator, testConfig, testRequest } from '../support';
 
 const NOV_27 = Date.UTC(2026, 10, 27, 14, 0, 0);
 const REASONING = 'Think through step by step why our invoices doubled.';
@@ -142,22 +140,13 @@ describe('BreakerGuard', () => {
 });
 
 describe('a downgraded feature in the pipeline', () => {
-  let sim: BedrockSimulator;
-  let bedrock: BedrockRuntimeClient;
-  beforeAll(async () => {
-    sim = await startBedrockSimulator();
-    bedrock = simulatorClient(sim);
-  });
-  afterAll(async () => {
-    bedrock.destroy();
-    await sim.close();
-  });
-  beforeEach(() => sim.reset());
+  const simulator = useBedrockSimulator();
+  beforeEach(() => simulator.sim.reset());
 
   function pipelineWith(reader: FakeReader, features: BreakerConfig['features']): GenAiPipeline {
     const config = testConfig();
     return new GenAiPipeline(config, {
-      bedrock, recorder: new MemoryRecorder(),
+      bedrock: simulator.client, recorder: new MemoryRecorder(),
       guards: [new BreakerGuard(breakerConfig({ features }), config.application, reader, { now: () => NOV_27 })],
       now: () => NOV_27,
     });
@@ -195,6 +184,6 @@ describe('a downgraded feature in the pipeline', () => {
     const error = await pipelineErrorOf(() => pipeline.run(testRequest({ message: REASONING })));
 
     expect(error.code).toBe('FEATURE_PAUSED');
-    expect(sim.calls).toHaveLength(0);
+    expect(simulator.sim.calls).toHaveLength(0);
   });
 });

@@ -1,27 +1,18 @@
 import { AccessDeniedException, BedrockRuntimeClient, CountTokensCommand, Message, ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../../local/bedrock-simulator';
+import { countTokens } from '../../../../local/bedrock-simulator';
 import { countTokensFor } from '../../../../lambda/pipeline/stages/count-tokens';
-import { simulatorClient, SONNET_45 } from '../support';
+import { useBedrockSimulator, SONNET_45 } from '../support';
 
 const MESSAGES: Message[] = [{ role: 'user', content: [{ text: 'How much did we spend on inference last week?' }] }];
 
 describe('count-tokens stage', () => {
-  let sim: BedrockSimulator;
-  let bedrock: BedrockRuntimeClient;
 
-  beforeAll(async () => {
-    sim = await startBedrockSimulator();
-    bedrock = simulatorClient(sim);
-  });
-  afterAll(async () => {
-    bedrock.destroy();
-    await sim.close();
-  });
+  const simulator = useBedrockSimulator();
 
   test('returns the input tokens Bedrock counts for the Converse prompt', async () => {
     // When the system prompt and message are counted
-    const counted = await countTokensFor(bedrock, SONNET_45, { system: [{ text: 'You answer cost questions.' }], messages: MESSAGES });
+    const counted = await countTokensFor(simulator.client, SONNET_45, { system: [{ text: 'You answer cost questions.' }], messages: MESSAGES });
 
     // Then it is what the simulator bills: each text, plus 3 tokens of role markers per message
     expect(counted).toBe(countTokens('You answer cost questions.') + 3 + countTokens('How much did we spend on inference last week?'));

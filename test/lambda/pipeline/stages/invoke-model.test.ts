@@ -4,23 +4,13 @@ import { invokeWithRetries } from '../../../../lambda/pipeline/stages/invoke-mod
 import { buildPrompt } from '../../../../lambda/pipeline/stages/prompt-cache';
 import { routeModel } from '../../../../lambda/pipeline/stages/route-model';
 import { ModelTier } from '../../../../lambda/core';
-import { BedrockSimulator, startBedrockSimulator } from '../../../../local/bedrock-simulator';
-import { estimateOf, FAST_RETRY, HAIKU_45, OPUS_45, pipelineErrorOf, simulatorClient, SONNET_45, testConfig, testRequest } from '../support';
+import { estimateOf, FAST_RETRY, HAIKU_45, OPUS_45, pipelineErrorOf, useBedrockSimulator, SONNET_45, testConfig, testRequest } from '../support';
 
-let sim: BedrockSimulator;
-let bedrock: BedrockRuntimeClient;
 let delays: number[];
 
-beforeAll(async () => {
-  sim = await startBedrockSimulator();
-  bedrock = simulatorClient(sim);
-});
-afterAll(async () => {
-  bedrock.destroy();
-  await sim.close();
-});
+const simulator = useBedrockSimulator();
 beforeEach(() => {
-  sim.reset();
+  simulator.sim.reset();
   delays = [];
 });
 
@@ -30,7 +20,7 @@ function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: Pipel
   // These tests pick the tier by hint, so the feature lets hints raise it.
   const route = routeModel(request, { ...config, features: { chat: { ...config.features.chat, maxHintedTier: 'complex' } } }, 10);
   return invokeWithRetries(route, () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), maxTokens, config, {
-    bedrock,
+    bedrock: simulator.client,
     sleep: async (ms) => {
       delays.push(ms);
     },
@@ -41,7 +31,7 @@ function invoke(tier: ModelTier, retry: Partial<RetryConfig> = {}, config: Pipel
 }
 
 /** The base models the simulator was called with, in order. */
-const calledModels = () => sim.calls.map((c) => c.baseModelId);
+const calledModels = () => simulator.sim.calls.map((c) => c.baseModelId);
 
 describe('invoke-model stage', () => {
   test('answers on the first attempt without waiting', async () => {
@@ -64,7 +54,7 @@ describe('invoke-model stage', () => {
 
   test('retries a throttled call on the same model and succeeds', async () => {
     // Given one throttle
-    sim.injectFaults('throttle', 1);
+    simulator.sim.injectFaults('throttle', 1);
 
     // When the call is made
     const outcome = await invoke('simple');
@@ -72,7 +62,7 @@ describe('invoke-model stage', () => {
     // Then the second attempt on the same model answers
     expect(outcome.attempts).toBe(2);
     expect(calledModels()).toEqual([HAIKU_45, HAIKU_45]);
-    expect(sim.calls.map((c) => c.status)).toEqual([429, 200]);
+    expect(simulator.sim.calls.map((c) => c.status)).toEqual([429, 200]);
   });
 
   test.each([
@@ -80,17 +70,17 @@ describe('invoke-model stage', () => {
     ['service unavailable (503)', 'service-unavailable' as const, 503],
     ['a model timeout (408)', 'model-timeout' as const, 408],
   ])('retries after %s', async (_name, fault, status) => {
-    sim.injectFaults(fault, 1);
+    simulator.sim.injectFaults(fault, 1);
 
     const outcome = await invoke('simple');
 
     expect(outcome.attempts).toBe(2);
-    expect(sim.calls.map((c) => c.status)).toEqual([status, 200]);
+    expect(simulator.sim.calls.map((c) => c.status)).toEqual([status, 200]);
   });
 
   test('waits with full-jitter exponential backoff drawn from the injected random source', async () => {
     // Given three throttles, base delay 200 ms, and random() = 0.5, on a route with four attempts on one model
-    sim.injectFaults('throttle', 3);
+    simulator.sim.injectFaults('throttle', 3);
 
     await invoke('simple', { attemptsPerModel: 4, maxAttempts: 4 });
 
@@ -100,7 +90,7 @@ describe('invoke-model stage', () => {
 
   test('never waits longer than maxDelayMs', async () => {
     // Given a ceiling of 300 ms and four throttles
-    sim.injectFaults('throttle', 4);
+    simulator.sim.injectFaults('throttle', 4);
 
     await invoke('simple', { attemptsPerModel: 5, maxAttempts: 5, maxDelayMs: 300 });
 
@@ -110,7 +100,7 @@ describe('invoke-model stage', () => {
 
   test('falls back to the next cheaper tier after attemptsPerModel failures', async () => {
     // Given a complex request whose model is throttled twice (attemptsPerModel = 2)
-    sim.injectFaults('throttle', 2);
+    simulator.sim.injectFaults('throttle', 2);
 
     // When it is invoked
     const outcome = await invoke('complex');
@@ -125,7 +115,7 @@ describe('invoke-model stage', () => {
 
   test('stops at maxAttempts across the whole chain, fallbacks included, and answers 429', async () => {
     // Given more throttles than attempts, maxAttempts 3 and attemptsPerModel 2 on a three-tier chain
-    sim.injectFaults('throttle', 10);
+    simulator.sim.injectFaults('throttle', 10);
 
     // When a complex request is invoked
     const error = await pipelineErrorOf(() => invoke('complex', { maxAttempts: 3 }));
@@ -139,7 +129,7 @@ describe('invoke-model stage', () => {
 
   test('never falls back to a dearer tier by default', async () => {
     // Given a simple request whose model is always throttled
-    sim.injectFaults('throttle', 10);
+    simulator.sim.injectFaults('throttle', 10);
 
     const error = await pipelineErrorOf(() => invoke('simple'));
 
@@ -149,7 +139,7 @@ describe('invoke-model stage', () => {
   });
 
   test('falls back to a dearer tier when fallbackUpward is set', async () => {
-    sim.injectFaults('throttle', 2);
+    simulator.sim.injectFaults('throttle', 2);
 
     const outcome = await invoke('simple', { fallbackUpward: true });
 
@@ -158,7 +148,7 @@ describe('invoke-model stage', () => {
   });
 
   test('answers 503 when every attempt met a server error', async () => {
-    sim.injectFaults('service-unavailable', 10);
+    simulator.sim.injectFaults('service-unavailable', 10);
 
     const error = await pipelineErrorOf(() => invoke('simple'));
 
@@ -169,11 +159,11 @@ describe('invoke-model stage', () => {
 
   test('turns a "too long" ValidationException into a 413 without retrying', async () => {
     // Given a model that rejects the prompt as longer than its context window
-    sim.injectFaults('context-length', 1);
+    simulator.sim.injectFaults('context-length', 1);
 
     const error = await pipelineErrorOf(() => invoke('complex'));
 
-    expect(sim.calls).toHaveLength(1);
+    expect(simulator.sim.calls).toHaveLength(1);
     expect(error.status).toBe(413);
     expect(error.code).toBe('CONTEXT_LENGTH_EXCEEDED');
     expect(error.message).toContain('Input is too long for requested model.');
@@ -185,7 +175,7 @@ describe('invoke-model stage', () => {
 
     const error = await pipelineErrorOf(() => invoke('simple', {}, config));
 
-    expect(sim.calls).toHaveLength(1);
+    expect(simulator.sim.calls).toHaveLength(1);
     expect(error.status).toBe(400);
     expect(error.code).toBe('MODEL_REJECTED_REQUEST');
     expect(error.message).toContain('The provided model identifier is invalid.');
@@ -222,24 +212,24 @@ describe('invoke-model stage', () => {
       // Then no model call was made
       expect(error.status).toBe(503);
       expect(error.code).toBe('MODEL_DEADLINE_EXCEEDED');
-      expect(sim.calls).toHaveLength(0);
+      expect(simulator.sim.calls).toHaveLength(0);
     });
 
     test('retries stop when the time left runs out, before the attempt cap', async () => {
       // Given a clock that advances 2 s per backoff and a deadline 4 s away, and a throttled model
       let now = Date.UTC(2026, 10, 28, 12);
       const deadlineMs = now + 4_000;
-      sim.injectFaults('throttle', 4);
+      simulator.sim.injectFaults('throttle', 4);
       const request = testRequest({ hints: { complexity: 'simple' } });
       const config = testConfig({ retry: { ...FAST_RETRY, maxAttempts: 4, attemptsPerModel: 4 } });
 
       // When the stage retries
       const error = await pipelineErrorOf(() => invokeWithRetries(routeModel(request, config, 10),
         () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), 256, config,
-        { bedrock, sleep: async () => { now += 2_000; }, random: () => 0.5, now: () => now, deadlineMs }));
+        { bedrock: simulator.client, sleep: async () => { now += 2_000; }, random: () => 0.5, now: () => now, deadlineMs }));
 
       // Then it made the two calls that fit and gave up with the deadline error, not the throttling one
-      expect(sim.calls).toHaveLength(2);
+      expect(simulator.sim.calls).toHaveLength(2);
       expect(error.code).toBe('MODEL_DEADLINE_EXCEEDED');
       expect(error.details).toMatchObject({ attempts: 2, lastError: 'ThrottlingException' });
     });
