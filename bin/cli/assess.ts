@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { assessMaturity, MaturityAssessment } from '../../lib/finops-checks/maturity';
+import { FINOPS_RULES } from '../../lib/finops-checks/rules';
 import { templateModel, TemplateModel } from '../../lib/finops-checks/template-model';
 import { intOption, parseArgs, UsageError } from './args';
 import { ASSESS_HELP } from './help';
@@ -60,6 +61,10 @@ function formatAssessment(a: MaturityAssessment, templates: ReadonlyArray<string
     }
   }
   const findings = Object.entries(a.findings);
-  lines.push('', findings.length === 0 ? 'FinOps rule pack: no findings.' : `FinOps rule pack findings: ${findings.map(([id, n]) => `${id} ×${n}`).join(', ')}`);
+  lines.push('', findings.length === 0 ? 'FinOps rule pack: no findings.' : 'FinOps rule pack findings (GenAiFinOpsChecks, added to the app, names each resource):');
+  for (const [id, count] of findings) {
+    const rule = FINOPS_RULES.find((r) => r.id === id);
+    lines.push(`  ${id} ×${count}: ${rule?.title ?? ''}.`, `    Fix: ${rule?.fix ?? ''}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -36,7 +36,7 @@ async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promis
   const choices = [...WORKFLOWS, 'breaker'];
   if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${choices.join(', ')})`, cmd);
   if (!choices.includes(workflow)) throw new UsageError(`--workflow must be one of ${choices.join(', ')}, got '${workflow}'`, cmd);
-  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. local/events/api-gateway-proxy.json)', cmd);
+  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. node_modules/genai-finops-local/events/api-gateway-proxy.json, or local/events/... in a clone)', cmd);
   const event = readJson(options.event as string, 'event', cmd);
   if (workflow === 'breaker') {
     if (options.object !== undefined) throw new UsageError('--object applies to --workflow document only', cmd);

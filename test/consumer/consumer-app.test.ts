@@ -185,6 +185,15 @@ describe('the packed library in a consumer CDK app', () => {
       expect(estimate.optimized.perMonthUsd).toBeLessThan(estimate.baseline.perMonthUsd);
     });
 
+    test('the article\'s workloads price from the install with the shipped article price file, as in the clone', () => {
+      const args = ['estimate', 'examples/workloads/article-hello.json', '--prices', 'test/fixtures/article-prices.json', '--json'];
+      const installed = cli(...args.map((a) => (a.includes('/') ? path.join('node_modules', 'genai-finops-constructs', a) : a)));
+      const clone = spawnSync(process.execPath, [path.join(repo, 'bin', 'genai-finops.js'), ...args], { cwd: repo, encoding: 'utf8' });
+
+      expect({ status: installed.status, stderr: installed.status === 0 ? '' : installed.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(JSON.parse(installed.stdout).baseline).toEqual(JSON.parse(clone.stdout).baseline);
+    });
+
     test('assess reads the consumer app\'s own cloud assembly', () => {
       const run = cli('assess', 'cdk.out', '--json');
 
