@@ -15,6 +15,9 @@ import { captureLogs, createCacheTable, event, MODEL_ALIASES, pipelineConfigJson
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_128);
 const NUM_RUNS = 200;
+// Each property makes up to 200 real round trips through the handler, DynamoDB Local and the simulator: seconds on an
+// idle machine, over a minute on a busy 2-core one. The bound catches a hang; it must not measure the machine's speed.
+const PROPERTY_TIMEOUT_MS = 10 * 60_000;
 
 let sim: BedrockSimulator;
 let dynamodb: LocalDynamoDb;
@@ -134,7 +137,7 @@ describe('API handler under fuzzed payloads', () => {
     ));
 
     expect(failures).toEqual([]);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   // One field at a time with a wrong value, the rest valid: the 400 names exactly that field.
   const wrongValue: Record<string, fc.Arbitrary<unknown>> = {
@@ -164,5 +167,5 @@ describe('API handler under fuzzed payloads', () => {
     ));
 
     expect(sim.calls).toEqual([]);
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, GuardsConfig, ModelTier, PipelineConfigDocument, RetryConfig } from '../../../lambda/contract';
 import { emfRecords, stdoutLinesOf } from '../pipeline/support';
 
@@ -111,7 +111,11 @@ function apply(values: Record<string, string | undefined>): void {
   }
 }
 
-/** The response cache table as ResponseCacheTable creates it: partition key `cacheKey`, TTL attribute `expiresAt`. */
+/**
+ * The response cache table as ResponseCacheTable creates it (partition key `cacheKey`), without TTL: DynamoDB Local
+ * deletes expired items by the machine's clock, which tests on a fixed clock do not share. The cache checks
+ * `expiresAt` itself on every read, so TTL deletion is only garbage collection.
+ */
 export async function createCacheTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(new CreateTableCommand({
     TableName: tableName,
@@ -119,7 +123,6 @@ export async function createCacheTable(client: DynamoDBClient, tableName: string
     AttributeDefinitions: [{ AttributeName: 'cacheKey', AttributeType: 'S' }],
     KeySchema: [{ AttributeName: 'cacheKey', KeyType: 'HASH' }],
   }));
-  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
 }
 
 /** The document workflow's results table: partition key `objectKey`, sort key `versionId`. */
