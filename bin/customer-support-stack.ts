@@ -21,12 +21,22 @@ import {
 
 /** The Application tag of the example (bin/example-app.ts sets it on the app). */
 export const EXAMPLE_APPLICATION = 'customer-support-genai';
+/**
+ * The Environment tag of the example: the budgets the breaker acts on count spend tagged with it, so the example's
+ * resources and its budgets must agree (a development deployment would get its own budgets and breaker).
+ */
+export const EXAMPLE_ENVIRONMENT = 'production';
 
 /**
  * The example "customer-support GenAI" stack: a chat API, a document analyser for uploaded tickets and
  * attachments, and a nightly batch that summarises the day's conversations, with every guardrail and the
  * visibility the library offers: a shared usage ledger, a circuit breaker fed by budgets and by the pipeline's own
  * spend alarms, budgets with a Bedrock-deny backstop, a token and cost dashboard, alarms and cost anomaly detection.
+ *
+ * What trips what (test/bin/example-guardrails.test.ts delivers each signal along the template's subscriptions):
+ * the production budget and the total spend alarm pause the documents and nightly workflows (`*`); the
+ * ticket-attachments budget and the documents' spend alarms pause the documents workflow; the chat is critical and
+ * keeps running. Each alarm's OK closes what it opened; a budget's trip lasts to the end of its month.
  */
 export class CustomerSupportStack extends Stack {
   public readonly chat: ApiWorkflow;
@@ -42,10 +52,8 @@ export class CustomerSupportStack extends Stack {
     // Guardrails first: the workflows obey them.
     const guardrails = new Construct(this, 'Guardrails');
     GenAiTags.apply(guardrails, { feature: 'finops-guardrails' });
-    this.breaker = new CircuitBreaker(guardrails, 'Breaker', {
-      application: EXAMPLE_APPLICATION,
-      budgets: [{ budgetName: `${EXAMPLE_APPLICATION}-production`, features: ['*'] }],
-    });
+    // No budget names typed here: the breaker acts on the budgets and spend alarms whose topics it subscribes to.
+    this.breaker = new CircuitBreaker(guardrails, 'Breaker', { application: EXAMPLE_APPLICATION });
     const ledger = new UsageLedger(guardrails, 'UsageLedger', { defaultTenantTier: 'startup' });
 
     this.chat = new ApiWorkflow(this, 'Chat', {
@@ -77,17 +85,19 @@ export class CustomerSupportStack extends Stack {
       whenTripped: WhenTripped.PAUSE,
     });
 
-    // Budgets by tag, a Bedrock deny on the non-critical workflows at 100 % as the backstop; their alerts trip the breaker.
+    // Budgets on this deployment's Environment, a Bedrock deny on the non-critical workflows at 100 % as the backstop.
+    // Subscribed, the production total trips every feature ('*') and each feature budget its feature, until month end.
     this.budgets = new GenAiBudgets(guardrails, 'Budgets', {
       application: EXAMPLE_APPLICATION,
+      productionEnvironment: EXAMPLE_ENVIRONMENT,
       productionAmountUsd: 5_000,
-      developmentAmountUsd: 500,
       features: [{ feature: 'support-chat', amountUsd: 3_000 }, { feature: 'ticket-attachments', amountUsd: 1_500 }],
       nonCriticalRoles: [this.documents.handler.role, this.nightly.handler.role],
     });
     this.breaker.subscribeTo(this.budgets.topic);
 
-    // Visibility: the dashboard, alarms (spend alarms feed the breaker within minutes) and cost anomalies.
+    // Visibility: the dashboard, alarms and cost anomalies. Subscribed, each workflow's spend alarms (hourly and
+    // anomaly) trip its feature within minutes and the total trips '*'; their OK closes what they opened.
     const visibility = new Construct(this, 'Visibility');
     GenAiTags.apply(visibility, { feature: 'finops-visibility' });
     const workflows = [this.chat.monitored(), this.documents.monitored(), this.nightly.monitored()];

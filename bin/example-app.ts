@@ -2,14 +2,14 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GenAiFinOpsChecks, GenAiTagPolicy, GenAiTags } from '../lib';
-import { CostReportingStack, CustomerSupportStack, EXAMPLE_APPLICATION } from './customer-support-stack';
+import { CostReportingStack, CustomerSupportStack, EXAMPLE_APPLICATION, EXAMPLE_ENVIRONMENT } from './customer-support-stack';
 
 /**
  * Builds the example app: the env-agnostic workflows stack and the us-east-1 cost-reporting stack, the GenAI tag
  * policy enforced, cdk-nag and the library's own FinOps rule pack checking both.
  */
 export function buildExampleApp(app: App = new App()): App {
-  GenAiTags.apply(app, { environment: 'development', application: EXAMPLE_APPLICATION });
+  GenAiTags.apply(app, { environment: EXAMPLE_ENVIRONMENT, application: EXAMPLE_APPLICATION });
   GenAiTagPolicy.enforce(app);
   new CustomerSupportStack(app, 'CustomerSupportGenAi', {
     description: 'Customer-support GenAI workflows (genai-finops-constructs example)',

@@ -4,6 +4,10 @@
 //
 // Third-party packages stay outside the bundle, as the package's declared dependencies: the build fails when the
 // bundle imports one that packages/local/package.json does not declare, so an install can never miss a module.
+//
+// The constructs (lib/, which the demo synthesizes) are not bundled either: they are imported from the installed
+// genai-finops-constructs, a peer like aws-cdk-lib and constructs, so that the demo synthesizes the constructs the
+// user deploys, and their handler bundles are found in that package.
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +17,7 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkgDir = path.join(root, 'packages', 'local');
 const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+const LIBRARY_PACKAGE = 'genai-finops-constructs';
 
 const result = await build({
   entryPoints: [path.join(root, 'local', 'companion-package.ts')],
@@ -27,6 +32,15 @@ const result = await build({
   keepNames: true,
   metafile: true,
   logLevel: 'warning',
+  plugins: [{
+    name: 'constructs-from-the-library-package',
+    setup(pluginBuild) {
+      const libIndex = path.join(root, 'lib');
+      pluginBuild.onResolve({ filter: /(^|\/)lib$/ }, (args) => (
+        path.resolve(args.resolveDir, args.path) === libIndex ? { path: LIBRARY_PACKAGE, external: true } : undefined
+      ));
+    },
+  }],
 });
 
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
@@ -38,12 +52,13 @@ for (const input of Object.values(result.metafile.inputs)) {
     imported.add(packageOf(specifier));
   }
 }
-const undeclared = [...imported].filter((name) => !(name in (manifest.dependencies ?? {}))).sort();
+const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
+const undeclared = [...imported].filter((name) => !(name in declared)).sort();
 if (undeclared.length > 0) {
-  console.error(`packages/local/package.json does not declare ${undeclared.join(', ')}, which the bundle imports: add them to its dependencies.`);
+  console.error(`packages/local/package.json does not declare ${undeclared.join(', ')}, which the bundle imports: add them to its dependencies (or peerDependencies).`);
   process.exit(1);
 }
-const unused = Object.keys(manifest.dependencies ?? {}).filter((name) => !imported.has(name)).sort();
+const unused = Object.keys(declared).filter((name) => !imported.has(name)).sort();
 if (unused.length > 0) {
   console.error(`packages/local/package.json declares ${unused.join(', ')}, which the bundle never imports: remove them.`);
   process.exit(1);

@@ -5,7 +5,8 @@ import { writeDashboardPage } from '../../local/demo/html/write-page';
 import { startLocalStack } from '../../local/demo/local-stack';
 import { formatPrediction, predictDemo } from '../../local/demo/prediction';
 import { formatReport } from '../../local/demo/report';
-import { DEFAULT_REQUESTS, DEFAULT_SEED, demoModelAliases, runDemo } from '../../local/demo/run-demo';
+import { DemoDeployment } from '../../local/demo/deployment';
+import { DEFAULT_REQUESTS, DEFAULT_SEED, runDemo } from '../../local/demo/run-demo';
 import { htmlFileOption, intOption, parseArgs, UsageError } from './args';
 import { DEMO_HELP } from './help';
 import { onShutdown } from './shutdown';
@@ -25,10 +26,12 @@ export async function demoCommand(argv: ReadonlyArray<string>, out: (text: strin
   const records = htmlFile ? new EmfRecordsByScenario() : undefined;
 
   await ensureHandlerBundles(log);
+  log(`synthesizing the demo stack (the library's constructs, one workflow per run) ...`);
+  const deployment = DemoDeployment.synthesize();
   log('starting the Bedrock simulator, DynamoDB Local and the local S3 ...');
-  const stack = await startLocalStack({ modelAliases: demoModelAliases() });
+  const stack = await startLocalStack({ modelAliases: deployment.modelAliases() });
   onShutdown(() => stack.stop());
-  const report = await runDemo({ requests, seed, stack, log, onMetricRecord: records?.add });
+  const report = await runDemo({ requests, seed, stack, deployment, log, onMetricRecord: records?.add });
   if (htmlFile && records) {
     const bytes = writeDashboardPage(htmlFile, report, records);
     log(`wrote the dashboard page (${records.size} EMF records, ${Math.round(bytes / 1024)} KB) to ${htmlFile}`);

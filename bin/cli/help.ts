@@ -10,8 +10,9 @@ Commands:
                        optimized and one lever at a time, and print what each costs.
   estimate FILE        Estimate a workload's monthly Bedrock cost: baseline vs optimized, the saving of each
                        lever, Bedrock vs SageMaker, and what the library itself costs to run.
-  local invoke         Run one bundled workflow handler on an event file against local services
-                       (like 'sam local invoke'); the result goes to stdout, logs to stderr.
+  local invoke         Run one bundled workflow handler, or a function of your synthesized template
+                       (--template), on an event file against local services (like 'sam local invoke');
+                       the result goes to stdout, logs to stderr.
   assess               Read a synthesized CDK app (cdk.out or a template) and report its FinOps maturity
                        level, each control found or missing, and the rule pack's findings.
   breaker reset        Close a circuit breaker by hand (audited): --table T --feature F [--application A].
@@ -49,7 +50,9 @@ bundled API handler, once per run, each from empty caches:
   + one lever      routing (Haiku/Sonnet/Opus), prompt caching, response cache, or output cap 1024, alone
   optimized        the library's defaults: every lever on
 
-and prints requests, model calls, tokens, cost and saving per run, and the optimized/naive cost ratio.
+and prints requests, model calls, tokens, cost and saving per run, and the optimized/naive cost ratio. Each run's
+function has the configuration the constructs synthesize: the demo builds a stack of them (one ApiWorkflow per run,
+a UsageLedger, a CircuitBreaker) in process and takes each function's environment from its template.
 Then the guardrails scenario (a table after the lever table; \`guardrails\` in --json):
 
   quota            a runaway tenant sends 200 requests at once against its daily quota in the DynamoDB
@@ -96,17 +99,22 @@ Exit codes: 0 estimated, 1 the workload or price file is invalid (the message na
 `;
 
 export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [options]
+       genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json --event FILE [--object FILE]
 
 Subcommands:
-  invoke           Run a bundled workflow handler once on an event (see 'genai-finops local invoke --help').
+  invoke           Run a bundled workflow handler, or a function of a synthesized template, once on an event
+                   (see 'genai-finops local invoke --help').
 `;
 
 export const LOCAL_INVOKE_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [--config FILE] [--object FILE]
+       genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json --event FILE [--object FILE]
 
 Runs the workflow's bundled handler (assets/handlers/<workflow>/index.js: built if missing in a clone, the library
 package's own when installed, with the companion package genai-finops-local for the emulators) once on the event,
-like 'sam local invoke': with the environment the workflow construct gives the function, its AWS clients pointed
-at a Bedrock simulator, DynamoDB Local and a local S3 started for the invocation and stopped afterwards.
+like 'sam local invoke': with the environment the workflow construct gives the function (the library's workflow,
+or its CircuitBreaker, with default props is synthesized in process for it; tables and buckets are named by their
+logical ids), its AWS clients pointed at a Bedrock simulator, DynamoDB Local and a local S3 started for the
+invocation and stopped afterwards.
 
 The handler's result is printed as JSON on stdout, and only it. The function's logs and its EMF metric lines go
 to stderr. If the handler throws, stdout gets {"errorType", "errorMessage"} and the exit code is 1.
@@ -131,6 +139,14 @@ Options:
                    For breaker: GENAI_BREAKER_CONFIG, {"tableName", "application", "budgets", "alarms"}.
   --object FILE    document only: upload this file instead of the sample ticket.
   -h, --help       Show this help.
+
+With --template (like 'sam local invoke -t'): runs the function of a synthesized template ('npx cdk synth' writes
+cdk.out/<Stack>.template.json), named by its logical id or its construct path (e.g. Chat/Handler), with the code
+the template deploys (the asset folder beside the template) and the environment the template gives it: a Ref is
+the resource's physical name where the template sets one (TableName, BucketName, ...), else its logical id;
+Fn::GetAtt of an ARN is an ARN of the local account 111122223333 in us-east-1. The tables (with the template's key
+schema) and buckets the environment names are created in DynamoDB Local and the local S3. --object FILE uploads
+FILE as the object a document event announces. --workflow and --config do not apply.
 `;
 
 export const ASSESS_HELP = `Usage: genai-finops assess <cdk.out | template.json> [--json] [--min-level N]

@@ -1,27 +1,19 @@
 /**
- * What a workflow's resources would hold when its event fires: the tables and buckets the construct creates,
- * the uploaded object a document event announces, the records a scheduled run reads.
+ * What a workflow's resources would hold when its event fires: the caches a custom configuration names, the
+ * uploaded object a document event announces, the records a scheduled run reads. (The tables and buckets the
+ * construct creates come from its template: local/template/local-resources.ts.)
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { dayToProcess } from '../../lambda/runtime/schedule-day';
 import { uploadedObjects, UploadedObject } from '../../lambda/runtime/s3-events';
-import { ConstructPipelineConfig, LOCAL_RESOURCES, Workflow } from '../../local/demo/function-env';
+import { ENV } from '../../lambda/contract';
+import { ConstructPipelineConfig, Workflow } from '../../local/demo/function-env';
 import type { LocalStack } from '../../local/demo/local-stack';
-import { createBucket, createDocumentResultsTable, createEmbeddingCacheTable, createResponseCacheTable } from '../../local/demo/resources';
+import { createBucket, createEmbeddingCacheTable, createResponseCacheTable } from '../../local/demo/resources';
 import { SAMPLE_RECORDS, SAMPLE_TICKET } from './invoke-samples';
 
-/**
- * Creates the workflow's resources and seeds them for `event`; returns the event to invoke with (a document
- * event gets the version id and size of the local upload, which S3 assigns).
- */
-export async function prepareFixtures(
-  workflow: Workflow,
-  event: unknown,
-  config: ConstructPipelineConfig,
-  stack: LocalStack,
-  options: { readonly object?: Buffer },
-  log: (line: string) => void,
-): Promise<unknown> {
+/** The caches a `--config` file names (the construct's own come from its template). */
+export async function createConfigCaches(config: ConstructPipelineConfig, stack: LocalStack, log: (line: string) => void): Promise<void> {
   if (config.responseCache) {
     await createResponseCacheTable(stack.dynamodb, config.responseCache.tableName);
     log(`created table ${config.responseCache.tableName} (response cache)`);
@@ -30,14 +22,32 @@ export async function prepareFixtures(
     await createEmbeddingCacheTable(stack.dynamodb, config.embedding.tableName);
     log(`created table ${config.embedding.tableName} (embedding cache)`);
   }
-  if (workflow === 'document') return prepareDocument(event, stack, options.object ?? Buffer.from(SAMPLE_TICKET, 'utf8'), log);
-  if (workflow === 'scheduled') await prepareScheduled(event, stack, log);
+}
+
+/**
+ * Seeds the workflow's resources for `event`; returns the event to invoke with (a document event gets the version
+ * id and size of the local upload, which S3 assigns). `env` is the function's environment (the scheduled workflow's
+ * buckets and prefixes).
+ */
+export async function prepareFixtures(
+  workflow: Workflow,
+  event: unknown,
+  env: Readonly<Record<string, string>>,
+  stack: LocalStack,
+  options: { readonly object?: Buffer },
+  log: (line: string) => void,
+): Promise<unknown> {
+  if (workflow === 'document') return uploadAnnouncedObjects(event, stack, options.object ?? Buffer.from(SAMPLE_TICKET, 'utf8'), log);
+  if (workflow === 'scheduled') await prepareScheduled(event, env, stack, log);
   return event;
 }
 
-async function prepareDocument(event: unknown, stack: LocalStack, body: Buffer, log: (line: string) => void): Promise<unknown> {
-  await createDocumentResultsTable(stack.dynamodb, LOCAL_RESOURCES.resultsTable);
-  log(`created table ${LOCAL_RESOURCES.resultsTable} (document results)`);
+/**
+ * Uploads `body` as each object the event announces (an EventBridge "Object Created" event or S3 notification
+ * records), into the event's bucket, versioned when the event carries a version id; returns the event with the
+ * version id and size of the local upload.
+ */
+export async function uploadAnnouncedObjects(event: unknown, stack: LocalStack, body: Buffer, log: (line: string) => void): Promise<unknown> {
   const objects = uploadedObjects(event);
   if (objects.length === 0) {
     log('the event announces no created object (expected an EventBridge "Object Created" event or S3 notification records); nothing uploaded');
@@ -72,13 +82,13 @@ function patchObject(event: Record<string, any>, object: UploadedObject, version
   }
 }
 
-async function prepareScheduled(event: unknown, stack: LocalStack, log: (line: string) => void): Promise<void> {
-  await createBucket(stack.s3, LOCAL_RESOURCES.inputBucket);
-  await createBucket(stack.s3, LOCAL_RESOURCES.resultsBucket);
+/** Seeds the sample records in the input bucket (created from the template) under the day's prefix. */
+async function prepareScheduled(event: unknown, env: Readonly<Record<string, string>>, stack: LocalStack, log: (line: string) => void): Promise<void> {
+  const inputBucket = env[ENV.inputBucket];
   const day = dayToProcess((event as { time?: string } | null)?.time);
-  const prefix = `${LOCAL_RESOURCES.inputPrefix}${day}/`;
+  const prefix = `${env[ENV.inputPrefix] ?? ''}${day}/`;
   for (const record of SAMPLE_RECORDS) {
-    await stack.s3.send(new PutObjectCommand({ Bucket: LOCAL_RESOURCES.inputBucket, Key: `${prefix}${record.name}`, Body: record.text, ContentType: 'text/plain; charset=utf-8' }));
+    await stack.s3.send(new PutObjectCommand({ Bucket: inputBucket, Key: `${prefix}${record.name}`, Body: record.text, ContentType: 'text/plain; charset=utf-8' }));
   }
-  log(`seeded ${SAMPLE_RECORDS.length} records under s3://${LOCAL_RESOURCES.inputBucket}/${prefix}; results go to s3://${LOCAL_RESOURCES.resultsBucket}/${LOCAL_RESOURCES.resultsPrefix}${day}/`);
+  log(`seeded ${SAMPLE_RECORDS.length} records under s3://${inputBucket}/${prefix}; results go to s3://${env[ENV.resultsBucket]}/${env[ENV.resultsPrefix] ?? ''}${day}/`);
 }

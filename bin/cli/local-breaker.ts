@@ -1,28 +1,23 @@
 /** `genai-finops local invoke --workflow breaker`: the bundled breaker handler on an SNS event, against DynamoDB Local. */
 import { randomUUID } from 'node:crypto';
 import { BreakerHandlerConfig, ENV } from '../../lambda/contract';
-import { applyEnvironment, LOCAL_REGION } from '../../local/demo/function-env';
-import { bundlePath, ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
+import { applyEnvironment } from '../../local/demo/function-env';
+import { bundlePath, ensureHandlerBundles, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { createBreakerTable } from '../../local/demo/resources';
 import { localClientConfig, startDynamoDbLocal } from '../../local/services';
+import type { ResolvedFunction } from '../../local/template';
+import { localLambdaContext, localRuntimeEnvironment } from '../../local/template/runtime-environment';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../../local/template/resolve';
 import { printInvocation } from './print-invocation';
 import { onShutdown } from './shutdown';
 
 /**
- * The configuration the CircuitBreaker construct would write for the example app: the monthly GenAI budget trips
- * every feature, the support chat's hourly spend alarm trips the support chat. The sample events name both.
+ * Runs the breaker handler once on `event` with the environment the CircuitBreaker construct gives `fn` (the
+ * configuration `config` in place of the construct's when given); prints its decision (or the error) as JSON;
+ * resolves to the exit code.
  */
-export const LOCAL_BREAKER_CONFIG: BreakerHandlerConfig = Object.freeze({
-  tableName: 'genai-finops-local-breaker',
-  application: 'customer-support',
-  budgets: [{ name: 'genai-monthly-total', features: ['*'] }],
-  alarms: [{ name: 'genai-support-chat-spend', features: ['support-chat'] }],
-  alarmPeriod: 'month',
-});
-
-/** Runs the breaker handler once on `event`; prints its decision (or the error) as JSON; resolves to the exit code. */
 export async function invokeBreaker(
-  event: unknown, config: BreakerHandlerConfig, out: (text: string) => Promise<void>, log: (line: string) => void,
+  event: unknown, config: BreakerHandlerConfig, fn: ResolvedFunction, out: (text: string) => Promise<void>, log: (line: string) => void,
 ): Promise<number> {
   await ensureHandlerBundles(log);
   const dynamodbLocal = await startDynamoDbLocal();
@@ -37,15 +32,9 @@ export async function invokeBreaker(
   const requestId = randomUUID();
   log(`invoking ${bundlePath('breaker')} (request id ${requestId}) ...`);
   const restoreEnv = applyEnvironment({
+    ...fn.environment,
     [ENV.breakerConfig]: JSON.stringify(config),
-    [ENV.tags]: JSON.stringify({ Application: config.application, Environment: 'development', Feature: 'circuit-breaker' }),
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_LAMBDA_FUNCTION_NAME: 'genai-finops-local-breaker',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    [ENV.dynamodbEndpoint]: dynamodbLocal.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
+    ...localRuntimeEnvironment(fn, { dynamodb: dynamodbLocal.endpoint }),
   });
-  return printInvocation(() => loadBundledHandler('breaker')(event, lambdaContext('breaker', requestId)), restoreEnv, out, log);
+  return printInvocation(() => loadBundledHandler('breaker')(event, localLambdaContext(fn, requestId, LOCAL_ACCOUNT, LOCAL_REGION)), restoreEnv, out, log);
 }

@@ -1,17 +1,20 @@
 /** `genai-finops local invoke`: one bundled handler, one event, local services; the result alone on stdout. */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { BreakerHandlerConfig, ENV } from '../../lambda/contract';
 import { normalizeConfig } from '../../lambda/pipeline/config';
-import {
-  applyEnvironment, ConstructPipelineConfig, defaultPipelineConfig, functionEnvironment, modelAliases, Workflow, WORKFLOWS,
-} from '../../local/demo/function-env';
-import { bundlePath, ensureHandlerBundles, lambdaContext, loadBundledHandler } from '../../local/demo/handler-bundle';
+import { applyEnvironment, ConstructPipelineConfig, modelAliases, Workflow, WORKFLOWS } from '../../local/demo/function-env';
+import { bundlePath, ensureHandlerBundles, loadBundledHandler } from '../../local/demo/handler-bundle';
 import { startLocalStack } from '../../local/demo/local-stack';
+import type { WorkflowTemplate } from '../../local/demo/workflow-stack';
+import { createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../../local/template';
+import { localLambdaContext, localRuntimeEnvironment } from '../../local/template/runtime-environment';
 import { parseArgs, subcommandArgs, UsageError } from './args';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
-import { prepareFixtures } from './invoke-fixtures';
+import { createConfigCaches, prepareFixtures } from './invoke-fixtures';
 import { printInvocation } from './print-invocation';
-import { invokeBreaker, LOCAL_BREAKER_CONFIG } from './local-breaker';
+import { invokeBreaker } from './local-breaker';
+import { invokeFromTemplate } from './template-invoke';
 import { onShutdown } from './shutdown';
 
 /** `genai-finops local <subcommand>`; resolves to the exit code. */
@@ -26,37 +29,80 @@ export async function localCommand(argv: ReadonlyArray<string>, out: (text: stri
 
 async function invoke(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
   const cmd = 'local invoke';
-  const { options, positionals } = parseArgs(argv, { workflow: 'string', event: 'string', config: 'string', object: 'string' }, cmd);
+  const { options, positionals } = parseArgs(argv, { workflow: 'string', template: 'string', event: 'string', config: 'string', object: 'string' }, cmd);
   if (options.help) {
     await out(LOCAL_INVOKE_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, cmd);
+  if (options.template !== undefined) return invokeTemplateForm(options, positionals, out, log);
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected argument '${positionals[0]}' (a function id goes with --template FILE: local invoke ${positionals[0]} --template cdk.out/<Stack>.template.json --event FILE)`, cmd);
+  }
   const workflow = options.workflow as string | undefined;
   const choices = [...WORKFLOWS, 'breaker'];
-  if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${choices.join(', ')})`, cmd);
+  if (workflow === undefined) throw new UsageError(`missing --workflow (one of ${choices.join(', ')}), or a function of a synthesized template: <FunctionLogicalId> --template cdk.out/<Stack>.template.json`, cmd);
   if (!choices.includes(workflow)) throw new UsageError(`--workflow must be one of ${choices.join(', ')}, got '${workflow}'`, cmd);
   if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON, e.g. node_modules/genai-finops-local/events/api-gateway-proxy.json, or local/events/... in a clone)', cmd);
   const event = readJson(options.event as string, 'event', cmd);
   if (workflow === 'breaker') {
     if (options.object !== undefined) throw new UsageError('--object applies to --workflow document only', cmd);
-    const breakerConfig = options.config === undefined ? LOCAL_BREAKER_CONFIG : checkBreakerConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
-    return invokeBreaker(event, breakerConfig, out, log);
+    const breakerConfig = options.config === undefined ? undefined : checkBreakerConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
+    await ensureHandlerBundles(log);
+    const { fn } = defaultWorkflow('breaker', log);
+    const config = breakerConfig ?? JSON.parse(fn.environment[ENV.breakerConfig]) as BreakerHandlerConfig;
+    return invokeBreaker(event, config, fn, out, log);
   }
-  const config = options.config === undefined ? defaultPipelineConfig(workflow as Workflow) : checkConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
+  const custom = options.config === undefined ? undefined : checkConfig(readJson(options.config as string, 'config', cmd), options.config as string, cmd);
   if (options.object !== undefined && workflow !== 'document') throw new UsageError('--object applies to --workflow document only', cmd);
   const object = options.object === undefined ? undefined : readFile(options.object as string, 'object', cmd);
 
   await ensureHandlerBundles(log);
+  const { resolver, fn } = defaultWorkflow(workflow as Workflow, log);
+  const config = custom ?? JSON.parse(fn.environment[ENV.pipelineConfig]) as ConstructPipelineConfig;
   const stack = await startLocalStack({ modelAliases: modelAliases(config) });
   onShutdown(() => stack.stop());
   log(`Bedrock simulator ${stack.endpoints.bedrock}, DynamoDB Local ${stack.endpoints.dynamodb}, S3 ${stack.endpoints.s3}`);
-  const invokeEvent = await prepareFixtures(workflow as Workflow, event, config, stack, { object }, log);
+  const created = await createTemplateResources(resolver, fn.referenced, stack);
+  for (const table of created.tables) log(`created table ${table}`);
+  for (const bucket of created.buckets) log(`created bucket ${bucket}`);
+  if (custom) await createConfigCaches(custom, stack, log);
+  const invokeEvent = await prepareFixtures(workflow as Workflow, event, fn.environment, stack, { object }, log);
 
   const requestId = randomUUID();
   log(`invoking ${bundlePath(workflow as Workflow)} (request id ${requestId}) ...`);
-  const restoreEnv = applyEnvironment(functionEnvironment(workflow as Workflow, config, stack.endpoints));
-  return printInvocation(() => loadBundledHandler(workflow as Workflow)(invokeEvent, lambdaContext(workflow as Workflow, requestId)), restoreEnv, out, log);
+  const restoreEnv = applyEnvironment({
+    ...fn.environment, [ENV.pipelineConfig]: JSON.stringify(config), ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region),
+  });
+  return printInvocation(() => loadBundledHandler(workflow as Workflow)(invokeEvent, localLambdaContext(fn, requestId, resolver.account, resolver.region)), restoreEnv, out, log);
+}
+
+/**
+ * The library's workflow with default props, synthesized (a few seconds; aws-cdk-lib and the constructs are loaded
+ * only here): its function with the environment the construct gives it.
+ */
+function defaultWorkflow(workflow: Workflow | 'breaker', log: (line: string) => void): { resolver: TemplateResolver; fn: ResolvedFunction } {
+  log(`synthesizing the library's ${workflow === 'breaker' ? 'CircuitBreaker' : `${workflow} workflow`} with default props ...`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { synthesizeWorkflowStack } = require('../../local/demo/workflow-stack') as typeof import('../../local/demo/workflow-stack');
+  const synthesized: WorkflowTemplate = synthesizeWorkflowStack(workflow);
+  const resolver = new TemplateResolver(synthesized.template, { stackName: synthesized.stackName });
+  return { resolver, fn: resolveFunction(resolver, { logicalId: synthesized.functionId }) };
+}
+
+/** `local invoke <FunctionLogicalId> --template FILE --event FILE [--object FILE]`. */
+async function invokeTemplateForm(
+  options: Readonly<Record<string, string | boolean | undefined>>, positionals: ReadonlyArray<string>,
+  out: (text: string) => Promise<void>, log: (line: string) => void,
+): Promise<number> {
+  const cmd = 'local invoke';
+  if (options.workflow !== undefined) throw new UsageError('--workflow and --template exclude each other: --template runs a function of your synthesized template, --workflow the library\'s default one', cmd);
+  if (options.config !== undefined) throw new UsageError('--config applies to --workflow only: with --template the function\'s configuration is the template\'s', cmd);
+  if (positionals.length === 0) throw new UsageError(`missing the function: local invoke <FunctionLogicalId> --template ${options.template} --event FILE`, cmd);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}' (one function at a time)`, cmd);
+  if (options.event === undefined) throw new UsageError('missing --event FILE (the event as JSON)', cmd);
+  const event = readJson(options.event as string, 'event', cmd);
+  const object = options.object === undefined ? undefined : readFile(options.object as string, 'object', cmd);
+  return invokeFromTemplate({ functionId: positionals[0], templateFile: options.template as string, event, object }, out, log, cmd);
 }
 
 function readFile(file: string, what: string, cmd: string): Buffer {
@@ -90,10 +136,10 @@ function checkConfig(value: unknown, file: string, cmd: string): ConstructPipeli
   return value as ConstructPipelineConfig;
 }
 
-function checkBreakerConfig(value: unknown, file: string, cmd: string): typeof LOCAL_BREAKER_CONFIG {
+function checkBreakerConfig(value: unknown, file: string, cmd: string): BreakerHandlerConfig {
   const v = value as Record<string, unknown> | null;
   if (!v || typeof v !== 'object' || typeof v.tableName !== 'string' || typeof v.application !== 'string') {
     throw new UsageError(`the config file '${file}' must hold a breaker configuration like {"tableName": "...", "application": "...", "budgets": [{"name": "...", "features": ["*"]}], "alarms": []}`, cmd);
   }
-  return { budgets: [], alarms: [], ...v } as unknown as typeof LOCAL_BREAKER_CONFIG;
+  return { budgets: [], alarms: [], ...v } as unknown as BreakerHandlerConfig;
 }

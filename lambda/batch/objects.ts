@@ -15,6 +15,17 @@ export class BucketObjects {
     }
   }
 
+  /** The object's text and ETag (to write over exactly this version, `ifMatch`), or undefined when there is no such key. */
+  async getTextTagged(key: string): Promise<{ readonly text: string; readonly etag: string | undefined } | undefined> {
+    try {
+      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { text: await object.Body!.transformToString('utf8'), etag: object.ETag };
+    } catch (error) {
+      if (isError(error, 'NoSuchKey', 404)) return undefined;
+      throw error;
+    }
+  }
+
   /** The object parsed as JSON, or undefined when there is no such key. */
   async getJson<T>(key: string): Promise<T | undefined> {
     const text = await this.getText(key);
@@ -23,21 +34,23 @@ export class BucketObjects {
 
   /**
    * Writes `value` as JSON. With `onlyIfAbsent`, S3 refuses to overwrite an existing object (a conditional write,
-   * `If-None-Match: *`) and this returns false instead of writing.
+   * `If-None-Match: *`); with `ifMatch`, to overwrite any but that ETag's version (`If-Match`). Either way this
+   * returns false instead of writing when the condition fails.
    */
-  async putJson(key: string, value: unknown, options: { readonly onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+  async putJson(key: string, value: unknown, options: PutConditions = {}): Promise<boolean> {
     return this.putText(key, JSON.stringify(value), 'application/json', options);
   }
 
-  /** Writes text; see {@link putJson} for `onlyIfAbsent`. */
-  async putText(key: string, body: string, contentType: string, options: { readonly onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+  /** Writes text; see {@link putJson} for the conditions. */
+  async putText(key: string, body: string, contentType: string, options: PutConditions = {}): Promise<boolean> {
     try {
       await this.s3.send(new PutObjectCommand({
-        Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ...(options.onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
+        Bucket: this.bucket, Key: key, Body: body, ContentType: contentType,
+        ...(options.onlyIfAbsent ? { IfNoneMatch: '*' } : {}), ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}),
       }));
       return true;
     } catch (error) {
-      if (options.onlyIfAbsent && isError(error, 'PreconditionFailed', 412)) return false;
+      if ((options.onlyIfAbsent || options.ifMatch) && isError(error, 'PreconditionFailed', 412)) return false;
       throw error;
     }
   }
@@ -53,6 +66,12 @@ export class BucketObjects {
     } while (token);
     return keys;
   }
+}
+
+/** Conditions of a write: see {@link BucketObjects.putJson}. */
+export interface PutConditions {
+  readonly onlyIfAbsent?: boolean;
+  readonly ifMatch?: string;
 }
 
 /** Whether an SDK error is the named one, or carries its HTTP status (for errors the SDK could not name). */

@@ -87,17 +87,24 @@ async function applyAlarm(
   }
   const source = `alarm:${alarm.alarmName}`;
   const changedAt = isoOr(alarm.changedAt, now());
+  // SNS may deliver an OK before its ALARM, or redeliver an ALARM after its OK: the alarm's own state change time
+  // orders them, and a transition no newer than the last applied one changes nothing.
+  const signalAt = alarm.changedAt !== undefined ? changedAt : undefined;
   for (const feature of features) {
     if (alarm.state === 'ALARM') {
       const outcome = await deps.store.trip({
         application: config.application, feature, source,
         reason: `CloudWatch alarm '${alarm.alarmName}' is in ALARM${alarm.reason ? `: ${alarm.reason}` : ''}`,
         period: breakerPeriodId(config.alarmPeriod ?? 'month', Date.parse(changedAt)), notifiedAt: changedAt, messageId: alarm.messageId,
+        ...(signalAt ? { signalAt } : {}),
       });
       (outcome.changed ? out.tripped : out.unchanged).push(feature);
     } else {
-      const outcome = await deps.store.release(config.application, feature, source,
-        `CloudWatch alarm '${alarm.alarmName}' is OK${alarm.reason ? `: ${alarm.reason}` : ''}`, alarm.messageId);
+      const outcome = await deps.store.release({
+        application: config.application, feature, source,
+        reason: `CloudWatch alarm '${alarm.alarmName}' is OK${alarm.reason ? `: ${alarm.reason}` : ''}`, messageId: alarm.messageId,
+        ...(signalAt ? { signalAt } : {}),
+      });
       (outcome.changed ? out.reset : out.unchanged).push(feature);
     }
   }

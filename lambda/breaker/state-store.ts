@@ -1,9 +1,9 @@
 import {
   AttributeValue, BatchGetItemCommand, BatchGetItemCommandOutput, DynamoDBClient, QueryCommand, TransactionCanceledException, TransactWriteItemsCommand,
-  TransactWriteItem,
+  TransactWriteItem, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BREAKER_TABLE, breakerPartitionKey, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS } from '../contract';
-import { BreakerStateItem, BreakerStateReader } from './state';
+import { BreakerReadOptions, BreakerStateItem, BreakerStateReader } from './state';
 
 /** What changed a breaker, as its audit item records it. */
 export type BreakerAction = 'open' | 'join' | 'release' | 'close' | 'reset';
@@ -30,6 +30,23 @@ export interface TripRequest {
   /** ISO time of the notification; one older than the breaker's last manual reset does not re-open it. */
   readonly notifiedAt: string;
   readonly messageId?: string;
+  /**
+   * ISO time of the source's own state change (a CloudWatch alarm's `StateChangeTime`). SNS neither orders nor
+   * deduplicates, so a transition no newer than the last one recorded for the source changes nothing.
+   * @default - unordered (budgets: a period holds one trip per source)
+   */
+  readonly signalAt?: string;
+}
+
+/** A source letting go of a breaker (an alarm back to OK). */
+export interface ReleaseRequest {
+  readonly application: string;
+  readonly feature: string;
+  readonly source: string;
+  readonly reason: string;
+  readonly messageId?: string;
+  /** As {@link TripRequest.signalAt}. */
+  readonly signalAt?: string;
 }
 
 /** What a write did: `changed` false means the state already said so (a repeated notification). */
@@ -58,13 +75,14 @@ export class DynamoDbBreakerStore implements BreakerStateReader {
     private readonly options: { readonly now?: () => number; readonly auditRetentionDays?: number } = {},
   ) {}
 
-  async read(application: string, features: ReadonlyArray<string>): Promise<Map<string, BreakerStateItem | undefined>> {
+  async read(application: string, features: ReadonlyArray<string>, options: BreakerReadOptions = {}): Promise<Map<string, BreakerStateItem | undefined>> {
     const result = new Map<string, BreakerStateItem | undefined>(features.map((f) => [f, undefined]));
     let keys: Array<Record<string, AttributeValue>> | undefined = features.map((f) => ({ [PK]: { S: breakerPartitionKey(application, f) }, [SK]: { S: STATE } }));
     // BatchGetItem may return some keys unprocessed under throttling: asked again, at most twice more.
     for (let round = 0; keys && keys.length > 0; round++) {
       if (round === 3) throw new Error(`breaker states of ${features.join(', ')} still unprocessed after 3 rounds`);
-      const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: false } } }));
+      const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: false } } }),
+        { abortSignal: options.abortSignal });
       for (const item of out.Responses?.[this.tableName] ?? []) {
         const feature = featureOf(application, item[PK]?.S);
         if (feature !== undefined) result.set(feature, stateOf(feature, item));
@@ -82,54 +100,62 @@ export class DynamoDbBreakerStore implements BreakerStateReader {
     const now = this.nowIso();
     const pk = breakerPartitionKey(request.application, request.feature);
     const common = { ':open': { S: 'open' }, ':period': { S: request.period }, ':src': { SS: [request.source] } };
+    const order = signalOrder(request.source, request.signalAt);
     // Closed, never tripped, or open in an earlier period (which reads as closed): open afresh.
     const opened = await this.transact(request.feature, {
       TableName: this.tableName,
       Key: this.stateKey(pk),
-      UpdateExpression: 'SET #status = :open, #sources = :src, openedAt = :now, #reason = :reason, #source = :source, #period = :period, updatedAt = :now',
-      ConditionExpression: '(attribute_not_exists(#status) OR #status <> :open OR #period <> :period) AND (attribute_not_exists(resetAt) OR resetAt < :notifiedAt)',
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: { ...common, ':now': { S: now }, ':reason': { S: request.reason }, ':source': { S: request.source }, ':notifiedAt': { S: request.notifiedAt } },
+      UpdateExpression: `SET #status = :open, #sources = :src, openedAt = :now, #reason = :reason, #source = :source, #period = :period, updatedAt = :now${order.set}`,
+      ConditionExpression: `(attribute_not_exists(#status) OR #status <> :open OR #period <> :period) AND (attribute_not_exists(resetAt) OR resetAt < :notifiedAt)${order.condition}`,
+      ExpressionAttributeNames: { ...NAMES, ...order.names },
+      ExpressionAttributeValues: { ...common, ':now': { S: now }, ':reason': { S: request.reason }, ':source': { S: request.source }, ':notifiedAt': { S: request.notifiedAt }, ...order.values },
     }, { action: 'open', source: request.source, reason: request.reason, period: request.period, messageId: request.messageId, at: now });
     if (opened) return { changed: true, action: 'open' };
     // Open in this period by another source: this one joins, so that the other letting go does not close it.
     const joined = await this.transact(request.feature, {
       TableName: this.tableName,
       Key: this.stateKey(pk),
-      UpdateExpression: 'ADD #sources :src SET updatedAt = :now',
-      ConditionExpression: '#status = :open AND #period = :period AND NOT contains(#sources, :source)',
-      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources', '#period': 'period' },
-      ExpressionAttributeValues: { ...common, ':now': { S: now }, ':source': { S: request.source } },
+      UpdateExpression: `ADD #sources :src SET updatedAt = :now${order.set}`,
+      ConditionExpression: `#status = :open AND #period = :period AND NOT contains(#sources, :source)${order.condition}`,
+      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources', '#period': 'period', ...order.names },
+      ExpressionAttributeValues: { ...common, ':now': { S: now }, ':source': { S: request.source }, ...order.values },
     }, { action: 'join', source: request.source, reason: request.reason, period: request.period, messageId: request.messageId, at: now });
-    return joined ? { changed: true, action: 'join' } : { changed: false };
+    if (joined) return { changed: true, action: 'join' };
+    await this.recordSignal(pk, order);
+    return { changed: false };
   }
 
   /**
    * `source` lets go of the breaker (an alarm back to OK): it closes when no other source holds it open. No change
    * when the source does not hold it.
    */
-  async release(application: string, feature: string, source: string, reason: string, messageId?: string): Promise<WriteOutcome> {
+  async release(request: ReleaseRequest): Promise<WriteOutcome> {
+    const { feature, source, reason, messageId } = request;
     const now = this.nowIso();
-    const pk = breakerPartitionKey(application, feature);
-    const values = { ':open': { S: 'open' }, ':source': { S: source }, ':now': { S: now }, ':one': { N: '1' } };
+    const pk = breakerPartitionKey(request.application, feature);
+    const order = signalOrder(source, request.signalAt);
+    const values = { ':open': { S: 'open' }, ':source': { S: source }, ':now': { S: now }, ':one': { N: '1' }, ...order.values };
     const closed = await this.transact(feature, {
       TableName: this.tableName,
       Key: this.stateKey(pk),
-      UpdateExpression: 'SET #status = :closed, closedAt = :now, updatedAt = :now REMOVE #sources',
-      ConditionExpression: '#status = :open AND contains(#sources, :source) AND size(#sources) = :one',
-      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources' },
+      UpdateExpression: `SET #status = :closed, closedAt = :now, updatedAt = :now${order.set} REMOVE #sources`,
+      ConditionExpression: `#status = :open AND contains(#sources, :source) AND size(#sources) = :one${order.condition}`,
+      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources', ...order.names },
       ExpressionAttributeValues: { ...values, ':closed': { S: 'closed' } },
     }, { action: 'close', source, reason, messageId, at: now });
     if (closed) return { changed: true, action: 'close' };
     const released = await this.transact(feature, {
       TableName: this.tableName,
       Key: this.stateKey(pk),
-      UpdateExpression: 'DELETE #sources :set SET updatedAt = :now',
-      ConditionExpression: '#status = :open AND contains(#sources, :source) AND size(#sources) > :one',
-      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources' },
+      UpdateExpression: `DELETE #sources :set SET updatedAt = :now${order.set}`,
+      ConditionExpression: `#status = :open AND contains(#sources, :source) AND size(#sources) > :one${order.condition}`,
+      ExpressionAttributeNames: { '#status': 'status', '#sources': 'sources', ...order.names },
       ExpressionAttributeValues: { ...values, ':set': { SS: [source] } },
     }, { action: 'release', source, reason, messageId, at: now });
-    return released ? { changed: true, action: 'release' } : { changed: false };
+    if (released) return { changed: true, action: 'release' };
+    // An OK that arrives before its ALARM is remembered, so that the ALARM, when it comes, is seen to be older.
+    await this.recordSignal(pk, order);
+    return { changed: false };
   }
 
   /**
@@ -197,6 +223,23 @@ export class DynamoDbBreakerStore implements BreakerStateReader {
     }
   }
 
+  // Advances the source's last transition time without changing the state; a no-op for an older or unordered signal.
+  private async recordSignal(pk: string, order: SignalOrder): Promise<void> {
+    if (!order.set) return;
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: this.stateKey(pk),
+        UpdateExpression: `SET ${order.set.slice(2)}`,
+        ConditionExpression: order.condition.slice(5),
+        ExpressionAttributeNames: order.names,
+        ExpressionAttributeValues: order.values,
+      }));
+    } catch (error) {
+      if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
   private stateKey(pk: string): Record<string, AttributeValue> {
     return { [PK]: { S: pk }, [SK]: { S: STATE } };
   }
@@ -209,6 +252,29 @@ export class DynamoDbBreakerStore implements BreakerStateReader {
     return new Date(this.nowMs()).toISOString();
   }
 }
+
+/** The expression fragments that order a source's transitions by their own time (empty when unordered). */
+interface SignalOrder {
+  /** `, #sig = :sigAt` */
+  readonly set: string;
+  /** ` AND (attribute_not_exists(#sig) OR #sig < :sigAt)` */
+  readonly condition: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, AttributeValue>;
+}
+
+// The state item keeps, per ordered source, the time of the last transition applied (`signal:<source>`).
+function signalOrder(source: string, signalAt: string | undefined): SignalOrder {
+  if (signalAt === undefined) return { set: '', condition: '', names: {}, values: {} };
+  return {
+    set: ', #sig = :sigAt',
+    condition: ' AND (attribute_not_exists(#sig) OR #sig < :sigAt)',
+    names: { '#sig': `${SIGNAL_PREFIX}${source}` },
+    values: { ':sigAt': { S: signalAt } },
+  };
+}
+
+const SIGNAL_PREFIX = 'signal:';
 
 function featureOf(application: string, pk: string | undefined): string | undefined {
   const prefix = `${application}#`;

@@ -48,5 +48,11 @@ export function governingFeatures(feature: string): string[] {
 /** Reads breaker states; the guard's port to the table. */
 export interface BreakerStateReader {
   /** The state items of `features` of `application` (absent: never tripped). Throws when the table cannot be read. */
-  read(application: string, features: ReadonlyArray<string>): Promise<Map<string, BreakerStateItem | undefined>>;
+  read(application: string, features: ReadonlyArray<string>, options?: BreakerReadOptions): Promise<Map<string, BreakerStateItem | undefined>>;
+}
+
+/** Options of a {@link BreakerStateReader.read}. */
+export interface BreakerReadOptions {
+  /** Abandons the read (the guard's time limit). */
+  readonly abortSignal?: AbortSignal;
 }

@@ -28,6 +28,11 @@ export interface BreakerConfig {
   readonly features: Readonly<Record<string, BreakerFeatureConfig>>;
   /** The behaviour of every feature not in `features` (the workflow's own feature, whatever its tag says). */
   readonly defaultFeature?: BreakerFeatureConfig;
+  /**
+   * How long the guard waits for the state table before it fails open (the request passes, `BreakerUnavailable`).
+   * @default DEFAULT_BREAKER_READ_TIMEOUT_MS
+   */
+  readonly readTimeoutMs?: number;
 }
 
 /** The calendar granularity of a budget; a breaker tripped in one period closes when the next one starts. */
@@ -67,6 +72,8 @@ export interface BreakerHandlerConfig {
 
 /** The feature name of the global breaker: tripping it trips every feature of the application. */
 export const BREAKER_ALL_FEATURES = '*';
+/** How long the guard waits for the breaker table by default: a brake must not hold up the requests it lets through. */
+export const DEFAULT_BREAKER_READ_TIMEOUT_MS = 1_000;
 /** The guard's default cache TTL. */
 export const DEFAULT_BREAKER_CACHE_TTL_SECONDS = 30;
 /** Days an audit item is kept by default. */

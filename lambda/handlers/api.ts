@@ -32,7 +32,7 @@ export async function handler(event: APIGatewayProxyEvent, context?: Pick<Contex
     inPipeline = true;
     if (path === 'embedding') {
       const { vectors, inputTokens, costUsd } = await containerPipeline().embed(body, identity);
-      // Hit counts stay out of the response: they would tell a caller what other tenants have embedded.
+      // The cache is keyed by tenant, so a free (cached) text is one this tenant embedded before, never another's.
       return json(200, { requestId, vectors, inputTokens, costUsd }, cors);
     }
     const result = await containerPipeline().handle(body, identity, {
@@ -61,24 +61,55 @@ function routeOf(event: APIGatewayProxyEvent): SpendPath {
 }
 
 /**
- * Who the tenant is, namespaced by where it came from so that no path can claim another path's tenant:
- * `authorizer:<id>` from an authorizer's `tenantId`; `key:<id>` for an API key (each key is a tenant of its own);
- * otherwise (IAM: a trusted backend calling for its users) `iam:<tenantId>` from the body. An authorizer that is
- * present but gives no usable tenant is refused with 403, never replaced by the body's claim.
+ * Who the caller is, from how API Gateway authenticated it, never from the body (a body can claim anyone):
+ *
+ * - an authorizer: tenant `authorizer:<tenantId>` from its context, user its `principalId` (a Lambda authorizer)
+ *   or the token's `claims.sub` (a Cognito user pool authorizer). A present authorizer that gives no usable tenant
+ *   or principal is refused with 403, never replaced by the body's claim;
+ * - an API key: each key is a tenant of its own, `key:<api key id>`, and its one user: whoever holds the key is it;
+ * - IAM (SigV4): a trusted backend that names the tenant it acts for in the body (`iam:<tenantId>`). Its users are
+ *   its own: the body's `userId` becomes a sub-id under the signing principal's unique id
+ *   (`AROA…/<userId>`: the role, not its session), which no other principal can name.
+ *
+ * An event with none of these (not from a method this library deploys) is refused with 403.
  */
 function callerIdentity(event: APIGatewayProxyEvent, requestId: string): RequestIdentity {
   const authorizer = event?.requestContext?.authorizer;
   // A custom authorizer always leaves keys here (principalId at least); IAM and API-key calls leave none.
   if (authorizer && typeof authorizer === 'object' && Object.keys(authorizer).length > 0) {
-    const tenant = authorizer.tenantId;
+    // A Lambda authorizer returns the tenant in its context; a Cognito user pool authorizer passes only the token's
+    // claims, where the tenant is the user pool's custom attribute.
+    const tenant = authorizer.tenantId ?? authorizer.claims?.[COGNITO_TENANT_CLAIM];
     if (typeof tenant !== 'string' || tenant === '') {
-      throw new PipelineError(403, 'TENANT_NOT_AUTHORIZED', 'The authorizer gave no tenant for this caller (tenantId must be a non-empty string); the request is refused.');
+      throw new PipelineError(403, 'TENANT_NOT_AUTHORIZED', `The authorizer gave no tenant for this caller (tenantId in a Lambda authorizer's context, or the ${COGNITO_TENANT_CLAIM} claim of a Cognito token, must be a non-empty string); the request is refused.`);
     }
-    return { requestId, tenantId: tenant, tenantSource: 'authorizer' };
+    const user = authorizer.principalId ?? authorizer.claims?.sub;
+    if (!isPrincipal(user)) {
+      throw new PipelineError(403, 'USER_NOT_AUTHORIZED', `The authorizer gave no principal for this caller (principalId, or claims.sub from Cognito, must be a string of 1 to ${MAX_PRINCIPAL_CHARS} characters); the request is refused.`);
+    }
+    return { requestId, tenantId: tenant, tenantSource: 'authorizer', userId: user };
   }
-  const apiKeyId = event?.requestContext?.identity?.apiKeyId;
-  if (typeof apiKeyId === 'string' && apiKeyId !== '') return { requestId, tenantId: apiKeyId, tenantSource: 'key' };
-  return { requestId, tenantSource: 'iam' };
+  const identity = event?.requestContext?.identity;
+  const apiKeyId = identity?.apiKeyId;
+  if (typeof apiKeyId === 'string' && apiKeyId !== '') return { requestId, tenantId: apiKeyId, tenantSource: 'key', userId: apiKeyId };
+  // `user` is the principal's unique id (`AIDA…` for an IAM user, `AROA…:<session>` for a role), with no '/' in it.
+  // A role's session name changes with its credentials (one per ECS task, per Lambda container…): the role id alone
+  // is the principal, so a backend's users keep one counter however many sessions call for them.
+  const principal = (identity?.user ?? identity?.caller)?.split(':')[0];
+  if (!isPrincipal(principal)) {
+    throw new PipelineError(403, 'CALLER_NOT_AUTHENTICATED', 'The request carries no authenticated caller (an IAM principal, an API key or an authorizer); usage limits need one. Call the API through a method that authenticates.');
+  }
+  return { requestId, tenantSource: 'iam', userPrincipal: principal };
+}
+
+/** The Cognito user pool attribute that names a user's tenant (a custom attribute, so prefixed `custom:`). */
+const COGNITO_TENANT_CLAIM = 'custom:tenantId';
+
+// Keeps a ledger key (user scope: tenant, user, window) far below DynamoDB's 2,048-byte partition key.
+const MAX_PRINCIPAL_CHARS = 512;
+
+function isPrincipal(value: unknown): value is string {
+  return typeof value === 'string' && value !== '' && value.length <= MAX_PRINCIPAL_CHARS;
 }
 
 function recordRejection(error: unknown, path: SpendPath, identity: RequestIdentity): void {

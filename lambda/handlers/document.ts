@@ -1,6 +1,7 @@
 import { ENV } from '../contract';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PipelineError } from '../pipeline/errors';
+import { mayHaveBilled } from '../pipeline/stages/invoke-model';
 import { dynamoDbClient, s3Client } from '../runtime/clients';
 import { required } from '../runtime/config';
 import type { PipelineResult } from '../pipeline/types';
@@ -124,8 +125,9 @@ async function processObject(object: UploadedObject, deliveryId: string, remaini
     result = await runTextRequest(`${deliveryId}:${object.key}`, 's3', document.text, DOCUMENT_INSTRUCTIONS);
   } catch (error) {
     if (error instanceof PipelineError && error.status < 429) return reject(object, deliveryId, error.code, error.message);
-    // Throttled, unavailable or out of time: Bedrock billed nothing, so the claim goes back for Lambda's retry.
-    if (error instanceof PipelineError) return giveBack(object, deliveryId, error);
+    // Throttled, unavailable or out of time between attempts: Bedrock billed nothing, so the claim goes back for
+    // Lambda's retry. A call cut off mid-way (deadline, connection lost) may have been billed: the claim stays below.
+    if (error instanceof PipelineError && !mayHaveBilled(error)) return giveBack(object, deliveryId, error);
     // Anything else may have come after a billed call: the claim stays `invoking`, so no retry calls the model again.
     logError('document pipeline failed; the claim stays invoking, so that no retry calls the model again', {
       ...base, deliveryId, error: String(error),

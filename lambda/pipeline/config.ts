@@ -131,6 +131,7 @@ function normalizeBreaker(breaker: Partial<BreakerConfig>): BreakerConfig {
   return {
     tableName: breaker.tableName, cacheTtlSeconds: ttl, features,
     ...(breaker.defaultFeature ? { defaultFeature: checkBreakerFeature(breaker.defaultFeature, `${where}.defaultFeature`) } : {}),
+    ...(breaker.readTimeoutMs !== undefined ? { readTimeoutMs: positiveMs(breaker.readTimeoutMs, 'guards.breaker.readTimeoutMs') } : {}),
   };
 }
 

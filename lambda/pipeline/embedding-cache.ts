@@ -6,6 +6,8 @@ import { PipelineError } from './errors';
 
 /** What the cache holds for a batch of texts, and what it still has to embed. */
 export interface EmbeddingLookup {
+  /** The tenant the lookup was for: its entries are the only ones it can read or write. */
+  readonly tenantId: string;
   readonly keys: ReadonlyArray<string>;
   readonly cached: ReadonlyMap<string, number[]>;
   /** One entry per distinct text not in the cache, with the upper bound of its tokens for the reservation. */
@@ -25,8 +27,11 @@ const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 
 /**
- * Embeddings for RAG with a DynamoDB cache in front of Titan Text Embeddings: the key is the SHA-256 of model,
- * dimensions and normalised text, so the same passage is embedded (and paid for) once per TTL. The pipeline runs
+ * Embeddings for RAG with a DynamoDB cache in front of Titan Text Embeddings: the key is the SHA-256 of tenant,
+ * model, dimensions and normalised text, so the same passage is embedded (and paid for) once per tenant and TTL.
+ * The tenant is part of the key because a hit answers with no tokens and no cost: a cache shared across tenants
+ * would tell any caller whether someone else had embedded a text (a second API key could confirm a victim's
+ * passage). The pipeline runs
  * it in three steps, so that the model calls in the middle pass the spend port: {@link lookup}, then
  * {@link embedMissing}, then {@link store} beside the settlement.
  */
@@ -43,9 +48,9 @@ export class EmbeddingCache {
     return this.config.modelId;
   }
 
-  /** Reads what the cache has for `texts`. */
-  async lookup(texts: ReadonlyArray<string>): Promise<EmbeddingLookup> {
-    const keys = texts.map((text) => this.key(text));
+  /** Reads what the cache has for `texts` of `tenantId` (only that tenant's entries). */
+  async lookup(tenantId: string, texts: ReadonlyArray<string>): Promise<EmbeddingLookup> {
+    const keys = texts.map((text) => this.key(tenantId, text));
     const cached = await this.readMany([...new Set(keys)]);
     const missing: Array<EmbeddingLookup['missing'][number]> = [];
     const seen = new Set<string>();
@@ -59,7 +64,7 @@ export class EmbeddingCache {
         missing.push({ key, text, index, boundTokens: boundTokens(text) });
       }
     });
-    return { keys, cached, missing, hits };
+    return { tenantId, keys, cached, missing, hits };
   }
 
   /** Embeds the texts the cache did not have, one InvokeModel call each. */
@@ -74,9 +79,9 @@ export class EmbeddingCache {
     return { vectors, inputTokens };
   }
 
-  /** Caches new vectors. */
-  store(vectors: ReadonlyMap<string, number[]>): Promise<void> {
-    return this.writeMany(vectors);
+  /** Caches the vectors embedded for a lookup, under its tenant. */
+  store(lookup: EmbeddingLookup, vectors: ReadonlyMap<string, number[]>): Promise<void> {
+    return this.writeMany(lookup.tenantId, vectors);
   }
 
   /** The vectors of the batch, in the order of its texts. */
@@ -84,8 +89,8 @@ export class EmbeddingCache {
     return lookup.keys.map((key) => lookup.cached.get(key) ?? embedded?.vectors.get(key) ?? []);
   }
 
-  private key(text: string): string {
-    return sha256Hex(canonicalJson({ model: this.config.modelId, dimensions: this.config.dimensions, text: normalizeText(text) }));
+  private key(tenantId: string, text: string): string {
+    return sha256Hex(canonicalJson({ tenant: tenantId, model: this.config.modelId, dimensions: this.config.dimensions, text: normalizeText(text) }));
   }
 
   private async invoke(text: string, index: number): Promise<{ vector: number[]; inputTokens: number }> {
@@ -126,10 +131,11 @@ export class EmbeddingCache {
     return found;
   }
 
-  private async writeMany(vectors: ReadonlyMap<string, number[]>): Promise<void> {
+  private async writeMany(tenantId: string, vectors: ReadonlyMap<string, number[]>): Promise<void> {
     const expiresAt = String(Math.floor(this.nowMs() / 1000) + this.config.ttlSeconds);
+    // The tenant is also an attribute, like the response cache's: to find or delete one tenant's entries.
     const items = [...vectors].map(([key, vector]) => ({
-      PutRequest: { Item: { cacheKey: { S: key }, vector: { B: encodeVector(vector) }, expiresAt: { N: expiresAt } } },
+      PutRequest: { Item: { cacheKey: { S: key }, tenantId: { S: tenantId }, vector: { B: encodeVector(vector) }, expiresAt: { N: expiresAt } } },
     }));
     for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
       let request: Record<string, any> | undefined = { [this.config.tableName]: items.slice(i, i + BATCH_WRITE_LIMIT) };

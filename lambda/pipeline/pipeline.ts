@@ -9,7 +9,7 @@ import { billedAmount, SpendPort, spendUpperBound } from './spend';
 import { countTokensFor } from './stages/count-tokens';
 import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
 import { estimateRequestTokens } from './stages/estimate-tokens';
-import { invokeWithRetries } from './stages/invoke-model';
+import { invokeWithRetries, mayHaveBilled } from './stages/invoke-model';
 import { effectiveCatalog, modelPrice, priceCall, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
@@ -97,7 +97,7 @@ export class GenAiPipeline {
       feature = request.feature;
       context = { ...request, path: 'embedding', nowMs: startedAt };
       await this.spend.admit(context);
-      const lookup = await cache.lookup(request.texts);
+      const lookup = await cache.lookup(request.tenantId, request.texts);
       const { price } = modelPrice(cache.modelId, this.catalog, this.config);
       let embedded: EmbeddedTexts | undefined;
       let settleFailures = 0;
@@ -108,7 +108,7 @@ export class GenAiPipeline {
           }),
           invoke: () => cache.embedMissing(lookup),
           billed: (embedded) => billedAmount({ ...NO_USAGE, inputTokens: embedded.inputTokens }, priceUsageExact({ inputTokens: embedded.inputTokens }, price).totalAtto),
-          alongside: (embedded) => cache.store(embedded.vectors),
+          alongside: (embedded) => cache.store(lookup, embedded.vectors),
         });
         embedded = outcome.value;
         settleFailures = outcome.settleFailures;
@@ -142,7 +142,8 @@ export class GenAiPipeline {
       () => countTokensFor(deps.bedrock, baseModelId(routed.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
     const inputBound = counted ?? estimate.bound.total;
     const maxTokens = capOutputTokens(request, limits);
-    const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt };
+    // The ledger bounds its confirmations and settlement by the request's deadline, so it never outlives the function.
+    const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt, ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}) };
 
     // Breakers and request-rate limits, before the cache: a hit is free but still a request. A guard may cap the
     // tier (a breaker downgrading the feature); a capped call then never falls back above the cap. A speculative
@@ -185,8 +186,9 @@ export class GenAiPipeline {
         return { called, usage, cost, costAtto: totalAtto };
       },
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
-      // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost.
-      billedOnError: (error) => (error instanceof PipelineError && error.code === 'MODEL_DEADLINE_EXCEEDED' ? upperBound : NO_SPEND),
+      // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost. A
+      // deadline met between attempts (all throttled, say) billed nothing.
+      billedOnError: (error) => (mayHaveBilled(error) ? upperBound : NO_SPEND),
       alongside: async ({ called, usage, cost }) => {
         if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {

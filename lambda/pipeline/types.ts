@@ -107,7 +107,7 @@ export interface EmbedResult {
   readonly vectors: number[][];
   readonly inputTokens: number;
   readonly costUsd: number;
-  /** Texts served from the cache and embedded now (kept out of the API answer: they tell what others embedded). */
+  /** Texts served from the tenant's own cache entries and embedded now (metrics; the API answer has the cost). */
   readonly hits: number;
   readonly misses: number;
 }

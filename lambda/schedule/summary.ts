@@ -20,6 +20,11 @@ export interface ScheduledRunSummary {
    * retry after a failure or a timeout) or an earlier run of the day: not sent to the model, nor paid for, again.
    */
   readonly alreadyDone: number;
+  /**
+   * Records an earlier attempt sent to the model without saving the result (the write failed after the billed call,
+   * or the function stopped): marked `failed` (RESULT_NOT_SAVED) rather than sent, and paid for, again.
+   */
+  readonly unsaved?: number;
   /** Input tokens of the day: this run's records plus those the already-done results record (read back from them). */
   readonly inputTokens: number;
   /** Output tokens of the day, counted like `inputTokens`. */

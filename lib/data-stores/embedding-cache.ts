@@ -10,7 +10,10 @@ import { createCacheTable, tagStoreFeature } from './cache-table';
  * {@link EmbeddingCache}, and by `EmbeddingCache.fromTable` for a table that already exists.
  */
 export interface IEmbeddingCache extends IConstruct {
-  /** The table: partition key `cacheKey` (string), TTL attribute `expiresAt`, vectors as float32 binary. */
+  /**
+   * The table: partition key `cacheKey` (string), TTL attribute `expiresAt`, vectors as float32 binary, and the
+   * tenant each entry belongs to as attribute `tenantId`.
+   */
   readonly table: dynamodb.ITable;
   /** The embeddings model id, e.g. `amazon.titan-embed-text-v2:0`. */
   readonly modelId: string;
@@ -56,9 +59,10 @@ const V2_DIMENSIONS = [256, 512, 1024];
 const DEFAULT_EMBEDDING_MODEL = 'amazon.titan-embed-text-v2:0';
 
 /**
- * The DynamoDB embedding cache: vectors keyed by SHA-256 of model, dimensions and normalised text, so the same
- * passage is embedded, and paid for, once. Workflows can share one; pass it to a workflow to give its handler
- * `embed(texts)` (the API workflow serves it at `POST /embed`).
+ * The DynamoDB embedding cache: vectors keyed by SHA-256 of tenant, model, dimensions and normalised text, so the
+ * same passage is embedded, and paid for, once per tenant. The tenant is in the key because a hit costs nothing:
+ * a cache shared across tenants would tell a caller whether another tenant had embedded a text. Workflows can share
+ * one; pass it to an `ApiWorkflow`, which serves it at `POST /embed`.
  */
 export class EmbeddingCache extends Construct implements IEmbeddingCache {
   /**

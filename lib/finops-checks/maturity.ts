@@ -1,5 +1,6 @@
 import { ENV, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
 import { bedrockSpenders, FINOPS_RULES, REQUIRED_GENAI_TAGS } from './rules';
+import { alarmsThatAct } from './signal-paths';
 import { tagsOf, TemplateModel } from './template-model';
 
 /** The article's maturity levels: each adds tools to the one before. */
@@ -66,8 +67,13 @@ export const MATURITY_CONTROLS: ReadonlyArray<MaturityControl> = [
     present: (ts) => any(ts, (t) => t.ofType('AWS::CloudWatch::Dashboard').some((d) => JSON.stringify(d.properties).includes(METRIC_NAMESPACE))),
   },
   {
-    id: 'spend-alarms', level: 4, name: 'Alarms on the pipeline\'s own cost metric, acting within minutes', addedBy: 'GenAiAlarms / CircuitBreaker',
-    present: (ts) => any(ts, (t) => t.ofType('AWS::CloudWatch::Alarm').some((a) => JSON.stringify(a.properties).includes(METRIC.costUsd) && (a.properties.AlarmActions ?? []).length > 0)),
+    id: 'spend-alarms', level: 4, name: 'Alarms on the pipeline\'s own cost metric, acting within minutes (delivered to a function that acts on them)', addedBy: 'GenAiAlarms / CircuitBreaker (tripOnSpend, subscribeTo)',
+    // Judged by the same policy evaluation as rule GenAIFinOps-SIG1: an alarm whose notifications cannot reach
+    // anything that acts (a topic refusing CloudWatch, a key it cannot use, a breaker that ignores it) is not a control.
+    present: (ts) => any(ts, (t) => {
+      const acting = alarmsThatAct(t);
+      return t.ofType('AWS::CloudWatch::Alarm').some((a) => JSON.stringify(a.properties).includes(METRIC.costUsd) && acting.has(a.logicalId));
+    }),
   },
   {
     id: 'usage-limits', level: 4, name: 'Usage limits reserved before every model call', addedBy: 'usageLimits / UsageLedger',

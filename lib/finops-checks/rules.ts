@@ -1,3 +1,4 @@
+import { judgeSignalPaths } from './signal-paths';
 import { allowsBedrockInvoke, flatten, tagsOf, TemplateModel, TemplateResource } from './template-model';
 
 /** One finding of a rule: the resource and what is wrong with it. */
@@ -149,6 +150,20 @@ export const FINOPS_RULES: ReadonlyArray<FinOpsRule> = [
         .map((s) => ({ s, direct: s.resources.map(flatten).filter((r) => r.includes(':foundation-model/') && profiled.has(modelOfArn(r))) }))
         .filter(({ direct }) => direct.length > 0)
         .map(({ s, direct }) => ({ logicalId: s.policyId, detail: `${direct.join(', ')} without bedrock:InferenceProfileArn` }));
+    },
+  },
+  {
+    id: 'GenAIFinOps-SIG1',
+    title: 'A signal the guardrails rely on is refused by a resource or key policy',
+    fix: 'Let the sending service in, for this account only: a topic policy (and, for an encrypted topic, the key policy) must allow cloudwatch.amazonaws.com, budgets.amazonaws.com or costalerts.amazonaws.com to sns:Publish (kms:GenerateDataKey*, kms:Decrypt) with aws:SourceAccount and aws:SourceArn conditions; a function must let sns.amazonaws.com invoke it for the topic. A topic policy (enforceSSL creates one) replaces SNS\'s default. GenAiAlarms, CircuitBreaker, GenAiBudgets and CostAnomalyMonitor write these policies.',
+    severity: 'error',
+    check: (t) => {
+      // One finding per refusing resource, naming the first refused request and how many more it refuses.
+      const refused = judgeSignalPaths(t).filter((c) => c.expect === 'allow' && !c.ok);
+      return [...new Set(refused.map((c) => c.target))].map((target) => {
+        const mine = refused.filter((c) => c.target === target);
+        return { logicalId: target, detail: `${mine[0].description}: ${mine[0].decision}${mine.length > 1 ? ` (and ${mine.length - 1} more requests)` : ''}` };
+      });
     },
   },
 ];

@@ -6,7 +6,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag/acknowledgements';
-import { accountBudgetsArn, fromAccountBudgets } from './budgets-source';
+import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
+import { accountBudgetsArn } from './budgets-source';
 
 /** Properties of a {@link BudgetAlertTopic}. */
 export interface BudgetAlertTopicProps {
@@ -65,8 +66,6 @@ export class BudgetAlertTopic extends Construct {
   constructor(scope: Construct, id: string, props: BudgetAlertTopicProps = {}) {
     super(scope, id);
     validateTopicProps(this, props);
-    const stack = Stack.of(this);
-    const budgetsSource = fromAccountBudgets(stack);
 
     this.encryptionKey = new kms.Key(this, 'Key', {
       description: `Encrypts the budget alerts of ${this.node.path}`,
@@ -74,27 +73,16 @@ export class BudgetAlertTopic extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    // SNS asks KMS for a data key on the publisher's behalf, so the publisher (Budgets) needs the key.
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowBudgetsToPublishEncrypted',
-      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: budgetsSource,
-    }));
+    // SNS asks KMS for a data key on the publisher's behalf, so the publisher (Budgets) needs the key. (The Sid
+    // deployed stacks already carry.)
+    allowServiceToUseKey(this.encryptionKey, TopicPublisher.BUDGETS, this, 'AllowBudgetsToPublishEncrypted');
 
     this.topic = new sns.Topic(this, 'Resource', {
       displayName: 'GenAI budget alerts',
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowBudgetsToPublish',
-      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: budgetsSource,
-    }));
+    allowServiceToPublish(this.topic, TopicPublisher.BUDGETS, this);
 
     for (const email of props.emailSubscribers ?? []) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));

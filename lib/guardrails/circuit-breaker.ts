@@ -12,7 +12,11 @@ import {
   DEFAULT_BREAKER_CACHE_TTL_SECONDS, ENV, METRIC, ModelTier,
 } from '../../lambda/contract';
 import { GenAiFunction } from '../functions';
+import { GenAiTags } from '../tagging/genai-tags';
+import { budgetNamesIn, declaredBreakerSignal, periodOfBudget, signalsOnTopics } from './breaker-signals';
+import { checkSpendMetricModels, rememberMetricScope } from '../observability/spend-models-check';
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
+import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
 import { genAiMetric, GenAiMetricScope } from '../observability/genai-metric';
 
 /** What a tripped breaker does to a non-critical feature. */
@@ -33,7 +37,10 @@ export enum BreakerPeriod {
 
 /** A budget whose notifications trip the breaker. */
 export interface BudgetTrigger {
-  /** The budget's name (AWS Budgets writes it in every notification; budgets are matched by it). */
+  /**
+   * The budget's name (AWS Budgets writes it in every notification; budgets are matched by it). A name no budget of
+   * the app has is a synthesis warning (a budget made outside the app is fine; a misspelt one never trips).
+   */
   readonly budgetName: string;
   /**
    * The features it trips; `*` trips the global breaker (every feature of the application).
@@ -42,7 +49,8 @@ export interface BudgetTrigger {
   readonly features?: string[];
   /**
    * The budget's period: the breaker stays open until it ends.
-   * @default - what the notification says ("per day", "per month"), else BreakerPeriod.MONTH
+   * @default - the `TimeUnit` of the app's budget of that name (a quarterly budget trips until the quarter ends),
+   * else what the notification says ("per day", "per month"), else BreakerPeriod.MONTH
    */
   readonly period?: BreakerPeriod;
 }
@@ -64,7 +72,8 @@ export interface CircuitBreakerProps {
   readonly application?: string;
   /**
    * Budgets whose notifications trip the breaker. Their notifications must reach {@link CircuitBreaker.topic} (or a
-   * topic given to `subscribeTo`). More can be added with `tripOnBudget`.
+   * topic given to `subscribeTo`). More can be added with `tripOnBudget`. The budgets of a `GenAiBudgets` whose
+   * topic the breaker subscribes to need no entry: each trips what it counts (see `subscribeTo`).
    * @default - none
    */
   readonly budgets?: BudgetTrigger[];
@@ -114,7 +123,8 @@ export class CircuitBreaker extends Construct {
    * of the scope.
    */
   static hourlyCostMetric(scope: GenAiMetricScope): cloudwatch.IMetric {
-    return genAiMetric(METRIC.costUsd, scope, { period: Duration.hours(1) });
+    // Remembered so that synthesis can warn when the models typed here miss one the workflow routes to.
+    return rememberMetricScope(genAiMetric(METRIC.costUsd, scope, { period: Duration.hours(1) }), scope);
   }
 
   /** The state table (partition `pk`, sort `sk`). */
@@ -128,13 +138,17 @@ export class CircuitBreaker extends Construct {
   /** How long workflows cache the states. */
   public readonly cacheTtl: Duration;
 
-  private readonly budgetRules: BreakerBudgetRule[] = [];
-  private readonly alarmRules: BreakerAlarmRule[] = [];
+  private readonly budgetRules: Array<BreakerBudgetRule & { readonly where: string }> = [];
+  private readonly alarmRules: Array<{ readonly alarm: cloudwatch.IAlarm; readonly features: string[]; readonly where: string }> = [];
   private readonly subscribed = new Set<sns.ITopic>();
+  private readonly spendSources: Array<{ readonly source: SpendSource; readonly where: string }> = [];
+  private readonly application?: string;
+  private derived?: BreakerWiring;
 
   constructor(scope: Construct, id: string, props: CircuitBreakerProps = {}) {
     super(scope, id);
     this.cacheTtl = props.cacheTtl ?? Duration.seconds(DEFAULT_BREAKER_CACHE_TTL_SECONDS);
+    this.application = props.application;
     validateProps(this, props);
 
     this.table = new dynamodb.Table(this, 'Table', {
@@ -151,30 +165,22 @@ export class CircuitBreaker extends Construct {
       description: `Encrypts the circuit breaker topic of ${this.node.path}`,
       enableKeyRotation: true,
     });
-    // AWS Budgets and CloudWatch alarms publish to an encrypted topic only if the key lets them.
-    for (const service of ['budgets.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      this.key.addToResourcePolicy(new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(service)],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }));
-    }
+    // AWS Budgets and CloudWatch alarms publish to an encrypted topic only if the key lets them; and the topic's
+    // policy (enforceSSL creates one, replacing SNS's default) must let each publish, for this account's budgets
+    // and alarms only (aws:SourceAccount and aws:SourceArn: the confused-deputy guard).
+    allowServiceToUseKey(this.key, TopicPublisher.BUDGETS, this);
+    allowServiceToUseKey(this.key, TopicPublisher.CLOUDWATCH_ALARMS, this);
     this.topic = new sns.Topic(this, 'Topic', { masterKey: this.key, enforceSSL: true });
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowBudgetsPublish',
-      principals: [new iam.ServicePrincipal('budgets.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
+    // The Sid deployed stacks already carry.
+    allowServiceToPublish(this.topic, TopicPublisher.BUDGETS, this, 'AllowBudgetsPublish');
+    allowServiceToPublish(this.topic, TopicPublisher.CLOUDWATCH_ALARMS, this);
 
     for (const budget of props.budgets ?? []) this.tripOnBudget(budget);
     const handlerConfig = (): Omit<BreakerHandlerConfig, 'application'> & { application?: string } => ({
       tableName: this.table.tableName,
       ...(props.application ? { application: props.application } : {}),
-      budgets: this.budgetRules,
-      alarms: this.alarmRules,
+      budgets: this.wiring().budgets,
+      alarms: this.wiring().alarms,
       alarmPeriod: props.alarmPeriod ?? BreakerPeriod.MONTH,
       auditRetentionDays: (props.auditRetention ?? Duration.days(400)).toDays(),
     });
@@ -191,9 +197,19 @@ export class CircuitBreaker extends Construct {
     // Conditional updates of state items and puts of audit items (in transactions), nothing else.
     this.table.grant(this.handler.function, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
     this.subscribeTo(this.topic);
+    this.node.addValidation({ validate: () => this.validateWiring() });
   }
 
-  /** Subscribes the breaker to another topic (e.g. one that a budget or an alarm already notifies). */
+  /**
+   * Subscribes the breaker to another topic (e.g. one that a budget or an alarm already notifies).
+   *
+   * The breaker then acts on every alarm and budget of the app whose template notifies the topic: those mapped with
+   * `tripOnAlarm`/`tripOnBudget`, and those whose construct says what they count (`GenAiBudgets`: the totals trip
+   * `*` for their period, a feature budget its feature; `GenAiAlarms`' spend alarms: a workflow's alarm its feature,
+   * the total `*`). Any other alarm or budget notifying the topic fails synthesis, naming it and the mapping to add:
+   * a signal that reaches the breaker is never silently ignored. A `GenAiBudgets` budget filtered on another
+   * Environment than the breaker's own (its Environment tag) is left out, with a warning.
+   */
   subscribeTo(topic: sns.ITopic): void {
     if (this.subscribed.has(topic)) return;
     this.subscribed.add(topic);
@@ -223,7 +239,7 @@ export class CircuitBreaker extends Construct {
     if (this.budgetRules.some((b) => b.name === budget.budgetName)) {
       throw new Error(`${where}: budget '${budget.budgetName}' is already mapped. Fix: list all its features in one BudgetTrigger.`);
     }
-    this.budgetRules.push({ name: budget.budgetName, features: checkFeatures(where, budget.features), ...(budget.period ? { period: budget.period } : {}) });
+    this.budgetRules.push({ name: budget.budgetName, features: checkFeatures(where, budget.features), ...(budget.period ? { period: budget.period } : {}), where });
   }
 
   /**
@@ -231,7 +247,11 @@ export class CircuitBreaker extends Construct {
    * the topic as its alarm and OK action; for an imported one, add {@link topic} to its actions yourself.
    */
   tripOnAlarm(alarm: cloudwatch.IAlarm, features?: string[]): void {
-    this.alarmRules.push({ name: alarm.alarmName, features: checkFeatures(`${this.node.path}: tripOnAlarm`, features) });
+    this.addAlarmRule(alarm, features, `${this.node.path}: tripOnAlarm(${alarm.node.path})`);
+  }
+
+  private addAlarmRule(alarm: cloudwatch.IAlarm, features: string[] | undefined, where: string): void {
+    this.alarmRules.push({ alarm, features: checkFeatures(where, features), where });
     if (alarm instanceof cloudwatch.AlarmBase) {
       const action = new cloudwatchActions.SnsAction(this.topic);
       alarm.addAlarmAction(action);
@@ -257,6 +277,7 @@ export class CircuitBreaker extends Construct {
       Annotations.of(this).addWarningV2('genai-finops:breaker-spend-period',
         `${where}: the metric's period is ${period.toSeconds()} s, so the threshold applies per ${period.toSeconds()} s, not per hour. Use CircuitBreaker.hourlyCostMetric(...) or a metric with period Duration.hours(1).`);
     }
+    this.spendSources.push({ source, where });
     const alarm = new cloudwatch.Alarm(this, id, {
       metric: source.metric,
       threshold: thresholdUsdPerHour,
@@ -265,9 +286,161 @@ export class CircuitBreaker extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `GenAI spend of ${feature === BREAKER_ALL_FEATURES ? 'all features' : `feature ${feature}`} above ${thresholdUsdPerHour} USD per hour: trips the circuit breaker ${this.node.path}.`,
     });
-    this.tripOnAlarm(alarm, [feature]);
+    this.addAlarmRule(alarm, [feature], where);
     return alarm;
   }
+
+  // The rules the function is given: the explicit ones, and those derived from the signals its topics receive.
+  private wiring(): BreakerWiring {
+    this.derived ??= deriveWiring(this, {
+      application: this.application ?? GenAiTags.valuesAt(this).application,
+      environment: GenAiTags.valuesAt(this).environment,
+      budgets: this.budgetRules, alarms: this.alarmRules, topics: [...this.subscribed], spendSources: this.spendSources,
+    });
+    return this.derived;
+  }
+
+  private validateWiring(): string[] {
+    const wiring = this.wiring();
+    for (const [id, message] of wiring.warnings) Annotations.of(this).addWarningV2(`genai-finops:${id}`, message);
+    return wiring.errors;
+  }
+}
+
+/** The breaker's rules and what is wrong with its wiring. */
+interface BreakerWiring {
+  readonly budgets: BreakerBudgetRule[];
+  readonly alarms: BreakerAlarmRule[];
+  readonly errors: string[];
+  readonly warnings: Array<[string, string]>;
+}
+
+interface WiringInput {
+  readonly application?: string;
+  readonly environment?: string;
+  readonly budgets: ReadonlyArray<BreakerBudgetRule & { readonly where: string }>;
+  readonly alarms: ReadonlyArray<{ readonly alarm: cloudwatch.IAlarm; readonly features: string[]; readonly where: string }>;
+  readonly topics: sns.ITopic[];
+  readonly spendSources: ReadonlyArray<{ readonly source: SpendSource; readonly where: string }>;
+}
+
+/**
+ * Works out, once the app is built, what the breaker acts on: explicit rules first; then every alarm and budget
+ * whose template notifies one of its topics, with the features its construct declared; anything else notifying
+ * them is an error. Checks the explicit rules against the app: budget names that no budget has, periods that
+ * disagree with the budget's, budgets that do not reach the breaker, features that only critical workflows have.
+ */
+function deriveWiring(breaker: CircuitBreaker, input: WiringInput): BreakerWiring {
+  const path = breaker.node.path;
+  const errors: string[] = [];
+  const warnings: Array<[string, string]> = [];
+  const root = breaker.node.root;
+  const found = signalsOnTopics(root, input.topics);
+  const namesInApp = budgetNamesIn(root);
+  const topicName = (t: sns.ITopic) => (t === breaker.topic ? 'its own topic' : `topic ${t.node.path}`);
+
+  const budgets: BreakerBudgetRule[] = [];
+  for (const rule of input.budgets) {
+    const { where, ...plain } = rule;
+    const budget = namesInApp.get(rule.name);
+    if (!budget) {
+      if (!Token.isUnresolved(rule.name)) {
+        const known = [...namesInApp.keys()];
+        warnings.push(['breaker-unknown-budget', `${where}: no budget of this app is named '${rule.name}'${known.length > 0 ? ` (its budgets: ${known.join(', ')})` : ''}. `
+          + 'Unless the budget is made outside this app, its notifications never come and nothing trips. Fix: use the budget\'s name as created (GenAiBudgets names them <application>-production, <application>-development, <application>-feature-<feature>), or subscribe the breaker to the GenAiBudgets topic and leave the mapping to it.']);
+      }
+      budgets.push(plain);
+      continue;
+    }
+    const actual = found.budgets.find((b) => b.budget === budget);
+    const period = periodOfBudget(budget);
+    if (rule.period && period && rule.period !== period) {
+      errors.push(`${where}: period is '${rule.period}' but budget '${rule.name}' (${budget.node.path}) counts per ${period}, so the trip would end at the wrong time. Fix: leave period out (it is taken from the budget) or give '${period}'.`);
+    }
+    if (!actual) {
+      warnings.push(['breaker-budget-not-subscribed', `${where}: budget '${rule.name}' (${budget.node.path}) does not notify any topic the breaker subscribes to, so it never trips it. Fix: breaker.subscribeTo(<the budget's topic>), or add breaker.topic to the budget's SNS subscribers.`]);
+    }
+    budgets.push({ ...plain, ...(rule.period ?? period ? { period: rule.period ?? period } : {}) });
+  }
+  for (const { budget, topic, name, period } of found.budgets) {
+    if (name !== undefined && input.budgets.some((r) => r.name === name)) continue;
+    if (name === undefined) {
+      errors.push(`${path}: budget ${budget.node.path} notifies ${topicName(topic)} but has no literal budgetName; AWS would generate one, which the breaker cannot match. Fix: give the budget an explicit budgetName and map it with breaker.tripOnBudget({ budgetName, features }).`);
+      continue;
+    }
+    const declared = declaredBreakerSignal(budget);
+    if (!declared) {
+      errors.push(`${path}: budget '${name}' (${budget.node.path}) notifies ${topicName(topic)}, which the breaker subscribes to, but no feature is mapped to it: its notifications would be ignored. Fix: breaker.tripOnBudget({ budgetName: '${name}', features: ['<feature>'] }) ('*' for every feature), or stop the budget notifying the topic.`);
+      continue;
+    }
+    const skip = otherScope(declared, input);
+    if (skip) {
+      warnings.push(['breaker-budget-other-scope', `${path}: budget '${name}' (${budget.node.path}) notifies ${topicName(topic)} but counts ${skip}, so this breaker does not act on it. Fix: give that deployment its own breaker, or map the budget with breaker.tripOnBudget({ budgetName: '${name}', features }) if it should pause these features.`]);
+      continue;
+    }
+    budgets.push({ name, features: declared.features, ...(period ? { period } : {}) });
+  }
+
+  const alarms: BreakerAlarmRule[] = input.alarms.map((r) => ({ name: r.alarm.alarmName, features: r.features }));
+  for (const { alarm, topic } of found.alarms) {
+    if (input.alarms.some((r) => r.alarm === alarm)) continue;
+    const declared = declaredBreakerSignal(alarm);
+    if (!declared) {
+      errors.push(`${path}: alarm ${alarm.node.path} notifies ${topicName(topic)}, which the breaker subscribes to, but no feature is mapped to it: its ALARM would be ignored. Fix: breaker.tripOnAlarm(alarm, ['<feature>']) ('*' for every feature), or remove the topic from the alarm's actions.`);
+      continue;
+    }
+    const skip = otherScope(declared, input);
+    if (skip) {
+      warnings.push(['breaker-alarm-other-scope', `${path}: alarm ${alarm.node.path} notifies ${topicName(topic)} but watches ${skip}, so this breaker does not act on it. Fix: map it with breaker.tripOnAlarm(alarm, features) if it should pause features of this application.`]);
+      continue;
+    }
+    alarms.push({ name: alarm.alarmName, features: declared.features });
+  }
+
+  const critical = criticalOnlyFeatures(breaker);
+  const explicit = [...input.budgets.map((r) => ({ where: r.where, features: r.features })), ...input.alarms];
+  for (const { where, features } of explicit) {
+    for (const feature of features) {
+      const workflows = critical.get(feature);
+      if (workflows) {
+        errors.push(`${where}: feature '${feature}' is critical in ${workflows.join(', ')}, so a trip never pauses or downgrades it. Fix: trip a non-critical feature (or '*', which pauses every non-critical one), or drop critical: true from the workflow.`);
+      }
+    }
+  }
+  for (const { source, where } of input.spendSources) {
+    for (const message of checkSpendMetricModels(root, source.metric)) warnings.push(['breaker-spend-models', `${where}: ${message}`]);
+  }
+  return { budgets, alarms, errors, warnings };
+}
+
+// Why a declared signal is not this breaker's (another Application or Environment), or undefined when it is.
+function otherScope(declared: { application?: string; environment?: string }, input: WiringInput): string | undefined {
+  const known = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
+  if (known(declared.application) && known(input.application) && declared.application !== input.application) {
+    return `spend of Application '${declared.application}' while the breaker governs '${input.application}'`;
+  }
+  if (known(declared.environment) && known(input.environment) && declared.environment !== input.environment) {
+    return `spend tagged Environment=${declared.environment} while the breaker (and the workflows it governs) are tagged Environment=${input.environment}`;
+  }
+  return undefined;
+}
+
+// The workflows obeying each breaker, and whether each is critical (recorded by breakerGuardConfig).
+const GOVERNED = new WeakMap<CircuitBreaker, Array<{ readonly scope: IConstruct; readonly critical: boolean }>>();
+
+// Features every workflow of which (among those obeying the breaker) is critical: a trip never changes them.
+function criticalOnlyFeatures(breaker: CircuitBreaker): Map<string, string[]> {
+  const byFeature = new Map<string, Array<{ path: string; critical: boolean }>>();
+  for (const { scope, critical } of GOVERNED.get(breaker) ?? []) {
+    const feature = GenAiTags.valuesAt(scope).feature;
+    if (feature === undefined || Token.isUnresolved(feature)) continue;
+    byFeature.set(feature, [...(byFeature.get(feature) ?? []), { path: scope.node.path, critical }]);
+  }
+  const result = new Map<string, string[]>();
+  for (const [feature, workflows] of byFeature) {
+    if (workflows.every((w) => w.critical)) result.set(feature, workflows.map((w) => w.path));
+  }
+  return result;
 }
 
 /** The `guards.breaker` section a workflow writes, from its props. */
@@ -279,6 +452,7 @@ export function breakerGuardConfig(scope: IConstruct, breaker: CircuitBreaker, c
     Annotations.of(scope).addWarningV2('genai-finops:breaker-critical-when-tripped',
       `${scope.node.path}: critical is true, so whenTripped '${whenTripped}' never applies (critical features keep running when the breaker trips). Remove one of them.`);
   }
+  GOVERNED.set(breaker, [...(GOVERNED.get(breaker) ?? []), { scope, critical: critical ?? false }]);
   const feature: BreakerFeatureConfig = {
     critical: critical ?? false,
     whenTripped: whenTripped ?? WhenTripped.PAUSE,

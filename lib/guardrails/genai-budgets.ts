@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
 import { BedrockDenyBudgetAction, BudgetActionApproval, checkPercent } from './budget-action';
 import { BudgetAlertTopic } from './budget-alert-topic';
+import { declareBreakerSignal } from './breaker-signals';
 
 /** What a budget threshold compares with the budget amount. */
 export enum BudgetNotificationType {
@@ -149,6 +150,10 @@ const MAX_EMAILS = 10;
  * Every budget has an explicit name and notifies {@link topic} (KMS encrypted) at each threshold, plus the
  * email subscribers directly. With `nonCriticalRoles`, a Budgets action denies those roles Bedrock invoke when
  * the production total is overrun: the backstop behind the circuit breaker, which subscribes to `topic`.
+ *
+ * A circuit breaker subscribed to `topic` acts on these budgets without a mapping: a total trips every feature
+ * (`*`), a feature budget its feature, each for the budget's period; budgets of another Environment than the
+ * breaker's are left out with a warning.
  */
 export class GenAiBudgets extends Construct {
   /** The topic every budget notifies; subscribe the circuit breaker here. */
@@ -264,6 +269,8 @@ export class GenAiBudgets extends Construct {
     budget.node.addDependency(this.alertTopic);
     this.budgetNames.push(budgetName);
     if (feature !== undefined) this.featureOfBudget[budgetName] = feature;
+    // A circuit breaker subscribed to the topic trips what the budget counts: its feature, or every feature.
+    declareBreakerSignal(budget, { features: [feature ?? '*'], application: this.application, environment: tags[GenAiTagKey.ENVIRONMENT] });
     return budget;
   }
 

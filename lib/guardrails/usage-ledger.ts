@@ -85,9 +85,10 @@ export class UsageLedger extends Construct {
   }
 
   /**
-   * Allows reserving and settling usage: `dynamodb:UpdateItem` (reservations, compensations, expiry sweeps and the
-   * counters of a settlement's transaction) and `dynamodb:PutItem` (the settlement's idempotency marker), on the
-   * ledger table only. No read, scan or delete: the updates return what the guard needs.
+   * Allows reserving and settling usage: `dynamodb:UpdateItem` (reservations, withdrawals, expiry sweeps, the
+   * counters of a settlement's transaction, and reading a batch job's hold back) and `dynamodb:PutItem` (the
+   * settlement's idempotency marker, a batch job's hold document), on the ledger table only. No read, scan or
+   * delete: the updates return what the guard needs.
    */
   public grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant {
     return this.table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');

@@ -1,12 +1,11 @@
-import { Annotations, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Names, Token } from 'aws-cdk-lib';
 import * as ce from 'aws-cdk-lib/aws-ce';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
-import { allowServiceToUseKey, encryptedTopic, topicKey, validateEmails } from './encrypted-topic';
+import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
 
 /** Properties of a {@link CostAnomalyMonitor}. */
 export interface CostAnomalyMonitorProps {
@@ -76,25 +75,18 @@ export class CostAnomalyMonitor extends Construct {
     if (props.topic) {
       this.topic = props.topic;
       for (const email of props.emailSubscriptions ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-      if (props.topic.masterKey && !allowServiceToUseKey(props.topic.masterKey, 'costalerts.amazonaws.com', this)) {
+      if (props.topic.masterKey && !allowServiceToUseKey(props.topic.masterKey, TopicPublisher.COST_ANOMALY_DETECTION, this)) {
         Annotations.of(this).addWarningV2('genai-finops:cost-anomaly-topic-key',
           `${this.node.path}: the topic's KMS key is not managed by this app, so its policy cannot be extended. Fix: let costalerts.amazonaws.com use it (kms:GenerateDataKey*, kms:Decrypt), or Cost Anomaly Detection cannot publish.`);
       }
+      if (!allowServiceToPublish(props.topic, TopicPublisher.COST_ANOMALY_DETECTION, this)) {
+        Annotations.of(this).addWarningV2('genai-finops:cost-anomaly-topic-policy',
+          `${this.node.path}: the topic is not managed by this app, so its policy cannot be extended. Fix: allow costalerts.amazonaws.com to sns:Publish to it (conditioned on aws:SourceAccount and aws:SourceArn).`);
+      }
     } else {
       const key: kms.Key = topicKey(this, 'Key', `Encrypts the cost anomaly notifications of ${this.node.path}`);
-      allowServiceToUseKey(key, 'costalerts.amazonaws.com', this);
-      this.topic = encryptedTopic(this, 'Topic', key, 'GenAI cost anomalies', props.emailSubscriptions);
-    }
-    const policy = this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCostAnomalyDetectionToPublish',
-      principals: [new iam.ServicePrincipal('costalerts.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-    }));
-    if (!policy.statementAdded) {
-      Annotations.of(this).addWarningV2('genai-finops:cost-anomaly-topic-policy',
-        `${this.node.path}: the topic is not managed by this app, so its policy cannot be extended. Fix: allow costalerts.amazonaws.com to sns:Publish to it.`);
+      allowServiceToUseKey(key, TopicPublisher.COST_ANOMALY_DETECTION, this);
+      this.topic = encryptedTopic(this, 'Topic', key, TopicPublisher.COST_ANOMALY_DETECTION, 'GenAI cost anomalies', props.emailSubscriptions);
     }
 
     const name = props.monitorName ?? Names.uniqueResourceName(this, { maxLength: 100 });

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CONTENT_LENGTH_ALERT_TOKENS, METRIC, PROMPT_CACHE_HIT_RATE_TARGET, workflowLabel } from '../../lambda/contract';
 import { lookupModel } from '../../lambda/core/model-catalog';
-import { allowServiceToUseKey, encryptedTopic, topicKey, validateEmails } from './encrypted-topic';
+import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
+import { declareBreakerSignal } from '../guardrails/breaker-signals';
+import { missingModels } from './spend-models-check';
 import { pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
 import { MonitoredWorkflow, validateWorkflows } from './monitored-workflow';
 
@@ -93,11 +95,14 @@ export class GenAiAlarms extends Construct {
     validateAlarmProps(this, props);
 
     const key = topicKey(this, 'Key', `Encrypts the notifications of ${this.node.path}`);
-    allowServiceToUseKey(key, 'cloudwatch.amazonaws.com', this);
+    allowServiceToUseKey(key, TopicPublisher.CLOUDWATCH_ALARMS, this);
     this.key = key;
-    this.topic = props.topic ?? encryptedTopic(this, 'Topic', key, 'GenAI alarms', props.emailSubscriptions);
-    if (props.topic) for (const email of props.emailSubscriptions ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    this.spendTopic = encryptedTopic(this, 'SpendTopic', key, 'GenAI spend alarms');
+    this.topic = props.topic ?? encryptedTopic(this, 'Topic', key, TopicPublisher.CLOUDWATCH_ALARMS, 'GenAI alarms', props.emailSubscriptions);
+    if (props.topic) {
+      for (const email of props.emailSubscriptions ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+      allowAlarmsOnGivenTopic(this, props.topic);
+    }
+    this.spendTopic = encryptedTopic(this, 'SpendTopic', key, TopicPublisher.CLOUDWATCH_ALARMS, 'GenAI spend alarms');
     this.alarmAction = new actions.SnsAction(this.topic);
     this.spendAction = new actions.SnsAction(this.spendTopic);
 
@@ -120,8 +125,8 @@ export class GenAiAlarms extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${label} spent more than $${workflowThreshold} in an hour (CostUSD, all models). Check the GenAI dashboard's spend and tokens rows.`,
-      }));
-      this.anomaly(scope, cost, label, stdDevs);
+      }), w);
+      this.anomaly(scope, cost, label, stdDevs, w);
 
       this.add(new cloudwatch.Alarm(scope, 'ContentLength', {
         metric: termMetric(pipelineTerm(METRIC.inputTokenBound, [w], 'Maximum', fiveMinutes, 'b'), fiveMinutes, `${label} largest request`),
@@ -178,7 +183,7 @@ export class GenAiAlarms extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `The workflows together spent more than $${props.hourlySpendThresholdUsd} in an hour.`,
-      }));
+      }), { application: sameApplication(props.workflows), feature: '*' });
     }
 
     // Bedrock's throttles for every model and profile of the account and Region, whatever form its ModelId takes:
@@ -198,6 +203,18 @@ export class GenAiAlarms extends Construct {
       alarmDescription: 'Bedrock throttled invocations in two of the last three 5-minute periods (InvocationThrottles, all models). '
         + 'Check the tokens-per-minute quotas (EstimatedTPMQuotaUsage) or route to a cross-Region profile.',
     }));
+
+    // Hand-typed model lists drift from the routing: once the app is built, compare them with its workflows.
+    this.node.addValidation({
+      validate: () => {
+        for (const w of props.workflows) {
+          for (const message of missingModels(this.node.root, w, `${this.node.path}: the alarms of ${workflowLabel(w)}`)) {
+            Annotations.of(this).addWarningV2('genai-finops:alarm-missing-models', message);
+          }
+        }
+        return [];
+      },
+    });
   }
 
   private add(alarm: cloudwatch.Alarm): cloudwatch.Alarm {
@@ -206,7 +223,10 @@ export class GenAiAlarms extends Construct {
     return alarm;
   }
 
-  private spend(alarm: cloudwatch.Alarm): void {
+  // A spend alarm also tells a circuit breaker subscribed to `spendTopic` what it trips: the workflow's feature, or
+  // every feature (`*`) for the total.
+  private spend(alarm: cloudwatch.Alarm, of: { application?: string; feature: string }): void {
+    declareBreakerSignal(alarm, { features: [of.feature], ...(of.application !== undefined ? { application: of.application } : {}) });
     this.add(alarm);
     alarm.addAlarmAction(this.spendAction);
     alarm.addOkAction(this.spendAction);
@@ -215,7 +235,7 @@ export class GenAiAlarms extends Construct {
 
   // The detector is declared, not left for CloudWatch to create with the alarm, so that it is deleted with the stack;
   // its metric math is the alarm's, query for query.
-  private anomaly(scope: Construct, cost: Term, label: string, stdDevs: number): void {
+  private anomaly(scope: Construct, cost: Term, label: string, stdDevs: number, workflow: MonitoredWorkflow): void {
     const hour = Duration.hours(1);
     const detector = new cloudwatch.CfnAnomalyDetector(scope, 'CostAnomalyDetector', {
       metricMathAnomalyDetector: {
@@ -255,7 +275,7 @@ export class GenAiAlarms extends Construct {
     });
     alarm.node.addDependency(detector);
     this.anomalyDetectors.push(detector);
-    this.spend(alarm);
+    this.spend(alarm, workflow);
   }
 }
 
@@ -275,6 +295,12 @@ function promptCacheRate(w: MonitoredWorkflow, minCalls: number, period: Duratio
     period,
     label,
   });
+}
+
+// The Application of the workflows when they share one (the total's breaker scope), else undefined.
+function sameApplication(workflows: MonitoredWorkflow[]): string | undefined {
+  const applications = new Set(workflows.map((w) => w.application));
+  return applications.size === 1 ? [...applications][0] : undefined;
 }
 
 // A model supports prompt caching when the catalog knows its cache minimum.
@@ -298,4 +324,17 @@ function validateAlarmProps(scope: Construct, props: GenAiAlarmsProps): void {
     throw new Error(`${scope.node.path}: promptCacheHitRateTarget is ${target}; it is a fraction in (0, 1]. Fix: use e.g. 0.9 for 90 % (the default).`);
   }
   validateEmails(scope, props.emailSubscriptions);
+}
+
+// A topic given to the alarms must let CloudWatch publish (its policy, if any, replaces SNS's default) and, when
+// encrypted, use its key; where this app cannot change them, say what to add.
+function allowAlarmsOnGivenTopic(scope: Construct, topic: sns.ITopic): void {
+  const policyChanged = allowServiceToPublish(topic, TopicPublisher.CLOUDWATCH_ALARMS, scope);
+  const keyChanged = !topic.masterKey || allowServiceToUseKey(topic.masterKey, TopicPublisher.CLOUDWATCH_ALARMS, scope);
+  if (!policyChanged || !keyChanged) {
+    Annotations.of(scope).addWarningV2('genai-finops:alarm-topic-policy',
+      `${scope.node.path}: the topic ${topic.node.path} is not managed by this app, so its ${policyChanged ? 'key policy' : 'policy'} cannot be extended. `
+      + 'Fix: allow cloudwatch.amazonaws.com to sns:Publish to it (and, if encrypted, to kms:GenerateDataKey* and kms:Decrypt its key), '
+      + 'conditioned on aws:SourceAccount and aws:SourceArn arn:<partition>:cloudwatch:<region>:<account>:alarm:*, or the alarms notify nobody.');
+  }
 }

@@ -68,6 +68,12 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    * @default true (a new `ResponseCacheTable`, 1 hour TTL, unless `responseCache` gives one)
    */
   readonly responseCaching?: boolean;
+  /**
+   * An embedding cache served at `POST /embed` (RAG): an `EmbeddingCache`, or `EmbeddingCache.fromTable(...)` over a
+   * table you already have. Only this workflow takes one: the document and scheduled handlers never embed.
+   * @default - none; the API has no `POST /embed`
+   */
+  readonly embeddingCache?: IEmbeddingCache;
 }
 
 /**
@@ -76,7 +82,9 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
  * `POST /invoke` with a JSON body `{ "message": "...", "tenantId": "..." }` (and optionally `userId`, `system`,
  * `context`, `history`, `complexity`, `maxOutputTokens`); `POST /embed` with `{ "texts": [...] }` when an embedding
  * cache is configured. Authenticated (IAM by default, or API keys with a usage
- * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON.
+ * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON. Usage limits
+ * count the authenticated caller: an API key (or an authorizer's principal) is the user whatever `userId` says; an IAM
+ * caller's `userId` is a sub-id under its own principal.
  */
 export class ApiWorkflow extends GenAiWorkflowBase {
   /** The REST API. */
@@ -114,6 +122,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       defaultTimeout: Duration.seconds(29),
       createResponseCache: props.responseCaching ?? true,
       environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
+      embeddingCache: props.embeddingCache,
     });
     this.handler = runtime.handler;
     this.profile = runtime.profile;
@@ -197,6 +206,11 @@ export class ApiWorkflow extends GenAiWorkflowBase {
     props.edgeRateLimit?.associate(this.api.deploymentStage);
 
     acknowledgeApiFindings(this, authorization, props);
+  }
+
+  /** The routed models and the embeddings model of `POST /embed`: every model a call that spends can reach. */
+  protected spendModels(): string[] {
+    return this.embeddingCache ? [...this.routedModels, this.embeddingCache.modelId] : this.routedModels;
   }
 
   /** The URL of `POST /invoke`. */

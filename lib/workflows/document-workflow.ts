@@ -5,7 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { ENV } from '../../lambda/contract';
-import { IEmbeddingCache, IResponseCache } from '../data-stores';
+import { IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
 import { GenAiInferenceProfile } from '../inference';
@@ -64,8 +64,6 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
   public readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
   public readonly responseCache?: IResponseCache;
-  /** The embedding cache, if the workflow has one. */
-  public readonly embeddingCache?: IEmbeddingCache;
   /** The base model ids the workflow routes to, cheapest tier first. */
   public readonly routedModels: string[];
   /** The EventBridge rule that matches object-created events. */
@@ -107,7 +105,6 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
     this.profile = runtime.profile;
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
-    this.embeddingCache = runtime.embeddingCache;
     this.routedModels = runtime.routedModels;
     grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
     grantResultWrites(this.resultsTable, this.handler);

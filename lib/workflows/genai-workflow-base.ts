@@ -2,7 +2,7 @@ import { Lazy, TagManager } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { METRIC, MetricName, NO_MODEL } from '../../lambda/contract';
-import { IEmbeddingCache, IResponseCache } from '../data-stores';
+import { IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { genAiMetric } from '../observability/genai-metric';
@@ -33,8 +33,6 @@ export abstract class GenAiWorkflowBase extends Construct {
   public abstract readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
   public abstract readonly responseCache?: IResponseCache;
-  /** The embedding cache, if the workflow has one. */
-  public abstract readonly embeddingCache?: IEmbeddingCache;
   /**
    * The base model ids the workflow routes to, cheapest tier first, each once (e.g. Haiku, Sonnet, Opus). The `Model`
    * tag is on each model's inference profile; the function, queue and logs serve them all, so they carry none.
@@ -116,9 +114,9 @@ export abstract class GenAiWorkflowBase extends Construct {
     });
   }
 
-  /** The routed models and the embeddings model: every model a call that spends can reach. */
-  private spendModels(): string[] {
-    return this.embeddingCache ? [...this.routedModels, this.embeddingCache.modelId] : this.routedModels;
+  /** Every model a call that spends can reach: the routed models (an API workflow adds its embeddings model). */
+  protected spendModels(): string[] {
+    return this.routedModels;
   }
 
   private metricOf(name: MetricName, models: string[], props: cloudwatch.MetricOptions | undefined): cloudwatch.IMetric {

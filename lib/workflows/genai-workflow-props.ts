@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { IEmbeddingCache, IResponseCache } from '../data-stores';
+import { IResponseCache } from '../data-stores';
 import { BedrockModel } from '../inference';
 import { UsageLedger } from '../guardrails/usage-ledger';
 import { UsageLimit } from '../guardrails/usage-limits';
@@ -180,12 +180,6 @@ export interface GenAiWorkflowProps {
    * scheduled workflows cache no responses
    */
   readonly responseCache?: IResponseCache;
-  /**
-   * An embedding cache the handler may use for RAG (`POST /embed` on the API workflow): an `EmbeddingCache`, or
-   * `EmbeddingCache.fromTable(...)` over a table you already have.
-   * @default - none
-   */
-  readonly embeddingCache?: IEmbeddingCache;
   /**
    * Prices that override or extend the built-in catalog (e.g. negotiated prices, new models), one entry per model
    * id. Give one for every model the catalog does not know: it is otherwise priced at the fallback (Opus-class)

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../lambda/contract';
-import { IEmbeddingCache, IResponseCache } from '../data-stores';
+import { IResponseCache } from '../data-stores';
 import { GenAiFunction } from '../functions';
 import { BundledHandler } from '../functions/bundled-handler';
 import { BedrockModel, GenAiInferenceProfile } from '../inference';
@@ -85,8 +85,6 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
   public readonly profiles: GenAiInferenceProfile[];
   /** The response cache, if the workflow has one. */
   public readonly responseCache?: IResponseCache;
-  /** The embedding cache, if the workflow has one. */
-  public readonly embeddingCache?: IEmbeddingCache;
   /** The base model ids the workflow routes to, cheapest tier first. */
   public readonly routedModels: string[];
   /** The schedule rule. */
@@ -124,7 +122,6 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
     this.profile = runtime.profile;
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
-    this.embeddingCache = runtime.embeddingCache;
     this.routedModels = runtime.routedModels;
     grantListPrefix(this.inputBucket, this.handler.role, inputPrefix);
     grantReadObjects(this.inputBucket, this.handler.role, inputPrefix);

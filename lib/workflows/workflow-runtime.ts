@@ -56,6 +56,8 @@ export interface WorkflowRuntimeOptions {
   readonly defaultTimeout: Duration;
   readonly createResponseCache: boolean;
   readonly environment: { [key: string]: string };
+  /** The embedding cache the handler serves (the API workflow's `POST /embed`). */
+  readonly embeddingCache?: IEmbeddingCache;
 }
 
 /**
@@ -65,6 +67,7 @@ export interface WorkflowRuntimeOptions {
  */
 export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProps, options: WorkflowRuntimeOptions): WorkflowRuntime {
   validateWorkflowProps(scope, props);
+  refuseUnservedEmbeddingCache(scope, props, options);
   GenAiTags.apply(scope, { inferenceType: options.inferenceType, ...props.tags });
   checkGenAiTags(scope);
 
@@ -88,7 +91,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   checkModels(scope, props, profiles.map((p) => p.model));
   checkServiceTier(scope, props, profiles.map((p) => p.model));
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
-  const embedding = props.embeddingCache;
+  const embedding = options.embeddingCache;
 
   const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
   const ledger = props.usageLedger;
@@ -256,6 +259,20 @@ function priceEntry(p: ModelPriceOverride): PriceOverride {
   const { modelId, ...fields } = p;
   void modelId;
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as PriceOverride;
+}
+
+/**
+ * `embeddingCache` is a prop of `ApiWorkflow` only, but a JavaScript caller, or props shared with an API workflow,
+ * can still hand one to a workflow whose handler never embeds: it would be granted and configured for nothing, and
+ * look like savings that never happen. Refused, naming where it belongs.
+ */
+function refuseUnservedEmbeddingCache(scope: Construct, props: GenAiWorkflowProps, options: WorkflowRuntimeOptions): void {
+  const given = (props as { readonly embeddingCache?: IEmbeddingCache }).embeddingCache;
+  if (given === undefined || given === options.embeddingCache) return;
+  const workflow = scope.constructor.name;
+  throw new Error(`${scope.node.path}: embeddingCache is set (${given.node.path}), but a ${workflow} never embeds: its handler sends each ` +
+    'document or record to the model and never calls an embeddings model, so the cache would be granted and configured for nothing. ' +
+    'Fix: pass it to an ApiWorkflow, which serves POST /embed, or grant your own function with embeddingCache.grantReadWrite(fn).');
 }
 
 function validateWorkflowProps(scope: Construct, props: GenAiWorkflowProps): void {

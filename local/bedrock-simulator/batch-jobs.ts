@@ -46,6 +46,9 @@ export interface SimulatedBatchJob {
   readonly totalRecordCount?: number;
   readonly successRecordCount?: number;
   readonly errorRecordCount?: number;
+  /** What the job billed, once completed: the tokens of its successful records (at the batch price). */
+  readonly billedInputTokens?: number;
+  readonly billedOutputTokens?: number;
 }
 
 /** One control-plane request the simulator answered. */
@@ -91,6 +94,8 @@ interface JobState extends SimulatedBatchJob {
   totalRecordCount?: number;
   successRecordCount?: number;
   errorRecordCount?: number;
+  billedInputTokens?: number;
+  billedOutputTokens?: number;
 }
 
 function isObject(value: unknown): value is Json {
@@ -292,6 +297,8 @@ export class BatchJobs {
       job.totalRecordCount = total;
       job.successRecordCount = success;
       job.errorRecordCount = total - success;
+      job.billedInputTokens = inputTokens;
+      job.billedOutputTokens = outputTokens;
       this.finish(job, 'Completed');
     } catch (error) {
       if (!(error instanceof JobFailure)) throw error;

@@ -2,7 +2,7 @@ import { BedrockError, BedrockMessages, inputTooLongError } from './errors';
 import { FaultKind } from './types';
 
 /** Every fault kind, for validating input that did not come through the type checker. */
-export const FAULT_KINDS: ReadonlyArray<FaultKind> = ['throttle', 'server-error', 'service-unavailable', 'model-timeout', 'context-length'];
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = ['throttle', 'server-error', 'service-unavailable', 'model-timeout', 'context-length', 'connection-reset'];
 
 /** FIFO of injected faults; each model call takes at most one. */
 export class FaultQueue {
@@ -26,8 +26,8 @@ export class FaultQueue {
   }
 }
 
-/** The error Bedrock returns for each fault, with the status code the SDK's error shapes declare. */
-export function faultError(kind: FaultKind): BedrockError {
+/** The error Bedrock returns for each fault answered with an error, with the status code the SDK's error shapes declare. */
+export function faultError(kind: Exclude<FaultKind, 'connection-reset'>): BedrockError {
   switch (kind) {
     case 'throttle':
       return new BedrockError('ThrottlingException', 429, BedrockMessages.throttled);

@@ -119,6 +119,10 @@ export class SimulatorRouter {
         body: JSON.stringify(success.body),
       };
     } catch (err) {
+      if (err instanceof ConnectionReset) {
+        this.log.push({ ...call, status: 0, at, errorType: 'ConnectionReset' });
+        return { status: 0, headers: {}, body: '', reset: true };
+      }
       const error = err instanceof BedrockError ? err : new BedrockError('InternalServerException', 500, `Simulator failure: ${String(err)}`);
       errorType = error.errorType;
       call.usage = undefined;
@@ -153,6 +157,13 @@ export class SimulatorRouter {
     // Faults are taken once a request has reached a model (routed, parsed, model resolved) but before the
     // model validates it: throttling and outages happen in front of the model, not after a bad request.
     const fault = this.faults.take();
+    if (fault === 'connection-reset') {
+      // The model runs and the call is billed; the answer never reaches the client.
+      if (call.operation === 'Converse') call.usage = converse({ baseModelId, cache: this.cache, latencyMs }, json).usage;
+      else call.usage = usageOfEmbeddings(invokeEmbeddings(baseModelId, request.body).inputTokens);
+      await this.simulateLatency(call, latencyMs);
+      throw new ConnectionReset();
+    }
     if (fault) {
       // A timeout happens after the model has been working; the other faults are returned up front.
       if (fault === 'model-timeout') await this.simulateLatency(call, latencyMs);
@@ -167,7 +178,7 @@ export class SimulatorRouter {
     }
 
     const outcome = invokeEmbeddings(baseModelId, request.body);
-    call.usage = { inputTokens: outcome.inputTokens, outputTokens: 0, totalTokens: outcome.inputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
+    call.usage = usageOfEmbeddings(outcome.inputTokens);
     await this.simulateLatency(call, latencyMs);
     return {
       body: outcome.body,
@@ -179,4 +190,11 @@ export class SimulatorRouter {
     call.latencyMs = ms;
     await this.delays.wait(ms);
   }
+}
+
+/** Thrown inside the router when an injected `connection-reset` drops the connection after the model ran. */
+class ConnectionReset extends Error {}
+
+function usageOfEmbeddings(inputTokens: number): SimulatedUsage {
+  return { inputTokens, outputTokens: 0, totalTokens: inputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
 }

@@ -29,6 +29,8 @@ export interface OutgoingReply {
   readonly headers: Readonly<Record<string, string>>;
   /** Response body. */
   readonly body: string;
+  /** Drop the connection instead of answering (a network failure after the request was sent). */
+  readonly reset?: boolean;
 }
 
 /** Produces the reply to a request. Should not throw; a throw is answered with a bare 500. */
@@ -80,6 +82,15 @@ function send(res: ResponseSink, reply: OutgoingReply): void {
   }
 }
 
+/**
+ * Drops a request without an answer: HTTP/2 resets its stream (RST_STREAM, as a proxy cutting one request does; the
+ * session's other requests go on), HTTP/1.1 closes the TCP connection.
+ */
+function reset(req: RequestSource): void {
+  if ('stream' in req) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  else req.socket.destroy();
+}
+
 const FALLBACK_REPLY: OutgoingReply = {
   status: 500,
   headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' },
@@ -95,7 +106,10 @@ export function listen(port: number, handler: RequestHandler): Promise<Listener>
   const serve = (req: RequestSource, res: ResponseSink): void => {
     void readRequest(req)
       .then(async (request) => {
-        if (request) send(res, await handler(request));
+        if (!request) return;
+        const reply = await handler(request);
+        if (reply.reset) reset(req);
+        else send(res, reply);
       })
       .catch(() => send(res, FALLBACK_REPLY));
   };

@@ -13,8 +13,12 @@ export interface BedrockSimulatorOptions {
   readonly now?: () => number;
 }
 
-/** The failures {@link BedrockSimulator.injectFaults} can queue. */
-export type FaultKind = 'throttle' | 'server-error' | 'service-unavailable' | 'model-timeout' | 'context-length';
+/**
+ * The failures {@link BedrockSimulator.injectFaults} can queue. `connection-reset`: the model runs and bills the call
+ * (its usage is in the call log), then the connection is dropped instead of answered, as a network failure after the
+ * request was sent looks to the client (no HTTP status).
+ */
+export type FaultKind = 'throttle' | 'server-error' | 'service-unavailable' | 'model-timeout' | 'context-length' | 'connection-reset';
 
 /** The Bedrock Runtime operation a recorded call was routed to. */
 export type SimulatedOperation = 'Converse' | 'InvokeModel' | 'CountTokens' | 'Unknown';
@@ -41,11 +45,11 @@ export interface SimulatedCall {
   readonly modelId: string;
   /** The base model id the identifier resolved to, when it resolved. */
   readonly baseModelId?: string;
-  /** HTTP status returned. */
+  /** HTTP status returned; 0 when the connection was dropped instead (the `connection-reset` fault). */
   readonly status: number;
   /** The `x-amzn-errortype` returned, for failed calls. */
   readonly errorType?: string;
-  /** Usage reported to the client, for successful Converse, InvokeModel and CountTokens calls. */
+  /** Usage reported to the client, for successful Converse, InvokeModel and CountTokens calls; billed but never reported for a `connection-reset`. */
   readonly usage?: SimulatedUsage;
   /** Simulated latency the call waited before answering, in milliseconds. */
   readonly latencyMs: number;

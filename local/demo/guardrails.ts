@@ -5,39 +5,29 @@
  *    limit and a USD limit per day) takes a concurrent burst from one tenant; what it admitted is added up from its
  *    answers and read back from the ledger's counters, and compared with the limits.
  * 2. A cost spike trips the breaker: the breaker bundle receives CloudWatch alarm notifications (SNS), first for one
- *    feature, then for the whole application (`*`); between them the API function (with `guards.breaker`) answers
- *    three features: one paused when tripped, one downgraded to the cheapest tier, one critical.
+ *    feature, then for the whole application (`*`); between them three API workflows of the breaker answer: one
+ *    paused when tripped, one downgraded to the cheapest tier, one critical.
+ *
+ * Every function runs with the environment the demo stack's template gives it (demo-stack.ts, deployment.ts).
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { attoToUsd, usdToAtto } from '../../lambda/core';
-import { BreakerConfig, BreakerHandlerConfig, ENV, GuardsConfig, LEDGER_TABLE, ModelTier } from '../../lambda/contract';
+import { BreakerConfig, BreakerHandlerConfig, ENV, LEDGER_TABLE, ModelTier } from '../../lambda/contract';
 import type { PipelineResult } from '../../lambda/pipeline/types';
-import { applyEnvironment, defaultRouting, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, functionEnvironment, genAiTags, ConstructPipelineConfig } from './function-env';
+import type { DemoDeployment } from './deployment';
+import { applyEnvironment, ConstructPipelineConfig } from './function-env';
+import { BREAKER_FEATURES, FEATURE_ALARM, GLOBAL_ALARM, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT } from './guardrail-settings';
 import { lambdaContext, LambdaHandler, loadBundledHandler } from './handler-bundle';
 import type { LocalStack } from './local-stack';
 import { apiGatewayEvent } from './replay';
-import { createBreakerTable } from './resources';
-import { discard, redirectStdout } from './stdout-redirect';
+import { discard, emfLines, redirectStdout } from './stdout-redirect';
 import { generateWorkload, WorkloadRequest } from './workload';
-import { createLedgerTable } from '../services/ledger-table';
 
 /** The tenant whose burst meets its quota. */
 export const RUNAWAY_TENANT = 'runaway-tenant';
 /** Requests the runaway tenant sends at once. */
 export const BURST_REQUESTS = 200;
-/** The runaway tenant's daily quota: tokens (fresh input + output + cache writes) and USD. */
-export const TENANT_TOKEN_LIMIT = 100_000;
-export const TENANT_USD_LIMIT = 0.5;
-
-/** The features of the breaker scenario and how each behaves when tripped. */
-export const BREAKER_FEATURES: Readonly<Record<string, BreakerConfig['features'][string]>> = {
-  'support-chat': { critical: false, whenTripped: 'pause' },
-  'ticket-triage': { critical: false, whenTripped: 'downgrade', downgradeTo: 'simple' },
-  'account-security': { critical: true, whenTripped: 'pause' },
-};
-/** The CloudWatch alarms the breaker acts on: one feature's spend, and the application's total. */
-export const FEATURE_ALARM = 'genai-support-chat-spend';
-export const GLOBAL_ALARM = 'genai-total-spend';
+export { BREAKER_FEATURES, FEATURE_ALARM, GLOBAL_ALARM, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT };
 /** Requests each feature sends at each step. */
 export const REQUESTS_PER_FEATURE = 6;
 
@@ -86,6 +76,15 @@ export interface BreakerTrip {
   readonly tripped: ReadonlyArray<string>;
 }
 
+/**
+ * The guardrail runs as the dashboard page shows them, beside the lever runs: the API function's EMF records of
+ * each step (its 429s and 503s are the page's rejections).
+ */
+export const GUARDRAIL_RUNS = Object.freeze({
+  quota: { id: 'guardrails-quota', label: 'Runaway tenant (quota, 429)' },
+  breaker: { id: 'guardrails-breaker', label: 'Breaker tripped (pause, 503)' },
+});
+
 /** The guardrails scenario's outcome. */
 export interface GuardrailsReport {
   readonly quota: QuotaOutcome;
@@ -94,37 +93,40 @@ export interface GuardrailsReport {
 }
 
 /** Runs both steps on a started stack. */
-export async function runGuardrails(options: { readonly stack: LocalStack; readonly seed: number | string; readonly log: (line: string) => void }): Promise<GuardrailsReport> {
+export async function runGuardrails(options: {
+  readonly stack: LocalStack;
+  /** The synthesized demo stack: the functions' environments. */
+  readonly deployment: DemoDeployment;
+  readonly seed: number | string;
+  readonly log: (line: string) => void;
+  /** Called with each EMF record line the API function writes, and the id of the guardrail run (`GUARDRAIL_RUNS`). */
+  readonly onMetricRecord?: (runId: string, line: string) => void;
+}): Promise<GuardrailsReport> {
   const startedAt = Date.now();
-  const { stack, log } = options;
+  const { stack, deployment, log, onMetricRecord } = options;
+  const records = (runId: string) => (onMetricRecord ? (line: string) => onMetricRecord(runId, line) : undefined);
   // Each step talks to the model: a fresh simulator, so calls and prompt caches of the lever runs do not carry over.
   stack.simulator.reset();
-  const quota = await runQuota(stack, options.seed);
+  const quota = await runQuota(stack, deployment, options.seed, records(GUARDRAIL_RUNS.quota.id));
   log(`guardrails: burst of ${quota.sent} from ${quota.tenant}: ${quota.admitted} admitted, ${quota.refused429} refused (429), ${quota.admittedTokens} tokens / $${quota.admittedUsd.toFixed(4)} admitted, ${quota.wallMs} ms`);
   stack.simulator.reset();
-  const breaker = await runBreaker(stack, options.seed);
+  const breaker = await runBreaker(stack, deployment, options.seed, records(GUARDRAIL_RUNS.breaker.id));
   log(`guardrails: breaker ${breaker.trips.map((t) => `${t.alarm} tripped [${t.tripped.join(', ')}]`).join('; ')}`);
   return { quota, breaker, wallMs: Date.now() - startedAt };
 }
 
-async function runQuota(stack: LocalStack, seed: number | string): Promise<QuotaOutcome> {
-  const ledgerTable = `genai-finops-demo-ledger-${Date.now()}`;
-  await createLedgerTable(stack.dynamodb, ledgerTable);
-  const guards: GuardsConfig = {
-    store: 'dynamodb',
-    ledgerTableName: ledgerTable,
-    // DynamoDB Local on a busy machine can take seconds under a burst of 200; the default 1.5 s would fail closed.
-    ledgerTimeoutMs: 15_000,
-    usageLimits: [{ scope: 'tenant', window: 'day', maxTokens: TENANT_TOKEN_LIMIT, maxCostUsd: TENANT_USD_LIMIT }],
-  };
+async function runQuota(stack: LocalStack, deployment: DemoDeployment, seed: number | string, onMetricRecord?: (line: string) => void): Promise<QuotaOutcome> {
+  const env = await deployment.prepare(deployment.ids.quota, stack);
+  const ledgerTable = deployment.pipelineConfig(deployment.ids.quota).guards?.ledgerTableName;
+  if (!ledgerTable) throw new Error(`the demo stack's quota workflow (${deployment.ids.quota}) has no usage ledger.`);
   // Every message made unique, so that each request is a model call the quota must pay for.
   const burst = generateWorkload({ requests: BURST_REQUESTS, seed: `${seed}-burst` }).map((r) => withBody(r, {
     tenantId: RUNAWAY_TENANT, message: `${r.body.message} (ticket #${r.index + 1})`,
   }));
   const startedAt = Date.now();
-  const answers = await withApiHandler(guardedConfig({ guards }), stack, (handler) => Promise.all(
+  const answers = await withApiHandler(withLocalLedgerTimeout(env), (handler) => Promise.all(
     burst.map((r) => invoke(handler, r, `burst-${r.index}`)),
-  ));
+  ), onMetricRecord);
   const wallMs = Date.now() - startedAt;
   let admittedTokens = 0;
   let admittedAtto = 0n;
@@ -163,45 +165,42 @@ async function runQuota(stack: LocalStack, seed: number | string): Promise<Quota
   };
 }
 
-async function runBreaker(stack: LocalStack, seed: number | string): Promise<GuardrailsReport['breaker']> {
-  const breakerTable = `genai-finops-demo-breaker-${Date.now()}`;
-  await createBreakerTable(stack.dynamodb, breakerTable);
-  // The API function's guard reads the table on every request (cache TTL 0), so a trip is seen at once.
-  const config = guardedConfig({
-    guards: { store: 'container', usageLimits: [], breaker: { tableName: breakerTable, cacheTtlSeconds: 0, features: BREAKER_FEATURES } },
-  });
+async function runBreaker(stack: LocalStack, deployment: DemoDeployment, seed: number | string, onMetricRecord?: (line: string) => void): Promise<GuardrailsReport['breaker']> {
+  // Each feature is a workflow of its own; its function reads the breaker table on every request (the demo stack's
+  // cache TTL is 0), so a trip is seen at once.
+  const features = Object.entries(BREAKER_FEATURES);
+  const envs = new Map<string, Record<string, string>>();
+  for (const [feature] of features) envs.set(feature, await deployment.prepare(deployment.ids.breakerFeatures[feature], stack));
   const requests = featureRequests(seed);
   const rows: BreakerStepRow[] = [];
   const trips: BreakerTrip[] = [];
-  const breaker = loadBreakerHandler(stack, breakerTable, config);
-  await withApiHandler(config, stack, async (api) => {
-    const step = async (name: string) => {
-      for (const [feature, policy] of Object.entries(BREAKER_FEATURES)) {
-        const answers = [];
-        for (const r of requests) answers.push(await invoke(api, withBody(r, { feature }), `${name}-${feature}-${r.index}`));
-        rows.push(stepRow(name, feature, policy, answers));
-      }
-    };
-    await step('before any trip');
-    trips.push({ alarm: FEATURE_ALARM, tripped: await trip(breaker, FEATURE_ALARM) });
-    await step(`alarm ${FEATURE_ALARM}`);
-    trips.push({ alarm: GLOBAL_ALARM, tripped: await trip(breaker, GLOBAL_ALARM) });
-    await step(`alarm ${GLOBAL_ALARM} (*)`);
-  });
+  const breaker = await loadBreakerHandler(stack, deployment);
+  const step = async (name: string) => {
+    for (const [feature, policy] of features) {
+      const answers = await withApiHandler(envs.get(feature)!, async (api) => {
+        const list: Answer[] = [];
+        for (const r of requests) list.push(await invoke(api, withBody(r, { feature }), `${name}-${feature}-${r.index}`));
+        return list;
+      }, onMetricRecord);
+      rows.push(stepRow(name, feature, policy, answers));
+    }
+  };
+  await step('before any trip');
+  trips.push({ alarm: FEATURE_ALARM, tripped: await trip(breaker, FEATURE_ALARM) });
+  await step(`alarm ${FEATURE_ALARM}`);
+  trips.push({ alarm: GLOBAL_ALARM, tripped: await trip(breaker, GLOBAL_ALARM) });
+  await step(`alarm ${GLOBAL_ALARM} (*)`);
   return { trips, rows };
 }
 
-/** The API function's configuration: the library's default routing and caps, prompt caching, and `guards`. */
-function guardedConfig(extra: { guards: GuardsConfig }): ConstructPipelineConfig {
-  const limits = { maxInputTokens: DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS };
-  return {
-    tiers: defaultRouting(),
-    defaultLimits: limits,
-    features: Object.fromEntries(Object.keys(BREAKER_FEATURES).map((f) => [f, limits])),
-    promptCaching: true,
-    priceOverrides: {},
-    guards: extra.guards,
-  };
+/**
+ * The one local change to a function's configuration: a longer ledger timeout. DynamoDB Local on a busy machine can
+ * take seconds under a burst of 200; the deployed default (1.5 s) would fail closed with 503 here.
+ */
+function withLocalLedgerTimeout(env: Record<string, string>): Record<string, string> {
+  const config = JSON.parse(env[ENV.pipelineConfig]) as ConstructPipelineConfig;
+  const guards = config.guards && { ...config.guards, ledgerTimeoutMs: 15_000 };
+  return { ...env, [ENV.pipelineConfig]: JSON.stringify({ ...config, guards }) };
 }
 
 /** Requests of every class, the non-simple ones first, so that routing (and a downgrade) shows in the tiers. */
@@ -233,10 +232,15 @@ interface Answer {
   readonly body: unknown;
 }
 
-/** Loads a fresh API container with `config`, runs `work` with its stdout (EMF lines) kept off the CLI's. */
-async function withApiHandler<T>(config: ConstructPipelineConfig, stack: LocalStack, work: (handler: LambdaHandler) => Promise<T>): Promise<T> {
-  const restoreEnv = applyEnvironment(functionEnvironment('api', config, stack.endpoints));
-  const restoreStdout = redirectStdout(discard);
+/**
+ * Loads a fresh API container with `env`, runs `work` with its stdout kept off the CLI's: its EMF lines go to
+ * `onMetricRecord`, the rest nowhere.
+ */
+async function withApiHandler<T>(
+  env: Record<string, string>, work: (handler: LambdaHandler) => Promise<T>, onMetricRecord?: (line: string) => void,
+): Promise<T> {
+  const restoreEnv = applyEnvironment(env);
+  const restoreStdout = redirectStdout(onMetricRecord ? emfLines(onMetricRecord) : discard);
   try {
     return await work(loadBundledHandler('api'));
   } finally {
@@ -260,23 +264,29 @@ function withBody(request: WorkloadRequest, changes: Record<string, unknown>): W
   return { ...request, body: { ...request.body, ...changes } };
 }
 
-/** The breaker bundle as the CircuitBreaker construct deploys it: its table, the alarms it acts on, the app's tags. */
-function loadBreakerHandler(stack: LocalStack, tableName: string, apiConfig: ConstructPipelineConfig): LambdaHandler {
-  const config: Omit<BreakerHandlerConfig, 'application'> = {
-    tableName, budgets: [], alarms: [{ name: FEATURE_ALARM, features: ['support-chat'] }, { name: GLOBAL_ALARM, features: ['*'] }],
-  };
-  const apiEnv = functionEnvironment('api', apiConfig, stack.endpoints);
-  const restore = applyEnvironment({
-    ...apiEnv,
-    [ENV.breakerConfig]: JSON.stringify(config),
-    [ENV.tags]: JSON.stringify({ ...genAiTags('api', apiConfig), Feature: 'circuit-breaker' }),
-    AWS_LAMBDA_FUNCTION_NAME: 'genai-finops-local-breaker',
-  });
+/** The breaker bundle with the environment the CircuitBreaker construct gives it: its table, the alarms it acts on. */
+async function loadBreakerHandler(stack: LocalStack, deployment: DemoDeployment): Promise<LambdaHandler> {
+  const env = await deployment.prepare(deployment.ids.breaker, stack);
+  const config = JSON.parse(env[ENV.breakerConfig]) as BreakerHandlerConfig;
+  for (const alarm of [FEATURE_ALARM, GLOBAL_ALARM]) {
+    if (!config.alarms.some((a) => a.name === alarm)) throw new Error(`the demo stack's breaker does not act on alarm ${alarm}: ${env[ENV.breakerConfig]}`);
+  }
+  const restore = applyEnvironment(env);
+  let handler: LambdaHandler;
   try {
-    return loadBundledHandler('breaker');
+    handler = loadBundledHandler('breaker');
   } finally {
     restore();
   }
+  // Its environment is in place while it runs too (its clients may be created on the first event).
+  return async (event, context) => {
+    const restoreRun = applyEnvironment(env);
+    try {
+      return await handler(event, context);
+    } finally {
+      restoreRun();
+    }
+  };
 }
 
 async function trip(breaker: LambdaHandler, alarm: string): Promise<string[]> {

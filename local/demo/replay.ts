@@ -134,7 +134,11 @@ export function apiGatewayEvent(request: WorkloadRequest, requestId: string): Re
       requestId,
       path: '/v1/invoke',
       stage: 'v1',
-      identity: { sourceIp: '127.0.0.1', userAgent: 'genai-finops-demo' },
+      // Signed by the demo's backend role (as every IAM-authorized call is): its users are sub-ids of this principal.
+      identity: {
+        accountId: '111122223333', caller: 'AROADEMOREPLAY:replay', user: 'AROADEMOREPLAY:replay',
+        userArn: 'arn:aws:sts::111122223333:assumed-role/genai-finops-demo/replay', sourceIp: '127.0.0.1', userAgent: 'genai-finops-demo',
+      },
     },
     body: JSON.stringify(request.body),
     isBase64Encoded: false,

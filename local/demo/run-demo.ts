@@ -3,13 +3,13 @@
  * alone, all levers), each run starting from empty caches: a fresh response-cache table, a fresh handler container
  * and a reset simulator (whose prompt cache would otherwise carry over).
  */
-import { applyEnvironment, functionEnvironment, modelAliases } from './function-env';
+import type { DemoDeployment } from './deployment';
+import { applyEnvironment } from './function-env';
 import { GuardrailsReport, runGuardrails } from './guardrails';
 import { loadBundledHandler } from './handler-bundle';
 import type { LocalStack } from './local-stack';
 import { replayWorkload, RunTotals } from './replay';
-import { createResponseCacheTable } from './resources';
-import { Scenario, SCENARIOS, scenarioConfig } from './scenarios';
+import { Scenario, SCENARIOS } from './scenarios';
 import { describeWorkload, generateWorkload } from './workload';
 
 /** The ratio the article's levers should reach together: optimized cost at most 30% of naive. */
@@ -39,22 +39,22 @@ export interface DemoReport {
   readonly wallMs: number;
 }
 
-/** Simulator aliases for every profile ARN any scenario uses. */
-export function demoModelAliases(): Record<string, string> {
-  return Object.assign({}, ...SCENARIOS.map((s) => modelAliases(scenarioConfig(s.levers, 'unused'))));
-}
-
-/** Runs every scenario on a started stack (see `startLocalStack({ modelAliases: demoModelAliases() })`). */
+/**
+ * Runs every scenario on a started stack, each function with the environment the synthesized demo stack gives it
+ * (start the stack with `startLocalStack({ modelAliases: deployment.modelAliases() })`).
+ */
 export async function runDemo(options: {
   readonly requests: number;
   readonly seed: number | string;
   readonly stack: LocalStack;
+  /** The synthesized demo stack (`DemoDeployment.synthesize()`). */
+  readonly deployment: DemoDeployment;
   readonly log: (line: string) => void;
-  /** Called with each EMF record line the handler writes, and the id of the scenario it ran in. */
+  /** Called with each EMF record line the handler writes, and the id of the scenario or guardrail run it ran in. */
   readonly onMetricRecord?: (scenarioId: string, line: string) => void;
 }): Promise<DemoReport> {
   const startedAt = Date.now();
-  const { stack, log } = options;
+  const { stack, log, deployment } = options;
   const workload = generateWorkload({ requests: options.requests, seed: options.seed });
   const summary = describeWorkload(workload);
   log(`workload: ${summary.requests} requests from ${summary.tenants} tenants, ${summary.classes.simple}/${summary.classes.medium}/${summary.classes.complex} simple/medium/complex, `
@@ -64,10 +64,8 @@ export async function runDemo(options: {
   let naiveCost: number | undefined;
   for (const scenario of SCENARIOS) {
     stack.simulator.reset();
-    const table = `genai-finops-demo-${scenario.id}-${Date.now()}`;
-    if (scenario.levers.responseCache) await createResponseCacheTable(stack.dynamodb, table);
-    const config = scenarioConfig(scenario.levers, table);
-    const restoreEnv = applyEnvironment(functionEnvironment('api', config, stack.endpoints));
+    // Each run's workflow has its own response-cache table, created empty here.
+    const restoreEnv = applyEnvironment(await deployment.prepare(deployment.ids.scenarios[scenario.id], stack));
     let totals: RunTotals;
     try {
       const handler = loadBundledHandler('api');
@@ -86,7 +84,7 @@ export async function runDemo(options: {
   }
   const naive = runs.find((r) => r.scenario.id === 'naive')!;
   const optimized = runs.find((r) => r.scenario.id === 'optimized')!;
-  const guardrails = await runGuardrails({ stack, seed: options.seed, log });
+  const guardrails = await runGuardrails({ stack, deployment, seed: options.seed, log, onMetricRecord: options.onMetricRecord });
   return {
     requests: options.requests,
     seed: options.seed,

@@ -1,9 +1,9 @@
 /**
  * The runs of the demo: a naive deployment, each cost lever added alone to it, and the library's defaults with
- * every lever on. Each run is a GENAI_PIPELINE_CONFIG, as the workflow construct would write it.
+ * every lever on. Each run is an API workflow of the demo stack, with the props that pull its levers
+ * (`leverProps` in demo-stack.ts); its function's configuration is what the construct synthesizes.
  */
 import { DEFAULT_TIER_MODELS } from '../../lambda/core';
-import { ConstructPipelineConfig, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, defaultRouting, tierModel } from './function-env';
 
 /** The levers the library pulls. */
 export interface Levers {
@@ -40,14 +40,3 @@ export const SCENARIOS: ReadonlyArray<Scenario> = [
   { id: 'output-cap', label: '+ output cap 1024', levers: { ...NONE, outputCap: true } },
   { id: 'optimized', label: 'Library defaults (all levers)', levers: { routing: true, promptCaching: true, responseCache: true, outputCap: true } },
 ];
-
-/** The pipeline configuration of a run; `responseCacheTable` is used when the response cache lever is on. */
-export function scenarioConfig(levers: Levers, responseCacheTable: string): ConstructPipelineConfig {
-  return {
-    tiers: levers.routing ? defaultRouting() : { simple: tierModel(NAIVE_MODEL) },
-    defaultLimits: { maxInputTokens: DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: levers.outputCap ? DEFAULT_MAX_OUTPUT_TOKENS : NAIVE_MAX_OUTPUT_TOKENS },
-    promptCaching: levers.promptCaching,
-    ...(levers.responseCache ? { responseCache: { tableName: responseCacheTable, ttlSeconds: 3600, namespace: 'v1' } } : {}),
-    priceOverrides: {},
-  };
-}

@@ -34,3 +34,11 @@ export function toStderr(chunk: string | Uint8Array, encoding: BufferEncoding | 
 export function discard(_chunk: string | Uint8Array, _encoding: BufferEncoding | undefined, callback: Callback | undefined): void {
   if (callback) process.nextTick(callback);
 }
+
+/** A sink that passes each EMF record line (`{"_aws":...}`) to `onLine` and drops the rest. */
+export function emfLines(onLine: (line: string) => void) {
+  return (chunk: string | Uint8Array, _encoding: BufferEncoding | undefined, callback: Callback | undefined): void => {
+    for (const line of String(chunk).split('\n')) if (line.startsWith('{"_aws"')) onLine(line);
+    if (callback) process.nextTick(callback);
+  };
+}

@@ -32,7 +32,7 @@ describe('example customer-support app', () => {
     expect(resources.length).toBeGreaterThan(20);
     for (const [id, resource] of resources) {
       expect({ id, keys: tagKeys(resource) }).toEqual({ id, keys: expect.arrayContaining(REQUIRED) });
-      expect(tagValue(resource, 'Environment')).toBe('development');
+      expect(tagValue(resource, 'Environment')).toBe('production');
       expect(tagValue(resource, 'Application')).toBe('customer-support-genai');
     }
   });

@@ -8,6 +8,15 @@ const TAGS = [
   { Key: 'Team', Value: 'support' }, { Key: 'CostCenter', Value: 'ops' },
 ];
 
+const TLS_ONLY = { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'sns:Publish', Resource: { Ref: 'Topic' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+const ALARMS_MAY_PUBLISH = {
+  Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'Topic' },
+  Condition: {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+  },
+};
+
 /** Hand-made templates, each adding the controls of one more level. */
 const LEVEL_RESOURCES: Record<number, Record<string, unknown>> = {
   1: {
@@ -42,12 +51,18 @@ const LEVEL_RESOURCES: Record<number, Record<string, unknown>> = {
       },
     },
     Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'CostUSD', AlarmActions: [{ Ref: 'Topic' }] } },
+    // The alarm's signal arrives: the topic lets this account's alarms publish (over TLS) and invokes the breaker.
+    Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    TopicPolicy: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: { Statement: [TLS_ONLY, ALARMS_MAY_PUBLISH] } } },
+    Breaker: { Type: 'AWS::Lambda::Function', Properties: {} },
+    Subscription: { Type: 'AWS::SNS::Subscription', Properties: { Protocol: 'lambda', TopicArn: { Ref: 'Topic' }, Endpoint: { 'Fn::GetAtt': ['Breaker', 'Arn'] } } },
+    Permission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['Breaker', 'Arn'] }, Principal: 'sns.amazonaws.com', SourceArn: { Ref: 'Topic' } } },
     Action: { Type: 'AWS::Budgets::BudgetsAction', Properties: {} },
   },
 };
 
-function templateAt(level: number): string {
-  const resources = Object.assign({}, ...Array.from({ length: level }, (_, i) => LEVEL_RESOURCES[i + 1]));
+function templateAt(level: number, overrides: Record<string, unknown> = {}): string {
+  const resources = Object.assign({}, ...Array.from({ length: level }, (_, i) => LEVEL_RESOURCES[i + 1]), overrides);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-assess-'));
   const file = path.join(dir, 'template.json');
   fs.writeFileSync(file, JSON.stringify({ Resources: resources }));
@@ -62,6 +77,25 @@ describe('genai-finops assess', () => {
     const assessment = JSON.parse(run.stdout);
     expect(assessment.level).toBe(level);
     expect(assessment.controls.filter((c: any) => c.level <= level).every((c: any) => c.present)).toBe(true);
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['a topic policy that only refuses non-TLS requests (it replaces SNS\'s default: CloudWatch may not publish)',
+      { TopicPolicy: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: { Statement: [TLS_ONLY] } } } }],
+    ['a topic policy that lets any account\'s alarms publish, but only without TLS',
+      { TopicPolicy: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: { Statement: [TLS_ONLY, { ...ALARMS_MAY_PUBLISH, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] } } } }],
+    ['a topic key that CloudWatch may not use',
+      { Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } }, Action: 'kms:*', Resource: '*' }] } } } }],
+    ['a topic that no function may be invoked by', { Permission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['Breaker', 'Arn'] }, Principal: 'sns.amazonaws.com', SourceArn: 'arn:aws:sns:us-east-1:123456789012:another-topic' } } }],
+    ['a circuit breaker whose configuration maps no alarm', { Breaker: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { GENAI_BREAKER_CONFIG: '{"alarms":[],"budgets":[]}' } } } } }],
+  ])('inert wiring is no spend-alarm control: %s assesses at level 3', async (_case, overrides) => {
+    const run = await runCli(['assess', templateAt(4, overrides), '--json']);
+
+    expect(run.code).toBe(0);
+    const assessment = JSON.parse(run.stdout);
+    expect(assessment.controls.find((c: any) => c.id === 'spend-alarms').present).toBe(false);
+    expect(assessment.level).toBe(3);
   });
 
   test('lists each missing control with the construct that adds it', async () => {

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { dashboardWidgetSpecs, PROMPT_CACHE_HIT_RATE_TARGET } from '../../lambda/contract';
-import { DEMO_DASHBOARD_WORKFLOWS, pageWidgets } from '../../local/demo/html';
+import { GUARDRAIL_RUNS } from '../../local/demo/guardrails';
+import { DEMO_DASHBOARD_WORKFLOWS, pageWidgets, wrapLabel } from '../../local/demo/html';
 import { launchChromium } from '../../local/demo/html/chromium';
 import type { DemoReport, DemoRun } from '../../local/demo/run-demo';
 import { openOfflinePage } from '../support/offline-page';
@@ -52,7 +53,8 @@ beforeAll(async () => {
   // First, so that a missing Chromium fails at once, with what to install.
   browser = await launchChromium();
 
-  run = await runCli(['demo', '--requests', String(REQUESTS), '--seed', String(SEED), '--json', '--html', pageFile], 60_000);
+  // A ceiling for a shared, loaded machine (the demo synthesizes its stack, then replays): a run takes ~20 s.
+  run = await runCli(['demo', '--requests', String(REQUESTS), '--seed', String(SEED), '--json', '--html', pageFile], 300_000);
   if (run.code !== 0) throw new Error(`genai-finops demo exited with ${run.code}: ${run.stderr}`);
   report = JSON.parse(run.stdout) as DemoReport;
 
@@ -89,7 +91,7 @@ beforeAll(async () => {
     .map((row: any) => ({ id: row.id as string, notEmulated: (row.querySelector('.not-emulated')?.textContent ?? '') as string })));
   csp = await page.evaluate(() => (globalThis as any).document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content') ?? null);
   await page.screenshot({ path: screenshotFile, fullPage: true });
-}, 90_000);
+}, 360_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -109,6 +111,19 @@ function dataset(id: string, label: string): number[] {
   return found.data as number[];
 }
 
+/** The charts' bar groups: the lever runs, then the guardrail runs. */
+function chartScenarios(): string[] {
+  return [...report.runs.map((r) => r.scenario.id), GUARDRAIL_RUNS.quota.id, GUARDRAIL_RUNS.breaker.id];
+}
+
+/** The requests each guardrail run sent, and how many it refused with 429 and paused with 503. */
+function guardrailFigures() {
+  const { quota, breaker } = report.guardrails;
+  const breakerSent = breaker.rows.reduce((n, r) => n + r.sent, 0);
+  const paused = breaker.rows.reduce((n, r) => n + (r.status['503'] ?? 0), 0);
+  return { quotaSent: quota.sent, refused429: quota.refused429, breakerSent, paused };
+}
+
 function runOf(scenarioId: string): DemoRun {
   return report.runs.find((r) => r.scenario.id === scenarioId)!;
 }
@@ -117,7 +132,9 @@ describe('genai-finops demo --html', () => {
   test('exits 0 with the JSON report on stdout and names the page it wrote on stderr', () => {
     expect(run.code).toBe(0);
     expect(report.runs.map((r) => r.totals.requests)).toEqual(report.runs.map(() => REQUESTS));
-    expect(run.stderr).toContain(`wrote the dashboard page (${REQUESTS * report.runs.length} EMF records`);
+    // One record per request: the lever runs' and the guardrail runs' (the API function's; the breaker's own are not drawn).
+    const { quotaSent, breakerSent } = guardrailFigures();
+    expect(run.stderr).toContain(`wrote the dashboard page (${REQUESTS * report.runs.length + quotaSent + breakerSent} EMF records`);
     expect(run.stderr).toContain(pageFile);
     expect(statSync(pageFile).size).toBeGreaterThan(0);
   });
@@ -155,9 +172,9 @@ describe('genai-finops demo --html', () => {
     for (const drawn of charts) {
       expect({ id: drawn.canvasId, hasChart: drawn.hasChart }).toEqual({ id: drawn.canvasId, hasChart: true });
       expect(drawn.width).toBeGreaterThan(0);
-      expect(drawn.labels).toHaveLength(report.runs.length);
+      expect(drawn.labels).toHaveLength(chartScenarios().length);
       for (const d of drawn.datasets) {
-        expect(d.data).toHaveLength(report.runs.length);
+        expect(d.data).toHaveLength(chartScenarios().length);
         for (const value of d.data) expect(Number.isFinite(value)).toBe(true);
       }
     }
@@ -180,7 +197,7 @@ describe('genai-finops demo --html', () => {
     const reportField = { input: 'inputTokens', output: 'outputTokens', 'cache read': 'cacheReadTokens', 'cache write': 'cacheWriteTokens' } as const;
     expect(chart('tokens-by-workflow').datasets.map((d) => d.label)).toEqual(Object.keys(reportField));
     for (const [label, field] of Object.entries(reportField)) {
-      expect({ label, values: dataset('tokens-by-workflow', label) }).toEqual({ label, values: report.runs.map((r) => r.totals[field]) });
+      expect({ label, values: dataset('tokens-by-workflow', label).slice(0, report.runs.length) }).toEqual({ label, values: report.runs.map((r) => r.totals[field]) });
     }
   });
 
@@ -209,7 +226,7 @@ describe('genai-finops demo --html', () => {
   test('the cache hit rates are above 0 only where the cache is on, with the prompt cache\'s > 90 % target line', () => {
     expect(report.workload.repeats).toBeGreaterThan(0);
     const target = chart('prompt-cache-hit-rate').datasets.find((d) => d.type === 'line');
-    expect(target?.data).toEqual(report.runs.map(() => PROMPT_CACHE_HIT_RATE_TARGET * 100));
+    expect(target?.data).toEqual(chartScenarios().map(() => PROMPT_CACHE_HIT_RATE_TARGET * 100));
     const prompt = dataset('prompt-cache-hit-rate', 'customer-support/support-chat');
     const response = dataset('response-cache-hit-rate', 'customer-support/support-chat');
     expect(report.runs.map((r, i) => ({ id: r.scenario.id, prompt: prompt[i] > 0, response: response[i] > 0 })))
@@ -217,6 +234,22 @@ describe('genai-finops demo --html', () => {
     const hits = runOf('response-cache').totals.responseCacheHits;
     const responseCacheRun = report.runs.findIndex((r) => r.scenario.id === 'response-cache');
     expect(response[responseCacheRun]).toBeCloseTo((100 * hits) / REQUESTS, 4);
+  });
+
+  test('the rejection charts show the guardrail runs: the quota\'s 429s and the breaker\'s 503 pauses, and none in the lever runs', () => {
+    const { refused429, paused } = guardrailFigures();
+    expect(refused429).toBeGreaterThan(0);
+    expect(paused).toBeGreaterThan(0);
+    const quota = chartScenarios().indexOf(GUARDRAIL_RUNS.quota.id);
+    const breaker = chartScenarios().indexOf(GUARDRAIL_RUNS.breaker.id);
+    const levers = report.runs.map(() => 0);
+    // 4xx count as rejected, 5xx as failed (the pipeline's RejectedRequests and FailedRequests): a pause is a 503.
+    expect(dataset('rejections', 'rejected')).toEqual([...levers, refused429, 0]);
+    expect(dataset('rejections', 'failed')).toEqual([...levers, 0, paused]);
+    expect(dataset('rejections-by-error-code', 'USAGE_LIMIT_EXCEEDED')).toEqual([...levers, refused429, 0]);
+    expect(dataset('rejections-by-error-code', 'FEATURE_PAUSED')).toEqual([...levers, 0, paused]);
+    expect([chart('rejections').labels[quota], chart('rejections').labels[breaker]])
+      .toEqual([wrapLabel(GUARDRAIL_RUNS.quota.label, 10), wrapLabel(GUARDRAIL_RUNS.breaker.label, 10)]);
   });
 
   test('latency p99 is at least p50 in every scenario', () => {

@@ -44,8 +44,6 @@ const PROPS: ReadonlyArray<[string, (stack: Stack) => GenAiWorkflowProps, (confi
   ['tags.feature', () => ({ tags: { feature: 'claims-triage' } }), (c) => c.defaultFeature, 'claims-triage'],
   ['responseCache', (stack) => ({ responseCache: new ResponseCacheTable(stack, 'Shared', { ttl: Duration.hours(6), cacheNamespace: 'v7' }) }),
     (c) => [c.responseCache?.ttlSeconds, c.responseCache?.namespace], [21_600, 'v7']],
-  ['embeddingCache', (stack) => ({ embeddingCache: new EmbeddingCache(stack, 'Embeddings', { dimensions: 512 }) }),
-    (c) => c.embedding?.dimensions, 512],
   ['modelPrices', () => ({ modelPrices: [{ modelId: 'anthropic.claude-haiku-4-5-20251001-v1:0', inputPerMillion: 0.9, outputPerMillion: 4.5 }] }),
     (c) => c.priceOverrides['anthropic.claude-haiku-4-5-20251001-v1:0'], { inputPerMillion: 0.9, outputPerMillion: 4.5 }],
   ['usageLimits', () => ({ usageLimits: [{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: 250, maxTokens: 1_000_000 }] }),
@@ -70,6 +68,15 @@ describe('the construct → runtime contract', () => {
       expect(read(withProp)).toEqual(expected);
       expect(read(without)).not.toEqual(expected);
     });
+
+    if (kind === 'api') {
+      test('the prop embeddingCache (an API workflow prop) reaches the runtime', () => {
+        const embeddings = (stack: Stack): ApiWorkflowProps => ({ embeddingCache: new EmbeddingCache(stack, 'Embeddings', { dimensions: 512 }) });
+
+        expect(runtimeConfig(kind, embeddings).embedding?.dimensions).toBe(512);
+        expect(runtimeConfig(kind).embedding).toBeUndefined();
+      });
+    }
 
     test('writes only variables of the contract, and the metrics namespace the dashboards read', () => {
       const environment = handlerEnvironment(kind, () => ({}));

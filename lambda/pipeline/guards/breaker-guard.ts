@@ -1,4 +1,4 @@
-import { BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS } from '../../contract';
+import { BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_READ_TIMEOUT_MS } from '../../contract';
 import { BreakerStateReader, effectiveState, EffectiveBreakerState, governingFeatures } from '../../breaker/state';
 import { PipelineError } from '../errors';
 import { AdmitDecision, SpendContext, SpendGuard } from './spend-guard';
@@ -32,7 +32,8 @@ export interface BreakerGuardOptions {
  * BatchGetItem of two keys) once per TTL per feature, so a trip takes effect within the TTL. Concurrent requests
  * on a cold cache share one read.
  *
- * Fails open: when the table cannot be read the request passes, with a warning and a `BreakerUnavailable` metric.
+ * Fails open: when the table cannot be read within `readTimeoutMs` (1 s by default) the request passes, with a
+ * warning and a `BreakerUnavailable` metric; the read is abandoned, not left to hold the request.
  * The breaker is a brake against runaway spend, not a quota; usage limits and the ledger still bound spend.
  */
 export class BreakerGuard implements SpendGuard {
@@ -102,7 +103,7 @@ export class BreakerGuard implements SpendGuard {
   private async load(feature: string, nowMs: number): Promise<ReadonlyArray<EffectiveBreakerState>> {
     const features = governingFeatures(feature);
     try {
-      const items = await this.reader.read(this.application, features);
+      const items = await this.readWithin(features, this.config.readTimeoutMs ?? DEFAULT_BREAKER_READ_TIMEOUT_MS);
       const states = features.map((f) => effectiveState(f, items.get(f), nowMs));
       this.cache.set(feature, { states, expiresAtMs: nowMs + this.ttlMs });
       return states;
@@ -113,6 +114,22 @@ export class BreakerGuard implements SpendGuard {
       this.cache.set(feature, { states, expiresAtMs: nowMs + Math.min(this.ttlMs, UNAVAILABLE_BACKOFF_MS) });
       return states;
     }
+  }
+
+  // The read, abandoned after `timeoutMs`: the SDK is asked to abort, and the guard stops waiting either way.
+  private readWithin(features: string[], timeoutMs: number): ReturnType<BreakerStateReader['read']> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new Error(`breaker states not read within ${timeoutMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+    });
+    const read = this.reader.read(this.application, features, { abortSignal: controller.signal });
+    read.catch(() => undefined); // an abandoned read's late failure is not an unhandled rejection
+    return Promise.race([read, expired]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -18,9 +18,6 @@ interface OpenHold {
   readonly amount: SpendAmount;
 }
 
-/** Settled idempotency keys are remembered this long: longer than any Lambda retry of the same delivery. */
-const SETTLED_MEMORY_MS = 6 * 3_600_000;
-
 /**
  * Usage limits counted in this container's memory: requests at `admit`, tokens and USD reserved on a cache miss
  * and settled to what was billed.
@@ -34,7 +31,6 @@ export class ContainerUsageGuard implements SpendGuard {
   readonly name = 'container-usage';
   private readonly counters = new Map<string, Counter>();
   private readonly open = new Map<string, OpenHold>();
-  private readonly settled = new Map<string, number>();
   private nextHold = 0;
 
   constructor(private readonly limits: ReadonlyArray<UsageLimitConfig>) {}
@@ -70,13 +66,16 @@ export class ContainerUsageGuard implements SpendGuard {
     return hold;
   }
 
-  async settle(_context: SpendContext, hold: string | undefined, _reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void> {
-    if (hold === undefined || this.settled.has(idempotencyKey)) return;
+  /**
+   * Settles one hold, once: holds are unique per reservation, so a retried request (the same request id) settles
+   * its own new hold; the request's `idempotencyKey` decides nothing here.
+   */
+  async settle(_context: SpendContext, hold: string | undefined, _reserved: SpendAmount, actual: SpendAmount, _idempotencyKey: string): Promise<void> {
+    if (hold === undefined) return;
     const open = this.open.get(hold);
     // A hold of another container (or one already settled) has nothing to give back here.
     if (!open) return;
     this.open.delete(hold);
-    this.settled.set(idempotencyKey, Date.now() + SETTLED_MEMORY_MS);
     for (const key of open.keys) {
       const counter = this.counters.get(key);
       if (!counter) continue; // its window has ended: nothing left to correct
@@ -104,10 +103,9 @@ export class ContainerUsageGuard implements SpendGuard {
     return `${this.limits.indexOf(limit)}|${scopeId(limit, context)}|${windowOf(limit.window, context.nowMs).id}`;
   }
 
-  // Ended windows and old idempotency keys are dropped, so memory stays bounded by the live windows.
+  // Ended windows are dropped, so memory stays bounded by the live windows.
   private prune(nowMs: number): void {
     for (const [key, counter] of this.counters) if (counter.endsAtMs <= nowMs) this.counters.delete(key);
-    for (const [key, until] of this.settled) if (until <= Date.now()) this.settled.delete(key);
   }
 }
 

@@ -9,6 +9,11 @@ export interface SpendContext {
   readonly path: SpendPath;
   /** Epoch milliseconds of the decision (windows are taken from it). */
   readonly nowMs: number;
+  /**
+   * Epoch milliseconds (same clock as the guard's) when the caller stops waiting: a guard's confirmations and
+   * settlement tries are bounded by it, so a slow store never outlives the function. Absent: no deadline.
+   */
+  readonly deadlineMs?: number;
 }
 
 /**
@@ -58,8 +63,10 @@ export interface AdmitDecision {
  * - `reserve` runs on a cache miss only, before the model call, with the most the call can use. It refuses by
  *   throwing a `PipelineError` (429 with `retryAfterSeconds` in its details, or 503), and otherwise returns a
  *   token that `settle` gets back.
- * - `settle` runs once the call's outcome is known, with what was billed, and must be idempotent per
- *   `idempotencyKey`: a retried delivery settles once.
+ * - `settle` runs once the call's outcome is known, with what was billed, and must settle each hold once: a hold
+ *   stands for one reservation, and a retried request (Lambda's retry keeps the request id) reserves anew, so its
+ *   billed call is settled on its own hold. `idempotencyKey` names the request, for logs; it must not be what
+ *   deduplicates, or a throttled attempt's settlement would swallow the billed retry's.
  *
  * Each method is optional: a breaker has only `admit`, a quota only `reserve` and `settle`. `admit` may also return
  * an {@link AdmitDecision} capping the routed tier: the one way a guard changes a request without refusing it.

@@ -114,14 +114,17 @@ export class SpendPort {
   }
 
   /**
-   * Settles a reservation to what was billed, once per `context.path` and `context.requestId` (its idempotency
-   * key); returns how many guards failed to settle, each logged.
+   * Settles a reservation to what was billed, once: each guard deduplicates by its hold (a retried request reserves
+   * anew, so its billed call settles on its own hold). `<path>:<request id>` goes along to name the request. Returns
+   * how many guards failed to settle, each logged.
    */
   async settle(context: SpendContext, reservation: Reservation, actual: SpendAmount): Promise<number> {
     const failures: SettleFailure[] = await this.chain.settle(context, reservation, actual, `${context.path}:${context.requestId}`);
     for (const failure of failures) {
-      this.warn?.('a guard could not settle a billed call; the answer is returned and the guard may over-count', {
+      this.warn?.('a guard could not settle a billed call; the answer is returned and the guard miscounts it (see the README: the container guard over-counts, the usage ledger under-counts once the hold expires)', {
         guard: failure.guard, requestId: context.requestId, path: context.path, error: String(failure.error),
+        // What the guard may not have counted: the record of it when the ledger under-counts.
+        billedTokens: actual.tokens, billedCacheReadTokens: actual.cacheReadTokens, billedCostAtto: actual.costAtto.toString(),
       });
     }
     return failures.length;

@@ -60,22 +60,36 @@ export async function invokeWithRetries(
     for (let onThisModel = 0; onThisModel < attemptsPerModel && attempts < maxAttempts; onThisModel++) {
       if (attempts > 0) await deps.sleep(backoffMs(attempts, config, deps.random));
       const timeLeft = deps.deadlineMs === undefined ? undefined : deps.deadlineMs - deps.now() - RESPONSE_MARGIN_MS;
-      if (timeLeft !== undefined && timeLeft < MIN_ATTEMPT_MS) throw outOfTime(lastError, attempts);
+      // No attempt is in flight here, and every earlier one failed unbilled (throttled, 5xx): nothing was billed.
+      if (timeLeft !== undefined && timeLeft < MIN_ATTEMPT_MS) throw outOfTime(lastError, attempts, false);
       attempts++;
+      // Built per model: cache points depend on the model's minimum, and a fallback may not cache at all. Built
+      // before the call, so that its failures are never taken for a lost connection.
+      let prompt: ConversePrompt;
       try {
-        // Built per model: cache points depend on the model's minimum, and a fallback may not cache at all.
-        const prompt = promptFor(candidate);
-        const response = await deps.bedrock.send(new ConverseCommand({
-          modelId: candidate.invokeId,
-          system: prompt.system.length > 0 ? prompt.system : undefined,
-          messages: prompt.messages,
-          inferenceConfig: { maxTokens },
-          ...(tier ? { serviceTier: tier } : {}),
-        }), timeLeft === undefined ? undefined : { abortSignal: AbortSignal.timeout(timeLeft) });
+        prompt = promptFor(candidate);
+      } catch (error) {
+        throw toPipelineError(error, attempts);
+      }
+      const deadline = timeLeft === undefined ? undefined : AbortSignal.timeout(timeLeft);
+      const command = new ConverseCommand({
+        modelId: candidate.invokeId,
+        system: prompt.system.length > 0 ? prompt.system : undefined,
+        messages: prompt.messages,
+        inferenceConfig: { maxTokens },
+        ...(tier ? { serviceTier: tier } : {}),
+      });
+      const handedOver = markHandOver(command);
+      try {
+        const response = await deps.bedrock.send(command, deadline === undefined ? undefined : { abortSignal: deadline });
         return { response, route: candidate, attempts };
       } catch (error) {
         lastError = error;
-        if (errorName(error) === 'AbortError' || errorName(error) === 'TimeoutError') throw outOfTime(error, attempts);
+        // Cut off mid-call: Bedrock may have run (and billed) the model.
+        if (deadline?.aborted) throw outOfTime(error, attempts, true);
+        // No answer from Bedrock at all (connection reset, socket hang up) after the request went out: it may have run
+        // and billed the model. Not retried: another call could bill again; the caller counts this one at its bound.
+        if (httpStatusOf(error) === undefined && handedOver() && !neverSent(error)) throw connectionLost(error, attempts);
         if (!isRetryable(error)) throw toPipelineError(error, attempts);
       }
     }
@@ -97,8 +111,45 @@ function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? 'Error';
 }
 
+/**
+ * Whether the command got past the SDK's own steps (endpoint, credentials, signing) to the HTTP handler: from
+ * there on, a failure without an answer may come after Bedrock received the request. A client without the
+ * middleware stack (a stub) never reports a hand-over.
+ */
+function markHandOver(command: ConverseCommand): () => boolean {
+  let handedOver = false;
+  command.middlewareStack?.add((next) => (args) => {
+    handedOver = true;
+    return next(args);
+  }, { step: 'deserialize', priority: 'low', name: 'genaiFinopsHandOverMarker' });
+  return () => handedOver;
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+// Failures that happen before any byte of the request leaves: no connection (refused, no such host), no credentials.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_SENT_NAMES = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
+/**
+ * Whether an error without an HTTP status is known to have come before the request was sent. Socket errors arrive
+ * wrapped (an HTTP/2 stream cancelled because its session could not connect), so the causes are read too; an error
+ * from another realm the SDK rewraps keeping only the message ("AWS SDK error wrapper for … caused by: connect
+ * ECONNREFUSED …"), so the message is read last.
+ */
+function neverSent(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (NOT_SENT_NAMES.has(errorName(e)) || (typeof code === 'string' && NOT_SENT_CODES.has(code))) return true;
+    if (/^AWS SDK error wrapper for .*\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/s.test(String((e as Error).message ?? ''))) return true;
+  }
+  return false;
+}
+
 function isRetryable(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   return RETRYABLE.has(errorName(error)) || (status !== undefined && status >= 500);
 }
 
@@ -113,10 +164,30 @@ function toPipelineError(error: unknown, attempts: number): PipelineError {
   return new PipelineError(502, 'MODEL_ERROR', `The model call failed (${errorName(error)}): ${message}`, { attempts });
 }
 
-function outOfTime(error: unknown, attempts: number): PipelineError {
+/**
+ * The deadline came. `cutOffMidCall`: an attempt was running when it came, so Bedrock may have billed it; otherwise
+ * no attempt was started in time, and the earlier ones all failed unbilled.
+ */
+function outOfTime(error: unknown, attempts: number, cutOffMidCall: boolean): PipelineError {
   return new PipelineError(503, 'MODEL_DEADLINE_EXCEEDED',
     `Bedrock did not answer within the time the function had left (${attempts} attempts). Retry later, or lower maxOutputTokens.`,
-    { attempts, lastError: error === undefined ? undefined : errorName(error) });
+    { attempts, lastError: error === undefined ? undefined : errorName(error), cutOffMidCall });
+}
+
+/** The connection failed with no answer after the request was sent: Bedrock may have billed the call. */
+function connectionLost(error: unknown, attempts: number): PipelineError {
+  return new PipelineError(502, 'MODEL_CONNECTION_LOST',
+    `The connection to Bedrock failed after the request was sent (${errorName(error)}: ${(error as Error)?.message ?? String(error)}); the call may have been billed.`,
+    { attempts, lastError: errorName(error), cutOffMidCall: true });
+}
+
+/**
+ * Whether an error of {@link invokeWithRetries} may come after a billed call: a call cut off mid-way, by the
+ * deadline or by a connection that failed without an answer. Bedrock errors with a status (throttled, invalid,
+ * unavailable) did not run the model.
+ */
+export function mayHaveBilled(error: unknown): boolean {
+  return error instanceof PipelineError && error.details.cutOffMidCall === true;
 }
 
 function exhausted(error: unknown, attempts: number): PipelineError {

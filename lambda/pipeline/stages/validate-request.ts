@@ -21,7 +21,13 @@ export interface RequestIdentity {
   readonly tenantId?: string;
   /** Prefixed to the tenant as `<source>:`; absent (workflow-internal requests): the tenant is used as is. */
   readonly tenantSource?: TenantSource;
+  /** The user the authentication gives (an authorizer's principal, an API key): the body's `userId` is ignored. */
   readonly userId?: string;
+  /**
+   * The authenticated principal that names its own users (an IAM caller): the body's `userId` becomes
+   * `<principal>/<userId>`, so that it can never name another principal's user; without one the user is the principal.
+   */
+  readonly userPrincipal?: string;
 }
 
 /**
@@ -58,13 +64,24 @@ function identityFields(b: Record<string, unknown>, identity: RequestIdentity, c
   }
   const tenant = identity.tenantId ?? requiredId(b, 'tenantId');
   const tenantId = identity.tenantSource ? `${identity.tenantSource}:${tenant}` : tenant;
-  const userId = identity.userId ?? optionalId(b, 'userId') ?? 'anonymous';
+  const userId = userOf(b, identity);
   const feature = optionalId(b, 'feature') ?? config.defaultFeature;
   // Own properties only: 'constructor' or '__proto__' must not pass as a feature with undefined limits.
   if (!Object.prototype.hasOwnProperty.call(config.features, feature)) {
     throw badRequest('feature', `'${feature}' is not a feature of this workflow; use one of ${Object.keys(config.features).join(', ')}.`);
   }
   return { tenantId, userId, feature };
+}
+
+/**
+ * The user a per-user limit counts: the authenticated one, or a sub-id the body names inside the authenticated
+ * principal's namespace; the body alone names the user only for requests with no identity (workflow-internal ones).
+ */
+function userOf(b: Record<string, unknown>, identity: RequestIdentity): string {
+  if (identity.userId !== undefined) return identity.userId;
+  const claimed = optionalId(b, 'userId');
+  if (identity.userPrincipal !== undefined) return claimed === undefined ? identity.userPrincipal : `${identity.userPrincipal}/${claimed}`;
+  return claimed ?? 'anonymous';
 }
 
 /** Parses a raw body (as API Gateway delivers it) into JSON, or throws 400/413. */

@@ -8,6 +8,6 @@ export { percentile, ratioPercent, scenarioTotals, statistic, sumOf, widgetValue
 export type { ScenarioRef, ScenarioTotals, SeriesValues, WidgetValues } from './aggregate';
 export { DEMO_DASHBOARD_WORKFLOWS, pageSections, pageWidgets } from './widgets';
 export type { PageSection, SeriesSpec, SplitSpec, Statistic, WidgetSpec } from './widgets';
-export { buildDashboardPage, chartConfig, PAGE_CSP, PAGE_DATA_ID } from './page';
+export { buildDashboardPage, chartConfig, PAGE_CSP, PAGE_DATA_ID, wrapLabel } from './page';
 export type { DashboardPageInput, PageData } from './page';
 export { chartJsSource, chartJsUmdPath, writeDashboardPage } from './write-page';

@@ -4,6 +4,7 @@
  * bundled handler wrote in each scenario.
  */
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { GUARDRAIL_RUNS } from '../guardrails';
 import type { DemoReport } from '../run-demo';
 import { ScenarioRef, ScenarioTotals, scenarioTotals, WidgetValues, widgetValues } from './aggregate';
 import type { EmfRecord } from './emf';
@@ -19,7 +20,9 @@ export const PAGE_DATA_ID = 'dashboard-data';
 export interface PageData {
   readonly requests: number;
   readonly seed: number | string;
+  /** The charts' bar groups: the lever scenarios, then the guardrail runs. */
   readonly scenarios: ReadonlyArray<ScenarioRef>;
+  /** The lever scenarios' totals (the summary table). */
   readonly totals: ReadonlyArray<ScenarioTotals>;
   readonly charts: ReadonlyArray<{ readonly canvasId: string; readonly chart: ChartConfiguration }>;
 }
@@ -42,8 +45,10 @@ const TARGET_COLOR = '#d62728';
 /** Builds the page's HTML. */
 export function buildDashboardPage(input: DashboardPageInput): string {
   const { report } = input;
-  const scenarios: ScenarioRef[] = report.runs.map((r) => ({ id: r.scenario.id, label: r.scenario.label }));
-  const totals = scenarios.map((s) => scenarioTotals(s, input.recordsOf(s.id)));
+  const levers: ScenarioRef[] = report.runs.map((r) => ({ id: r.scenario.id, label: r.scenario.label }));
+  // The guardrail runs are drawn beside the lever runs: their 429s and 503s are what the rejection widgets are for.
+  const scenarios: ScenarioRef[] = [...levers, ...(report.guardrails ? [GUARDRAIL_RUNS.quota, GUARDRAIL_RUNS.breaker] : [])];
+  const totals = levers.map((s) => scenarioTotals(s, input.recordsOf(s.id)));
   const sections = input.sections ?? pageSections();
   const values = sections.flatMap((section) => section.widgets).map((w) => widgetValues(w, scenarios, input.recordsOf));
   const data: PageData = {
@@ -53,14 +58,15 @@ export function buildDashboardPage(input: DashboardPageInput): string {
     totals,
     charts: values.map((v) => ({ canvasId: `chart-${v.widget.id}`, chart: chartConfig(v, scenarios) })),
   };
-  const records = totals.reduce((n, t) => n + t.records, 0);
+  const records = scenarios.reduce((n, s) => n + input.recordsOf(s.id).length, 0);
   return selfContainedPage({
     title: 'GenAI FinOps demo: what the CloudWatch dashboard will show',
     style: STYLE,
     body: `<header>
 <h1>GenAI FinOps demo: what the CloudWatch dashboard will show</h1>
 <p>${escapeHtml(`${report.requests} requests (seed ${report.seed}) of a multi-tenant customer-support chat, replayed through the bundled API handler `
-  + `against the Bedrock simulator and DynamoDB Local, once per scenario from empty caches. Every number below is computed from the `
+  + `against the Bedrock simulator and DynamoDB Local, once per scenario from empty caches; then the guardrail runs: a runaway tenant's `
+  + `burst against its quota (refused with 429) and a circuit breaker tripped by spend alarms (paused with 503). Every number below is computed from the `
   + `${records} EMF records the handler wrote (namespace GenAI/FinOps), the records CloudWatch turns into the dashboard's metrics.`)}</p>
 <p class="command">${escapeHtml(`genai-finops demo --requests ${report.requests} --seed ${report.seed} --html FILE`)}</p>
 </header>
@@ -152,9 +158,11 @@ export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<Scena
       fill: false,
     });
   }
+  // Eight groups (the lever runs and the guardrail runs) leave ~60 px each on a half-width card: shorter lines.
+  const crowded = scenarios.length > 6;
   return {
     type: 'bar',
-    data: { labels: scenarios.map((s) => wrapLabel(s.label)), datasets: datasets as ChartConfiguration['data']['datasets'] },
+    data: { labels: scenarios.map((s) => wrapLabel(s.label, crowded ? 10 : 12)), datasets: datasets as ChartConfiguration['data']['datasets'] },
     options: {
       animation: false,
       responsive: true,
@@ -162,7 +170,7 @@ export function chartConfig(values: WidgetValues, scenarios: ReadonlyArray<Scena
       interaction: { mode: 'index', intersect: false },
       plugins: { legend: { position: 'bottom' } },
       scales: {
-        x: { stacked, ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
+        x: { stacked, ticks: { autoSkip: false, maxRotation: 0, font: { size: crowded ? 10 : 11 } } },
         y: {
           stacked,
           beginAtZero: true,

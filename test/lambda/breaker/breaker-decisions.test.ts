@@ -43,6 +43,14 @@ function budgetEvent(name: string, messageId: string, timestamp = '2026-11-27T14
   return event;
 }
 
+/** The alarm notification with another state, state change time and SNS message id (SNS redelivers and reorders). */
+function alarmEvent(state: 'ALARM' | 'OK', stateChangeTime: string, messageId: string) {
+  const event = structuredClone(state === 'ALARM' ? ALARM : ALARM_OK);
+  event.Records[0].Sns.Message = JSON.stringify({ ...JSON.parse(event.Records[0].Sns.Message), StateChangeTime: stateChangeTime });
+  event.Records[0].Sns.MessageId = messageId;
+  return event;
+}
+
 describe('breaker decisions against DynamoDB Local', () => {
   test('a budget mapped to * opens the global breaker for the budget period, with an audit item saying why', async () => {
     const { run, stateOf, store } = await fixture();
@@ -137,6 +145,33 @@ describe('breaker decisions against DynamoDB Local', () => {
     ]);
     // A later notification (the next threshold) trips it again
     expect((await run(budgetEvent('genai-monthly-total', 'm-later', '2026-11-28T09:00:00.000Z'))).tripped).toEqual(['*']);
+  });
+
+  test('an OK delivered before its ALARM leaves the breaker closed: transitions are ordered by StateChangeTime', async () => {
+    const { run, stateOf } = await fixture();
+    const alarm = alarmEvent('ALARM', '2026-11-27T14:00:41.519+0000', 'm-alarm');
+    const ok = alarmEvent('OK', '2026-11-27T15:32:10.004+0000', 'm-ok');
+
+    expect((await run(ok)).unchanged).toEqual(['support-chat']);
+    const late = await run(alarm);
+
+    expect(late).toEqual({ tripped: [], reset: [], unchanged: ['support-chat'] });
+    expect((await stateOf('support-chat')).open).toBe(false);
+  });
+
+  test('an ALARM redelivered after its OK does not re-open the breaker; a later ALARM does', async () => {
+    const { run, stateOf, store } = await fixture();
+    const alarm = alarmEvent('ALARM', '2026-11-27T14:00:41.519+0000', 'm-alarm');
+
+    await run(alarm);
+    await run(alarmEvent('OK', '2026-11-27T15:32:10.004+0000', 'm-ok'));
+    expect((await run(alarm)).unchanged).toEqual(['support-chat']);
+    expect((await run(alarmEvent('OK', '2026-11-27T15:32:10.004+0000', 'm-ok'))).unchanged).toEqual(['support-chat']);
+    expect((await stateOf('support-chat')).open).toBe(false);
+
+    expect((await run(alarmEvent('ALARM', '2026-11-27T16:10:00.000+0000', 'm-alarm-2'))).tripped).toEqual(['support-chat']);
+    expect((await stateOf('support-chat')).open).toBe(true);
+    expect((await store.history('customer-support', 'support-chat')).map((a) => a.action)).toEqual(['open', 'close', 'open']);
   });
 
   test('unmapped budgets and alarms, INSUFFICIENT_DATA and garbage are ignored with a reason', async () => {

@@ -107,7 +107,8 @@ const apiEvent = fc.record({
   base64: fc.constantFrom('no', 'no', 'no', 'encoded', 'encoded', 'raw-but-flagged'),
   path: fc.constantFrom('/invoke', '/invoke', '/invoke', '/embed'),
   authorizerTenant: fc.option(fc.oneof(validId, oddText, anyJson), { nil: undefined, freq: 3 }),
-}).map(({ body: raw, base64, path, authorizerTenant }): APIGatewayProxyEvent => {
+  authorizerPrincipal: fc.option(fc.oneof(validId, oddText, anyJson), { nil: undefined, freq: 5 }),
+}).map(({ body: raw, base64, path, authorizerTenant, authorizerPrincipal }): APIGatewayProxyEvent => {
   const base = event('api-gateway-proxy');
   return {
     ...base,
@@ -115,7 +116,7 @@ const apiEvent = fc.record({
     resource: path,
     body: raw !== null && base64 === 'encoded' ? Buffer.from(raw, 'utf8').toString('base64') : raw,
     isBase64Encoded: base64 !== 'no',
-    requestContext: { ...base.requestContext, ...(authorizerTenant !== undefined ? { authorizer: { tenantId: authorizerTenant } } : {}) },
+    requestContext: { ...base.requestContext, ...(authorizerTenant !== undefined ? { authorizer: { tenantId: authorizerTenant, principalId: authorizerPrincipal } } : {}) },
   };
 });
 

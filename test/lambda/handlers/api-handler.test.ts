@@ -5,6 +5,7 @@ import { resetClients } from '../../../lambda/runtime/clients';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../local/services';
+import { createLedgerTable } from '../../../local/services/ledger-table';
 import { proseOfWords, usd } from '../pipeline/support';
 import {
   captureLogs, createCacheTable, event, HAIKU_45, MODEL_ALIASES, OPUS_45, PipelineConfigOptions, pipelineConfigJson, PROFILE_ARNS,
@@ -145,7 +146,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     // Given an authorizer that says tenant-real and a body that claims tenant-claimed
     const message = 'Can I change my billing address?';
     const base = apiEvent({ message, tenantId: 'tenant-claimed' });
-    await invoke({ ...base, requestContext: { ...base.requestContext, authorizer: { tenantId: 'tenant-real' } } });
+    await invoke({ ...base, requestContext: { ...base.requestContext, authorizer: { principalId: 'user-real', tenantId: 'tenant-real' } } });
 
     // When tenant-claimed then asks the same itself
     const claimed = await invoke(apiEvent({ message, tenantId: 'tenant-claimed' }));
@@ -273,7 +274,8 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     test('carries tenant and user as properties, not dimensions', async () => {
       const { emf } = await invoke(apiEvent({ message: 'Is there a student discount?', tenantId: 'tenant-emf', userId: 'user-7' }));
 
-      expect(emf[0]).toMatchObject({ tenantId: 'iam:tenant-emf', userId: 'user-7' });
+      // The recorded event is signed by a session of role AROAEXAMPLE, whose user-7 it names
+      expect(emf[0]).toMatchObject({ tenantId: 'iam:tenant-emf', userId: 'AROAEXAMPLE/user-7' });
       expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('tenantId');
       expect(emf[0]._aws.CloudWatchMetrics[0].Dimensions[0]).not.toContain('userId');
     });
@@ -399,6 +401,141 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
   });
 });
 
+describe('API handler: the user a per-user limit counts comes from authentication, never from the body', () => {
+  const withAuthorizer = (e: APIGatewayProxyEvent, authorizer: Record<string, unknown>): APIGatewayProxyEvent =>
+    ({ ...e, requestContext: { ...e.requestContext, authorizer } });
+  const withApiKey = (e: APIGatewayProxyEvent, apiKeyId: string): APIGatewayProxyEvent =>
+    ({ ...e, requestContext: { ...e.requestContext, identity: { ...e.requestContext.identity, apiKeyId } } });
+  const withIamCaller = (e: APIGatewayProxyEvent, user: string | undefined): APIGatewayProxyEvent => ({
+    ...e,
+    requestContext: {
+      ...e.requestContext,
+      identity: { ...e.requestContext.identity, user: user ?? null, caller: user ?? null, userArn: user ? e.requestContext.identity.userArn : null },
+    },
+  });
+  // Counted by the usage ledger in DynamoDB Local, as deployed with a UsageLedger; a fresh ledger table per test, and a
+  // ledger timeout long enough that a busy machine cannot turn an answer into a 503.
+  let ledgers = 0;
+  const perUserLimit = async (maxRequests: number) => {
+    const ledgerTableName = `identity-usage-ledger-${++ledgers}`;
+    await createLedgerTable(ddb, ledgerTableName);
+    useConfig({
+      responseCacheTable: CACHE_TABLE,
+      guards: { store: 'dynamodb', ledgerTableName, ledgerTimeoutMs: 30_000, usageLimits: [{ scope: 'user', window: 'hour', maxRequests }] },
+    });
+  };
+
+  test('with an API key, a caller that names a new userId in every request still gets 3 of a 3-an-hour user limit', async () => {
+    // Given users may make 3 requests an hour
+    await perUserLimit(3);
+
+    // When one API key sends 10 requests, each claiming another userId
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { response } = await invoke(withApiKey(apiEvent({ message: `Rotated question ${i} about my order?`, tenantId: 'x', userId: `rotated-${i}` }), 'key-rotating'));
+      statuses.push(response.statusCode);
+    }
+
+    // Then the key is the user: 3 answers, then 429s, and Bedrock was called 3 times
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+    expect(sim.calls).toHaveLength(3);
+  });
+
+  test("behind an authorizer, a caller that names a colleague in the body spends its own quota, not the colleague's", async () => {
+    // Given users may make 1 request an hour, and alice and bob of one tenant, authenticated by the authorizer
+    await perUserLimit(1);
+    const as = (principalId: string, message: string, userId?: string) =>
+      invoke(withAuthorizer(apiEvent({ message, userId }), { principalId, tenantId: 'tenant-colleagues' }));
+
+    // When alice sends a request that names bob, then bob sends his own
+    const alice = await as('alice', 'What is on my invoice this month?', 'bob');
+    const bob = await as('bob', 'When is my next payment due?', 'bob');
+
+    // Then each spent their own quota: both answered, and alice's second request is refused
+    const aliceAgain = await as('alice', 'And the month before?', 'bob');
+    expect([alice.response.statusCode, bob.response.statusCode, aliceAgain.response.statusCode]).toEqual([200, 200, 429]);
+    expect(alice.emf[0]).toMatchObject({ tenantId: 'authorizer:tenant-colleagues', userId: 'alice' });
+  });
+
+  test("a Cognito authorizer's tenant is the token's custom:tenantId claim, and its user the token's sub", async () => {
+    // Cognito user pool authorizers pass the token's claims and nothing else
+    const e = withAuthorizer(apiEvent({ message: 'Which seats do we have?', tenantId: 'tenant-claimed-in-body' }), {
+      claims: { 'sub': '0b6c2f8e-0000-4000-8000-000000000007', 'custom:tenantId': 'tenant-from-token' },
+    });
+
+    const { response, emf } = await invoke(e);
+
+    expect(response.statusCode).toBe(200);
+    expect(emf[0]).toMatchObject({ tenantId: 'authorizer:tenant-from-token', userId: '0b6c2f8e-0000-4000-8000-000000000007' });
+  });
+
+  test("a Cognito authorizer's user is the token's sub", async () => {
+    const e = withAuthorizer(apiEvent({ message: 'Which plan am I on?', userId: 'someone-else' }), {
+      claims: { 'sub': '7d2f1c9e-0000-4000-8000-000000000042', 'cognito:username': 'carol' }, tenantId: 'tenant-cognito',
+    });
+
+    const { response, emf } = await invoke(e);
+
+    expect(response.statusCode).toBe(200);
+    expect(emf[0]).toMatchObject({ tenantId: 'authorizer:tenant-cognito', userId: '7d2f1c9e-0000-4000-8000-000000000042' });
+  });
+
+  test("with IAM, the body's userId is a sub-id of the signing principal: two backends' user-1 are two users", async () => {
+    // Given users may make 1 request an hour, and two backends that both act for their own 'user-1' of one tenant
+    await perUserLimit(1);
+    const from = (principal: string, message: string) =>
+      invoke(withIamCaller(apiEvent({ message, tenantId: 'tenant-shared', userId: 'user-1' }), principal));
+
+    // When each backend sends one request for its user-1, then the first sends another
+    const first = await from('AROAFRONTEND:web', 'How do I add a seat?');
+    const second = await from('AROAMOBILE:app', 'How do I remove a seat?');
+    const firstAgain = await from('AROAFRONTEND:web', 'How do I rename a seat?');
+
+    // Then each backend's user-1 has a quota of its own, named under its principal
+    expect([first.response.statusCode, second.response.statusCode, firstAgain.response.statusCode]).toEqual([200, 200, 429]);
+    expect(first.emf[0]).toMatchObject({ tenantId: 'iam:tenant-shared', userId: 'AROAFRONTEND/user-1' });
+    expect(second.emf[0]).toMatchObject({ userId: 'AROAMOBILE/user-1' });
+  });
+
+  test("with IAM, two sessions of one role are one principal: a backend's user-1 keeps one quota whatever session calls", async () => {
+    // Given users may make 1 request an hour, and one backend role whose tasks each sign with a session of their own
+    await perUserLimit(1);
+    const from = (session: string, message: string) =>
+      invoke(withIamCaller(apiEvent({ message, tenantId: 'tenant-sessions', userId: 'user-1' }), `AROABACKEND:${session}`));
+
+    // When user-1 is served by task-a, then by task-b
+    const first = await from('task-a', 'How do I export my data?');
+    const second = await from('task-b', 'How do I import my data?');
+
+    // Then the second request finds the quota spent: the session name does not make a new user
+    expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 429]);
+    expect(first.emf[0]).toMatchObject({ userId: 'AROABACKEND/user-1' });
+  });
+
+  test('with IAM and no userId in the body, the user is the signing principal', async () => {
+    const { emf } = await invoke(withIamCaller(apiEvent({ message: 'Is there a trial?', tenantId: 'tenant-principal' }), 'AROAFRONTEND:web'));
+
+    expect(emf[0]).toMatchObject({ userId: 'AROAFRONTEND' });
+  });
+
+  test('refuses with 403 an event with no authenticated caller (no IAM principal, API key or authorizer), before any model call', async () => {
+    const { response, body, emf } = await invoke(withIamCaller(apiEvent({ message: 'hello', tenantId: 'tenant-open', userId: 'user-1' }), undefined));
+
+    expect(response.statusCode).toBe(403);
+    expect(body.error).toBe('CALLER_NOT_AUTHENTICATED');
+    expect(sim.calls).toHaveLength(0);
+    expect(emf).toEqual([expect.objectContaining({ RejectedRequests: 1, status: '403', errorCode: 'CALLER_NOT_AUTHENTICATED' })]);
+  });
+
+  test('refuses with 403 an authorizer that gives a tenant but no principal, never taking the user from the body', async () => {
+    const { response, body } = await invoke(withAuthorizer(apiEvent({ message: 'hello', userId: 'user-claimed' }), { tenantId: 'tenant-real' }));
+
+    expect(response.statusCode).toBe(403);
+    expect(body.error).toBe('USER_NOT_AUTHORIZED');
+    expect(sim.calls).toHaveLength(0);
+  });
+});
+
 describe('API handler (POST /embed) with the embedding cache in DynamoDB Local', () => {
   const embedEvent = (texts: unknown) => apiEvent({ texts, tenantId: 'tenant-embed' }, { path: '/embed', resource: '/embed' });
   // The table outlives each test: every test embeds texts of its own so that its first call is a miss.
@@ -435,6 +572,34 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
     expect(sim.calls).toEqual([]);
     expect(second.body).toMatchObject({ inputTokens: 0, costUsd: 0 });
     expect(second.body.vectors).toEqual(first.body.vectors);
+  });
+
+  test("never tells a tenant what another tenant embedded: a second API key pays for the same passage like a new one", async () => {
+    // Given a passage one API key (the victim's) has embedded
+    const passage = ["The merger with Northwind closes on 14 March; keep it confidential."];
+    const byKey = (apiKeyId: string) => {
+      const e = apiEvent({ texts: passage }, { path: '/embed', resource: '/embed' });
+      return invoke({ ...e, requestContext: { ...e.requestContext, identity: { ...e.requestContext.identity, apiKeyId } } });
+    };
+    const victim = await byKey('key-victim');
+    sim.reset();
+
+    // When another key embeds the same text
+    const probe = await byKey('key-prober');
+
+    // Then it is embedded and charged for the prober as for any text the prober never sent: nothing shows a hit
+    expect(probe.response.statusCode).toBe(200);
+    expect(sim.calls).toHaveLength(1);
+    expect(probe.body.inputTokens).toBe(victim.body.inputTokens);
+    expect(probe.body.costUsd).toBe(victim.body.costUsd);
+    expect(probe.body.costUsd).toBeGreaterThan(0);
+    expect(probe.emf[0]).toMatchObject({ EmbeddingCacheHits: 0, EmbeddingCacheMisses: 1 });
+
+    // And the victim's own repeat is still a hit
+    sim.reset();
+    const again = await byKey('key-victim');
+    expect(again.body).toMatchObject({ inputTokens: 0, costUsd: 0 });
+    expect(sim.calls).toHaveLength(0);
   });
 
   test('records the embedding calls as one EMF record of the embedding path, with their exact cost', async () => {

@@ -255,6 +255,22 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'PROMPT_TOO_LARGE' }, costUsd: { N: '0' } });
   });
 
+  test('keeps the claim invoking after a connection reset that followed a billed model call: the retry does not call the model again', async () => {
+    // Given a model that runs and bills the call, then drops the connection
+    const version = await upload(TICKET);
+    const e = s3Event(version);
+    sim.injectFaults('connection-reset', 1);
+
+    const failure = await deliver(e, 'delivery-1').then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'MODEL_CONNECTION_LOST' });
+
+    // When Lambda retries, the document is recorded RESULT_NOT_SAVED instead of being bought again
+    const retry = await deliver(e, 'delivery-1');
+    expect(retry.results[0].status).toBe('failed');
+    expect(sim.calls).toHaveLength(1);
+    expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'failed' }, failureCode: { S: 'RESULT_NOT_SAVED' } });
+  });
+
   test('gives the claim back and fails when the model stays throttled, so that Lambda\'s retry processes it', async () => {
     // Given a model throttled on every attempt
     const version = await upload(TICKET);

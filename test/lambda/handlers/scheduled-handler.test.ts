@@ -4,6 +4,7 @@ import { RESERVED_RECORD_NAMES } from '../../../lambda/batch/marker';
 import { PipelineError } from '../../../lambda/pipeline/errors';
 import { resetClients } from '../../../lambda/runtime/clients';
 import { resetContainer } from '../../../lambda/runtime/pipeline-runtime';
+import * as textRequest from '../../../lambda/runtime/text-request';
 import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
 import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../local/services';
 import { usd } from '../pipeline/support';
@@ -163,7 +164,9 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
     expect(failure).toBeInstanceOf(PipelineError);
     expect((failure as PipelineError).status).toBe(429);
-    expect(await resultKeys('results/2026-12-01/')).toEqual([]);
+    // Nothing billed: the record's mark says the model was not reached, so the retry calls it.
+    expect(await resultKeys('results/2026-12-01/')).toEqual(['results/2026-12-01/t.txt.json']);
+    expect(await resultJson('results/2026-12-01/t.txt.json')).toMatchObject({ status: 'not-started', code: 'MODEL_THROTTLED' });
 
     sim.reset();
     expect(await run(scheduledAt('2026-12-02'))).toMatchObject({ records: 1, processed: 1, alreadyDone: 0 });
@@ -230,6 +233,46 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     expect(manifest.incomplete).toBeUndefined();
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => resultJson(`results/2026-12-04/r${i}.txt.json`)));
     expect(manifest.costUsd).toBe(exactSum(results));
+  });
+
+  test('a connection reset after the model ran (billed, no answer): the run fails, and the retry does not pay for the record again', async () => {
+    await putRecord('records/2026-12-06/r.txt', 'A record whose answer is lost on the way back.');
+    sim.injectFaults('connection-reset', 1);
+
+    const failure = await runFailure(scheduledAt('2026-12-07'));
+
+    expect(failure).toBeInstanceOf(PipelineError);
+    expect((failure as PipelineError).code).toBe('MODEL_CONNECTION_LOST');
+    // The mark stays: the model may have billed the call.
+    expect(await resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'invoking' });
+
+    const retry = await run(scheduledAt('2026-12-07'));
+
+    // Billed once (the simulator ran the model once), recorded as not saved rather than bought again.
+    expect(sim.calls).toHaveLength(1);
+    expect(sim.calls[0].usage).toBeDefined();
+    expect(retry).toMatchObject({ records: 1, processed: 0, unsaved: 1 });
+    expect(await resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'failed', code: 'RESULT_NOT_SAVED' });
+  });
+
+  test('a failure before the model call that is not a pipeline error (a client error) clears the mark: the retry processes the record', async () => {
+    await putRecord('records/2026-12-07/r.txt', 'A record met by a client error before its model call.');
+    const clientError = new TypeError("Cannot read properties of undefined (reading 'send')");
+    const spy = jest.spyOn(textRequest, 'runTextRequest').mockRejectedValueOnce(clientError);
+    try {
+      const failure = await runFailure(scheduledAt('2026-12-08'));
+
+      expect(failure).toBe(clientError);
+      expect(sim.calls).toHaveLength(0);
+      expect(await resultJson('results/2026-12-07/r.txt.json')).toMatchObject({ status: 'not-started', code: 'TypeError' });
+
+      const retry = await run(scheduledAt('2026-12-08'));
+
+      expect(retry).toMatchObject({ records: 1, processed: 1 });
+      expect(sim.calls).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('rejects records named after the day\'s control files, and writes no result over them', async () => {

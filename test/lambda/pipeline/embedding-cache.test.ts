@@ -25,9 +25,9 @@ const cache = () => new EmbeddingCache(config, new DynamoDBClient({ region: 'us-
 /** The three steps the pipeline runs around the spend port: look up, embed what is missing, store. */
 async function embed(texts: string[]) {
   const c = cache();
-  const lookup = await c.lookup(texts);
+  const lookup = await c.lookup('customer-123', texts);
   const embedded = await c.embedMissing(lookup);
-  await c.store(embedded.vectors);
+  await c.store(lookup, embedded.vectors);
   return { vectors: c.vectorsOf(lookup, embedded), hits: lookup.hits, misses: lookup.missing.length, inputTokens: embedded.inputTokens, lookup };
 }
 
@@ -54,6 +54,17 @@ describe('EmbeddingCache', () => {
     expect(write.expiresAt).toEqual({ N: String(NOW / 1000 + 86_400) });
     // 256 dimensions x 4 bytes
     expect(write.vector.B).toHaveLength(1_024);
+  });
+
+  test("keys each tenant's entries apart: the same text of two tenants has two keys, each item naming its tenant", async () => {
+    const c = cache();
+
+    const [a, b] = [await c.lookup('key:tenant-a', ['Refunds take 30 days.']), await c.lookup('key:tenant-b', ['Refunds take 30 days.'])];
+    await c.store(a, new Map([[a.keys[0], [0.5]]]));
+
+    expect(a.keys[0]).not.toBe(b.keys[0]);
+    const item = ddb.commandCalls(BatchWriteItemCommand)[0].args[0].input.RequestItems!.embeddings[0].PutRequest!.Item!;
+    expect(item).toMatchObject({ cacheKey: { S: a.keys[0] }, tenantId: { S: 'key:tenant-a' } });
   });
 
   test('bounds the tokens of each missing text for the reservation, at least what Bedrock billed', async () => {

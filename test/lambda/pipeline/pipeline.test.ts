@@ -277,6 +277,16 @@ describe('GenAiPipeline', () => {
       expect(guard.admitted[0]).toMatchObject({ tenantId: 'customer-123', userId: 'user-42', feature: 'chat', path: 'converse', requestId: 'req-1' });
     });
 
+    test('tells the guards the request\'s deadline, so a ledger bounds its settlement by it', async () => {
+      const guard = new RecordingGuard();
+      const { pipeline } = harness(undefined, { guards: [guard] });
+      const deadlineMs = Date.UTC(2026, 10, 28, 12) + 29_000;
+
+      await pipeline.handle(body, identity, { deadlineMs });
+
+      expect(guard.admitted[0]).toMatchObject({ path: 'converse', deadlineMs });
+    });
+
     test('reserves the input bound plus the output cap at the exact upper-bound cost', async () => {
       const guard = new RecordingGuard();
       const { pipeline } = harness(undefined, { guards: [guard] });

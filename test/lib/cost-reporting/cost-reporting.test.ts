@@ -5,6 +5,7 @@ import { CostReporting, DEFAULT_REPORT_TAG_KEYS } from '../../../lib/cost-report
 import { CUR_COLUMNS, exportQueryStatement } from '../../../lib/cost-reporting/cur-schema';
 import { costReportQueries } from '../../../lib/cost-reporting/queries';
 import { createTestApp } from '../../support/test-app';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
 
 function usEast1Stack(app: App = createTestApp()): Stack {
   return new Stack(app, 'CostStack', { env: { account: '111122223333', region: 'us-east-1' } });
@@ -182,5 +183,11 @@ describe('CostReporting', () => {
 
   test('matches the snapshot', () => {
     expect(synth().template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('CostReporting signal paths, evaluated by an IAM policy simulator', () => {
+  test('Data Exports may write the CUR under its prefix and read the bucket policy, for this account\'s exports only and over TLS', async () => {
+    await expectSignalPathsHold(synth().template.toJSON(), ['data export → bucket']);
   });
 });

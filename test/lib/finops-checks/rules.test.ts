@@ -1,11 +1,14 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as budgets from 'aws-cdk-lib/aws-budgets';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { ApiWorkflow, BedrockModel, CrossRegionGeography, GenAiFinOpsChecks, GenAiInferenceProfile, GenAiTags } from '../../../lib';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { ApiWorkflow, BedrockModel, CircuitBreaker, CrossRegionGeography, GenAiFinOpsChecks, GenAiInferenceProfile, GenAiTags } from '../../../lib';
 import { FINOPS_RULES } from '../../../lib/finops-checks/rules';
 import { templateModel } from '../../../lib/finops-checks/template-model';
 import { TEST_TAGS } from '../../support/test-app';
@@ -91,6 +94,24 @@ describe('the FinOps rule pack, one positive and one negative stack per rule', (
     expect(findings('GenAIFinOps-PROF1', (s) => {
       const p = profile(s);
       p.grantInvoke(new iam.Role(s, 'ThroughProfile', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+    })).toEqual([]);
+  });
+});
+
+describe('GenAIFinOps-SIG1: signals the guardrails rely on, judged by policy evaluation', () => {
+  const alarmTo = (s: Stack, topic: sns.ITopic) => new cloudwatch.Alarm(s, 'Spend', {
+    metric: new cloudwatch.Metric({ namespace: 'GenAI/FinOps', metricName: 'CostUSD' }), threshold: 10, evaluationPeriods: 1,
+  }).addAlarmAction(new cloudwatchActions.SnsAction(topic));
+
+  test('flags a topic whose policy (enforceSSL alone) refuses the alarms that notify it', () => {
+    expect(findings('GenAIFinOps-SIG1', (s) => alarmTo(s, new sns.Topic(s, 'Alerts', { enforceSSL: true })))).toEqual([expect.stringMatching(/^AlertsPolicy|^Alerts/)]);
+  });
+
+  test('passes a topic with no policy (SNS\'s default lets the account\'s alarms publish) and the circuit breaker\'s own topic', () => {
+    expect(findings('GenAIFinOps-SIG1', (s) => alarmTo(s, new sns.Topic(s, 'Alerts')))).toEqual([]);
+    expect(findings('GenAIFinOps-SIG1', (s) => {
+      const breaker = new CircuitBreaker(s, 'Breaker', { application: 'support' });
+      breaker.tripOnSpend({ metric: CircuitBreaker.hourlyCostMetric({ application: 'support', feature: 'chat', models: [HAIKU] }), feature: 'chat' }, 10);
     })).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { BedrockDenyBudgetAction, BedrockDenyBudgetActionProps, BudgetActionApproval } from '../../../lib/guardrails/budget-action';
 import { createTestStack, policyStatements } from '../../support/test-app';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
 
 function actionOf(overrides: (stack: Stack) => Partial<BedrockDenyBudgetActionProps> = () => ({})) {
   const stack = createTestStack();
@@ -124,5 +125,11 @@ describe('BedrockDenyBudgetAction', () => {
 
   test('matches the snapshot', () => {
     expect(actionOf().template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('BedrockDenyBudgetAction signal paths, evaluated by an IAM policy simulator', () => {
+  test('Budgets may assume the role for this account\'s budgets, and the role may attach and detach the deny policy only', async () => {
+    await expectSignalPathsHold(actionOf().template.toJSON(), ['budget action → deny policy']);
   });
 });

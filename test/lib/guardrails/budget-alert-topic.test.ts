@@ -32,7 +32,7 @@ describe('BudgetAlertTopic', () => {
           Sid: 'AllowBudgetsToPublishEncrypted',
           Effect: 'Allow',
           Principal: { Service: 'budgets.amazonaws.com' },
-          Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           Resource: '*',
           Condition: BUDGETS_SOURCE,
         }]),

@@ -9,6 +9,7 @@ import { readBreakerHandlerConfig } from '../../../lambda/breaker/config';
 import { readPipelineConfig } from '../../../lambda/pipeline/config';
 import { resolveIntrinsics } from '../../support/intrinsics';
 import { createTestStack, pipelineConfigOf, policyStatements } from '../../support/test-app';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
 
 const MODELS = ['anthropic.claude-haiku-4-5-20251001-v1:0', 'none'];
 
@@ -187,4 +188,24 @@ describe('a workflow with a circuit breaker', () => {
     expect(() => workflow({ downgradeTo: RoutingTier.SIMPLE })).toThrow(/TestStack\/Chat: downgradeTo is 'simple' but whenTripped is not set \(pause\)\. Fix: set whenTripped: WhenTripped\.DOWNGRADE/);
   });
 
+});
+
+describe('CircuitBreaker signal paths, evaluated by an IAM policy simulator', () => {
+  test('its spend alarm may publish to its topic and use the key, and the topic may invoke the breaker', async () => {
+    const { stack, breaker } = breakerStack();
+    breaker.tripOnSpend({ metric: CircuitBreaker.hourlyCostMetric({ application: 'customer-support', feature: 'support-chat', models: MODELS }), feature: 'support-chat' }, 25);
+    await expectSignalPathsHold(Template.fromStack(stack).toJSON(), ['alarm → topic', 'topic → function']);
+  });
+
+  test('budgets may publish to its topic for this account\'s budgets only (aws:SourceAccount and aws:SourceArn)', async () => {
+    const { stack } = breakerStack();
+    // A budget of the app notifying the breaker's topic, as GenAiBudgets' would.
+    const template = Template.fromStack(stack).toJSON();
+    const topicId = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::SNS::Topic')!;
+    template.Resources.Budget = { Type: 'AWS::Budgets::Budget', Properties: {
+      Budget: { BudgetName: 'genai-monthly-total', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 100, Unit: 'USD' } },
+      NotificationsWithSubscribers: [{ Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80 }, Subscribers: [{ SubscriptionType: 'SNS', Address: { Ref: topicId } }] }],
+    } };
+    await expectSignalPathsHold(template, ['budget → topic', 'topic → function']);
+  });
 });

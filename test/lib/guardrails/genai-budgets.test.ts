@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { BudgetActionApproval } from '../../../lib/guardrails/budget-action';
 import { BudgetNotificationType, BudgetPeriod, GenAiBudgets, GenAiBudgetsProps } from '../../../lib/guardrails/genai-budgets';
 import { createTestStack } from '../../support/test-app';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
 
 const ARTICLE: GenAiBudgetsProps = {
   application: 'customer-support',
@@ -206,5 +207,12 @@ describe('GenAiBudgets', () => {
 
   test('matches the snapshot', () => {
     expect(budgetsOf(ARTICLE, (stack) => ({ nonCriticalRoles: [iam.Role.fromRoleName(stack, 'Batch', 'batch-summaries')] })).template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('GenAiBudgets signal paths, evaluated by an IAM policy simulator', () => {
+  test('every budget and the budget action may notify the topic, and Budgets may attach only the deny policy', async () => {
+    const { template } = budgetsOf(ARTICLE, (stack) => ({ nonCriticalRoles: [new iam.Role(stack, 'Batch', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') })] }));
+    await expectSignalPathsHold(template.toJSON(), ['budget → topic', 'budget action → deny policy']);
   });
 });

@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CostAnomalyMonitor, CostAnomalyMonitorProps } from '../../../lib/observability';
 import { createTestStack } from '../../support/test-app';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
 
 function monitorOf(props: CostAnomalyMonitorProps = { applications: ['customer-support'] }) {
   const stack = createTestStack();
@@ -91,5 +92,19 @@ describe('CostAnomalyMonitor', () => {
 
   test('matches the snapshot', () => {
     expect(monitorOf().template.toJSON()).toMatchSnapshot();
+  });
+});
+
+describe('CostAnomalyMonitor signal paths, evaluated by an IAM policy simulator', () => {
+  test('Cost Anomaly Detection may publish to its topic and use the key, for this account\'s subscriptions only', async () => {
+    await expectSignalPathsHold(monitorOf().template.toJSON(), ['cost anomaly subscription → topic']);
+  });
+
+  test('and to a topic of the app it is given', async () => {
+    const stack = createTestStack();
+    const key = new kms.Key(stack, 'SharedKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Shared', { masterKey: key, enforceSSL: true });
+    new CostAnomalyMonitor(stack, 'Anomalies', { applications: ['a'], topic });
+    await expectSignalPathsHold(Template.fromStack(stack).toJSON(), ['cost anomaly subscription → topic']);
   });
 });

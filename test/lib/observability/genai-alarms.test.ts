@@ -1,8 +1,10 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { GenAiAlarms, GenAiAlarmsProps } from '../../../lib/observability';
 import { createTestStack } from '../../support/test-app';
 import { chatWorkflow, HAIKU, searchWorkflow, SONNET, TITAN_EMBED } from './support';
+import { expectSignalPathsHold } from '../../support/policy-simulator';
+import * as kms from 'aws-cdk-lib/aws-kms';
 
 function alarmsOf(props: Partial<GenAiAlarmsProps> = {}) {
   const stack = createTestStack();
@@ -164,3 +166,32 @@ describe('GenAiAlarms', () => {
   });
 });
 
+describe('GenAiAlarms signal paths, evaluated by an IAM policy simulator', () => {
+  test('every alarm may publish to its topics and use their key, for this account\'s alarms only and over TLS', async () => {
+    const simulated = await expectSignalPathsHold(alarmsOf().template.toJSON(), ['alarm → topic']);
+    expect(simulated.filter(({ check }) => check.expect === 'allow' && check.request.action === 'sns:Publish').length).toBeGreaterThan(5);
+  });
+
+  test('a topic of the app it is given lets the alarms publish and use its key', async () => {
+    const stack = createTestStack();
+    const key = new kms.Key(stack, 'SharedKey', { enableKeyRotation: true });
+    const topic = new sns.Topic(stack, 'Shared', { masterKey: key, enforceSSL: true });
+    new GenAiAlarms(stack, 'Alarms', { workflows: [searchWorkflow()], hourlySpendThresholdUsd: 5, topic });
+    await expectSignalPathsHold(Template.fromStack(stack).toJSON(), ['alarm → topic']);
+  });
+
+  test('warns when the topic it is given is imported: its policy cannot let the alarms publish from here', () => {
+    const stack = createTestStack();
+    const topic = sns.Topic.fromTopicArn(stack, 'Existing', 'arn:aws:sns:us-east-1:123456789012:alarms');
+    new GenAiAlarms(stack, 'Alarms', { workflows: [searchWorkflow()], hourlySpendThresholdUsd: 5, topic });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Alarms', Match.stringLikeRegexp('allow cloudwatch.amazonaws.com to sns:Publish to it .*aws:SourceArn'));
+  });
+
+  test('warns, and still synthesizes, when the topic it is given is the app\'s but its key is imported', () => {
+    const stack = createTestStack();
+    const key = kms.Key.fromKeyArn(stack, 'ExistingKey', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    const topic = new sns.Topic(stack, 'Shared', { masterKey: key, enforceSSL: true });
+    new GenAiAlarms(stack, 'Alarms', { workflows: [searchWorkflow()], hourlySpendThresholdUsd: 5, topic });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Alarms', Match.stringLikeRegexp('its key policy cannot be extended'));
+  });
+});

@@ -54,6 +54,30 @@ describe('Bedrock simulator: faults', () => {
     expect(sim.calls[0]).toMatchObject({ operation: 'Converse', status, errorType: errorClass.name });
   });
 
+  test('connection-reset runs and bills the model, then drops the request: the client gets an error without an HTTP status', async () => {
+    sim.injectFaults('connection-reset', 1);
+
+    const error = await rejectionOf(client.send(ask()));
+
+    expect(error.$metadata?.httpStatusCode).toBeUndefined();
+    expect(sim.calls).toHaveLength(1);
+    expect(sim.calls[0]).toMatchObject({ operation: 'Converse', status: 0, errorType: 'ConnectionReset', usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number) } });
+    // The session survives: the next call on the same client is answered.
+    await expect(client.send(ask())).resolves.toMatchObject({ stopReason: 'end_turn' });
+  });
+
+  test('connection-reset over HTTP/1.1 closes the connection mid-request (socket hang up)', async () => {
+    sim.injectFaults('connection-reset', 1);
+
+    const failure = await fetch(`${sim.endpoint}/model/${encodeURIComponent(HAIKU)}/converse`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hello' }] }] }),
+    }).then(() => undefined, (error: unknown) => error);
+
+    // undici: 'fetch failed', caused by the socket closed before any response (no status to read)
+    expect(failure).toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ code: 'UND_ERR_SOCKET' }) });
+    expect(sim.calls[0]).toMatchObject({ status: 0, usage: expect.any(Object) });
+  });
+
   test('faults are served first in, first out, then calls succeed again', async () => {
     sim.injectFaults('throttle', 2);
     sim.injectFaults('server-error', 1);

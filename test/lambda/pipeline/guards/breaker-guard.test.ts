@@ -1,4 +1,7 @@
+import { createServer, Server, Socket } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BreakerConfig } from '../../../../lambda/contract';
+import { DynamoDbBreakerStore } from '../../../../lambda/breaker/state-store';
 import { BreakerStateItem, BreakerStateReader } from '../../../../lambda/breaker/state';
 import { BreakerGuard } from '../../../../lambda/pipeline/guards';
 import { GenAiPipeline } from '../../../../lambda/pipeline/pipeline';
@@ -136,6 +139,37 @@ describe('BreakerGuard', () => {
     await expect(guard.admit(context())).resolves.toBeUndefined();
     expect(warnings).toEqual(['circuit breaker state unreadable; failing open (the request passes)']);
     expect(unavailable).toEqual(['chat']);
+  });
+
+  describe('a table that accepts the connection and never answers', () => {
+    let server: Server;
+    const sockets: Socket[] = [];
+    let endpoint = '';
+    beforeAll(async () => {
+      server = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    afterAll(async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    });
+
+    test('the read is abandoned after readTimeoutMs and the request passes (fail open), counted as BreakerUnavailable', async () => {
+      // Given the real store and SDK client on a DynamoDB endpoint that never answers
+      const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+      const warnings: Array<Record<string, unknown>> = [];
+      const unavailable: string[] = [];
+      const guard = new BreakerGuard(breakerConfig({ readTimeoutMs: 200 }), 'support', new DynamoDbBreakerStore(client, 'breaker'), {
+        now: () => NOV_27, warn: (_m, fields) => warnings.push(fields), onUnavailable: (f) => unavailable.push(f),
+      });
+
+      // When a request is admitted, Then it passes, and the fail-open is reported with its cause
+      await expect(guard.admit(context())).resolves.toBeUndefined();
+      expect(unavailable).toEqual(['chat']);
+      expect(String(warnings[0].error)).toMatch(/200 ms/);
+      client.destroy();
+    }, 20_000);
   });
 });
 

@@ -1,6 +1,6 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { PipelineConfig, RetryConfig } from '../../../../lambda/pipeline/config';
-import { invokeWithRetries } from '../../../../lambda/pipeline/stages/invoke-model';
+import { invokeWithRetries, mayHaveBilled } from '../../../../lambda/pipeline/stages/invoke-model';
 import { buildPrompt } from '../../../../lambda/pipeline/stages/prompt-cache';
 import { routeModel } from '../../../../lambda/pipeline/stages/route-model';
 import { ModelTier } from '../../../../lambda/core';
@@ -199,6 +199,39 @@ describe('invoke-model stage', () => {
     expect(error.status).toBe(502);
     expect(error.code).toBe('MODEL_ERROR');
     expect(error.message).toContain('AccessDeniedException');
+  });
+
+  describe('a connection that fails after the request was sent', () => {
+    test('a reset after the model ran (billed, no answer) is not retried, and is reported as maybe billed', async () => {
+      // Given a simulator that runs the model, bills it, then drops the connection instead of answering
+      simulator.sim.injectFaults('connection-reset', 1);
+
+      // When the call is made over the real SDK
+      const error = await pipelineErrorOf(() => invoke('simple'));
+
+      // Then it was not sent again (a second call could bill twice), and the error says Bedrock may have billed it
+      expect(simulator.sim.calls).toHaveLength(1);
+      expect(simulator.sim.calls[0].usage).toBeDefined();
+      expect(error.code).toBe('MODEL_CONNECTION_LOST');
+      expect(mayHaveBilled(error)).toBe(true);
+    });
+
+    test('errors with a Bedrock status (throttled, then invalid) and a refused connection are not maybe billed', async () => {
+      simulator.sim.injectFaults('throttle', 4);
+      const throttled = await pipelineErrorOf(() => invoke('simple'));
+      // A real SDK client at a port nobody listens on: the connection is refused, so no request reached Bedrock
+      const closed = new BedrockRuntimeClient({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const config = testConfig({ retry: { ...FAST_RETRY, maxAttempts: 1 } });
+      const request = testRequest();
+      const unreachable = await pipelineErrorOf(() => invokeWithRetries(routeModel(request, config, 10),
+        () => buildPrompt(request, undefined, estimateOf({ message: 10 }), undefined), 256, config,
+        { bedrock: closed, sleep: async () => undefined, random: () => 0, now: Date.now })).finally(() => closed.destroy());
+
+      expect(throttled.code).toBe('MODEL_THROTTLED');
+      expect(mayHaveBilled(throttled)).toBe(false);
+      expect(unreachable.code).toBe('MODEL_ERROR');
+      expect(mayHaveBilled(unreachable)).toBe(false);
+    });
   });
 
   describe('the deadline', () => {

@@ -102,6 +102,13 @@ describe('validate-request stage', () => {
       // Then the request belongs to the identity's tenant
       expect(request.tenantId).toBe('customer-123');
     });
+
+    test("files the body's user under the principal that names its own users, or the principal itself", () => {
+      const who = { requestId: 'req-1', tenantSource: 'iam' as const, userPrincipal: 'AROAFRONTEND:web' };
+
+      expect(validateRequest({ ...valid, userId: 'user-42' }, who, config).userId).toBe('AROAFRONTEND:web/user-42');
+      expect(validateRequest(valid, who, config).userId).toBe('AROAFRONTEND:web');
+    });
   });
 
   describe('a body that is not an object', () => {

@@ -1,0 +1,17 @@
+/** Loading a function's handler from the code the template deploys, as a new Lambda container does. */
+import type { LambdaHandler } from '../demo/handler-bundle';
+
+/**
+ * A fresh instance of `file`'s module (it reads the current environment at init: set it first) and its export
+ * `exportName`, which must be a function.
+ */
+export function loadHandlerExport(file: string, exportName: string): LambdaHandler {
+  const resolved = require.resolve(file);
+  delete require.cache[resolved];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(resolved) as Record<string, unknown>;
+  delete require.cache[resolved];
+  const handler = module[exportName];
+  if (typeof handler !== 'function') throw new Error(`${file} exports no function '${exportName}' (the function's Handler names it).`);
+  return handler as LambdaHandler;
+}
