@@ -13,6 +13,12 @@
  * lets a Deny apply. The library's tests check that it agrees with the `@cloud-copilot/iam-simulate` simulator on
  * every request of the example app and the construct test stacks (the simulator is a test-only dependency: it is
  * AGPL-3.0, and it is asynchronous while CDK's validation plugins are not).
+ *
+ * Two simplifications, harmless for the paths the library builds (service principals on topics, keys, functions
+ * and buckets; roles on tables through identity policies) but not for a general audit: a resource policy that
+ * names the account (`arn:aws:iam::<account>:root`) is taken to admit its principals outright, where IAM also asks
+ * for an identity-policy Allow; and `ArnLike` matches the whole ARN as one string with wildcards, where IAM matches
+ * each of its six colon-separated parts apart.
  */
 
 /** One request, as IAM sees it. */
