@@ -79,7 +79,7 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
     timeSends(clients.dynamoDbClient(), dynamoTimer);
 
     const base = requestBody(2000);
-    const event = (message: string) => ({ body: JSON.stringify({ ...base, message }), requestContext: { requestId: message }, path: '/invoke' }) as any;
+    const event = (message: string) => ({ body: JSON.stringify({ ...base, message }), requestContext: { requestId: message, identity: { user: 'AROABENCH:bench-backend' } }, path: '/invoke' }) as any;
     // EMF lines go to stdout in Lambda; here they are produced (that cost is part of the overhead) and dropped.
     process.stdout.write = (() => true) as any;
     const run = async (message: string) => {
