@@ -19,8 +19,10 @@ export interface InvokeDependencies {
 
 // An attempt with less time than this left is not started: it could not return an answer in time.
 const MIN_ATTEMPT_MS = 1_000;
-// Time kept back to record the outcome and return a response before the function is stopped.
-const RESPONSE_MARGIN_MS = 500;
+// Time kept back after the last attempt to settle, record and answer before the function is stopped: one whole try
+// of the ledger's settlement (1.5 s by default), which must not run past the deadline less its own 250 ms margin,
+// and the response. With less, a slow settlement at the deadline would fail, and a billed call go uncounted.
+const RESPONSE_MARGIN_MS = 2_000;
 
 /** A successful model call. */
 export interface InvokeOutcome {

@@ -236,11 +236,11 @@ describe('invoke-model stage', () => {
 
   describe('the deadline', () => {
     test('no attempt starts when less than a second is left, and the caller gets a 503 with a reason', async () => {
-      // Given a deadline 1.2 s away, of which 0.5 s is kept back to respond
+      // Given a deadline 2.7 s away, of which 2 s are kept back to settle and respond
       const now = Date.UTC(2026, 10, 28, 12);
 
       // When the stage is asked to invoke
-      const error = await pipelineErrorOf(() => invoke('simple', {}, undefined, 256, { now: () => now, deadlineMs: now + 1_200 }));
+      const error = await pipelineErrorOf(() => invoke('simple', {}, undefined, 256, { now: () => now, deadlineMs: now + 2_700 }));
 
       // Then no model call was made
       expect(error.status).toBe(503);
@@ -249,9 +249,9 @@ describe('invoke-model stage', () => {
     });
 
     test('retries stop when the time left runs out, before the attempt cap', async () => {
-      // Given a clock that advances 2 s per backoff and a deadline 4 s away, and a throttled model
+      // Given a clock that advances 2 s per backoff and a deadline 5.5 s away (2 s of it kept back), and a throttled model
       let now = Date.UTC(2026, 10, 28, 12);
-      const deadlineMs = now + 4_000;
+      const deadlineMs = now + 5_500;
       simulator.sim.injectFaults('throttle', 4);
       const request = testRequest({ hints: { complexity: 'simple' } });
       const config = testConfig({ retry: { ...FAST_RETRY, maxAttempts: 4, attemptsPerModel: 4 } });
