@@ -32,10 +32,12 @@ beforeEach(async () => {
 });
 
 // DynamoDB Local serializes a hot item's updates at a few milliseconds each: 1,000 at once take seconds, so the
-// concurrency tests give the ledger more time than the 1.5 s a Lambda gives DynamoDB.
+// concurrency tests give the ledger more time than the 1.5 s a Lambda gives DynamoDB, for its compensations (the
+// withdrawals of a refused request's other reservations) as for its first writes: on a busy machine a withdrawal
+// queued behind 1,000 updates took longer than the 5 s default and left its reservation counted.
 function ledger(usageLimits: UsageLimitConfig[], extra: Partial<GuardsConfig> & { onEvent?: (e: LedgerEvent) => void; client?: DynamoDBClient; timeoutMs?: number } = {}) {
   const { onEvent, client: other, timeoutMs = 60_000, ...guards } = extra;
-  return new DynamoDbLedgerGuard({ client: other ?? client, tableName: table, guards: { usageLimits, ...guards }, onEvent, timeoutMs });
+  return new DynamoDbLedgerGuard({ client: other ?? client, tableName: table, guards: { usageLimits, ...guards }, onEvent, timeoutMs, confirmTimeoutMs: timeoutMs, refusalConfirmMs: timeoutMs });
 }
 
 describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
