@@ -454,27 +454,15 @@ export class DynamoDbLedgerGuard implements SpendGuard {
       ...unknown.map(async (u) => (await this.withdraw(u, bucket, holdId, until)) ? undefined : u),
     ])).filter((u): u is UnknownWrite => u !== undefined);
     const limit = refused.find((r) => r.error.status === 429);
-    // A limit reached (429) says more than an unreachable ledger (503).
-    if (limit) throw limit.error;
+    // A limit reached (429) says more than an unreachable ledger (503); both say what may stay counted.
+    if (limit) throw withLeftCounted(limit.error, left, bucket);
     if (closed.length > 0) throw this.unavailable(closed[0], left, bucket);
     throw refused[0].error;
   }
 
-  /**
-   * The 503 of a fail-closed group, true to what may stay counted: nothing; a reservation's tokens and cost until its
-   * expiry bucket ends (then swept back); a request counted on a request limit, which nothing gives back in its window.
-   */
+  /** The 503 of a fail-closed group, true to what may stay counted (see {@link leftCounted}). */
   private unavailable(group: CounterGroup, left: ReadonlyArray<UnknownWrite>, bucket: string): PipelineError {
-    const held = left.filter((u) => u.counted.spend);
-    const requests = left.filter((u) => u.counted.requests > 0);
-    const parts: string[] = [];
-    if (held.length > 0) {
-      parts.push(`a reservation the ledger may have recorded could not be confirmed withdrawn; its tokens and cost are given back once it expires (${new Date(bucketEndMs(bucket)).toISOString()})`);
-    }
-    if (requests.length > 0) {
-      const windows = [...new Set(requests.map((u) => `${u.group.scope} limit per ${u.group.window}`))].join(', ');
-      parts.push(`this request may stay counted as one request in this window of the ${windows}`);
-    }
+    const parts = leftCounted(left, bucket);
     const given = parts.length === 0 ? 'nothing was charged' : `nothing was billed, but ${parts.join('; and ')}`;
     return new PipelineError(503, 'USAGE_LEDGER_UNAVAILABLE',
       `The usage ledger cannot be reached, and the ${group.scope} limit per ${group.window} fails closed; ${given}. Retry in a few seconds.`,
@@ -831,4 +819,28 @@ function mayHaveLanded(error: unknown): boolean {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What a refused request may leave counted, as phrases: nothing; a reservation's tokens and cost until its expiry
+ * bucket ends (then swept back); a request counted on a request limit, which nothing gives back in its window.
+ */
+function leftCounted(left: ReadonlyArray<UnknownWrite>, bucket: string): string[] {
+  const parts: string[] = [];
+  if (left.some((u) => u.counted.spend)) {
+    parts.push(`a reservation the ledger may have recorded could not be confirmed withdrawn; its tokens and cost are given back once it expires (${new Date(bucketEndMs(bucket)).toISOString()})`);
+  }
+  const requests = left.filter((u) => u.counted.requests > 0);
+  if (requests.length > 0) {
+    const windows = [...new Set(requests.map((u) => `${u.group.scope} limit per ${u.group.window}`))].join(', ');
+    parts.push(`this request may stay counted as one request in this window of the ${windows}`);
+  }
+  return parts;
+}
+
+/** A 429 whose other writes could not all be confirmed withdrawn says so, as the 503 does (`charged: true`). */
+function withLeftCounted(error: PipelineError, left: ReadonlyArray<UnknownWrite>, bucket: string): PipelineError {
+  const parts = leftCounted(left, bucket);
+  if (parts.length === 0) return error;
+  return new PipelineError(error.status, error.code, `${error.message} Nothing was billed, but ${parts.join('; and ')}.`, { ...error.details, charged: true });
 }

@@ -206,6 +206,37 @@ describe('ledger: a request counted alone, whose write may land late (issue 14 r
     expect(error.details).toMatchObject({ charged: true });
     expect(error.message).toContain('may stay counted as one request');
   });
+
+  test('a 429 beside a request count whose write lands late says the request may stay counted, as the 503 does', async () => {
+    const guard = ledger([
+      { scope: 'user', window: 'day', maxRequests: 30 },
+      // Smaller than the request's bound: refused without a write
+      { scope: 'tenant', window: 'month', maxTokens: 1_000 },
+    ], { timeoutMs: 300 });
+    delayFirst('UpdateItem', 1, 1_200);
+
+    const error = await pipelineErrorOf(() => guard.reserve(ctx(), amount(2_000), true));
+    await proxy.idle();
+
+    expect(await counterOf(direct, table, USER_DAY)).toMatchObject({ requests: 1 });
+    expect(error).toMatchObject({ status: 429, code: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'tenant', measure: 'tokens', charged: true } });
+    expect(error.message).toContain('Nothing was billed, but this request may stay counted as one request in this window of the user limit per day');
+  });
+
+  test('a 429 whose other writes were all withdrawn stays a plain refusal', async () => {
+    const guard = ledger([
+      { scope: 'user', window: 'day', maxRequests: 30, maxTokens: 100_000 },
+      { scope: 'tenant', window: 'month', maxTokens: 1_000 },
+    ], { timeoutMs: 300 });
+    delayFirst('UpdateItem', 1, 1_200);
+
+    const error = await pipelineErrorOf(() => guard.reserve(ctx(), amount(2_000), true));
+    await proxy.idle();
+
+    expect(await counterOf(direct, table, USER_DAY)).toMatchObject({ requests: 0, tokens: 0 });
+    expect(error.status).toBe(429);
+    expect(error.details).not.toHaveProperty('charged');
+  });
 });
 
 describe('ledger: every confirmation and settlement within the request\'s time (finding 2)', () => {
