@@ -37,11 +37,19 @@ export interface StartDynamoDbLocalOptions {
   readonly steadyState?: boolean;
 }
 
-/** How long the JVM may take to answer ListTables before we give up (measured ~1.5–2.5 s warm here). */
-const STARTUP_TIMEOUT_MS = 20_000;
+/**
+ * How long the JVM may take to answer ListTables before we give up: measured ~1.5–2.5 s on an idle 2-core machine,
+ * over 20 s on one shared with other builds. A bound that catches a hang, not a measure of the machine.
+ */
+const STARTUP_TIMEOUT_MS = 90_000;
 const POLL_INTERVAL_MS = 100;
-/** Per-probe limit: a foreign server on the port may accept the connection and never answer. */
+/**
+ * First probe's limit (a foreign server on the port may accept the connection and never answer); each later probe
+ * waits twice as long, up to {@link MAX_PROBE_TIMEOUT_MS}: on a busy machine the JVM's first answer (its warm-up)
+ * takes longer than 2 s, and probes that always give up at 2 s would never see it.
+ */
 const PROBE_TIMEOUT_MS = 2_000;
+const MAX_PROBE_TIMEOUT_MS = 16_000;
 /** Attempts when the OS-chosen port is taken between our probe and the JVM's bind. */
 const FREE_PORT_ATTEMPTS = 3;
 /** How much of the JVM's output to keep for error messages. */
@@ -213,9 +221,10 @@ async function waitUntilReady(
   const client = new DynamoDBClient({
     ...localClientConfig(endpoint),
     maxAttempts: 1, // we poll ourselves; SDK retries would only stretch each probe with back-off
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: PROBE_TIMEOUT_MS },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: MAX_PROBE_TIMEOUT_MS },
   });
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let probeTimeoutMs = PROBE_TIMEOUT_MS;
   try {
     for (;;) {
       const exit = exitInfo();
@@ -228,9 +237,10 @@ async function waitUntilReady(
       // from whatever else listens on the port.
       if (!announcesListening || output().includes(LISTENING_MARKER)) {
         try {
-          await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+          await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(probeTimeoutMs) });
           return;
         } catch {
+          probeTimeoutMs = Math.min(probeTimeoutMs * 2, MAX_PROBE_TIMEOUT_MS);
           // not answering yet (the first request warms up the JVM and takes ~0.4 s)
         }
       }

@@ -170,14 +170,14 @@ describe('DynamoDB Local', () => {
     expect(Item?.model).toEqual({ S: 'claude-haiku' });
   });
 
-  it('fails fast with a clear message when the requested port is taken', async () => {
+  it('fails with a clear message when the requested port is taken, on the bind failure, not the startup timeout', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const started = Date.now();
+      // The port-in-use message (not "did not answer … within") shows the bind failure was seen: no clock needed,
+      // which would measure the machine (the JVM's start took 38 s on a busy 2-core machine).
       await expect(startDynamoDbLocal({ port })).rejects.toThrow(new RegExp(`port ${port}: it is already in use[\\s\\S]*BindException`));
-      expect(Date.now() - started).toBeLessThan(15_000); // the JVM exits on bind failure; no startup timeout
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
