@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { measureColdInit } from './cold-init';
 import { measureCpuStages } from './cpu-stages';
 import { measureLedgerConcurrency } from './ledger-concurrency';
+import { measurePromptLimit } from './prompt-limit';
 import { measureRequestOverhead } from './request-overhead';
 import { measureTokenEstimateError } from './token-estimate-error';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     targets: { overheadP50Ms: 5, overheadP99Ms: 15, maxSequentialDynamoDbRoundTrips: 2, cpuStagesMs: 0.1, initRatio: 1.25, demoOptimizedOverNaive: 0.3, tokenBoundOverRealMin: 1 },
     cpuStages8kTokens: measureCpuStages(),
     tokenEstimateError: measureTokenEstimateError(),
+    promptLimitNearLimit: await measurePromptLimit(),
     requestOverhead: await measureRequestOverhead(),
     requestOverheadWithLedger: await measureRequestOverhead(300, 'dynamodb'),
     ledgerConcurrency: await measureLedgerConcurrency(),

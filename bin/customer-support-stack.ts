@@ -1,4 +1,5 @@
-import { Annotations, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, Stack, StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   ApiAuthorization,
@@ -13,7 +14,11 @@ import {
   GenAiBudgets,
   GenAiDashboard,
   GenAiTags,
+  MeterArchive,
+  MeterReconciliation,
+  MeterTable,
   ScheduledWorkflow,
+  TenantStatementView,
   UsageLedger,
   UsageLimits,
   WhenTripped,
@@ -26,6 +31,13 @@ export const EXAMPLE_APPLICATION = 'customer-support-genai';
  * resources and its budgets must agree (a development deployment would get its own budgets and breaker).
  */
 export const EXAMPLE_ENVIRONMENT = 'production';
+
+/**
+ * The meter archive's bucket name, the same in both stacks: the workflows stack creates the bucket, the cost-reporting
+ * stack (another Region) finds it by name. CloudFormation resolves the account id in each stack to the same account;
+ * deploy the workflows stack to one Region per account, or add the Region to the name.
+ */
+export const EXAMPLE_METER_BUCKET_NAME = `${EXAMPLE_APPLICATION}-meter-${Aws.ACCOUNT_ID}`;
 
 /**
  * The example "customer-support GenAI" stack: a chat API, a document analyser for uploaded tickets and
@@ -44,6 +56,7 @@ export class CustomerSupportStack extends Stack {
   public readonly nightly: ScheduledWorkflow;
   public readonly breaker: CircuitBreaker;
   public readonly budgets: GenAiBudgets;
+  public readonly meterArchive: MeterArchive;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -107,16 +120,46 @@ export class CustomerSupportStack extends Stack {
     new CostAnomalyMonitor(visibility, 'CostAnomalies', { applications: [EXAMPLE_APPLICATION], topic: alarms.topic });
     // Every model call's request and answer, for audits and for working out what a costly call sent (account-wide).
     new BedrockInvocationLogging(visibility, 'InvocationLogging');
+    // The meter's EMF records to S3, for the daily reconciliation with the bill and the tenant statements. Here, not
+    // next to the cost reporting: a log group's subscription delivers only to a Firehose stream in its own Region,
+    // and Firehose writes to S3 buckets, so the archive lives where the workflows' log groups are. The bucket has a
+    // fixed name, which the cost-reporting stack (us-east-1) finds it by; Athena reads S3 in other Regions.
+    this.meterArchive = new MeterArchive(visibility, 'MeterArchive', {
+      bucketName: EXAMPLE_METER_BUCKET_NAME,
+      logGroups: [this.chat.handler.logGroup, this.documents.handler.logGroup, this.nightly.handler.logGroup],
+    });
   }
 }
 
-/** The bill side: CUR 2.0, Glue and Athena, in us-east-1, where AWS Data Exports is served. */
+/** Props of {@link CostReportingStack}. */
+export interface CostReportingStackProps extends StackProps {
+  /**
+   * The name of the meter archive's bucket (the workflows stack's `MeterArchive`), in any Region of this account.
+   * @default EXAMPLE_METER_BUCKET_NAME
+   */
+  readonly meterBucketName?: string;
+}
+
+/**
+ * The bill side: CUR 2.0, Glue and Athena, in us-east-1, where AWS Data Exports is served; and, over the meter
+ * archive the workflows stack writes in its own Region, the meter's table, the daily meter ↔ bill reconciliation and
+ * the tenant statement view. Athena queries S3 data in other Regions (cross-Region S3 transfer is charged, a few MB a
+ * day here: https://docs.aws.amazon.com/athena/latest/ug/querying-across-regions.html), so the Glue tables and the
+ * workgroup stay together in one stack and the archive's bucket is found by name.
+ */
 export class CostReportingStack extends Stack {
   public readonly costReporting: CostReporting;
+  public readonly meterTable: MeterTable;
+  public readonly reconciliation: MeterReconciliation;
+  public readonly statementView: TenantStatementView;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: CostReportingStackProps = {}) {
     super(scope, id, { ...props, env: { ...props.env, region: 'us-east-1' } });
     GenAiTags.apply(this, { team: 'finops', costCenter: 'operations', feature: 'cost-reporting' });
     this.costReporting = new CostReporting(this, 'CostReporting', { monthlyBudgetUsd: 5_000 });
+    const meterBucket = s3.Bucket.fromBucketName(this, 'MeterArchiveBucket', props.meterBucketName ?? EXAMPLE_METER_BUCKET_NAME);
+    this.meterTable = new MeterTable(this, 'MeterTable', { costReporting: this.costReporting, bucket: meterBucket });
+    this.reconciliation = new MeterReconciliation(this, 'Reconciliation', { costReporting: this.costReporting, meterTable: this.meterTable });
+    this.statementView = new TenantStatementView(this, 'TenantStatement', { meterTable: this.meterTable });
   }
 }

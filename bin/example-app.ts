@@ -11,12 +11,14 @@ import { CostReportingStack, CustomerSupportStack, EXAMPLE_APPLICATION, EXAMPLE_
 export function buildExampleApp(app: App = new App()): App {
   GenAiTags.apply(app, { environment: EXAMPLE_ENVIRONMENT, application: EXAMPLE_APPLICATION });
   GenAiTagPolicy.enforce(app);
-  new CustomerSupportStack(app, 'CustomerSupportGenAi', {
+  const workflows = new CustomerSupportStack(app, 'CustomerSupportGenAi', {
     description: 'Customer-support GenAI workflows (genai-finops-constructs example)',
   });
-  new CostReportingStack(app, 'CustomerSupportCostReporting', {
-    description: 'CUR 2.0, Glue and Athena for the customer-support GenAI workflows (genai-finops-constructs example)',
+  const costs = new CostReportingStack(app, 'CustomerSupportCostReporting', {
+    description: 'CUR 2.0, Glue and Athena, meter reconciliation and tenant statements for the customer-support GenAI workflows (genai-finops-constructs example)',
   });
+  // The meter table reads the archive bucket the workflows stack creates (by name, across Regions): deploy it first.
+  costs.addStackDependency(workflows, 'the meter archive bucket the cost-reporting stack reads by name');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new GenAiFinOpsChecks());
   return app;
 }

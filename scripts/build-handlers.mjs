@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const handlers = ['api', 'document', 'scheduled', 'breaker'];
+const handlers = ['api', 'document', 'scheduled', 'breaker', 'reconcile'];
 
 await Promise.all(handlers.map((name) => build({
   entryPoints: [path.join(root, 'lambda', 'handlers', `${name}.ts`)],

@@ -8,6 +8,7 @@ import { assessMaturity, MaturityAssessment } from '../../lib/finops-checks/matu
 import { FINOPS_RULES } from '../../lib/finops-checks/rules';
 import { templateModel, TemplateModel } from '../../lib/finops-checks/template-model';
 import { intOption, parseArgs, UsageError } from './args';
+import { fileProblem } from './file-problem';
 import { ASSESS_HELP } from './help';
 
 /** Runs the command; resolves to the exit code: 0, or 1 when below `--min-level`. */
@@ -31,7 +32,7 @@ export async function assessCommand(argv: ReadonlyArray<string>, out: (text: str
 
 /** The templates of a cloud assembly (from its manifest) or one template file. */
 function readTemplates(target: string): Array<{ name: string; model: TemplateModel }> {
-  if (!existsSync(target)) throw new UsageError(`'${target}' does not exist`, 'assess');
+  if (!existsSync(target)) throw new UsageError(`'${target}' does not exist (looked for at ${path.resolve(target)}). Fix: ${TEMPLATE_FIX}`, 'assess');
   if (statSync(target).isDirectory()) {
     const manifestPath = path.join(target, 'manifest.json');
     if (!existsSync(manifestPath)) throw new UsageError(`'${target}' has no manifest.json: is it a cloud assembly (cdk synth's output)?`, 'assess');
@@ -40,17 +41,35 @@ function readTemplates(target: string): Array<{ name: string; model: TemplateMod
       .filter((a) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile)
       .map((a) => a.properties!.templateFile!);
     if (files.length === 0) throw new UsageError(`'${target}' holds no stack template`, 'assess');
-    return files.map((file) => ({ name: file, model: templateModel(readJson(path.join(target, file)) as object) }));
+    return files.map((file) => ({ name: file, model: templateModel(asTemplate(readJson(path.join(target, file)), path.join(target, file))) }));
   }
-  return [{ name: path.basename(target), model: templateModel(readJson(target) as object) }];
+  return [{ name: path.basename(target), model: templateModel(asTemplate(readJson(target), target)) }];
 }
 
+const TEMPLATE_FIX = "pass the cloud assembly folder (cdk.out, after 'cdk synth') or one of its <Stack>.template.json files";
+
 function readJson(file: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`'${file}' is not JSON: ${(error as Error).message}`, 'assess');
+    throw new UsageError(`cannot read '${file}': ${fileProblem(file, error)}. Fix: ${TEMPLATE_FIX}`, 'assess');
   }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`'${file}' is not JSON (${(error as Error).message.split('\n')[0]}), so not a synthesized template. Fix: ${TEMPLATE_FIX}`, 'assess');
+  }
+}
+
+// A CloudFormation template's one required section is Resources; JSON without it (a package.json, a workload
+// file) would otherwise be assessed as an app with no controls, level 0, and exit 0.
+function asTemplate(json: unknown, file: string): object {
+  const resources = (json as { Resources?: unknown } | null)?.Resources;
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || typeof resources !== 'object' || resources === null || Array.isArray(resources)) {
+    throw new UsageError(`'${file}' is JSON but not a CloudFormation template: it has no Resources section. Fix: ${TEMPLATE_FIX}`, 'assess');
+  }
+  return json;
 }
 
 function formatAssessment(a: MaturityAssessment, templates: ReadonlyArray<string>): string {

@@ -33,6 +33,7 @@ async function reset(argv: ReadonlyArray<string>, out: (text: string) => Promise
     ...(options.region ? { region: options.region as string } : {}),
   });
   try {
+    await assertAwsSetup(client, cmd);
     const application = (options.application as string | undefined) ?? await applicationOf(client, table, feature, cmd);
     const actor = `cli:${safeUser()}`;
     const store = new DynamoDbBreakerStore(client, table);
@@ -65,6 +66,23 @@ async function applicationOf(client: DynamoDBClient, table: string, feature: str
   if (applications.size === 1) return [...applications][0];
   if (applications.size === 0) throw new UsageError(`table '${table}' has no breaker state for feature '${feature}'; check --feature, or give --application`, cmd);
   throw new UsageError(`feature '${feature}' has breakers in several applications (${[...applications].sort().join(', ')}); give --application`, cmd);
+}
+
+/**
+ * Resolves the Region and credentials before the first call, so that a missing one is told with its fix rather than
+ * as the SDK's "Region is missing" or "Could not load credentials from any providers" from inside a request.
+ */
+async function assertAwsSetup(client: DynamoDBClient, cmd: string): Promise<void> {
+  try {
+    await client.config.region();
+  } catch {
+    throw new UsageError('no AWS Region is set. Fix: pass --region R (the Region of the stack with the CircuitBreaker), or set AWS_REGION, or a region in your AWS profile (AWS_PROFILE)', cmd);
+  }
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    throw new UsageError(`no AWS credentials could be loaded (${(error as Error).message}). Fix: sign in (aws sso login, or aws configure), or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; the caller needs dynamodb:UpdateItem and dynamodb:PutItem on the table`, cmd);
+  }
 }
 
 function safeUser(): string {

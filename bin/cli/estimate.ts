@@ -18,6 +18,7 @@ import type { buildEstimatePage as BuildEstimatePage } from '../../local/html/es
 import type { chartJsSource as ChartJsSource } from '../../local/html/self-contained';
 import { htmlFileOption, parseArgs, UsageError } from './args';
 import { ESTIMATE_HELP } from './help';
+import { fileProblem } from './file-problem';
 
 const COMMAND = 'estimate';
 
@@ -42,10 +43,11 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
   try {
     const catalog: ModelCatalog = pricesFile !== undefined ? readPriceFile(pricesFile) : DEFAULT_MODEL_CATALOG;
     const workload = parseWorkloadText(workloadText, file);
-    const estimate = estimateWorkload(workload, { catalog, source: file });
+    const catalogSource = pricesFile !== undefined ? 'price file' : 'catalog';
+    const estimate = estimateWorkload(workload, { catalog, catalogSource, source: file });
     let projection: WorkloadProjection | undefined;
     if (pocFile !== undefined && pocText !== undefined) {
-      projection = projectWorkload(estimateWorkload(parseWorkloadText(pocText, pocFile), { catalog, source: pocFile }), estimate);
+      projection = projectWorkload(estimateWorkload(parseWorkloadText(pocText, pocFile), { catalog, catalogSource, source: pocFile }), estimate);
     }
     if (htmlFile) {
       // Loaded only for --html: the page builder and Chart.js are not needed to estimate.
@@ -56,7 +58,7 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
       log(`wrote the estimate page (${Math.round(Buffer.byteLength(html) / 1024)} KB) to ${htmlFile}`);
     }
     await out(options.json
-      ? `${JSON.stringify({ workload: file, prices: pricesFile ?? 'catalog', ...estimate, ...(projection ? { poc: pocFile, projection } : {}) }, null, 2)}\n`
+      ? `${JSON.stringify({ workload: file, prices: pricesLabel(estimate, pricesFile), ...estimate, ...(projection ? { poc: pocFile, projection } : {}) }, null, 2)}\n`
       : formatEstimate(estimate, file, pricesFile) + (projection ? formatProjection(projection, pocFile!) : ''));
     return 0;
   } catch (error) {
@@ -66,6 +68,15 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
     }
     throw error;
   }
+}
+
+/**
+ * The `prices` of the JSON output: the base prices (`catalog` or the price file), followed by `+ workload prices` when
+ * the workload's own `prices` priced a model; `pricing.models` says which source priced each model.
+ */
+function pricesLabel(e: WorkloadEstimate, pricesFile: string | undefined): string {
+  const base = pricesFile ?? 'catalog';
+  return e.pricing.models.some((m) => m.source.startsWith('workload')) ? `${base} + workload prices` : base;
 }
 
 /** The POC-to-production projection as the lines after the estimate. */
@@ -88,7 +99,7 @@ function readInput(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read the ${what} '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, COMMAND);
+    throw new UsageError(`cannot read the ${what} '${file}': ${fileProblem(file, error)}. Fix: check the path; sample workloads are in examples/workloads/ (installed: node_modules/genai-finops-constructs/examples/workloads/)`, COMMAND);
   }
 }
 
@@ -114,6 +125,9 @@ export function formatEstimate(e: WorkloadEstimate, file: string, pricesFile?: s
   lines.push(`Workload  ${file}`);
   if (e.description) lines.push(...wrap(e.description, 100).map((l) => `          ${l}`));
   lines.push(`Prices    ${pricesFile ? `price file ${pricesFile}` : 'the shipped catalog (current Bedrock on-demand prices, us-east-1)'}`);
+  const own = e.pricing.models.filter((m) => m.source.startsWith('workload'));
+  if (own.length > 0) lines.push(`          the workload's own prices for ${own.map((m) => `${m.name} (${m.source})`).join(', ')}`);
+  if (e.pricing.serviceTier) lines.push(`Tier      ${e.pricing.serviceTier.tier}: ${e.pricing.serviceTier.basis}; ${e.pricing.serviceTier.cacheAssumption}`);
   lines.push(`Volume    ${daily ? `${count(e.requestsPerDay ?? 0)} requests a day, ` : ''}${count(e.requestsPerMonth)} a month; ${count(e.tokens.input)} input + ${count(e.tokens.output)} output tokens a request${e.tokens.outputCapped !== e.tokens.output ? ` (${count(e.tokens.outputCapped)} capped)` : ''}`);
   lines.push(`Traffic   ${e.traffic.map((t) => `${t.tier === 'all' ? '' : `${t.tier} `}${t.name} ${pct(t.share)}`).join(', ')}`);
   lines.push('');

@@ -16,6 +16,11 @@ Commands:
   assess               Read a synthesized CDK app (cdk.out or a template) and report its FinOps maturity
                        level, each control found or missing, and the rule pack's findings.
   breaker reset        Close a circuit breaker by hand (audited): --table T --feature F [--application A].
+  reconcile            Compare the meter (the EMF records) with the bill (a CUR 2.0 export) for a day, per
+                       application and feature, with the Bedrock spend no metered feature accounts for (DuckDB,
+                       offline).
+  statement            Each tenant's chargeback statement for a month from the meter's EMF records (DuckDB,
+                       offline): requests, tokens by kind, USD by feature and model; --focus writes FOCUS 1.2.
   help [command]       Show help for a command.
 
 Options:
@@ -198,4 +203,56 @@ Options:
   --endpoint URL   A DynamoDB endpoint (DynamoDB Local, say) instead of AWS's.
   --region R       The Region. Default: the SDK's (AWS_REGION, the profile).
   -h, --help       Show this help.
+`;
+
+export const STATEMENT_HELP = `Usage: genai-finops statement --meter <files or folder> --month YYYY-MM [--tenant T] [--json] [--focus FILE]
+
+Each tenant's chargeback statement for a month, from the meter: the EMF records the pipeline logs (JSON lines, plain
+or gzip, or a CloudWatch Logs export; a folder is read with its .jsonl, .ndjson, .json, .gz, .log and .txt files). Per tenant, feature and model: requests, tokens
+by kind (input, output, cache read, cache write), USD, and what the response cache saved. Offline, with DuckDB; the
+same SQL as the TenantStatementView Athena view over the meter archive.
+
+USD is the meter's: each call priced from the tokens Bedrock reported, at the catalog's list price or the
+workflow's modelPrices. It is a showback, not the invoice (no discounts, credits or tax); 'genai-finops reconcile'
+measures how far it is from the bill.
+
+Options:
+  --meter PATHS    EMF JSON-lines files or folders, comma-separated.
+  --month YYYY-MM  The calendar month (UTC) of the records' own time.
+  --tenant T       One tenant's statement only (no other tenant's rows are read into the output).
+  --json           The statement as JSON.
+  --focus FILE     Also write the statement in the FinOps FOCUS 1.2 shape: CSV, or Parquet when FILE ends in
+                   .parquet. Token quantities are in x_ columns (x_InputTokens, x_OutputTokens,
+                   x_CacheReadTokens, x_CacheWriteTokens, x_TenantId, x_Feature, ...).
+  -h, --help       Show this help.
+
+Exit codes: 0 done; 1 failed (DuckDB not installed: the message names the install command); 2 a usage error,
+or a file that is not JSON lines of the pipeline's EMF records (the message names the file).
+`;
+
+export const RECONCILE_HELP = `Usage: genai-finops reconcile --cur <files or folder> --meter <files or folder> [--day YYYY-MM-DD] [--threshold P] [--json]
+
+The meter ↔ bill reconciliation of the MeterReconciliation construct, offline, with DuckDB and the same SQL: for one
+UTC day, what the pipeline recorded per application and feature (the sum of its EMF records' CostUSD) against what
+CUR 2.0 billed for the same day to the same application and feature (the unblended cost of Bedrock usage line items,
+attributed by the Application and Feature cost allocation tags of the inference profile, or of the calling IAM
+principal), the drift of each ((metered - billed) / billed), and the Bedrock spend no metered feature accounts for
+(calls that bypassed the pipeline) as its own line.
+
+Options:
+  --cur PATHS      The CUR 2.0 export as AWS Data Exports writes it: Parquet, or gzip CSV; files or folders,
+                   comma-separated (a folder is read with every .parquet, .csv.gz and .csv under it).
+  --meter PATHS    The EMF records: JSON lines as the functions write them (the MeterArchive bucket's objects, the
+                   demo), or a CloudWatch Logs export (each line may start with the event's timestamp); plain or
+                   gzip; files or folders, comma-separated. Lines that are not EMF records are skipped.
+  --day DAY        The UTC day, YYYY-MM-DD. Default: the last day the meter's records cover.
+  --threshold P    Drift (and unmetered share of the bill), in percent, past which a line is flagged. Default 2.
+  --json           The report as JSON.
+  -h, --help       Show this help.
+
+CUR 2.0 keeps changing a day's figures for a day or two after it: reconcile a day two days later or more.
+
+Exit codes: 0 done (flagged lines included: see "overThreshold" in --json); 1 failed (DuckDB not installed: the
+message names the install command); 2 a usage error, or a file of the wrong shape (the message names the file and
+the missing column).
 `;

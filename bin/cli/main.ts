@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { subcommandArgs, UsageError } from './args';
-import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP } from './help';
+import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP, RECONCILE_HELP, STATEMENT_HELP } from './help';
 import type { LocalCommands } from '../../local/companion-package';
 import { CliInstall, findCompanionPackage, globalModulesOf, loadCompanionCommands, MissingPackageError } from './companion';
 import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
@@ -30,6 +30,8 @@ const HELP: Readonly<Record<string, string>> = {
   assess: ASSESS_HELP,
   breaker: BREAKER_HELP,
   'breaker reset': BREAKER_RESET_HELP,
+  statement: STATEMENT_HELP,
+  reconcile: RECONCILE_HELP,
 };
 
 async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
@@ -52,7 +54,7 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
         await out(MAIN_HELP);
         return 0;
       }
-      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, estimate, local invoke, assess, breaker reset`);
+      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement`);
       await out(HELP[topic]);
       return 0;
     }
@@ -67,9 +69,13 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
       return helpBeforeLoading(command, rest, 'reset') ?? (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
+    case 'reconcile':
+      return (require('./reconcile') as typeof import('./reconcile')).reconcileCommand(rest, out, log);
+    case 'statement':
+      return (require('./statement') as typeof import('./statement')).statementCommand(rest, out, log);
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-      throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset`);
+      throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement`);
   }
 }
 

@@ -220,7 +220,10 @@ export async function collectDay(ctx: CollectContext, day: string, eventJobArn?:
   await ctx.results.putJson(keys.manifest, manifest);
   await ctx.results.putJson(keys.marker, { ...marker, jobArn, status: 'collected', jobStatus, collectedAt });
   // Recorded once the marker says collected, so no later run records the job again.
-  recordOutcomes(governance, marker, day, outcomes, priced, settleFailures);
+  // Stamped with the job's end (its last billed hour), not collection time: collection runs hours later, often the
+  // next UTC day, and the reconciliation compares each day's meter with the hours CUR billed that day.
+  const spentAtMs = (job.endTime ?? job.lastModifiedTime ?? now).getTime();
+  recordOutcomes(governance, marker, day, outcomes, priced, settleFailures, spentAtMs);
   logInfo('batch job collected', { day, jobArn, jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, settleFailures });
   return { day, jobName: marker.jobName, jobArn, status: 'collected', jobStatus, processed, failed: manifest.failed, costUsd: cost.totalUsd, manifestKey: keys.manifest };
 }
@@ -241,6 +244,7 @@ function errorStatus(code: number | string | undefined): number {
  */
 function recordOutcomes(
   governance: BatchGovernance, marker: BatchMarker, day: string, outcomes: ReadonlyArray<RecordOutcome>, priced: 'catalog' | 'fallback', settleFailures: number,
+  spentAtMs: number,
 ): void {
   const who = marker.spend ?? batchSpendContext(governance.config, marker.jobName, 0);
   // The metric is only written with an answered record (a failure's record carries no metrics of spend).
@@ -249,6 +253,7 @@ function recordOutcomes(
     const base = {
       application: governance.config.application, environment: governance.config.environment, feature: who.feature, path: 'batch' as const,
       requestId: `${day}:${outcome.name}`, tenantId: who.tenantId, userId: who.userId, modelId: marker.modelId,
+      timestampMs: spentAtMs,
     };
     if (outcome.answered) {
       governance.record({

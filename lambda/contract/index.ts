@@ -10,3 +10,4 @@ export * from './metrics';
 export * from './pipeline-config';
 export * from './dashboard-spec';
 export * from './breaker';
+export * from './reconciliation';

@@ -13,6 +13,7 @@ export * from './token-estimate';
 export * from './complexity';
 export * from './canonical-hash';
 export * from './token-bound';
+export * from './token-floor';
 export * from './prompt-limit';
 export * from './prompt-tokens';
 export * from './estimator';

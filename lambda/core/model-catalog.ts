@@ -203,23 +203,38 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   'anthropic.claude-3-7-sonnet-20250219-v1:0': anthropic('claude-3-7-sonnet', 3, 15, { minCacheTokens: 1_024, maxOutputTokens: 64_000 }),
   // $3 / $15 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 64,000 [vendor-docs].
   'anthropic.claude-sonnet-4-20250514-v1:0': anthropic('claude-sonnet-4', 3, 15, { minCacheTokens: 1_024, maxOutputTokens: 64_000 }),
-  // $3 / $15 global, 10% more in-Region and on geographic profiles [aws-docs][third-party]. 4,096 tokens per
-  // checkpoint and the 1-hour TTL in the Bedrock caching table [aws-docs] (Anthropic's own API says 1,024: the Bedrock
-  // figure governs here). Max output 64,000 [vendor-docs] (Anthropic models overview: 64K).
+  // $3 / $15 global, 10% more in-Region and on geographic profiles [aws-docs][third-party]. [aws-docs] model card
+  // (read 2026-12-06): 1,024 tokens per checkpoint, at most 4 checkpoints, TTL 5 minutes or 1 hour; Anthropic's
+  // prompt-caching page says 1,024 too. (An earlier revision of this catalog said 4,096, which left 1,024-4,095-token
+  // prefixes uncached.) Max output 64,000 [vendor-docs] (Anthropic models overview: 64K).
   'anthropic.claude-sonnet-4-5-20250929-v1:0': anthropic('claude-sonnet-4-5', 3, 15,
-    { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
-  // $1 / $5 global, +10% regional [third-party]. [aws-docs] model card: 200K context, 64K max output, 4,096 tokens per
-  // checkpoint, TTL 5 minutes or 1 hour.
+    { minCacheTokens: 1_024, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
+  // $1 / $5 global, +10% regional [third-party]. [aws-docs] model card (read 2026-12-06): 200K context, 64K max output,
+  // 4,096 tokens per checkpoint, TTL 5 minutes or 1 hour.
   'anthropic.claude-haiku-4-5-20251001-v1:0': anthropic('claude-haiku-4-5', 1, 5,
     { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
   // $15 / $75 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 32,000 [vendor-docs].
   'anthropic.claude-opus-4-20250514-v1:0': anthropic('claude-opus-4', 15, 75, { minCacheTokens: 1_024, maxOutputTokens: 32_000 }),
   // $15 / $75 [catalog]. [aws-docs] 1,024 tokens per checkpoint. Max output 32,000 [vendor-docs].
   'anthropic.claude-opus-4-1-20250805-v1:0': anthropic('claude-opus-4-1', 15, 75, { minCacheTokens: 1_024, maxOutputTokens: 32_000 }),
-  // $5 / $25 global, +10% regional [catalog][third-party]. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL.
-  // Max output 64,000 [catalog].
+  // $5 / $25 global, +10% regional [catalog][third-party]. [aws-docs] 4,096 tokens per checkpoint, 1-hour TTL
+  // ([vendor-docs] Anthropic's prompt-caching page: 4,096 for Opus 4.5 and 4.6). Max output 64,000 [catalog].
   'anthropic.claude-opus-4-5-20251101-v1:0': anthropic('claude-opus-4-5', 5, 25,
     { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }),
+  // $3 / $15 global, +10% regional [catalog] (models.dev's amazon-bedrock table, read 2026-12-06: $3.30 / $16.50 on
+  // us./eu./jp. profiles). Cache minimum 1,024 [vendor-docs]: Anthropic's current prompt-caching page lists Sonnet 4.6
+  // with Sonnet 4.5 at 1,024 (platform.claude.com/docs/en/build-with-claude/prompt-caching, read 2026-12-06; the
+  // Bedrock prompt-caching page has no Sonnet 4.6 row). Conflict: older copies of that page said 2,048, and a user
+  // report (anthropics/anthropic-sdk-python#1194) saw no cache hit below 2,048. The documented figure is kept: a cache
+  // point under Bedrock's real minimum is ignored, not refused, so 1,024 costs nothing if 2,048 is right, while 2,048
+  // left 1,024-2,047-token prefixes uncached if 1,024 is. Context 1M [catalog]. Max output 64,000 [vendor-docs]
+  // (Anthropic's models overview: 64K for Sonnet 4.6, 128K for Opus 4.6; models.dev's 128,000 is not documented).
+  'anthropic.claude-sonnet-4-6': { ...anthropic('claude-sonnet-4-6', 3, 15,
+    { minCacheTokens: 1_024, oneHourTtl: true, maxOutputTokens: 64_000, regionalPremium: 0.1 }), contextWindow: 1_000_000 },
+  // $5 / $25 global, +10% regional [catalog] (as above). [vendor-docs] 4,096 tokens per checkpoint. Context 1M, max
+  // output 128,000 [catalog].
+  'anthropic.claude-opus-4-6-v1': { ...anthropic('claude-opus-4-6', 5, 25,
+    { minCacheTokens: 4_096, oneHourTtl: true, maxOutputTokens: 128_000, regionalPremium: 0.1 }), contextWindow: 1_000_000 },
 
   // --- Amazon Nova [aws-docs] input/output from the us-east-1 AWS Price List ------------------------------------
   // Context windows and Premier's 25K max output from the model cards [aws-docs]. Max output of Micro, Lite and Pro:
@@ -239,6 +254,17 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
     flex: { inputPerMillion: 1.25, outputPerMillion: 6.25 },
     priority: { inputPerMillion: 4.375, outputPerMillion: 21.875 },
   }),
+
+  // $0.30 / $2.50 global, 10% more on us./eu./jp. profiles and in-Region [catalog] (models.dev's amazon-bedrock table,
+  // read 2026-12-06: $0.33 / $2.75 on us.). Nova cache ratios [aws-docs]. Checkpoint minimum: the Nova figure of the
+  // prompt-caching table (1,000) [knowledge] for the second generation. Context 1M, max output 65,535 [catalog].
+  'amazon.nova-2-lite-v1:0': { ...nova('nova-2-lite', 0.3, 2.5, 1_000_000, 65_535), regionalPremium: 0.1 },
+  // Nova Multimodal Embeddings: $0.135 per 1M text tokens [knowledge] (Bedrock pricing page, Nova embeddings; image,
+  // audio and video are priced per item and not modelled here). 8,192-token input [catalog].
+  'amazon.nova-2-multimodal-embeddings-v1:0': {
+    provider: 'amazon', name: 'nova-2-multimodal-embeddings', kind: 'embedding',
+    inputPerMillion: 0.135, outputPerMillion: 0, contextWindow: 8_192,
+  },
 
   // --- Amazon Titan --------------------------------------------------------------------------------------------
   // $0.20 / $0.60 [third-party]. 8K context and 8,192 max output [knowledge]. Batch support: none assumed.
@@ -290,6 +316,90 @@ export const DEFAULT_MODEL_CATALOG: ModelCatalog = deepFreeze({
   'meta.llama4-maverick-17b-instruct-v1:0': {
     provider: 'meta', name: 'llama-4-maverick-17b-instruct', kind: 'text',
     inputPerMillion: 0.24, outputPerMillion: 0.97, batchDiscount: 0.5, contextWindow: 1_000_000, maxOutputTokens: 8_192,
+  },
+
+  // --- Mistral AI: no prompt caching on Bedrock ----------------------------------------------------------------
+  // Prices [catalog] models.dev's amazon-bedrock table (read 2026-12-06), USD per 1M, us-east-1 on-demand. Context and
+  // max output from the same table; Pixtral Large's 128K context and 16K max output from its model card [aws-docs].
+  'mistral.mistral-large-3-675b-instruct': {
+    provider: 'mistral', name: 'mistral-large-3', kind: 'text',
+    inputPerMillion: 0.5, outputPerMillion: 1.5, contextWindow: 262_144, maxOutputTokens: 8_192,
+  },
+  'mistral.pixtral-large-2502-v1:0': {
+    provider: 'mistral', name: 'pixtral-large', kind: 'text',
+    inputPerMillion: 2, outputPerMillion: 6, contextWindow: 128_000, maxOutputTokens: 16_384,
+  },
+  'mistral.magistral-small-2509': {
+    provider: 'mistral', name: 'magistral-small', kind: 'text',
+    inputPerMillion: 0.5, outputPerMillion: 1.5, contextWindow: 128_000, maxOutputTokens: 40_000,
+  },
+  'mistral.ministral-3-14b-instruct': {
+    provider: 'mistral', name: 'ministral-3-14b', kind: 'text',
+    inputPerMillion: 0.2, outputPerMillion: 0.2, contextWindow: 128_000, maxOutputTokens: 4_096,
+  },
+  'mistral.ministral-3-8b-instruct': {
+    provider: 'mistral', name: 'ministral-3-8b', kind: 'text',
+    inputPerMillion: 0.15, outputPerMillion: 0.15, contextWindow: 128_000, maxOutputTokens: 4_096,
+  },
+  'mistral.ministral-3-3b-instruct': {
+    provider: 'mistral', name: 'ministral-3-3b', kind: 'text',
+    inputPerMillion: 0.1, outputPerMillion: 0.1, contextWindow: 256_000, maxOutputTokens: 8_192,
+  },
+
+  // --- Cohere embeddings ---------------------------------------------------------------------------------------
+  // Embed v3: $0.10 per 1M [catalog] (an open-source Bedrock price table, read 2026-12-06; the Bedrock pricing page
+  // lists $0.0001 per 1K). 512-token input [catalog].
+  'cohere.embed-english-v3': {
+    provider: 'cohere', name: 'embed-english-v3', kind: 'embedding', inputPerMillion: 0.1, outputPerMillion: 0, contextWindow: 512,
+  },
+  'cohere.embed-multilingual-v3': {
+    provider: 'cohere', name: 'embed-multilingual-v3', kind: 'embedding', inputPerMillion: 0.1, outputPerMillion: 0, contextWindow: 512,
+  },
+  // Embed v4: $0.12 per 1M text tokens [catalog][third-party] (a project quoting the Bedrock pricing page, checked
+  // 2026-08-15). 128K-token input [catalog].
+  'cohere.embed-v4:0': {
+    provider: 'cohere', name: 'embed-v4', kind: 'embedding', inputPerMillion: 0.12, outputPerMillion: 0, contextWindow: 128_000,
+  },
+
+  // --- Open-weight families: no prompt caching on Bedrock ----------------------------------------------------
+  // Prices, context and max output [catalog] models.dev's amazon-bedrock table (read 2026-12-06). Bedrock serves
+  // gpt-oss, DeepSeek V3.1 and Qwen3 in the Flex and Priority tiers too [aws-docs] ("Service tiers"), but publishes no
+  // per-tier token prices we could confirm, so only the standard tier is priced (a workload gives its tier multiplier).
+  'openai.gpt-oss-120b-1:0': {
+    provider: 'openai', name: 'gpt-oss-120b', kind: 'text',
+    inputPerMillion: 0.15, outputPerMillion: 0.6, contextWindow: 131_072, maxOutputTokens: 128_000,
+  },
+  'openai.gpt-oss-20b-1:0': {
+    provider: 'openai', name: 'gpt-oss-20b', kind: 'text',
+    inputPerMillion: 0.07, outputPerMillion: 0.3, contextWindow: 131_072, maxOutputTokens: 128_000,
+  },
+  'deepseek.v3-v1:0': {
+    provider: 'deepseek', name: 'deepseek-v3-1', kind: 'text',
+    inputPerMillion: 0.58, outputPerMillion: 1.68, contextWindow: 163_840, maxOutputTokens: 81_920,
+  },
+  // DeepSeek-R1: $1.35 / $5.40 [knowledge] (Bedrock pricing page). 128K context, 32,768 max output [knowledge].
+  'deepseek.r1-v1:0': {
+    provider: 'deepseek', name: 'deepseek-r1', kind: 'text',
+    inputPerMillion: 1.35, outputPerMillion: 5.4, contextWindow: 128_000, maxOutputTokens: 32_768,
+  },
+  'qwen.qwen3-235b-a22b-2507-v1:0': {
+    provider: 'qwen', name: 'qwen3-235b-a22b', kind: 'text',
+    inputPerMillion: 0.22, outputPerMillion: 0.88, contextWindow: 262_144, maxOutputTokens: 131_072,
+  },
+  'qwen.qwen3-32b-v1:0': {
+    provider: 'qwen', name: 'qwen3-32b', kind: 'text',
+    inputPerMillion: 0.15, outputPerMillion: 0.6, contextWindow: 32_768, maxOutputTokens: 16_384,
+  },
+  // $0.22 / $1.80 as the cited source says (models.dev, providers/amazon-bedrock/models/qwen.qwen3-coder-480b-a35b-v1:0,
+  // unchanged since it was added). An earlier revision had $0.45 input with no source for it; a third-party gateway
+  // catalog also lists $0.45, and AWS's own per-model figure was not at hand: override with modelPrices if your bill differs.
+  'qwen.qwen3-coder-480b-a35b-v1:0': {
+    provider: 'qwen', name: 'qwen3-coder-480b-a35b', kind: 'text',
+    inputPerMillion: 0.22, outputPerMillion: 1.8, contextWindow: 131_072, maxOutputTokens: 65_536,
+  },
+  'qwen.qwen3-coder-30b-a3b-v1:0': {
+    provider: 'qwen', name: 'qwen3-coder-30b-a3b', kind: 'text',
+    inputPerMillion: 0.15, outputPerMillion: 0.6, contextWindow: 262_144, maxOutputTokens: 131_072,
   },
 });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { boundTokens as computeBound } from './token-bound';
+import { floorTokens } from './token-floor';
 import { estimateTokens } from './token-estimate';
 
 /**
@@ -67,6 +68,17 @@ export function estimatePromptTokens(prompt: PromptText): PromptTokens {
   const estimate = parts(estimateTokens(system), estimateTokens(context), historyEstimate, estimateTokens(prompt.message) + MESSAGE_OVERHEAD_TOKENS);
   const bound = parts(boundTokens(system), boundTokens(context), historyBound, boundTokens(prompt.message) + MESSAGE_OVERHEAD_BOUND);
   return { estimate, bound, chars };
+}
+
+/**
+ * A lower bound on the input tokens of a prompt: the sum of its parts' floors ({@link floorTokens}). Each part is a
+ * content block of its own, so no token spans two parts, and role markers only add tokens. Not remembered like the
+ * bound: it is computed only for prompts whose bound is over a limit.
+ */
+export function floorPromptTokens(prompt: PromptText): number {
+  let floor = floorTokens(prompt.system ?? '') + floorTokens(prompt.context ?? '') + floorTokens(prompt.message);
+  for (const turn of prompt.history) floor += floorTokens(turn);
+  return floor;
 }
 
 function parts(system: number, context: number, history: number, message: number): PromptTokenParts {

@@ -67,12 +67,15 @@ export class EmbeddingCache {
     return { tenantId, keys, cached, missing, hits };
   }
 
-  /** Embeds the texts the cache did not have, one InvokeModel call each. */
-  async embedMissing(lookup: EmbeddingLookup): Promise<EmbeddedTexts> {
+  /**
+   * Embeds the texts the cache did not have, one InvokeModel call each, each carrying `requestMetadata` (tenant,
+   * feature, application: `./request-metadata`) into the invocation logs.
+   */
+  async embedMissing(lookup: EmbeddingLookup, requestMetadata?: Readonly<Record<string, string>>): Promise<EmbeddedTexts> {
     const vectors = new Map<string, number[]>();
     let inputTokens = 0;
     for (const { key, text, index } of lookup.missing) {
-      const embedded = await this.invoke(text, index);
+      const embedded = await this.invoke(text, index, requestMetadata);
       inputTokens += embedded.inputTokens;
       vectors.set(key, embedded.vector);
     }
@@ -93,17 +96,19 @@ export class EmbeddingCache {
     return sha256Hex(canonicalJson({ tenant: tenantId, model: this.config.modelId, dimensions: this.config.dimensions, text: normalizeText(text) }));
   }
 
-  private async invoke(text: string, index: number): Promise<{ vector: number[]; inputTokens: number }> {
+  private async invoke(text: string, index: number, requestMetadata?: Readonly<Record<string, string>>): Promise<{ vector: number[]; inputTokens: number }> {
     let response;
     try {
-      response = await this.bedrock.send(new InvokeModelCommand({
+      const command = new InvokeModelCommand({
         modelId: this.config.invokeId,
         contentType: 'application/json',
         accept: 'application/json',
         body: JSON.stringify(this.config.modelId.includes('titan-embed-text-v1')
           ? { inputText: text }
           : { inputText: text, dimensions: this.config.dimensions, normalize: true }),
-      }));
+      });
+      if (requestMetadata) withRequestMetadataHeader(command, requestMetadata);
+      response = await this.bedrock.send(command);
     } catch (error) {
       throw embeddingError(error, index);
     }
@@ -145,6 +150,19 @@ export class EmbeddingCache {
       }
     }
   }
+}
+
+/**
+ * InvokeModel takes request metadata as the `X-Amzn-Bedrock-Request-Metadata` header, a JSON object of strings
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/cost-mgmt-request-metadata.html); the SDK has no field for
+ * it, so it is set in the build step, before the request is signed.
+ */
+function withRequestMetadataHeader(command: InvokeModelCommand, metadata: Readonly<Record<string, string>>): void {
+  command.middlewareStack?.add((next) => (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers) request.headers['x-amzn-bedrock-request-metadata'] = JSON.stringify(metadata);
+    return next(args);
+  }, { step: 'build', name: 'genaiFinopsRequestMetadata' });
 }
 
 /** Bedrock's refusals as the 4xx a caller can act on (not a 500); any other failure is rethrown as is. */

@@ -4,12 +4,13 @@ import { baseModelId, ModelCatalog, priceUsageExact } from '../core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
-import { LimitStatus, NO_SPEND, Reservation, SpendContext, SpendGuard } from './guards';
-import { billedAmount, SpendPort, spendUpperBound } from './spend';
+import { LimitStatus, NO_SPEND, Reservation, SpendAmount, SpendContext, SpendGuard } from './guards';
+import { billedAmount, Settled, SpendPort, spendUpperBound } from './spend';
 import { countTokensFor } from './stages/count-tokens';
-import { capOutputTokens, checkPromptLimit } from './stages/enforce-limits';
-import { estimateRequestTokens } from './stages/estimate-tokens';
+import { askCounter, capOutputTokens, checkPromptLimit, countUnavailable } from './stages/enforce-limits';
+import { estimateRequestTokens, floorRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries, mayHaveBilled } from './stages/invoke-model';
+import { requestMetadataFor } from './request-metadata';
 import { effectiveCatalog, modelPrice, priceCall, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
@@ -106,7 +107,7 @@ export class GenAiPipeline {
           estimate: spendUpperBound({
             inputTokens: lookup.missing.reduce((sum, m) => sum + m.boundTokens, 0), cacheablePrefixTokens: 0, maxOutputTokens: 0, prices: [price],
           }),
-          invoke: () => cache.embedMissing(lookup),
+          invoke: () => cache.embedMissing(lookup, this.requestMetadataOf(request, feature)),
           billed: (embedded) => billedAmount({ ...NO_USAGE, inputTokens: embedded.inputTokens }, priceUsageExact({ inputTokens: embedded.inputTokens }, price).totalAtto),
           alongside: (embedded) => cache.store(lookup, embedded.vectors),
         });
@@ -137,9 +138,11 @@ export class GenAiPipeline {
     const limits = config.features[request.feature];
     const estimate = estimateRequestTokens(request, systemPrompt);
     const routed = routeModel(request, config, estimate.bound.message);
-    // Near the limit, Bedrock's free CountTokens for the routed model decides; its count is then the tighter bound.
-    const counted = await checkPromptLimit(estimate, limits, request.feature,
-      () => countTokensFor(deps.bedrock, baseModelId(routed.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
+    // Between the lower and upper bounds, Bedrock's free CountTokens for the routed model decides; its count is then
+    // what the reservation uses. CountTokens takes the foundation model, not a profile: the base id is counted (in
+    // the function's Region, where its role may count it).
+    const count = () => countTokensFor(deps.bedrock, baseModelId(routed.modelId), buildPrompt(request, systemPrompt, estimate, undefined));
+    const counted = await checkPromptLimit(estimate, limits, request.feature, { floor: () => floorRequestTokens(request, systemPrompt), count });
     const inputBound = counted ?? estimate.bound.total;
     const maxTokens = capOutputTokens(request, limits);
     // The ledger bounds its confirmations and settlement by the request's deadline, so it never outlives the function.
@@ -162,15 +165,30 @@ export class GenAiPipeline {
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
       const { limits, settleFailures } = early ? await this.releaseSpeculative(context, await early) : { limits: undefined, settleFailures: 0 };
-      const result = { ...this.cacheHitResult(request, route, cached, estimate, startedAt), ...(limits ? { limits } : {}) };
+      const result = { ...this.cacheHitResult(request, route, cached, estimate, inputBound, startedAt), ...(limits ? { limits } : {}) };
       this.deps.recorder.record(this.recordOf(request, result, settleFailures));
       return result;
     }
-    const reserved = early ? unwrap(await early) : undefined;
+    // Reserved on the bound, a prompt may be refused by a token or USD limit it fits on its real size (the bound is up
+    // to 3× the count on Cyrillic prose): then CountTokens (free) is asked once and the call reserved on the count.
+    // Not when even the prompt's lower bound cannot fit what the limit has left: the refusal stands, nothing asked.
+    let reservedInput = inputBound;
+    const reservation = await this.spend.reserveCall(context, upperBound, early ? await early : undefined, counted !== undefined ? undefined : async (refusal) => {
+      const least = this.converseUpperBound(route, estimate, floorRequestTokens(request, systemPrompt), maxTokens, requestedTier);
+      if (!mayFit(refusal, least)) return undefined;
+      // Counted for the model the call goes to first (a breaker may have capped the routed tier).
+      const recount = await askCounter(route === routed ? count : () => countTokensFor(deps.bedrock, baseModelId(route.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
+      if (recount.kind === 'unavailable') throw countUnavailable(recount.reason, limits, request.feature);
+      if (recount.kind !== 'counted' || recount.inputTokens >= inputBound) return undefined;
+      reservedInput = recount.inputTokens;
+      return this.converseUpperBound(route, estimate, recount.inputTokens, maxTokens, requestedTier);
+    }).catch((error: unknown) => {
+      throw reservedInput === inputBound ? error : withCountedInput(error, reservedInput);
+    });
 
     const outcome = await this.spend.spend(context, {
-      estimate: upperBound,
-      reserved,
+      estimate: reservation.estimate,
+      reservation,
       invoke: async () => {
         const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, callConfig, {
           bedrock: deps.bedrock,
@@ -178,7 +196,7 @@ export class GenAiPipeline {
           random: deps.random ?? Math.random,
           now: this.now,
           deadlineMs: options.deadlineMs,
-        }, requestedTier);
+        }, requestedTier, this.requestMetadataOf(request, request.feature));
         const usage = usageOf(called.response.usage);
         // Priced in the tier Bedrock reports having served the call in, not the one asked for.
         const tier = servedTier(called.response.serviceTier?.type, requestedTier);
@@ -188,7 +206,7 @@ export class GenAiPipeline {
       billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost. A
       // deadline met between attempts (all throttled, say) billed nothing.
-      billedOnError: (error) => (mayHaveBilled(error) ? upperBound : NO_SPEND),
+      billedOnError: (error, reserved) => (mayHaveBilled(error) ? reserved : NO_SPEND),
       alongside: async ({ called, usage, cost }) => {
         if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {
@@ -209,7 +227,7 @@ export class GenAiPipeline {
       attempts: called.attempts,
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
-      inputTokenBound: inputBound,
+      inputTokenBound: reservedInput,
       ...(outcome.limits ? { limits: outcome.limits } : {}),
     };
     this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
@@ -243,7 +261,7 @@ export class GenAiPipeline {
     return buildPrompt(request, systemPrompt, estimate, minCacheTokens);
   }
 
-  private cacheHitResult(request: GenAiRequest, route: RouteDecision, cached: CachedResponse, estimate: TokenEstimate, startedAt: number): PipelineResult {
+  private cacheHitResult(request: GenAiRequest, route: RouteDecision, cached: CachedResponse, estimate: TokenEstimate, inputBound: number, startedAt: number): PipelineResult {
     return {
       requestId: request.requestId,
       answer: cached.answer,
@@ -255,7 +273,7 @@ export class GenAiPipeline {
       attempts: 0,
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
-      inputTokenBound: estimate.bound.total,
+      inputTokenBound: inputBound,
     };
   }
 
@@ -275,6 +293,11 @@ export class GenAiPipeline {
     } catch (error) {
       this.deps.warn?.('response cache write failed; answer not cached', { error: String(error) });
     }
+  }
+
+  /** What each model call of a request carries into Bedrock's invocation logs. */
+  private requestMetadataOf(who: { readonly tenantId?: string; readonly requestId?: string }, feature: string): Record<string, string> {
+    return requestMetadataFor({ application: this.config.application, feature, tenantId: who.tenantId, requestId: who.requestId });
   }
 
   private recordBase(who: Partial<RequestIdentity> | undefined, feature: string) {
@@ -333,16 +356,25 @@ function isCacheable(tier: RouteDecision['tier'], stopReason: string | undefined
   return tier === routed.tier && (stopReason === 'end_turn' || stopReason === 'max_tokens');
 }
 
-type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
 // A promise started early whose failure is only looked at later (never an unhandled rejection meanwhile).
 function outcomeOf<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
 }
 
-function unwrap<T>(settled: Settled<T>): T {
-  if (!settled.ok) throw settled.error;
-  return settled.value;
+// Whether a reservation of `least` may pass the limit that refused: what the refusal reports left, in its measure.
+function mayFit(refusal: unknown, least: SpendAmount): boolean {
+  if (!(refusal instanceof PipelineError)) return false;
+  const { measure, used, limit } = refusal.details as { measure?: string; used?: number; limit?: number };
+  if (typeof used !== 'number' || typeof limit !== 'number') return true;
+  const left = limit - used;
+  return measure === 'tokens' ? least.tokens <= left : measure === 'costUsd' ? Number(least.costAtto) / 1e18 <= left : true;
+}
+
+// A refusal after the re-count says so: its figures (`requested`) are the counted prompt's, not the bound's.
+function withCountedInput(error: unknown, countedInputTokens: number): unknown {
+  if (!(error instanceof PipelineError) || error.status !== 429) return error;
+  return new PipelineError(error.status, error.code, `${error.message} (The prompt was counted by Bedrock: ${countedInputTokens} input tokens.)`,
+    { ...error.details, countedInputTokens });
 }
 
 function usageOf(usage: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheWriteInputTokens?: number } | undefined): Usage {

@@ -83,6 +83,8 @@ export class PowertoolsRecorder implements Recorder {
     if (record.tenantId) m.addMetadata('tenantId', record.tenantId);
     if (record.userId) m.addMetadata('userId', record.userId);
     if (record.requestId) m.addMetadata('requestId', record.requestId);
+    // Publishing clears the timestamp, so a record without one is stamped now, as before.
+    if (record.timestampMs !== undefined) m.setTimestamp(record.timestampMs);
     m.publishStoredMetrics();
   }
 

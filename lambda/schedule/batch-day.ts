@@ -6,6 +6,9 @@ import { batchModelFamily } from '../batch/model-format';
 import { DayRecord, planBatch } from '../batch/plan';
 import type { BatchGovernance } from '../batch/spend';
 import { BatchSubmission, submitBatch } from '../batch/submit';
+import { baseModelId } from '../core';
+import { countedTokens, countTokensFor } from '../pipeline/stages/count-tokens';
+import { bedrockClient } from '../runtime/clients';
 import { logInfo, logWarn } from '../runtime/log';
 import { RECORD_INSTRUCTIONS } from './settings';
 import { DayStores } from './stores';
@@ -41,7 +44,9 @@ export async function runBatchDay(
   const config = governance.config;
   const systemPrompt = config.defaultSystemPrompt ?? RECORD_INSTRUCTIONS;
   const limits = config.features[config.defaultFeature];
-  const plan = planBatch(records, systemPrompt, limits, config.defaultFeature);
+  const modelId = baseModelId(batch.modelId);
+  const plan = await planBatch(records, systemPrompt, limits, config.defaultFeature,
+    async (system, text) => countedTokens(await countTokensFor(bedrockClient(), modelId, { system: [{ text: system }], messages: [{ role: 'user', content: [{ text }] }] })));
   if (plan.accepted.length < batch.minimumRecords) {
     logInfo('too few records to batch once the limits are applied; running on demand', { day, accepted: plan.accepted.length, minimum: batch.minimumRecords });
     return { read: records };

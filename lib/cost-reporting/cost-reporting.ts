@@ -9,6 +9,7 @@ import { GenAiTagKey } from '../tagging/genai-tag-keys';
 import { createSecureBucket } from '../workflows/secure-bucket';
 import { BILLING_PERIOD_COLUMN, CUR_COLUMNS, exportQueryStatement } from './cur-schema';
 import { costReportQueries } from './queries';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** The only region AWS Data Exports (and so `AWS::BCMDataExports::Export`) is served from. */
 export const DATA_EXPORTS_REGION = 'us-east-1';
@@ -108,6 +109,7 @@ export class CostReporting extends Construct {
 
   constructor(scope: Construct, id: string, props: CostReportingProps = {}) {
     super(scope, id);
+    checkProps(this, 'CostReportingProps', props, COST_REPORTING_PROP_KINDS);
     const exportName = props.exportName ?? 'genai-finops-cur2';
     const prefix = (props.prefix ?? 'cur2').replace(/^\/+|\/+$/g, '');
     const databaseName = props.glueDatabaseName ?? 'genai_finops_cost';
@@ -320,3 +322,17 @@ function validate(scope: Construct, p: ResolvedProps): void {
   }
   check(/^\d{4}-(0[1-9]|1[0-2])$/.test(p.firstBillingPeriod), 'firstBillingPeriod', p.firstBillingPeriod, "use YYYY-MM, e.g. '2024-01'.");
 }
+
+// The known keys of CostReportingProps and what each holds (lib/private/prop-check.ts).
+const COST_REPORTING_PROP_KINDS = {
+  exportName: 'string',
+  bucket: 'object',
+  prefix: 'string',
+  glueDatabaseName: 'string',
+  glueTableName: 'string',
+  workgroupName: 'string',
+  bytesScannedCutoff: 'object',
+  monthlyBudgetUsd: 'number',
+  tagKeys: 'string[]',
+  firstBillingPeriod: 'string',
+} as const satisfies PropKinds<CostReportingProps>;

@@ -6,6 +6,9 @@ import { GenAiTagKey, GenAiTags } from '../tagging';
 /** The Feature a shared store carries when neither its `feature` prop nor an enclosing scope sets one. */
 export const SHARED_STORE_FEATURE = 'shared-cache';
 
+/** What reading and writing cached vectors needs on the embedding cache's table (and nothing on Bedrock). */
+export const EMBEDDING_TABLE_ACTIONS: ReadonlyArray<string> = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'];
+
 /**
  * A cache table: partition key `cacheKey`, TTL attribute `expiresAt`, on-demand, encrypted, removed with the stack
  * (a cache holds nothing that cannot be recomputed, so neither retention nor point-in-time recovery is worth paying).

@@ -2,7 +2,8 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { createCacheTable, tagStoreFeature } from './cache-table';
+import { createCacheTable, EMBEDDING_TABLE_ACTIONS, tagStoreFeature } from './cache-table';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /**
  * An embedding cache a workflow can use: a DynamoDB table with partition key `cacheKey` (string) and TTL attribute
@@ -84,6 +85,7 @@ export class EmbeddingCache extends Construct implements IEmbeddingCache {
 
   constructor(scope: Construct, id: string, props: EmbeddingCacheProps = {}) {
     super(scope, id);
+    checkProps(this, 'EmbeddingCacheProps', props, EMBEDDING_CACHE_PROP_KINDS);
     [this.modelId, this.dimensions, this.ttl] = validatedEmbeddingOptions(this, props);
     this.table = createCacheTable(this, 'A cache: every vector can be recomputed from its text, so point-in-time recovery would only add cost.');
     tagStoreFeature(this, props.feature);
@@ -139,7 +141,10 @@ function embeddingModelArn(scope: IConstruct, modelId: string): string {
 }
 
 function grantEmbeddings(table: dynamodb.ITable, modelArn: string, grantee: iam.IGrantable): iam.Grant {
-  const grant = table.grant(grantee, 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem');
+  const grant = table.grant(grantee, ...EMBEDDING_TABLE_ACTIONS);
   iam.Grant.addToPrincipal({ grantee, actions: ['bedrock:InvokeModel'], resourceArns: [modelArn] });
   return grant;
 }
+
+// The known keys of EmbeddingCacheProps and what each holds (lib/private/prop-check.ts).
+const EMBEDDING_CACHE_PROP_KINDS = { feature: 'string', modelId: 'string', dimensions: 'number', ttl: 'object' } as const satisfies PropKinds<EmbeddingCacheProps>;

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { DEFAULT_RESPONSE_CACHE_NAMESPACE, DEFAULT_RESPONSE_CACHE_TTL_SECONDS } from '../../lambda/contract';
 import { createCacheTable, tagStoreFeature } from './cache-table';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /**
  * A response cache a workflow can use: a DynamoDB table with partition key `cacheKey` (string) and TTL attribute
@@ -82,6 +83,7 @@ export class ResponseCacheTable extends Construct implements IResponseCache {
 
   constructor(scope: Construct, id: string, props: ResponseCacheTableProps = {}) {
     super(scope, id);
+    checkProps(this, 'ResponseCacheTableProps', props, RESPONSE_CACHE_TABLE_PROP_KINDS);
     [this.ttl, this.cacheNamespace] = validatedCacheOptions(this, props);
     this.table = createCacheTable(this, 'A cache: every item can be recomputed and expires within 24 hours, so point-in-time recovery would only add cost.');
     tagStoreFeature(this, props.feature);
@@ -118,3 +120,6 @@ function validatedCacheOptions(scope: IConstruct, options: ResponseCacheFromTabl
   }
   return [ttl, namespace];
 }
+
+// The known keys of ResponseCacheTableProps and what each holds (lib/private/prop-check.ts).
+const RESPONSE_CACHE_TABLE_PROP_KINDS = { ttl: 'object', cacheNamespace: 'string', feature: 'string' } as const satisfies PropKinds<ResponseCacheTableProps>;

@@ -12,6 +12,8 @@ export enum BundledHandler {
   SCHEDULED = 'scheduled',
   /** SNS notifications of AWS Budgets and CloudWatch alarms, and manual resets: the circuit breaker. */
   BREAKER = 'breaker',
+  /** A daily schedule: the meter ↔ bill reconciliation (Athena). */
+  RECONCILE = 'reconcile',
 }
 
 const PACKAGE_NAME = 'genai-finops-constructs';

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
 import { estimatedEnvironmentBytes, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { genAiTagsEnvironmentValue } from './genai-tags-environment';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link GenAiFunction}. */
 export interface GenAiFunctionProps {
@@ -65,6 +66,7 @@ export class GenAiFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: GenAiFunctionProps) {
     super(scope, id);
+    checkProps(this, 'GenAiFunctionProps', props, GEN_AI_FUNCTION_PROP_KINDS);
     validateProps(this, props);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -139,3 +141,15 @@ function validateProps(scope: Construct, props: GenAiFunctionProps): void {
     throw new Error(`${scope.node.path}: reservedConcurrentExecutions is ${reserved}. Fix: use a whole number of at least 0 (0 stops the function), or leave it out.`);
   }
 }
+
+// The known keys of GenAiFunctionProps and what each holds (lib/private/prop-check.ts).
+const GEN_AI_FUNCTION_PROP_KINDS = {
+  code: 'object',
+  handler: 'string',
+  environment: 'string-map',
+  memorySize: 'number',
+  timeout: 'object',
+  reservedConcurrentExecutions: 'number',
+  logRetention: 'number',
+  description: 'string',
+} as const satisfies PropKinds<GenAiFunctionProps>;

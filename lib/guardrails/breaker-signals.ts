@@ -71,12 +71,15 @@ export function signalsOnTopics(root: IConstruct, topics: ReadonlyArray<sns.ITop
   const alarms: AlarmOnTopic[] = [];
   const found: BudgetOnTopic[] = [];
   if (topics.length === 0) return { alarms, budgets: found };
+  // A topic of another environment (account or Region) cannot be an alarm's or a budget's action, and resolving its
+  // ARN there throws (cross-environment reference): only topics of the signal's environment are compared.
+  const topicsOf = (stack: Stack) => topics.filter((t) => Stack.of(t).environment === stack.environment);
   for (const construct of root.node.findAll()) {
     if (construct instanceof cloudwatch.Alarm) {
       const cfn = construct.node.defaultChild as cloudwatch.CfnAlarm;
       const stack = Stack.of(construct);
       const actions = [...asList(stack.resolve(cfn.alarmActions)), ...asList(stack.resolve(cfn.okActions))].map((a) => JSON.stringify(a));
-      const topic = topics.find((t) => actions.includes(JSON.stringify(stack.resolve(t.topicArn))));
+      const topic = topicsOf(stack).find((t) => actions.includes(JSON.stringify(stack.resolve(t.topicArn))));
       if (topic) alarms.push({ alarm: construct, topic });
     } else if (construct instanceof budgets.CfnBudget) {
       const stack = Stack.of(construct);
@@ -84,7 +87,7 @@ export function signalsOnTopics(root: IConstruct, topics: ReadonlyArray<sns.ITop
         .flatMap((n: any) => asList(n?.subscribers ?? n?.Subscribers))
         .filter((s: any) => (s?.subscriptionType ?? s?.SubscriptionType) === 'SNS')
         .map((s: any) => JSON.stringify(s?.address ?? s?.Address));
-      const topic = topics.find((t) => subscribers.includes(JSON.stringify(stack.resolve(t.topicArn))));
+      const topic = topicsOf(stack).find((t) => subscribers.includes(JSON.stringify(stack.resolve(t.topicArn))));
       if (topic) found.push({ budget: construct, topic, name: nameOfBudget(construct), period: periodOfBudget(construct) });
     }
   }

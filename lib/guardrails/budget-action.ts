@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { fromAccountBudgets } from './budgets-source';
+import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
 /** Who approves a Budgets action once its threshold is crossed. */
 export enum BudgetActionApproval {
@@ -70,6 +71,7 @@ export class BedrockDenyBudgetAction extends Construct {
 
   constructor(scope: Construct, id: string, props: BedrockDenyBudgetActionProps) {
     super(scope, id);
+    checkProps(this, 'BedrockDenyBudgetActionProps', props, BEDROCK_DENY_BUDGET_ACTION_PROP_KINDS);
     const budgetName = budgetNameOf(this, props.budget);
     validateActionProps(this, props);
     const stack = Stack.of(this);
@@ -150,3 +152,13 @@ export function checkPercent(where: string, name: string, value: number | undefi
     throw new Error(`${where}: ${name} is ${value}. Fix: use a percentage of the budget over 0 and at most 1000, e.g. 80 or 100.`);
   }
 }
+
+// The known keys of BedrockDenyBudgetActionProps and what each holds (lib/private/prop-check.ts).
+const BEDROCK_DENY_BUDGET_ACTION_PROP_KINDS = {
+  budget: 'object',
+  roles: { items: 'object' },
+  thresholdPercent: 'number',
+  approval: oneOf(BudgetActionApproval, 'BudgetActionApproval'),
+  topic: 'object',
+  emailSubscribers: 'string[]',
+} as const satisfies PropKinds<BedrockDenyBudgetActionProps>;

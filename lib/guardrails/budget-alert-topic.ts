@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag/acknowledgements';
 import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
 import { accountBudgetsArn } from './budgets-source';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link BudgetAlertTopic}. */
 export interface BudgetAlertTopicProps {
@@ -65,6 +66,7 @@ export class BudgetAlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: BudgetAlertTopicProps = {}) {
     super(scope, id);
+    checkProps(this, 'BudgetAlertTopicProps', props, BUDGET_ALERT_TOPIC_PROP_KINDS);
     validateTopicProps(this, props);
 
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -151,3 +153,13 @@ function validateTopicProps(scope: Construct, props: BudgetAlertTopicProps): voi
     throw new Error(`${where}: Microsoft Teams delivery needs teamsTenantId, teamsTeamId and teamsChannelId; got ${teams} of 3. Fix: set all three (from the AWS Chatbot console), or none.`);
   }
 }
+
+// The known keys of BudgetAlertTopicProps and what each holds (lib/private/prop-check.ts).
+const BUDGET_ALERT_TOPIC_PROP_KINDS = {
+  emailSubscribers: 'string[]',
+  slackWorkspaceId: 'string',
+  slackChannelId: 'string',
+  teamsTenantId: 'string',
+  teamsTeamId: 'string',
+  teamsChannelId: 'string',
+} as const satisfies PropKinds<BudgetAlertTopicProps>;

@@ -18,6 +18,7 @@ import { checkSpendMetricModels, rememberMetricScope } from '../observability/sp
 import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
 import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
 import { genAiMetric, GenAiMetricScope } from '../observability/genai-metric';
+import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
 /** What a tripped breaker does to a non-critical feature. */
 export enum WhenTripped {
@@ -147,6 +148,7 @@ export class CircuitBreaker extends Construct {
 
   constructor(scope: Construct, id: string, props: CircuitBreakerProps = {}) {
     super(scope, id);
+    checkProps(this, 'CircuitBreakerProps', props, CIRCUIT_BREAKER_PROP_KINDS);
     this.cacheTtl = props.cacheTtl ?? Duration.seconds(DEFAULT_BREAKER_CACHE_TTL_SECONDS);
     this.application = props.application;
     validateProps(this, props);
@@ -482,3 +484,14 @@ function validateProps(scope: Construct, props: CircuitBreakerProps): void {
     throw new Error(`${scope.node.path}: auditRetention is ${retention.toHumanString()}. Fix: keep audit items at least Duration.days(1); the default is 400 days.`);
   }
 }
+
+// The known keys of CircuitBreakerProps and what each holds (lib/private/prop-check.ts).
+const CIRCUIT_BREAKER_PROP_KINDS = {
+  application: 'string',
+  budgets: { items: { fields: { budgetName: 'string', features: 'string[]', period: oneOf(BreakerPeriod, 'BreakerPeriod') } satisfies PropKinds<BudgetTrigger> } },
+  cacheTtl: 'object',
+  alarmPeriod: oneOf(BreakerPeriod, 'BreakerPeriod'),
+  auditRetention: 'object',
+  removalPolicy: 'string',
+  logRetention: 'number',
+} as const satisfies PropKinds<CircuitBreakerProps>;

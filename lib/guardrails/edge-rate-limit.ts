@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** How far back AWS WAF counts a client's requests. */
 export enum EdgeRateLimitWindow {
@@ -64,6 +65,7 @@ export class EdgeRateLimit extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeRateLimitProps = {}) {
     super(scope, id);
+    checkProps(this, 'EdgeRateLimitProps', props, EDGE_RATE_LIMIT_PROP_KINDS);
     this.limit = props.limit ?? 300;
     this.evaluationWindowSeconds = props.evaluationWindow ?? EdgeRateLimitWindow.FIVE_MINUTES;
     validateEdgeProps(this, this.limit, this.evaluationWindowSeconds);
@@ -130,3 +132,11 @@ function validateEdgeProps(scope: Construct, limit: number, window: number): voi
     throw new Error(`${scope.node.path}: evaluationWindow is ${window} seconds; AWS WAF accepts 60, 120, 300 or 600. Fix: use an EdgeRateLimitWindow value.`);
   }
 }
+
+// The known keys of EdgeRateLimitProps and what each holds (lib/private/prop-check.ts).
+const EDGE_RATE_LIMIT_PROP_KINDS = {
+  limit: 'number',
+  evaluationWindow: 'number',
+  logging: 'boolean',
+  logRetention: 'number',
+} as const satisfies PropKinds<EdgeRateLimitProps>;

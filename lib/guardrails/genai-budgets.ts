@@ -9,6 +9,7 @@ import { GenAiTagKey } from '../tagging/genai-tag-keys';
 import { BedrockDenyBudgetAction, BudgetActionApproval, checkPercent } from './budget-action';
 import { BudgetAlertTopic } from './budget-alert-topic';
 import { declareBreakerSignal } from './breaker-signals';
+import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
 /** What a budget threshold compares with the budget amount. */
 export enum BudgetNotificationType {
@@ -182,6 +183,7 @@ export class GenAiBudgets extends Construct {
 
   constructor(scope: Construct, id: string, props: GenAiBudgetsProps) {
     super(scope, id);
+    checkProps(this, 'GenAiBudgetsProps', props, GEN_AI_BUDGETS_PROP_KINDS);
     validateBudgetsProps(this, props);
     this.application = props.application;
     this.period = props.period ?? BudgetPeriod.MONTHLY;
@@ -325,3 +327,28 @@ function checkThresholds(where: string, thresholds: BudgetThreshold[]): void {
   }
   thresholds.forEach((t, i) => checkPercent(where, `thresholds[${i}].percent`, t.percent));
 }
+
+const BUDGET_THRESHOLD_KINDS = { percent: 'number', notificationType: oneOf(BudgetNotificationType, 'BudgetNotificationType') } as const satisfies PropKinds<BudgetThreshold>;
+
+// The known keys of GenAiBudgetsProps and what each holds (lib/private/prop-check.ts).
+const GEN_AI_BUDGETS_PROP_KINDS = {
+  application: 'string',
+  budgetNamePrefix: 'string',
+  productionAmountUsd: 'number',
+  productionEnvironment: 'string',
+  productionThresholds: { items: { fields: BUDGET_THRESHOLD_KINDS } },
+  developmentAmountUsd: 'number',
+  developmentEnvironment: 'string',
+  developmentThresholds: { items: { fields: BUDGET_THRESHOLD_KINDS } },
+  features: { items: { fields: { feature: 'string', amountUsd: 'number', budgetName: 'string', thresholds: { items: { fields: BUDGET_THRESHOLD_KINDS } } } satisfies PropKinds<GenAiFeatureBudget> } },
+  period: oneOf(BudgetPeriod, 'BudgetPeriod'),
+  emailSubscribers: 'string[]',
+  slackWorkspaceId: 'string',
+  slackChannelId: 'string',
+  teamsTenantId: 'string',
+  teamsTeamId: 'string',
+  teamsChannelId: 'string',
+  nonCriticalRoles: { items: 'object' },
+  denyBedrockThresholdPercent: 'number',
+  denyBedrockApproval: oneOf(BudgetActionApproval, 'BudgetActionApproval'),
+} as const satisfies PropKinds<GenAiBudgetsProps>;

@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { LEDGER_TABLE, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link UsageLedger}. */
 export interface UsageLedgerProps {
@@ -55,6 +56,7 @@ export class UsageLedger extends Construct {
 
   constructor(scope: Construct, id: string, props: UsageLedgerProps = {}) {
     super(scope, id);
+    checkProps(this, 'UsageLedgerProps', props, USAGE_LEDGER_PROP_KINDS);
     this.tenantTiers = { ...(props.tenantTiers ?? {}) };
     this.defaultTenantTier = props.defaultTenantTier;
     for (const [tenant, tier] of Object.entries(this.tenantTiers)) {
@@ -111,3 +113,6 @@ export class UsageLedger extends Construct {
     return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { Application: application }, statistic: 'Sum', ...props });
   }
 }
+
+// The known keys of UsageLedgerProps and what each holds (lib/private/prop-check.ts).
+const USAGE_LEDGER_PROP_KINDS = { tenantTiers: 'string-map', defaultTenantTier: 'string', removalPolicy: 'string' } as const satisfies PropKinds<UsageLedgerProps>;

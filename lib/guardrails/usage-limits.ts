@@ -88,7 +88,7 @@ export class UsageLimits {
 
 /**
  * The limits as the runtime reads them, checked at synthesis: each names at least one maximum, each maximum a
- * number of at least 0 (requests and tokens whole).
+ * number above 0 (requests and tokens whole).
  */
 export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<UsageLimit> | undefined, hasLedger = false): UsageLimitConfig[] {
   return (limits ?? []).map((limit, i) => {
@@ -103,8 +103,13 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
     if (given.length === 0) throw new Error(`${where} sets no maximum. Fix: give maxRequests, maxTokens or maxCostUsd.`);
     for (const [name, value, whole] of [['maxRequests', limit.maxRequests, true], ['maxTokens', limit.maxTokens, true], ['maxCostUsd', limit.maxCostUsd, false]] as const) {
       if (value === undefined || Token.isUnresolved(value)) continue;
+      // Refused rather than warned: a zero maximum makes every call a 429, which is an outage, not a limit (to pause
+      // a feature, the circuit breaker says why and when it resumes).
+      if (value === 0) {
+        throw new Error(`${where}.${name} is 0, which refuses every request. Fix: use a ${whole ? 'whole number' : 'number of US dollars'} above 0, or remove ${name} to leave ${name === 'maxRequests' ? 'requests' : name === 'maxTokens' ? 'tokens' : 'spend'} unlimited.`);
+      }
       if (!Number.isFinite(value) || value < 0 || (whole && !Number.isInteger(value))) {
-        throw new Error(`${where}.${name} is ${value}. Fix: use a ${whole ? 'whole number' : 'number of US dollars'} of at least 0.`);
+        throw new Error(`${where}.${name} is ${value}. Fix: use a ${whole ? 'whole number' : 'number of US dollars'} above 0.`);
       }
     }
     for (const [name, value] of [['tier', limit.tier], ['shards', limit.shards], ['onLedgerUnavailable', limit.onLedgerUnavailable]] as const) {

@@ -11,6 +11,14 @@ export enum CrossRegionGeography {
   EU = 'eu',
   /** Routes within Asia Pacific regions. */
   APAC = 'apac',
+  /** Routes within Japan (ap-northeast-1, ap-northeast-3). */
+  JP = 'jp',
+  /** Routes within Australia (ap-southeast-2, ap-southeast-4). */
+  AU = 'au',
+  /** Routes within Canada. */
+  CA = 'ca',
+  /** Routes within AWS GovCloud (US). */
+  US_GOV = 'us-gov',
   /** Routes to any commercial region Bedrock chooses. */
   GLOBAL = 'global',
 }

@@ -5,6 +5,9 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
 import { GenAiTags, GenAiTagValues } from '../tagging';
 import { BedrockModel } from './bedrock-model';
+import { checkModelRegion } from './region-availability';
+import { checkProps, PropKinds } from '../private/prop-check';
+import { GENAI_TAG_VALUE_KINDS } from '../tagging/tag-value-kinds';
 
 /** Properties of a {@link GenAiInferenceProfile}. */
 export interface GenAiInferenceProfileProps {
@@ -45,6 +48,8 @@ export class GenAiInferenceProfile extends Construct {
 
   constructor(scope: Construct, id: string, props: GenAiInferenceProfileProps) {
     super(scope, id);
+    checkProps(this, 'GenAiInferenceProfileProps', props, GEN_AI_INFERENCE_PROFILE_PROP_KINDS);
+    checkModelRegion(this, props.model, 'model', true);
     this.model = props.model;
     this.resource = new CfnApplicationInferenceProfile(this, 'Resource', {
       inferenceProfileName: props.profileName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }),
@@ -82,3 +87,6 @@ export class GenAiInferenceProfile extends Construct {
     return grant;
   }
 }
+
+// The known keys of GenAiInferenceProfileProps and what each holds (lib/private/prop-check.ts).
+const GEN_AI_INFERENCE_PROFILE_PROP_KINDS = { model: 'object', profileName: 'string', tags: { fields: GENAI_TAG_VALUE_KINDS } } as const satisfies PropKinds<GenAiInferenceProfileProps>;

@@ -6,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
 import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link CostAnomalyMonitor}. */
 export interface CostAnomalyMonitorProps {
@@ -65,6 +66,7 @@ export class CostAnomalyMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: CostAnomalyMonitorProps) {
     super(scope, id);
+    checkProps(this, 'CostAnomalyMonitorProps', props, COST_ANOMALY_MONITOR_PROP_KINDS);
     const specification = monitorSpecificationOf(this, props);
     this.thresholdUsd = props.thresholdUsd ?? 10;
     if (!Token.isUnresolved(this.thresholdUsd) && !(this.thresholdUsd > 0)) {
@@ -131,3 +133,13 @@ function monitorSpecificationOf(scope: Construct, props: CostAnomalyMonitorProps
   }
   return JSON.stringify({ Tags: { Key: GenAiTagKey.APPLICATION, Values: applications, MatchOptions: ['EQUALS'] } });
 }
+
+// The known keys of CostAnomalyMonitorProps and what each holds (lib/private/prop-check.ts).
+const COST_ANOMALY_MONITOR_PROP_KINDS = {
+  applications: 'string[]',
+  monitorSpecification: 'string',
+  thresholdUsd: 'number',
+  topic: 'object',
+  emailSubscriptions: 'string[]',
+  monitorName: 'string',
+} as const satisfies PropKinds<CostAnomalyMonitorProps>;

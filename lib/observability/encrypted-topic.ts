@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -106,5 +106,20 @@ export function validateEmails(scope: Construct, emails: string[] | undefined): 
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
       throw new Error(`${scope.node.path}: emailSubscriptions contains '${email}', which is not an email address. Fix: use addresses like 'finops@example.com'.`);
     }
+  }
+}
+
+/**
+ * Lets CloudWatch alarms publish to `topic` (its policy, if any, replaces SNS's default) and, when encrypted, use its
+ * key; where this app cannot change them (a topic imported from elsewhere), warns on `scope` with what to add.
+ */
+export function allowAlarmsOnTopic(scope: Construct, topic: sns.ITopic): void {
+  const policyChanged = allowServiceToPublish(topic, TopicPublisher.CLOUDWATCH_ALARMS, scope);
+  const keyChanged = !topic.masterKey || allowServiceToUseKey(topic.masterKey, TopicPublisher.CLOUDWATCH_ALARMS, scope);
+  if (!policyChanged || !keyChanged) {
+    Annotations.of(scope).addWarningV2('genai-finops:alarm-topic-policy',
+      `${scope.node.path}: the topic ${topic.node.path} is not managed by this app, so its ${policyChanged ? 'key policy' : 'policy'} cannot be extended. `
+      + 'Fix: allow cloudwatch.amazonaws.com to sns:Publish to it (and, if encrypted, to kms:GenerateDataKey* and kms:Decrypt its key), '
+      + 'conditioned on aws:SourceAccount and aws:SourceArn arn:<partition>:cloudwatch:<region>:<account>:alarm:*, or the alarms notify nobody.');
   }
 }

@@ -7,11 +7,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { CONTENT_LENGTH_ALERT_TOKENS, METRIC, PROMPT_CACHE_HIT_RATE_TARGET, workflowLabel } from '../../lambda/contract';
 import { lookupModel } from '../../lambda/core/model-catalog';
-import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
+import { allowAlarmsOnTopic, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
 import { declareBreakerSignal } from '../guardrails/breaker-signals';
 import { missingModels } from './spend-models-check';
 import { pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
 import { MonitoredWorkflow, validateWorkflows } from './monitored-workflow';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of {@link GenAiAlarms}. */
 export interface GenAiAlarmsProps {
@@ -91,6 +92,7 @@ export class GenAiAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: GenAiAlarmsProps) {
     super(scope, id);
+    checkProps(this, 'GenAiAlarmsProps', props, GEN_AI_ALARMS_PROP_KINDS);
     validateWorkflows(this, props.workflows);
     validateAlarmProps(this, props);
 
@@ -100,7 +102,7 @@ export class GenAiAlarms extends Construct {
     this.topic = props.topic ?? encryptedTopic(this, 'Topic', key, TopicPublisher.CLOUDWATCH_ALARMS, 'GenAI alarms', props.emailSubscriptions);
     if (props.topic) {
       for (const email of props.emailSubscriptions ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-      allowAlarmsOnGivenTopic(this, props.topic);
+      allowAlarmsOnTopic(this, props.topic);
     }
     this.spendTopic = encryptedTopic(this, 'SpendTopic', key, TopicPublisher.CLOUDWATCH_ALARMS, 'GenAI spend alarms');
     this.alarmAction = new actions.SnsAction(this.topic);
@@ -326,15 +328,16 @@ function validateAlarmProps(scope: Construct, props: GenAiAlarmsProps): void {
   validateEmails(scope, props.emailSubscriptions);
 }
 
-// A topic given to the alarms must let CloudWatch publish (its policy, if any, replaces SNS's default) and, when
-// encrypted, use its key; where this app cannot change them, say what to add.
-function allowAlarmsOnGivenTopic(scope: Construct, topic: sns.ITopic): void {
-  const policyChanged = allowServiceToPublish(topic, TopicPublisher.CLOUDWATCH_ALARMS, scope);
-  const keyChanged = !topic.masterKey || allowServiceToUseKey(topic.masterKey, TopicPublisher.CLOUDWATCH_ALARMS, scope);
-  if (!policyChanged || !keyChanged) {
-    Annotations.of(scope).addWarningV2('genai-finops:alarm-topic-policy',
-      `${scope.node.path}: the topic ${topic.node.path} is not managed by this app, so its ${policyChanged ? 'key policy' : 'policy'} cannot be extended. `
-      + 'Fix: allow cloudwatch.amazonaws.com to sns:Publish to it (and, if encrypted, to kms:GenerateDataKey* and kms:Decrypt its key), '
-      + 'conditioned on aws:SourceAccount and aws:SourceArn arn:<partition>:cloudwatch:<region>:<account>:alarm:*, or the alarms notify nobody.');
-  }
-}
+
+// The known keys of GenAiAlarmsProps and what each holds (lib/private/prop-check.ts).
+const GEN_AI_ALARMS_PROP_KINDS = {
+  workflows: { items: 'object' },
+  hourlySpendThresholdUsd: 'number',
+  workflowHourlySpendThresholdUsd: 'number',
+  maxRequestTokens: 'number',
+  promptCacheHitRateTarget: 'number',
+  promptCacheMinModelCallsPerHour: 'number',
+  anomalyBandStdDevs: 'number',
+  topic: 'object',
+  emailSubscriptions: 'string[]',
+} as const satisfies PropKinds<GenAiAlarmsProps>;

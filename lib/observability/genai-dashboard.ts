@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { dashboardWidgetSpecs, MetricName, SeriesSpec, WidgetSpec, workflowLabel } from '../../lambda/contract';
 import { monthToDateExpression, pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
 import { logGroupOf, MonitoredWorkflow, validateWorkflows } from './monitored-workflow';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link GenAiDashboard}. */
 export interface GenAiDashboardProps {
@@ -49,6 +50,7 @@ export class GenAiDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: GenAiDashboardProps) {
     super(scope, id);
+    checkProps(this, 'GenAiDashboardProps', props, GEN_AI_DASHBOARD_PROP_KINDS);
     validateWorkflows(this, props.workflows);
     this.workflows = props.workflows;
     this._widgetSpecs = dashboardWidgetSpecs(props.workflows.map((w) => ({
@@ -189,3 +191,6 @@ function rowsOf(specs: WidgetSpec[]): WidgetSpec[][] {
   }
   return rows.filter((row) => row.length > 0);
 }
+
+// The known keys of GenAiDashboardProps and what each holds (lib/private/prop-check.ts).
+const GEN_AI_DASHBOARD_PROP_KINDS = { workflows: { items: 'object' }, dashboardName: 'string', guardrailWidgets: { items: 'object' } } as const satisfies PropKinds<GenAiDashboardProps>;

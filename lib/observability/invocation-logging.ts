@@ -10,6 +10,7 @@ import { GenAiTagKey } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
 import { tagStoreFeature } from '../data-stores/cache-table';
 import { createSecureBucket } from '../workflows/secure-bucket';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 // The construct id aws-cdk-lib gives the function behind every AwsCustomResource of a stack.
 const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
@@ -118,6 +119,7 @@ export class BedrockInvocationLogging extends Construct {
 
   constructor(scope: Construct, id: string, props: BedrockInvocationLoggingProps = {}) {
     super(scope, id);
+    checkProps(this, 'BedrockInvocationLoggingProps', props, BEDROCK_INVOCATION_LOGGING_PROP_KINDS);
     const stack = Stack.of(this);
     const existing = INSTANCES.get(stack);
     if (existing !== undefined) {
@@ -285,3 +287,18 @@ function allowLogsToUseKey(scope: Construct, key: kms.IKey, logGroupArn: string)
       `${scope.node.path}: the KMS key is not managed by this app, so its policy cannot be extended. Fix: let logs.${stack.region}.amazonaws.com use it for ${logGroupArn}, or the log group cannot be created.`);
   }
 }
+
+// The known keys of BedrockInvocationLoggingProps and what each holds (lib/private/prop-check.ts).
+const BEDROCK_INVOCATION_LOGGING_PROP_KINDS = {
+  retention: 'number',
+  logGroupName: 'string',
+  encryptionKey: 'object',
+  existingBucket: 'object',
+  largeDataKeyPrefix: 'string',
+  largeDataExpiration: 'object',
+  textDataDeliveryEnabled: 'boolean',
+  imageDataDeliveryEnabled: 'boolean',
+  embeddingDataDeliveryEnabled: 'boolean',
+  videoDataDeliveryEnabled: 'boolean',
+  feature: 'string',
+} as const satisfies PropKinds<BedrockInvocationLoggingProps>;

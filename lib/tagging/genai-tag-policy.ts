@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
 import { exampleFor, fieldFor, kebabCase, scopeName, variableNameFor } from './tag-messages';
 import { ALLOWED_INFERENCE_TYPES, DEFAULT_ALLOWED_ENVIRONMENTS, DEFAULT_REQUIRED_GENAI_TAG_KEYS } from './tag-rules';
+import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
 /** Options of a GenAI tag policy. */
 export interface GenAiTagPolicyOptions {
@@ -53,6 +54,7 @@ export class GenAiTagPolicy {
    * Enforce the policy on every taggable resource under `scope` (typically the App or a Stack).
    */
   public static enforce(scope: IConstruct, options: GenAiTagPolicyOptions = {}): GenAiTagPolicy {
+    checkProps(scope, 'GenAiTagPolicyOptions', options, TAG_POLICY_OPTION_KINDS);
     const policy = new GenAiTagPolicy(options);
     POLICIES.set(scope, policy);
     // CDK prints each error after the path of the construct that validated it, which for the app is '[]'; a
@@ -183,3 +185,10 @@ function describePaths(paths: string[]): string {
   const more = paths.length > MAX_PATHS_IN_MESSAGE ? ` and ${paths.length - MAX_PATHS_IN_MESSAGE} more` : '';
   return `${paths.length} resource${paths.length === 1 ? '' : 's'}: ${shown}${more}`;
 }
+
+// The known keys of GenAiTagPolicyOptions and what each holds (lib/private/prop-check.ts).
+const TAG_POLICY_OPTION_KINDS = {
+  requiredKeys: { items: oneOf(GenAiTagKey, 'GenAiTagKey') },
+  allowedEnvironments: 'string[]',
+  exemptCdkInternal: 'boolean',
+} as const satisfies PropKinds<GenAiTagPolicyOptions>;

@@ -3,6 +3,8 @@ import { IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
 import { exampleFor, scopeName } from './tag-messages';
 import { ALLOWED_INFERENCE_TYPES, FIELD_TO_KEY } from './tag-rules';
+import { checkProps } from '../private/prop-check';
+import { GENAI_TAG_VALUE_KINDS } from './tag-value-kinds';
 
 /**
  * Values for the GenAI tag schema. Every field is optional so that each scope sets what it owns:
@@ -52,6 +54,7 @@ export class GenAiTags {
    * @throws if a value is empty, too long, has characters AWS tags do not accept, or is not an allowed InferenceType.
    */
   public static apply(scope: IConstruct, values: GenAiTagValues): void {
+    checkProps(scope, 'GenAiTagValues', values, GENAI_TAG_VALUE_KINDS);
     for (const [key, value] of validatedEntries(scope, values)) {
       Tags.of(scope).add(key, value);
     }

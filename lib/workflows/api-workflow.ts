@@ -13,6 +13,8 @@ import { ApiGatewayAccount } from './api-gateway-account';
 import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { createWorkflowRuntime } from './workflow-runtime';
+import { WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
+import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
 /** How callers of the API authenticate. */
 export enum ApiAuthorization {
@@ -99,6 +101,11 @@ export class ApiWorkflow extends GenAiWorkflowBase {
   public readonly responseCache?: IResponseCache;
   /** The embedding cache behind `POST /embed`, if the workflow has one. */
   public readonly embeddingCache?: IEmbeddingCache;
+  /**
+   * The application inference profile `POST /embed` invokes the embeddings model through, carrying the workflow's
+   * tags to the bill, when the workflow has an embedding cache.
+   */
+  public readonly embeddingProfile?: GenAiInferenceProfile;
   /** The base model ids the workflow routes to, cheapest tier first. */
   public readonly routedModels: string[];
   /** Where API Gateway writes access logs. */
@@ -112,6 +119,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
 
   constructor(scope: Construct, id: string, props: ApiWorkflowProps = {}) {
     super(scope, id);
+    checkProps(this, 'ApiWorkflowProps', props, API_WORKFLOW_PROP_KINDS);
     validateApiProps(this, props);
     const authorization = props.authorization ?? ApiAuthorization.IAM;
 
@@ -129,6 +137,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
     this.profiles = runtime.profiles;
     this.responseCache = runtime.responseCache;
     this.embeddingCache = runtime.embeddingCache;
+    this.embeddingProfile = runtime.embeddingProfile;
     this.routedModels = runtime.routedModels;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
@@ -233,6 +242,19 @@ export class ApiWorkflow extends GenAiWorkflowBase {
     });
   }
 }
+
+const API_WORKFLOW_PROP_KINDS = {
+  ...WORKFLOW_PROP_KINDS,
+  authorization: oneOf(ApiAuthorization, 'ApiAuthorization'),
+  throttlingRateLimit: 'number',
+  throttlingBurstLimit: 'number',
+  quotaRequestsPerDay: 'number',
+  allowedOrigins: 'string[]',
+  cloudWatchRole: 'boolean',
+  edgeRateLimit: 'object',
+  responseCaching: 'boolean',
+  embeddingCache: 'object',
+} as const satisfies PropKinds<ApiWorkflowProps>;
 
 function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {
   const checks: Array<[string, number | undefined]> = [

@@ -15,6 +15,8 @@ import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
 import { createWorkflowRuntime } from './workflow-runtime';
+import { API_ONLY_PROP_KINDS, WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link DocumentWorkflow}. */
 export interface DocumentWorkflowProps extends GenAiWorkflowProps {
@@ -71,6 +73,7 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
 
   constructor(scope: Construct, id: string, props: DocumentWorkflowProps = {}) {
     super(scope, id);
+    checkProps(this, 'DocumentWorkflowProps', props, { ...DOCUMENT_WORKFLOW_PROP_KINDS, ...API_ONLY_PROP_KINDS });
     validateKeyFilter(this, 'prefix', props.prefix);
     validateKeyFilter(this, 'suffix', props.suffix);
 
@@ -189,6 +192,14 @@ function keyMatcher(prefix: string | undefined, suffix: string | undefined): any
   if (prefix) return { prefix };
   return { suffix };
 }
+
+const DOCUMENT_WORKFLOW_PROP_KINDS = {
+  ...WORKFLOW_PROP_KINDS,
+  existingBucket: 'object',
+  prefix: 'string',
+  suffix: 'string',
+  existingResultsTable: 'object',
+} as const satisfies PropKinds<DocumentWorkflowProps>;
 
 function validateKeyFilter(scope: Construct, name: string, value: string | undefined): void {
   if (value === undefined) return;

@@ -15,6 +15,8 @@ import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantListPrefix, grantPutObjects, grantReadObjects } from './object-grants';
 import { createSecureBucket } from './secure-bucket';
 import { createWorkflowRuntime } from './workflow-runtime';
+import { API_ONLY_PROP_KINDS, WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
+import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link ScheduledWorkflow}. */
 export interface ScheduledWorkflowProps extends GenAiWorkflowProps {
@@ -96,6 +98,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
 
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps = {}) {
     super(scope, id);
+    checkProps(this, 'ScheduledWorkflowProps', props, { ...SCHEDULED_WORKFLOW_PROP_KINDS, ...API_ONLY_PROP_KINDS });
     const inputPrefix = validatePrefix(this, 'inputPrefix', props.inputPrefix ?? DEFAULT_INPUT_PREFIX);
     const resultsPrefix = validatePrefix(this, 'resultsPrefix', props.resultsPrefix ?? DEFAULT_RESULTS_PREFIX);
     const batchMinimumRecords = validateBatchMinimum(this, props.batchMinimumRecords);
@@ -142,6 +145,11 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
     // function's dead-letter queue; invoking the function with it again continues the day.
     this.handler.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
 
+    // Batch jobs run the model by id or system-defined profile, not the application profile: Bedrock lists only
+    // foundation models and cross-Region profiles for CreateModelInvocationJob
+    // (https://docs.aws.amazon.com/bedrock/latest/userguide/batch-inference-supported.html). Their tokens are
+    // attributed by IAM principal instead (CUR 2.0 line_item_iam_principal and the iamPrincipal/ tags): the handler's
+    // role and the batch service role are this workflow's own, and carry its tags.
     const batchModel = this.profile.model;
     if (batchEnabled(this, props.batchInference, batchModel)) {
       const jobPrefix = jobNamePrefix(this);
@@ -256,6 +264,17 @@ function batchEnabled(scope: Construct, requested: boolean | undefined, model: B
   }
   return supported;
 }
+
+const SCHEDULED_WORKFLOW_PROP_KINDS = {
+  ...WORKFLOW_PROP_KINDS,
+  schedule: 'object',
+  existingInputBucket: 'object',
+  inputPrefix: 'string',
+  existingResultsBucket: 'object',
+  resultsPrefix: 'string',
+  batchInference: 'boolean',
+  batchMinimumRecords: 'number',
+} as const satisfies PropKinds<ScheduledWorkflowProps>;
 
 function validateBatchMinimum(scope: Construct, value: number | undefined): number {
   if (value === undefined) return BEDROCK_MINIMUM_BATCH_RECORDS;

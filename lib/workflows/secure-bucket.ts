@@ -12,8 +12,11 @@ import { Construct } from 'constructs';
 export function createSecureBucket(scope: Construct, id: string, options: {
   readonly accessLogsBucket?: s3.IBucket;
   readonly eventBridgeEnabled?: boolean;
+  /** A fixed name, for a bucket another stack finds by name; generated when absent. */
+  readonly bucketName?: string;
 }): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
+    bucketName: options.bucketName,
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

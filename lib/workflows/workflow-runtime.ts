@@ -1,4 +1,5 @@
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IEmbeddingCache, IResponseCache, ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
@@ -6,13 +7,16 @@ import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
 import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelTier, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
 import { DEFAULT_FALLBACK_PRICE, lookupModel, serviceTiersOf } from '../../lambda/core/model-catalog';
-import { geographyServesRegion, InferenceGeography } from '../../lambda/core/model-ids';
+import { geographyServesRegion } from '../../lambda/core/model-ids';
+import { AVAILABILITY_READ_ON, MODEL_AVAILABILITY, preferredOption, regionKind } from '../../lambda/core/model-regions';
+import { checkModelRegion } from '../inference/region-availability';
 import { modelFacts } from '../../lambda/core/model-facts';
 import { UsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
+import { embeddingInvocation } from './embedding-profile';
 import { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
 
 /** Routing when none is configured: the current Claude Haiku, Sonnet and Opus through US cross-region profiles. */
@@ -45,6 +49,8 @@ export interface WorkflowRuntime {
   readonly profiles: GenAiInferenceProfile[];
   readonly responseCache?: IResponseCache;
   readonly embeddingCache?: IEmbeddingCache;
+  /** The application inference profile the embeddings are invoked through, when there is an embedding cache. */
+  readonly embeddingProfile?: GenAiInferenceProfile;
   /** The distinct base model ids of the tiers, cheapest first. */
   readonly routedModels: string[];
 }
@@ -92,6 +98,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   checkServiceTier(scope, props, profiles.map((p) => p.model));
   const responseCache = props.responseCache ?? (options.createResponseCache ? new ResponseCacheTable(scope, 'ResponseCache') : undefined);
   const embedding = options.embeddingCache;
+  const embeddingTarget = embedding ? embeddingInvocation(scope, embedding) : undefined;
 
   const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
   const ledger = props.usageLedger;
@@ -109,7 +116,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: responseCache.table.tableName, ttlSeconds: responseCache.ttl.toSeconds(), namespace: responseCache.cacheNamespace }
       : undefined,
     embedding: embedding
-      ? { tableName: embedding.table.tableName, invokeId: embedding.modelId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
+      ? { tableName: embedding.table.tableName, invokeId: embeddingTarget!.invokeId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
     ...(usageLimits.length > 0 || breaker ? { guards: {
@@ -137,11 +144,27 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   // No Model or ModelProvider tag on the function, its queue and logs: they serve every routed model, and Bedrock's
   // tokens are billed to the profiles, which carry them. The routed models are in the description instead.
   for (const profile of profiles) profile.grantInvoke(handler.function);
+  grantCountTokens(scope, handler, profiles.map((p) => p.model));
   responseCache?.grantReadWrite(handler.function);
-  embedding?.grantReadWrite(handler.function);
+  embeddingTarget?.grant(handler.function);
   props.circuitBreaker?.grantRead(handler.function);
   if (ledger && usageLimits.length > 0) ledger.grantReserveAndSettle(handler.function);
-  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, routedModels };
+  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, embeddingProfile: embeddingTarget?.profile, routedModels };
+}
+
+/**
+ * Near the prompt limit the runtime asks Bedrock's CountTokens (free) for the routed model, and again when a token or
+ * USD limit refuses a prompt reserved on its bound; without this grant every prompt between the bounds is refused.
+ * CountTokens takes a foundation model only (its API reference: "the unique identifier or ARN of the foundation
+ * model"; the Service Authorization Reference lists `foundation-model` as its one resource type), so the runtime
+ * counts a cross-Region profile's base model, in the function's own Region: the grant is exactly those ARNs.
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html
+ */
+function grantCountTokens(scope: Construct, handler: GenAiFunction, models: ReadonlyArray<BedrockModel>): void {
+  const stack = Stack.of(scope);
+  const arns = [...new Set(models.map((m) => `arn:${stack.partition}:bedrock:${stack.region}::foundation-model/${m.modelId}`))];
+  handler.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:CountTokens'], resources: arns }));
 }
 
 /** The breaker section of `guards` (the `circuitBreaker`, `critical`, `whenTripped` and `downgradeTo` props). */
@@ -156,18 +179,34 @@ function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps) {
 
 /**
  * The default routing in the geography that serves the stack's Region (EU models for eu-west-1, say): the right
- * profiles instead of a deploy that fails. A Region-agnostic stack gets the US profiles, and a warning.
+ * profiles instead of a deploy that fails. Each model takes the first of its documented profiles that serves the
+ * Region (`model-regions.ts`: Sonnet 4.5 has `jp.` but no `apac.`, Opus 4.5 neither, so Tokyo gets `jp.` and `global.`).
+ * A Region-agnostic stack gets the US profiles, and a warning. Where no documented option serves the Region (GovCloud,
+ * China), it throws and asks for `routing`, rather than guess one that would fail.
  */
 function defaultRoutingFor(scope: Construct): ModelRouting {
   const region = Stack.of(scope).region;
   if (Token.isUnresolved(region)) return DEFAULT_ROUTING;
-  const geography = geographyFor(region);
-  if (geography === CrossRegionGeography.US) return DEFAULT_ROUTING;
-  return {
-    simple: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.simple.modelId),
-    medium: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.medium!.modelId),
-    complexTier: BedrockModel.crossRegion(geography, DEFAULT_ROUTING.complexTier!.modelId),
+  const kind = regionKind(region);
+  const defaults = [DEFAULT_ROUTING.simple, DEFAULT_ROUTING.medium!, DEFAULT_ROUTING.complexTier!];
+  // GovCloud, China, or a commercial Region none of the defaults' documented options serves: nothing to pick, and a
+  // guess would fail as an error about a routing prop the user never set. A Region the data does not know keeps the
+  // geography guess below; its checks only warn.
+  const unserved = kind === 'unknown' ? [] : defaults.filter((m) => MODEL_AVAILABILITY[m.modelId] !== undefined && preferredOption(m.modelId, region) === undefined);
+  if (unserved.length > 0) {
+    throw new Error(`${scope.node.path}: no default routing for ${region}: the model availability data (read ${AVAILABILITY_READ_ON}) documents no way to call ${unserved.map((m) => `'${m.modelId}'`).join(', ')} from ${region}${kind === 'govcloud' ? ' (AWS GovCloud (US))' : kind === 'china' ? ' (an AWS China Region)' : ''}. ` +
+      `Fix: set \`routing\` (or \`model\`) to models your account can call in ${region}, e.g. routing: { simple: BedrockModel.foundationModel('<model id>') } or BedrockModel.crossRegion(<geography>, '<model id>'), as the model's card in the Bedrock user guide lists for ${region}.`);
+  }
+  const inRegion = (model: BedrockModel): BedrockModel => {
+    const option = preferredOption(model.modelId, region);
+    if (option?.kind === 'profile') return option.geography === model.geography ? model : BedrockModel.crossRegion(option.geography as CrossRegionGeography, model.modelId);
+    if (option?.kind === 'in-region') return BedrockModel.foundationModel(model.modelId);
+    const geography = geographyFor(region);
+    return geography === model.geography ? model : BedrockModel.crossRegion(geography, model.modelId);
   };
+  const routing = { simple: inRegion(DEFAULT_ROUTING.simple), medium: inRegion(DEFAULT_ROUTING.medium!), complexTier: inRegion(DEFAULT_ROUTING.complexTier!) };
+  const unchanged = routing.simple === DEFAULT_ROUTING.simple && routing.medium === DEFAULT_ROUTING.medium && routing.complexTier === DEFAULT_ROUTING.complexTier;
+  return unchanged ? DEFAULT_ROUTING : routing;
 }
 
 /**
@@ -182,11 +221,13 @@ function checkGeographies(scope: Construct, routing: ModelRouting): void {
     if (Token.isUnresolved(region)) {
       Annotations.of(scope).addWarningV2('genai-finops:region-agnostic-geography',
         `${scope.node.path}: routing.${tierProp(tier)} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which exists only in that geography's Regions, and the stack has no Region to check it against. Set the stack's env.region to have it checked at synthesis.`);
-      continue;
     }
-    if (!geographyServesRegion(model.geography as InferenceGeography, region)) {
-      throw new Error(`${scope.node.path}: routing.${tierProp(tier)} calls '${model.modelId}' through the '${model.geography}.' cross-region profile, which is not available in ${region}, the stack's Region; the deploy would fail. Fix: use the geography that serves ${region} (CrossRegionGeography.${suggestedGeography(region)}), CrossRegionGeography.GLOBAL, or BedrockModel.foundationModel('<id>') for a model offered in ${region}.`);
-    }
+  }
+  // What the Region cannot serve (a profile outside its geography, global. in GovCloud, an in-Region Opus 4.5): the
+  // error names the tier's prop and the options that do work in the Region. Warnings are left to the profiles.
+  for (const tier of MODEL_TIERS) {
+    const model = tierModel(routing, tier);
+    if (model) checkModelRegion(scope, model, `routing.${tierProp(tier)}`, false);
   }
 }
 
@@ -238,13 +279,10 @@ function functionDescription(handler: string, path: string, models: string[]): s
 
 /** The cross-region geography that serves `region`; GLOBAL when none of the regional ones does. */
 function geographyFor(region: string): CrossRegionGeography {
-  return [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC].find((g) => geographyServesRegion(g, region))
+  return [CrossRegionGeography.US, CrossRegionGeography.EU, CrossRegionGeography.APAC, CrossRegionGeography.CA, CrossRegionGeography.US_GOV].find((g) => geographyServesRegion(g, region))
     ?? CrossRegionGeography.GLOBAL;
 }
 
-function suggestedGeography(region: string): string {
-  return geographyFor(region).toUpperCase();
-}
 
 // The ledger's tenant tiers, written only when there are any (the environment holds 4 KB in all).
 function ledgerTiers(ledger: UsageLedger): { tenantTiers?: { [tenantId: string]: string }; defaultTier?: string } {

@@ -3,6 +3,7 @@ import { BedrockMessages, inputTooLongError, validationError } from './errors';
 import { contextWindowTokens, minimumCacheableTokens, titanEmbeddingModel } from './models';
 import { analysePrompt } from './prompt';
 import { CacheOutcome, PromptCache } from './prompt-cache';
+import { readRequestMetadata } from './request-metadata';
 import { countTokens, truncateToTokens } from './tokenizer';
 import { SimulatedUsage } from './types';
 
@@ -22,6 +23,8 @@ export interface ConverseOutcome {
   readonly body: Record<string, unknown>;
   /** The usage, for the call log. */
   readonly usage: SimulatedUsage;
+  /** The request's `requestMetadata`, for the call log (as Bedrock writes it into invocation logs). */
+  readonly requestMetadata?: Readonly<Record<string, string>>;
 }
 
 type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence';
@@ -86,6 +89,7 @@ export function converse(ctx: ConverseContext, request: Record<string, unknown>)
   const prompt = analysePrompt(request);
   const config = readInferenceConfig(request.inferenceConfig);
   const serviceTier = readServiceTier(request.serviceTier);
+  const requestMetadata = readRequestMetadata(request.requestMetadata);
   const minimumTokens = minimumCacheableTokens(ctx.baseModelId);
   if (prompt.cachePoints.length > 0 && minimumTokens === undefined) throw validationError(BedrockMessages.unsupportedCaching);
   if (prompt.totalTokens > contextWindowTokens(ctx.baseModelId)) throw inputTooLongError();
@@ -117,5 +121,6 @@ export function converse(ctx: ConverseContext, request: Record<string, unknown>)
       ...(serviceTier !== undefined ? { serviceTier: { type: serviceTier } } : {}),
     },
     usage,
+    ...(requestMetadata ? { requestMetadata } : {}),
   };
 }

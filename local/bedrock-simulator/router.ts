@@ -7,6 +7,7 @@ import { BedrockError, BedrockMessages, validationError } from './errors';
 import { faultError, FaultQueue } from './faults';
 import { resolveBaseModelId } from './models';
 import { PromptCache } from './prompt-cache';
+import { readRequestMetadataHeader } from './request-metadata';
 import { IncomingRequest, OutgoingReply } from './transport';
 import { BedrockSimulatorOptions, SimulatedCall, SimulatedOperation, SimulatedUsage } from './types';
 
@@ -25,6 +26,7 @@ interface CallRecord {
   baseModelId?: string;
   usage?: SimulatedUsage;
   latencyMs: number;
+  requestMetadata?: Readonly<Record<string, string>>;
 }
 
 interface Success {
@@ -64,6 +66,8 @@ function decodeModelId(segment: string): string {
 export class SimulatorRouter {
   /** Queued faults. */
   public readonly faults = new FaultQueue();
+  /** Queued faults of CountTokens calls (apart: a count is not a model call). */
+  public readonly countTokensFaults = new FaultQueue();
   private readonly cache: PromptCache;
   private readonly delays = new Delays();
   private readonly aliases: Readonly<Record<string, string>>;
@@ -95,6 +99,7 @@ export class SimulatorRouter {
   public reset(): void {
     this.log.length = 0;
     this.faults.clear();
+    this.countTokensFaults.clear();
     this.cache.clear();
   }
 
@@ -146,8 +151,12 @@ export class SimulatorRouter {
     const json = call.operation === 'InvokeModel' ? {} : parseJsonObject(request.body);
     const baseModelId = resolveBaseModelId(call.modelId, this.aliases);
     call.baseModelId = baseModelId;
+    if (call.operation === 'InvokeModel') call.requestMetadata = readRequestMetadataHeader(request.requestMetadataHeader);
 
     if (call.operation === 'CountTokens') {
+      const fault = this.countTokensFaults.take();
+      if (fault === 'connection-reset') throw new ConnectionReset();
+      if (fault) throw faultError(fault);
       const { inputTokens } = countTokensOperation(baseModelId, json);
       call.usage = { inputTokens, outputTokens: 0, totalTokens: inputTokens, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 };
       return { body: { inputTokens } };
@@ -159,7 +168,7 @@ export class SimulatorRouter {
     const fault = this.faults.take();
     if (fault === 'connection-reset') {
       // The model runs and the call is billed; the answer never reaches the client.
-      if (call.operation === 'Converse') call.usage = converse({ baseModelId, cache: this.cache, latencyMs }, json).usage;
+      if (call.operation === 'Converse') ({ usage: call.usage, requestMetadata: call.requestMetadata } = converse({ baseModelId, cache: this.cache, latencyMs }, json));
       else call.usage = usageOfEmbeddings(invokeEmbeddings(baseModelId, request.body).inputTokens);
       await this.simulateLatency(call, latencyMs);
       throw new ConnectionReset();
@@ -173,6 +182,7 @@ export class SimulatorRouter {
     if (call.operation === 'Converse') {
       const outcome = converse({ baseModelId, cache: this.cache, latencyMs }, json);
       call.usage = outcome.usage;
+      call.requestMetadata = outcome.requestMetadata;
       await this.simulateLatency(call, latencyMs);
       return { body: outcome.body };
     }

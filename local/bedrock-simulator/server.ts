@@ -36,6 +36,7 @@ export async function startBedrockSimulator(
   return {
     endpoint: `http://127.0.0.1:${listener.port}`,
     injectFaults: (kind: FaultKind, count: number) => router.faults.enqueue(kind, count),
+    injectCountTokensFaults: (kind: FaultKind, count: number) => router.countTokensFaults.enqueue(kind, count),
     setLatency: (ms: number) => router.setLatency(ms),
     get calls(): ReadonlyArray<SimulatedCall> {
       return router.calls;

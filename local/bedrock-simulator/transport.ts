@@ -19,6 +19,8 @@ export interface IncomingRequest {
   readonly body: Buffer;
   /** Whether the body exceeded the size limit and was discarded. */
   readonly bodyTooLarge: boolean;
+  /** InvokeModel's `X-Amzn-Bedrock-Request-Metadata` header (a JSON object of strings), when sent. */
+  readonly requestMetadataHeader?: string;
 }
 
 /** A complete response to write back. */
@@ -64,7 +66,10 @@ function readRequest(req: RequestSource): Promise<IncomingRequest | undefined> {
       else chunks.push(chunk);
     });
     req.on('end', () =>
-      resolve({ method: req.method ?? 'GET', url: req.url ?? '/', body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), bodyTooLarge: tooLarge }),
+      resolve({
+        method: req.method ?? 'GET', url: req.url ?? '/', body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), bodyTooLarge: tooLarge,
+        ...(typeof req.headers['x-amzn-bedrock-request-metadata'] === 'string' ? { requestMetadataHeader: req.headers['x-amzn-bedrock-request-metadata'] } : {}),
+      }),
     );
     // The client went away mid-request: there is nobody to answer.
     req.on('error', () => resolve(undefined));

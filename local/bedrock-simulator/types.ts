@@ -53,6 +53,8 @@ export interface SimulatedCall {
   readonly usage?: SimulatedUsage;
   /** Simulated latency the call waited before answering, in milliseconds. */
   readonly latencyMs: number;
+  /** The call's request metadata (Converse's `requestMetadata`, InvokeModel's header), as Bedrock logs it. */
+  readonly requestMetadata?: Readonly<Record<string, string>>;
   /** Clock time (from the `now` option) when the request arrived. */
   readonly at: number;
 }
@@ -63,6 +65,11 @@ export interface BedrockSimulator {
   readonly endpoint: string;
   /** Makes the next `count` model calls (Converse, InvokeModel) fail with `kind`, in FIFO order after faults already queued. */
   injectFaults(kind: FaultKind, count: number): void;
+  /**
+   * Makes the next `count` CountTokens calls fail with `kind` (`throttle`, `server-error`, `service-unavailable`),
+   * apart from the model calls' faults: counting is free and is not a model call, so it never takes theirs.
+   */
+  injectCountTokensFaults(kind: FaultKind, count: number): void;
   /** Changes the simulated latency of subsequent model calls. */
   setLatency(ms: number): void;
   /** A snapshot of every call answered so far, oldest first. */

@@ -1,6 +1,7 @@
 /**
  * The demo's output: a per-lever table and the optimized/naive cost ratio, or the same as JSON.
  */
+import { formatDemoReconciliation } from './reconciliation';
 import type { DemoReport } from './run-demo';
 
 const COLUMNS = ['Run', 'Requests', 'Model calls', 'Haiku/Sonnet/Opus', 'Input tok', 'Output tok', 'Cache read', 'Cache write', 'Capped', 'Cost USD', 'Saving vs naive'];
@@ -20,6 +21,7 @@ export function formatReport(report: DemoReport): string {
     '',
     `Optimized/naive cost ratio: ${report.ratio.toFixed(3)} (target <= ${report.targetRatio.toFixed(2)}: ${report.ratio <= report.targetRatio ? 'met' : 'NOT met'})`,
     ...notes(report),
+    formatDemoReconciliation(report.reconciliation),
     '',
     ...guardrails(report),
     '',

@@ -8,7 +8,9 @@ import { applyEnvironment } from './function-env';
 import { GuardrailsReport, runGuardrails } from './guardrails';
 import { loadBundledHandler } from './handler-bundle';
 import type { LocalStack } from './local-stack';
+import { callOutsideThePipeline, profileTagsOf, reconcileDemoRun } from './reconciliation';
 import { replayWorkload, RunTotals } from './replay';
+import type { ReconciliationReport } from '../../lambda/reconciliation/compare';
 import { Scenario, SCENARIOS } from './scenarios';
 import { describeWorkload, generateWorkload } from './workload';
 
@@ -16,6 +18,8 @@ import { describeWorkload, generateWorkload } from './workload';
 export const TARGET_RATIO = 0.3;
 export const DEFAULT_REQUESTS = 300;
 export const DEFAULT_SEED = 42;
+/** The run the demo reconciles with its bill: the library's defaults. */
+const RECONCILED_SCENARIO = 'optimized';
 
 /** One run's outcome. */
 export interface DemoRun {
@@ -36,6 +40,8 @@ export interface DemoReport {
   readonly targetRatio: number;
   /** The guardrails scenario: a runaway tenant's burst against its quota, and a cost spike tripping the breaker. */
   readonly guardrails: GuardrailsReport;
+  /** The optimized run's meter (its EMF records) against the bill of what the simulator served in it. */
+  readonly reconciliation: ReconciliationReport;
   readonly wallMs: number;
 }
 
@@ -62,6 +68,7 @@ export async function runDemo(options: {
 
   const runs: DemoRun[] = [];
   let naiveCost: number | undefined;
+  let reconciliation: ReconciliationReport | undefined;
   for (const scenario of SCENARIOS) {
     stack.simulator.reset();
     // Each run's workflow has its own response-cache table, created empty here.
@@ -69,8 +76,17 @@ export async function runDemo(options: {
     let totals: RunTotals;
     try {
       const handler = loadBundledHandler('api');
-      const onMetricRecord = options.onMetricRecord && ((line: string) => options.onMetricRecord!(scenario.id, line));
+      const meterLines: string[] = [];
+      const onMetricRecord = (line: string) => {
+        if (scenario.id === RECONCILED_SCENARIO) meterLines.push(line);
+        options.onMetricRecord?.(scenario.id, line);
+      };
       totals = await replayWorkload(workload, handler, { runId: scenario.id, simulator: stack.simulator, onMetricRecord });
+      if (scenario.id === RECONCILED_SCENARIO) {
+        // Before the next run resets the simulator: its call log is this run's bill, plus one call that bypasses the pipeline.
+        await callOutsideThePipeline(stack.simulator.endpoint);
+        reconciliation = await reconcileDemoRun(meterLines, stack.simulator.calls, profileTagsOf(deployment, deployment.ids.scenarios[scenario.id]));
+      }
     } finally {
       restoreEnv();
     }
@@ -93,6 +109,7 @@ export async function runDemo(options: {
     ratio: naive.totals.costUsd > 0 ? optimized.totals.costUsd / naive.totals.costUsd : 0,
     targetRatio: TARGET_RATIO,
     guardrails,
+    reconciliation: reconciliation!,
     wallMs: Date.now() - startedAt,
   };
 }

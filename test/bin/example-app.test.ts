@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildExampleApp } from '../../bin/example-app';
 import { assessMaturity } from '../../lib/finops-checks/maturity';
 import { templateModel } from '../../lib/finops-checks/template-model';
@@ -48,6 +48,35 @@ describe('example customer-support app', () => {
 
   test('needs no account: the stack is environment-agnostic', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/\b\d{12}\b/);
+  });
+});
+
+describe('the example\'s meter archive, reconciliation and statements across its two stacks', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-example-meter-'));
+  const app = buildExampleApp(new App({ outdir }));
+  const assembly = app.synth();
+  const templateOf = (id: string) => Template.fromJSON(assembly.getStackByName((app.node.findChild(id) as Stack).stackName).template);
+  const workflows = templateOf('CustomerSupportGenAi');
+  const costs = templateOf('CustomerSupportCostReporting');
+  const bucketName = { 'Fn::Join': ['', ['customer-support-genai-meter-', { Ref: 'AWS::AccountId' }]] };
+
+  test('the workflows stack archives the three workflows\' EMF records in its own Region, to a bucket named by account', () => {
+    workflows.resourceCountIs('AWS::Logs::SubscriptionFilter', 3);
+    workflows.resourceCountIs('AWS::KinesisFirehose::DeliveryStream', 1);
+    workflows.hasResourceProperties('AWS::S3::Bucket', { BucketName: bucketName });
+  });
+
+  test('the us-east-1 stack reads that bucket by name: the meter table, the daily reconciliation and the statement view', () => {
+    costs.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({ Name: 'meter', StorageDescriptor: Match.objectLike({ Location: { 'Fn::Join': ['', ['s3://customer-support-genai-meter-', { Ref: 'AWS::AccountId' }, '/meter/']] } }) }),
+    });
+    costs.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'tenant_statement', TableType: 'VIRTUAL_VIEW' }) });
+    costs.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 7 * * ? *)' });
+    expect(costs.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } })).not.toEqual({});
+    const stack = app.node.findChild('CustomerSupportCostReporting') as Stack;
+    expect(stack.region).toBe('us-east-1');
+    // Deployed after the workflows stack, whose bucket it reads.
+    expect(stack.dependencies.map((d) => d.node.id)).toContain('CustomerSupportGenAi');
   });
 });
 

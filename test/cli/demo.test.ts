@@ -59,6 +59,16 @@ describe('genai-finops demo', () => {
     expect(row('alarm genai-support-chat-spend')[1]).toBe('support-chat');
     expect(run.stdout).toMatch(/^Quota of runaway-tenant \(per day\): admitted [\d,]+ of [\d,]+ tokens .*: nothing went over/m);
   });
+
+  test('reconciles the optimized run with the bill of what the simulator served: no drift, and the call outside the pipeline as unmetered spend', () => {
+    const line = /^Meter vs bill .*: metered \$([\d.]+), billed \$([\d.]+); drift support-chat ([+-][\d.]+) %; unmetered \$([\d.]+)/m.exec(run.stdout);
+    expect(line).not.toBeNull();
+    const [metered, billed, drift, unmetered] = line!.slice(1).map(Number);
+    expect(metered).toBeCloseTo(Number(row('Library defaults')[COST]), 4);
+    expect(Math.abs(drift)).toBeLessThan(0.01);
+    expect(unmetered).toBeGreaterThan(0);
+    expect(billed - unmetered).toBeCloseTo(metered, 3);
+  });
 });
 
 describe('genai-finops demo, interrupted', () => {

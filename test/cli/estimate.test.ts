@@ -57,6 +57,20 @@ describe('genai-finops estimate', () => {
     expect(json.combined.savingFraction).toBeGreaterThan(0.5);
   });
 
+  test('labels the JSON prices with the workload\'s own prices when they priced a model', async () => {
+    const workload = file('own-prices.json', JSON.stringify({
+      requests: { perMonth: 1000 }, tokens: { userInput: 100, output: 10 }, model: 'acme.llm-9000',
+      prices: { 'acme.llm-9000': { inputPerMillion: 1, outputPerMillion: 2 } },
+    }));
+
+    const run = await runCli(['estimate', workload, '--json']);
+
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.prices).toBe('catalog + workload prices');
+    expect(json.pricing.models).toEqual([{ modelId: 'acme.llm-9000', name: expect.any(String), source: 'workload' }]);
+  });
+
   test.each([
     ['a negative token count', '{"requests": {"perMonth": 10}, "tokens": {"output": -1}, "model": "anthropic.claude-3-haiku-20240307-v1:0"}', /tokens\.output: expected a whole number from 0 to 10000000, got -1/],
     ['a trailing comma', '{\n  "requests": {"perMonth": 10},\n}\n', /not valid JSON at line 3, column 1/],

@@ -113,7 +113,7 @@ describe('the packed library in a consumer CDK app', () => {
     const installed = path.join(consumer, 'node_modules', 'genai-finops-constructs');
     expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
-    for (const handler of ['api', 'document', 'scheduled', 'breaker']) {
+    for (const handler of ['api', 'document', 'scheduled', 'breaker', 'reconcile']) {
       expect(fs.statSync(path.join(installed, 'assets', 'handlers', handler, 'index.js')).size).toBeGreaterThan(10_000);
     }
     expect(fs.existsSync(path.join(installed, 'lambda'))).toBe(false);
@@ -210,6 +210,15 @@ describe('the packed library in a consumer CDK app', () => {
         expect(run.stderr).toContain(`\`npm install --save-dev genai-finops-local@${version}\``);
         expect(run.stderr).toContain(`then run \`npx genai-finops ${name}\` again`);
       }
+    });
+
+    test('reconcile ships compiled: its help works without DuckDB, and a run without DuckDB exits 1 naming the install command', () => {
+      const help = cli('reconcile', '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('Usage: genai-finops reconcile');
+      const run = cli('reconcile', '--cur', 'cur', '--meter', 'meter');
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('`npm install --save-dev @duckdb/node-api`');
     });
 
     describe('breaker reset against DynamoDB Local, with no AWS SDK in the app', () => {

@@ -41,13 +41,21 @@ export function policyStatements(template: Template): Array<{ Action: string[]; 
   return statements;
 }
 
-/** Asserts the Bedrock permissions are least privilege: no bedrock:*, no Bedrock action on Resource '*'. */
+/**
+ * Asserts the Bedrock permissions are least privilege: no bedrock:*, no Bedrock action on Resource '*', only the
+ * invoke actions, and CountTokens (the prompt limit's free count) alone, on named foundation models only.
+ */
 export function expectLeastPrivilegeBedrock(template: Template): void {
   const bedrock = policyStatements(template).filter((s) => s.Action.some((a) => a.startsWith('bedrock:')));
   expect(bedrock.length).toBeGreaterThan(0);
   for (const statement of bedrock) {
     expect(statement.Action).not.toContain('bedrock:*');
     expect(statement.Resource).not.toContain('*');
+    if (statement.Action.includes('bedrock:CountTokens')) {
+      expect(statement.Action).toEqual(['bedrock:CountTokens']);
+      for (const resource of statement.Resource) expect(JSON.stringify(resource)).toMatch(/::foundation-model\/[a-z0-9-]+\.[^*"]+"/);
+      continue;
+    }
     for (const action of statement.Action) expect(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']).toContain(action);
   }
 }

@@ -9,6 +9,7 @@
  * saves less on a cheaper routed model, a response cache leaves fewer calls to cap.
  */
 import { DEFAULT_MODEL_CATALOG, lookupModel, ModelCatalog, serviceTierPrice } from '../model-catalog';
+import { baseModelId } from '../model-ids';
 import { attoToUsd } from '../pricing';
 import { applyPriceOverrides } from '../price-overrides';
 import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
@@ -24,6 +25,11 @@ export type Lever = (typeof LEVERS)[number];
 
 /** Options of {@link estimateWorkload}. */
 export interface EstimateOptions {
+  /**
+   * What `catalog` is, for the labels of {@link EstimatePricing}: `catalog` (the shipped one) or `price file`.
+   * @default 'catalog'
+   */
+  readonly catalogSource?: 'catalog' | 'price file';
   /**
    * The prices: the shipped catalog, or a price file read with `parsePriceFile` (the article's examples use the
    * article's prices). The workload's own `prices` are applied on top.
@@ -97,8 +103,31 @@ export interface WorkloadEstimate {
     /** Library cost over the optimized Bedrock cost; undefined when that is 0. */
     readonly shareOfBedrockCost?: number;
   };
+  /** Which prices priced each model, and the service tier's price basis. */
+  readonly pricing: EstimatePricing;
   /** What the figures assume or leave out for this workload. */
   readonly notes: ReadonlyArray<string>;
+}
+
+/**
+ * Where a model's prices came from: the base prices (the shipped `catalog` or a `price file`), the `workload`'s own
+ * `prices` entry (both input and output given), or `workload over catalog` / `workload over price file` (the entry
+ * gives some fields; the rest follow the base entry's ratios).
+ */
+export type PriceSource = 'catalog' | 'price file' | 'workload' | 'workload over catalog' | 'workload over price file';
+
+/** How an estimate was priced. */
+export interface EstimatePricing {
+  /** The source of each traffic model's prices, in traffic order. */
+  readonly models: ReadonlyArray<{ readonly modelId: string; readonly name: string; readonly source: PriceSource }>;
+  /** Present for the flex and priority tiers: what priced the tier and what its cache tokens cost. */
+  readonly serviceTier?: {
+    readonly tier: 'flex' | 'priority';
+    /** `catalog tier prices`, or `multiplier xN` from the workload. */
+    readonly basis: string;
+    /** The assumption for cache reads and writes in the tier, which AWS publishes no price for. */
+    readonly cacheAssumption: string;
+  };
 }
 
 const TTL_MINUTES = { '5m': 5n, '1h': 60n } as const;
@@ -282,6 +311,8 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
   const optimizedMonthAtto = mul(optimizedCost.total, requestsPerMonth);
 
   addNotes(notes, workload, mix, dearest, levers, tokens.output);
+  const pricing = pricingOf(workload, mix, options.catalogSource ?? 'catalog', tierPriced !== undefined);
+  if (pricing.serviceTier && workload.promptCache) notes.push(`Prompt caching in the ${pricing.serviceTier.tier} tier: ${pricing.serviceTier.cacheAssumption}`);
 
   return {
     ...(workload.description !== undefined ? { description: workload.description } : {}),
@@ -300,7 +331,36 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
       ...(roundToInteger(combinedSavingAtto) > 0n ? { shareOfSavings: toNumber(div(libraryAtto, combinedSavingAtto)) } : {}),
       ...(roundToInteger(optimizedMonthAtto) > 0n ? { shareOfBedrockCost: toNumber(div(libraryAtto, optimizedMonthAtto)) } : {}),
     },
+    pricing,
     notes,
+  };
+}
+
+/** Which prices priced each traffic model, and what the service tier's cache tokens are assumed to cost. */
+function pricingOf(workload: Workload, mix: ReadonlyArray<PricedShare>, base: 'catalog' | 'price file', tierPriced: boolean): EstimatePricing {
+  const models = mix.map((t) => {
+    const key = Object.keys(workload.prices).find((k) => k === t.modelId || baseModelId(k) === baseModelId(t.modelId));
+    const override = key !== undefined ? workload.prices[key] : undefined;
+    const source: PriceSource = override === undefined ? base
+      : override.inputPerMillion !== undefined && override.outputPerMillion !== undefined ? 'workload' : `workload over ${base}`;
+    return { modelId: t.modelId, name: t.price.name, source };
+  });
+  const { tier, priceMultiplier } = workload.serviceTier;
+  if (tier === 'standard') return { models };
+  return {
+    models,
+    serviceTier: tierPriced
+      ? {
+        tier,
+        basis: 'catalog tier prices',
+        // AWS lists input and output prices per tier, no cache prices (Bedrock pricing page, "Service tiers").
+        cacheAssumption: `AWS publishes no ${tier} cache prices, so cache reads and writes are charged at the ${tier} input price here (never less): caching saves nothing in this tier. If your price sheet has ${tier} cache prices, give the tier as a multiplier instead ("serviceTier": {"tier": "${tier}", "priceMultiplier": N}), which scales the standard cache prices.`,
+      }
+      : {
+        tier,
+        basis: `multiplier x${priceMultiplier}`,
+        cacheAssumption: `cache reads and writes are the standard cache prices times the workload's multiplier (x${priceMultiplier}), like every other token.`,
+      },
   };
 }
 

@@ -1,5 +1,6 @@
 import { GuardChain, Reservation, SettleFailure } from '../guards/guard-chain';
 import { AdmitDecision, LimitStatus, NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
+import { PipelineError } from '../errors';
 
 /** What a governed call gave back, and how many guards could not settle it. */
 export interface SpendOutcome<T> {
@@ -17,13 +18,27 @@ export interface GovernedCall<T> {
   readonly invoke: () => Promise<T>;
   /** What Bedrock billed for a successful call. */
   readonly billed: (value: T) => SpendAmount;
-  /** What Bedrock billed for a failed one. @default nothing (throttled and failed calls are not billed) */
-  readonly billedOnError?: (error: unknown) => SpendAmount;
+  /**
+   * What Bedrock billed for a failed one, given what was reserved for it (the estimate, or the smaller one a refusal
+   * led to). @default nothing (throttled and failed calls are not billed)
+   */
+  readonly billedOnError?: (error: unknown, reserved: SpendAmount) => SpendAmount;
   /** Work to run beside the settlement (a cache write): one round trip instead of two. */
   readonly alongside?: (value: T) => Promise<void>;
   /** What the speculative guards already reserved ({@link SpendPort.reserveSpeculative}); the others reserve now. */
   readonly reserved?: Reservation;
+  /** A reservation already taken on every guard ({@link SpendPort.reserveCall}): nothing more is reserved. */
+  readonly reservation?: Reservation;
 }
+
+/**
+ * When a limit refuses a reservation: a smaller estimate to reserve on instead (once), or undefined to keep the
+ * refusal. It may throw its own error (a 503 when what would make the estimate smaller is unavailable).
+ */
+export type SmallerEstimate = (refusal: unknown) => Promise<SpendAmount | undefined>;
+
+/** A promise's outcome, looked at after it settled (a speculative reservation started beside the cache read). */
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 /**
  * The one place every model call passes, on every path (Converse, embeddings, batch): admitted by the guard
@@ -83,17 +98,43 @@ export class SpendPort {
 
   /** Reserve, call, settle: the whole of a governed call whose outcome is known in this invocation. */
   async spend<T>(context: SpendContext, call: GovernedCall<T>): Promise<SpendOutcome<T>> {
-    const reservation = call.reserved ? await this.reserveRest(context, call.reserved) : await this.reserve(context, call.estimate);
+    const reservation = call.reservation
+      ?? (call.reserved ? await this.reserveRest(context, call.reserved) : await this.reserve(context, call.estimate));
     let value: T;
     try {
       value = await call.invoke();
     } catch (error) {
-      await this.settle(context, reservation, call.billedOnError?.(error) ?? NO_SPEND);
+      await this.settle(context, reservation, call.billedOnError?.(error, reservation.estimate) ?? NO_SPEND);
       throw error;
     }
     const [settleFailures] = await Promise.all([this.settle(context, reservation, call.billed(value)), call.alongside?.(value)]);
     const limits = this.chain.statusOf(reservation);
     return { value, settleFailures, ...(limits ? { limits } : {}) };
+  }
+
+  /**
+   * The reservation of a call on every guard: the speculative holds (`speculative`, started beside the cache read)
+   * completed by the other guards, or all of them now. When a token or USD limit refuses it and `smaller` offers a
+   * smaller estimate, the call is reserved again on that one, on every guard, once: the refused reservation was
+   * withdrawn whole (all or none), so the request is counted once. A refusal that says something may stay counted
+   * (`charged`) is not retried, so a request limit never counts it twice.
+   */
+  async reserveCall(context: SpendContext, estimate: SpendAmount, speculative: Settled<Reservation> | undefined, smaller?: SmallerEstimate): Promise<Reservation> {
+    let speculativeHeld = false;
+    try {
+      if (!speculative) return await this.reserve(context, estimate);
+      if (!speculative.ok) throw speculative.error;
+      speculativeHeld = true;
+      return await this.reserveRest(context, speculative.value);
+    } catch (refusal) {
+      if (!smaller || !isSpendLimitRefusal(refusal)) throw refusal;
+      const retry = await smaller(refusal);
+      if (!retry || (retry.tokens >= estimate.tokens && retry.costAtto >= estimate.costAtto)) throw refusal;
+      // Speculative holds a later guard refused were released with the request still counted: reserved again without
+      // counting it. A refused speculative reservation was withdrawn whole: reserved again, counting it.
+      if (!speculative || speculativeHeld) return this.reserve(context, retry);
+      return this.reserveRest(context, await this.reserveSpeculative(context, retry));
+    }
   }
 
   // The non-speculative guards reserve after the speculative ones did; if they refuse, the speculative holds go back.
@@ -129,4 +170,10 @@ export class SpendPort {
     }
     return failures.length;
   }
+}
+
+/** A 429 of a token or USD limit that left nothing counted: one a smaller estimate may pass. */
+function isSpendLimitRefusal(error: unknown): boolean {
+  return error instanceof PipelineError && error.status === 429 && error.code === 'USAGE_LIMIT_EXCEEDED'
+    && (error.details.measure === 'tokens' || error.details.measure === 'costUsd') && error.details.charged !== true;
 }

@@ -1,4 +1,4 @@
-import { estimatePromptTokens } from '../../core';
+import { estimatePromptTokens, floorPromptTokens } from '../../core';
 import { GenAiRequest, TokenEstimate } from '../types';
 
 /**
@@ -21,4 +21,14 @@ export function estimateRequestTokens(request: GenAiRequest, systemPrompt: strin
   if (!request.context) return { ...estimate, bound, chars };
   const context = bound.context + CONTEXT_FRAMING_BOUND;
   return { ...estimate, bound: { ...bound, context, total: bound.total + CONTEXT_FRAMING_BOUND }, chars };
+}
+
+/** A lower bound on the request's input tokens, for refusing without `CountTokens` (see `checkPromptLimit`). */
+export function floorRequestTokens(request: GenAiRequest, systemPrompt: string | undefined): number {
+  return floorPromptTokens({
+    system: systemPrompt,
+    context: request.context,
+    history: request.history.map((turn) => turn.content),
+    message: request.message,
+  });
 }

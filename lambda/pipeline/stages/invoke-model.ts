@@ -41,7 +41,8 @@ const RETRYABLE = new Set([
 /**
  * Stage 9 — call Converse with bounded retries: exponential backoff with full jitter on throttling and 5xx,
  * `attemptsPerModel` calls per model, then fallbacks to cheaper tiers (never dearer unless configured), and at
- * most `maxAttempts` calls across the whole chain. Every call asks for the feature's service tier (`serviceTier`).
+ * most `maxAttempts` calls across the whole chain. Every call asks for the feature's service tier (`serviceTier`)
+ * and carries `requestMetadata` (tenant, feature, application: see `../request-metadata`) into the invocation logs.
  */
 export async function invokeWithRetries(
   route: RouteDecision,
@@ -50,6 +51,7 @@ export async function invokeWithRetries(
   config: PipelineConfig,
   deps: InvokeDependencies,
   serviceTier: ServiceTierName = 'standard',
+  requestMetadata?: Readonly<Record<string, string>>,
 ): Promise<InvokeOutcome> {
   // Standard is Bedrock's default: nothing is sent, so a model without Flex or Priority is called as before.
   const tier = serviceTier === 'standard' ? undefined : { type: serviceTier };
@@ -80,6 +82,7 @@ export async function invokeWithRetries(
         messages: prompt.messages,
         inferenceConfig: { maxTokens },
         ...(tier ? { serviceTier: tier } : {}),
+        ...(requestMetadata ? { requestMetadata: { ...requestMetadata } } : {}),
       });
       const handedOver = markHandOver(command);
       try {

@@ -37,6 +37,11 @@ export interface SpendRecord {
   readonly inputTokenBound?: number;
   /** Guards whose settlement failed after the call was billed (the answer was returned all the same). */
   readonly settleFailures?: number;
+  /**
+   * When the spend happened, epoch ms, if not now: a batch job's records are collected hours after the job ran, and
+   * CUR bills the hours it ran, so the record carries the job's end time (EMF accepts up to 14 days in the past).
+   */
+  readonly timestampMs?: number;
 }
 
 /**

@@ -91,3 +91,61 @@ export const CURRENT_PERIOD = 'substr(CAST(current_date AS VARCHAR), 1, 7)';
 export function periodMonthsAgo(months: number): string {
   return `substr(CAST(current_date - INTERVAL '${months}' MONTH AS VARCHAR), 1, 7)`;
 }
+
+/** The billing period (`YYYY-MM`) of a SQL date expression. */
+export function periodOf(date: string): string {
+  return `substr(CAST(${date} AS VARCHAR), 1, 7)`;
+}
+
+/** The billing period `months` months before a SQL date expression, `YYYY-MM`. */
+export function periodMonthsBefore(date: string, months: number): string {
+  return periodOf(`${date} - INTERVAL '${months}' MONTH`);
+}
+
+/** Line item types of credits and refunds: after-the-fact adjustments, never part of a usage run rate. */
+export const CREDIT_LINE_ITEM_TYPES = ['Credit', 'Refund'] as const;
+
+/** True for credit and refund line items. */
+export const IS_CREDIT_OR_REFUND = `line_item_line_item_type IN (${CREDIT_LINE_ITEM_TYPES.map(literal).join(', ')})`;
+
+/**
+ * What one line item cost, the figure every report sums:
+ *
+ * - usage a Savings Plan covered (`SavingsPlanCoveredUsage`) at its effective cost: its unblended cost is the
+ *   on-demand value, which a `SavingsPlanNegation` line cancels; the negation therefore counts 0 here;
+ * - usage a reservation covered (`DiscountedUsage`) at the reservation's effective cost;
+ * - everything else at its net unblended cost (after negotiated discounts: EDP, private pricing), or its unblended
+ *   (gross) cost where the export has no net figure: CUR 2.0 fills the net columns only "when your account has a
+ *   discount in the applicable billing period" (Data Exports user guide, CUR 2.0 line item and Savings Plans
+ *   columns, table-dictionary-cur2-line-item.html).
+ */
+export const LINE_COST = 'CASE line_item_line_item_type'
+  + " WHEN 'SavingsPlanCoveredUsage' THEN coalesce(savings_plan_net_savings_plan_effective_cost, savings_plan_savings_plan_effective_cost)"
+  + " WHEN 'DiscountedUsage' THEN coalesce(reservation_net_effective_cost, reservation_effective_cost)"
+  + " WHEN 'SavingsPlanNegation' THEN 0"
+  + ' ELSE coalesce(line_item_net_unblended_cost, line_item_unblended_cost) END';
+
+/** What one line item cost before any discount or commitment (unblended; covered usage at its on-demand value). */
+export const GROSS_LINE_COST = "CASE WHEN line_item_line_item_type = 'SavingsPlanNegation' THEN 0 ELSE line_item_unblended_cost END";
+
+/** True when {@link LINE_COST} found a net (after negotiated discounts) figure for the line item. */
+export const HAS_NET_COST = 'CASE line_item_line_item_type'
+  + " WHEN 'SavingsPlanCoveredUsage' THEN savings_plan_net_savings_plan_effective_cost"
+  + " WHEN 'DiscountedUsage' THEN reservation_net_effective_cost"
+  + ' ELSE line_item_net_unblended_cost END IS NOT NULL';
+
+/**
+ * An aggregate saying what a group's summed {@link LINE_COST} means: `'net'` when every line item had a net figure,
+ * `'gross'` when none had (the account has no negotiated discount in the period), `'partly net'` otherwise.
+ */
+export const COST_BASIS = `CASE WHEN sum(CASE WHEN ${HAS_NET_COST} THEN 1 ELSE 0 END) = count(*) THEN 'net'`
+  + ` WHEN sum(CASE WHEN ${HAS_NET_COST} THEN 1 ELSE 0 END) = 0 THEN 'gross' ELSE 'partly net' END`;
+
+/**
+ * A principal ARN reduced to who called, kept whole: an assumed role's sessions together under `role/<name>` (an
+ * assumed-role ARN carries no path), an IAM user as `user/<path>/<name>`, so users of the same name under different
+ * paths stay apart; anything else as the ARN itself. NULL and '' become `(no principal)`.
+ */
+export const PRINCIPAL_NAME = "CASE WHEN line_item_iam_principal LIKE '%:assumed-role/%' THEN 'role/' || split_part(line_item_iam_principal, '/', 2)"
+  + " WHEN line_item_iam_principal LIKE '%:user/%' THEN 'user/' || substr(line_item_iam_principal, strpos(line_item_iam_principal, ':user/') + 6)"
+  + " ELSE coalesce(nullif(line_item_iam_principal, ''), '(no principal)') END";

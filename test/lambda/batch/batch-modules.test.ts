@@ -64,8 +64,8 @@ describe('batch record formats', () => {
 });
 
 describe('batch planning', () => {
-  test('keeps empty and oversized records out of the batch, with the pipeline\'s codes', () => {
-    const plan = planBatch([
+  test('keeps empty and oversized records out of the batch, with the pipeline\'s codes', async () => {
+    const plan = await planBatch([
       { key: 'r/a', name: 'a', text: 'Short record.' },
       { key: 'r/b', name: 'b', text: ' ' },
       { key: 'r/c', name: 'c', text: 'word '.repeat(500) },
@@ -74,11 +74,11 @@ describe('batch planning', () => {
     expect(plan.rejected.map((r) => [r.record.name, r.code])).toEqual([['b', 'EMPTY_RECORD'], ['c', 'PROMPT_TOO_LARGE']]);
   });
 
-  test('rejects the records whose result would overwrite a control file of the day, and only those', () => {
+  test('rejects the records whose result would overwrite a control file of the day, and only those', async () => {
     const keys = batchKeys('results/', 'batch/', '2026-11-27');
     expect(RESERVED_RECORD_NAMES.map((name) => keys.result(name)).sort()).toEqual([keys.manifest, keys.marker, keys.index].sort());
 
-    const plan = planBatch(['_manifest', '_batch', '_batch-records', '_batch.json', '_Manifest', 'x/_batch', 'a'].map((name) => ({ key: `r/${name}`, name, text: 'Short record.' })),
+    const plan = await planBatch(['_manifest', '_batch', '_batch-records', '_batch.json', '_Manifest', 'x/_batch', 'a'].map((name) => ({ key: `r/${name}`, name, text: 'Short record.' })),
       'Summarise.', { maxInputTokens: 100, maxOutputTokens: 50 }, 'digest');
     expect(plan.accepted.map((r) => r.name)).toEqual(['_batch.json', '_Manifest', 'x/_batch', 'a']);
     expect(plan.rejected.map((r) => [r.record.name, r.code])).toEqual([['_manifest', 'RESERVED_NAME'], ['_batch', 'RESERVED_NAME'], ['_batch-records', 'RESERVED_NAME']]);

@@ -36,6 +36,8 @@ let s3: LocalS3;
 let s3Client: S3Client;
 let restoreEnv: () => void;
 let logs: ReturnType<typeof captureLogs>;
+// The simulator's clock, when a test fixes it (the time a batch job ends).
+let simulatorNow: number | undefined;
 
 const scheduledFor = (day: string) => {
   const next = new Date(`${day}T02:00:00Z`);
@@ -59,7 +61,7 @@ async function writeDay(day: string): Promise<void> {
 beforeAll(async () => {
   s3 = await startLocalS3();
   // The simulator's batch jobs read their input from, and write their output to, the local S3.
-  sim = await startBedrockSimulator({ modelAliases: MODEL_ALIASES, batchCompletion: 'manual', batchS3Endpoint: s3.endpoint });
+  sim = await startBedrockSimulator({ modelAliases: MODEL_ALIASES, batchCompletion: 'manual', batchS3Endpoint: s3.endpoint, now: () => simulatorNow ?? Date.now() });
   s3Client = new S3Client(localS3ClientConfig(s3.endpoint));
   await Promise.all([INPUT_BUCKET, RESULTS_BUCKET].map((Bucket) => s3Client.send(new CreateBucketCommand({ Bucket }))));
   restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, s3: s3.endpoint }, {
@@ -178,6 +180,25 @@ describe('scheduled workflow: batch spend through the spend port', () => {
       totalUsd += record.CostUSD;
     }
     expect(totalUsd).toBeCloseTo(manifest.costUsd, 12);
+  });
+
+  test('stamps the records with the job\'s end time, the hours CUR bills, not the collection\'s (the next UTC day)', async () => {
+    await writeDay('2026-05-09');
+    await withEmf(() => handler(scheduledFor('2026-05-09')));
+    const endedAt = Date.parse('2026-05-09T23:40:00Z');
+    simulatorNow = endedAt;
+    try {
+      await sim.completeBatchJobs();
+    } finally {
+      simulatorNow = undefined;
+    }
+
+    // Collected on 2026-05-10 at 02:00 (and, in this process, at the machine's time): neither is the billed day.
+    const { emf } = await withEmf(() => handler(collectAt('2026-05-09')));
+
+    const records = batchRecords(emf, '2026-05-09');
+    expect(records).toHaveLength(RECORDS);
+    for (const record of records) expect(record._aws.Timestamp).toBe(endedAt);
   });
 
   test('records each record of a failed job as a failure on path batch, with its code', async () => {

@@ -185,7 +185,7 @@ describe('DEFAULT_MODEL_CATALOG', () => {
 
   it('offers the 1-hour cache TTL only on the models Bedrock allows it for', () => {
     const oneHour = entries.filter(([, p]) => p.cacheWrite1hPerMillion !== undefined).map(([, p]) => p.name).sort();
-    expect(oneHour).toEqual(['claude-haiku-4-5', 'claude-opus-4-5', 'claude-sonnet-4-5']);
+    expect(oneHour).toEqual(['claude-haiku-4-5', 'claude-opus-4-5', 'claude-opus-4-6', 'claude-sonnet-4-5', 'claude-sonnet-4-6']);
   });
 
   it('records the minimum cacheable tokens per checkpoint', () => {
@@ -197,7 +197,7 @@ describe('DEFAULT_MODEL_CATALOG', () => {
     expect(min('claude-3-5-haiku')).toBe(2048);
     expect(min('claude-haiku-4-5')).toBe(4096);
     expect(min('claude-opus-4-5')).toBe(4096);
-    expect(min('claude-sonnet-4-5')).toBe(4096); // current Bedrock table; an earlier revision said 1,024
+    expect(min('claude-sonnet-4-5')).toBe(1024); // the Bedrock model card and Anthropic's docs (see cache-minimums.test.ts)
     expect(min('nova-pro')).toBe(1000);
     // No prompt caching on Bedrock: the Claude 3 family, Llama and Titan.
     for (const name of ['claude-3-haiku', 'claude-3-sonnet', 'claude-3-opus', 'claude-3-5-sonnet', 'llama-3-1-70b-instruct', 'titan-text-express']) {
@@ -216,6 +216,12 @@ describe('DEFAULT_MODEL_CATALOG', () => {
     const maxOutput = (name: string) => entries.find(([, p]) => p.name === name)?.[1].maxOutputTokens;
     expect(maxOutput('claude-3-haiku')).toBe(4_096);
     for (const name of ['claude-haiku-4-5', 'claude-sonnet-4-5', 'claude-opus-4-5']) expect({ name, max: maxOutput(name) }).toEqual({ name, max: 64_000 });
+  });
+
+  it('gives Claude Sonnet 4.6 the documented 64,000-token maximum output and Opus 4.6 128,000', () => {
+    // Anthropic's models overview: Sonnet 4.6 64K, Opus 4.6 128K (a table's 128,000 for Sonnet 4.6 is not documented).
+    expect(DEFAULT_MODEL_CATALOG['anthropic.claude-sonnet-4-6'].maxOutputTokens).toBe(64_000);
+    expect(DEFAULT_MODEL_CATALOG['anthropic.claude-opus-4-6-v1'].maxOutputTokens).toBe(128_000);
   });
 
   it('has no cache prices for Claude 3.5 Sonnet (June 2024), which never had prompt caching on Bedrock', () => {

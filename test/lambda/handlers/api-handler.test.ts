@@ -185,16 +185,16 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
   });
 
   test('refuses a prompt over maxInputTokens with 413 and the numbers, without calling Bedrock or charging anything', async () => {
-    // Given a 200,000-character message: ceil(200,000 / 3.5) + 4 = 57,147 estimated tokens, over the 50,000 limit
-    const e = apiEvent({ message: 'a'.repeat(200_000), tenantId: 'tenant-huge' });
+    // Given a message of 60,000 words: at least 60,000 tokens (one per word), over the 50,000 limit
+    const e = apiEvent({ message: 'word '.repeat(60_000), tenantId: 'tenant-huge' });
 
     // When it is sent
     const { response, body, emf } = await invoke(e);
 
     // Then it is refused with the numbers, Bedrock never saw it and nothing was cached or costed
     expect(response.statusCode).toBe(413);
-    expect(body).toMatchObject({ error: 'PROMPT_TOO_LARGE', details: { estimatedInputTokens: 57_147, maxInputTokens: 50_000 }, requestId: e.requestContext.requestId });
-    expect(body.message).toContain('57147');
+    expect(body).toMatchObject({ error: 'PROMPT_TOO_LARGE', details: { measure: 'floor', floorInputTokens: 60_000, maxInputTokens: 50_000 }, requestId: e.requestContext.requestId });
+    expect(body.message).toContain('at least 60000 tokens');
     expect(sim.calls).toEqual([]);
     expect(await cachedItemsOf('iam:tenant-huge')).toBe(0);
     expect(emf).toHaveLength(1);

@@ -242,14 +242,13 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
   });
 
   test('records a document over the prompt limit as rejected with the numbers, without calling the model', async () => {
-    // Given 200,000 characters of text: ceil(200,000 / 3.5) + 4 = 57,147 estimated tokens, plus ceil(75 / 3.5) = 22
-    // for the handler's 75-character instructions: 57,169, over the 50,000 limit
-    const version = await upload('a'.repeat(200_000));
+    // Given 60,000 words of text: at least 60,000 tokens (one per word), over the 50,000 limit
+    const version = await upload('word '.repeat(60_000));
 
     const { results } = await deliver(s3Event(version), 'delivery-long');
 
     expect(results[0].status).toBe('rejected');
-    expect(results[0].reason).toContain('about 57169 tokens');
+    expect(results[0].reason).toMatch(/at least 600\d\d tokens/);
     expect(results[0].reason).toContain('at most 50000');
     expect(sim.calls).toEqual([]);
     expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'rejected' }, rejectionCode: { S: 'PROMPT_TOO_LARGE' }, costUsd: { N: '0' } });

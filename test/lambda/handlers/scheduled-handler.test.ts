@@ -135,8 +135,8 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
   });
 
   test('reports a record over the prompt limit as rejected, without calling the model for it or charging it', async () => {
-    // Given a normal record and one of 200,000 characters (~57,000 estimated tokens, over the 50,000 limit)
-    await putRecord('records/2026-11-30/huge.txt', 'a'.repeat(200_000));
+    // Given a normal record and one of 60,000 words (at least 60,000 tokens, over the 50,000 limit)
+    await putRecord('records/2026-11-30/huge.txt', 'word '.repeat(60_000));
     await putRecord('records/2026-11-30/small.txt', 'A customer asks for an invoice copy.');
 
     const summary = await run(scheduledAt('2026-12-01'));
@@ -175,7 +175,7 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
   test('a repeated run (Lambda\'s retry, a rerun) pays for no record twice, and its manifest still totals the day', async () => {
     await putRecord('records/2026-12-02/a.txt', 'A customer asks to change the delivery address of order 77.');
     await putRecord('records/2026-12-02/b.txt', 'A customer reports a double charge on their card.');
-    await putRecord('records/2026-12-02/huge.txt', 'a'.repeat(200_000));
+    await putRecord('records/2026-12-02/huge.txt', 'word '.repeat(60_000));
     const first = await run(scheduledAt('2026-12-03'));
     expect(first).toMatchObject({ records: 3, processed: 2, rejected: 1, alreadyDone: 0 });
     expect(sim.calls).toHaveLength(2);

@@ -191,18 +191,18 @@ describe('GenAiPipeline', () => {
 
   describe('rejections', () => {
     test('a prompt over the feature limit is refused with 413 before the guard, the cache or the model', async () => {
-      // Given a 10-token input limit
+      // Given a 5-token input limit
       const guard = new RecordingGuard();
       const { pipeline, cache } = harness(testConfig({
-        features: { chat: { maxInputTokens: 10, maxOutputTokens: 100 } },
+        features: { chat: { maxInputTokens: 5, maxOutputTokens: 100 } },
         responseCache: { tableName: 'cache', ttlSeconds: 60, namespace: 'v1' },
       }), { guards: [guard] });
 
-      // When a 27-character message arrives: ceil(27 / 3.5) + 4 = 12 estimated tokens
+      // When a message of six words and a question mark arrives: at least 7 tokens
       const error = await pipelineErrorOf(() => pipeline.handle(body, identity));
 
       expect(error.status).toBe(413);
-      expect(error.details).toMatchObject({ estimatedInputTokens: 12, maxInputTokens: 10 });
+      expect(error.details).toMatchObject({ measure: 'floor', floorInputTokens: 7, maxInputTokens: 5 });
       expect(sim.calls).toHaveLength(0);
       expect(guard.events).toHaveLength(0);
       expect(cache.gets).toBe(0);
@@ -220,7 +220,7 @@ describe('GenAiPipeline', () => {
     });
 
     test('a refused prompt is recorded once with its request and status, without a result', async () => {
-      const { pipeline, recorder } = harness(testConfig({ features: { chat: { maxInputTokens: 10, maxOutputTokens: 100 } } }));
+      const { pipeline, recorder } = harness(testConfig({ features: { chat: { maxInputTokens: 5, maxOutputTokens: 100 } } }));
 
       await pipelineErrorOf(() => pipeline.handle(body, identity));
 

@@ -40,7 +40,9 @@ describe('CostReporting', () => {
         RefreshCadence: { Frequency: 'SYNCHRONOUS' },
       }),
     });
-    for (const column of ['line_item_iam_principal', 'line_item_resource_id', 'resource_tags', 'tags', 'line_item_unblended_cost']) {
+    for (const column of ['line_item_iam_principal', 'line_item_resource_id', 'resource_tags', 'tags', 'line_item_unblended_cost',
+      'line_item_net_unblended_cost', 'line_item_usage_account_id', 'line_item_usage_account_name', 'pricing_public_on_demand_cost',
+      'savings_plan_savings_plan_effective_cost', 'savings_plan_net_savings_plan_effective_cost', 'reservation_effective_cost']) {
       expect(exportQueryStatement()).toContain(column);
     }
   });

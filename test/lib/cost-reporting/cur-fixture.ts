@@ -12,6 +12,15 @@ export interface CurRow {
   line_item_resource_id: string;
   line_item_usage_amount: number;
   line_item_unblended_cost: number;
+  /** Present only when the account has a negotiated discount in the period (CUR 2.0 leaves it empty otherwise). */
+  line_item_net_unblended_cost?: number;
+  pricing_public_on_demand_cost?: number;
+  savings_plan_savings_plan_effective_cost?: number;
+  savings_plan_net_savings_plan_effective_cost?: number;
+  reservation_effective_cost?: number;
+  reservation_net_effective_cost?: number;
+  line_item_usage_account_id?: string;
+  line_item_usage_account_name?: string;
   line_item_legal_entity: string;
   line_item_iam_principal: string | null;
   product_servicecode: string;
@@ -33,9 +42,15 @@ export interface Workload {
   readonly resourceTags: Readonly<Record<string, string>>;
   readonly principal: string | null;
   readonly principalTags: Readonly<Record<string, string>>;
+  /** The usage account; the default one has a negotiated discount (net figures), the other none. */
+  readonly account?: string;
 }
 
 const ACCOUNT = '111122223333';
+/** A second account of the organization, without a negotiated discount: CUR leaves its net columns empty. */
+export const UNDISCOUNTED_ACCOUNT = '444455556666';
+/** The share of the gross cost the default account pays after its negotiated discount. */
+export const NET_SHARE = 0.9;
 const ROLE_SUPPORT = `arn:aws:sts::${ACCOUNT}:assumed-role/SupportBotRole`;
 
 /** Bedrock and non-Bedrock workloads as CUR 2.0 shows them. */
@@ -65,7 +80,8 @@ export const WORKLOADS: readonly Workload[] = [
     name: 'claude-first-party', billedBy: 'AWS', productCode: 'AmazonBedrockService', legalEntity: 'Amazon Web Services, Inc.',
     usageTypes: { 'input': 'USE1-Claude4.6Sonnet-input-tokens', 'output': 'USE1-Claude4.6Sonnet-output-tokens' },
     resourceTags: { user_Application: 'docs-qa', user_Feature: 'answer', user_Team: 'search', user_Customer: 'globex', user_Model: 'claude-sonnet-4-6' },
-    principal: `arn:aws:sts::${ACCOUNT}:assumed-role/DocsQaRole/lambda-1`, principalTags: { 'iamPrincipal/Team': 'search' },
+    principal: `arn:aws:sts::${UNDISCOUNTED_ACCOUNT}:assumed-role/DocsQaRole/lambda-1`, principalTags: { 'iamPrincipal/Team': 'search' },
+    account: UNDISCOUNTED_ACCOUNT,
   },
   {
     name: 'titan-embeddings', billedBy: 'AWS', productCode: 'AmazonBedrock', legalEntity: 'Amazon Web Services, Inc.',
@@ -76,7 +92,7 @@ export const WORKLOADS: readonly Workload[] = [
   {
     name: 'untagged-bedrock', billedBy: 'AWS', productCode: 'AmazonBedrock', legalEntity: 'Amazon Web Services, Inc.',
     usageTypes: { 'input': 'USE1-NovaPro-input-tokens', 'output': 'USE1-NovaPro-output-tokens' },
-    resourceTags: {}, principal: `arn:aws:iam::${ACCOUNT}:user/bob`, principalTags: {},
+    resourceTags: {}, principal: `arn:aws:iam::${UNDISCOUNTED_ACCOUNT}:user/bob`, principalTags: {}, account: UNDISCOUNTED_ACCOUNT,
   },
   {
     name: 'lambda', billedBy: 'AWS', productCode: 'AWSLambda', legalEntity: 'Amazon Web Services, Inc.',
@@ -121,7 +137,7 @@ export function generateCurRows(today: string, seed = 9): CurRow[] {
               line_item_usage_type: usageType, line_item_operation: tokenType === 'compute' ? 'Invoke' : 'InvokeModelInference',
               line_item_resource_id: `arn:aws:bedrock:us-east-1:${ACCOUNT}:application-inference-profile/${w.name}`,
               line_item_usage_amount: Math.round(random() * 5000) / 1000,
-              line_item_unblended_cost: money(3),
+              ...costs(money(3), w.account ?? ACCOUNT),
               line_item_legal_entity: w.legalEntity, line_item_iam_principal: w.principal,
               product_servicecode: w.productCode, product: w.productName ? { product_name: w.productName } : {},
               resource_tags: { ...w.resourceTags }, tags: { ...w.principalTags },
@@ -130,24 +146,34 @@ export function generateCurRows(today: string, seed = 9): CurRow[] {
         }
       }
     }
-    const monthly = { line_item_usage_amount: 0, line_item_iam_principal: null, line_item_resource_id: '', tags: {}, resource_tags: {} };
+    const monthly = { ...accountOf(ACCOUNT), line_item_usage_amount: 0, line_item_iam_principal: null, line_item_resource_id: '', tags: {}, resource_tags: {} };
     rows.push(row(period, 1, 0, {
       ...monthly, bill_billing_entity: 'AWS', line_item_line_item_type: 'Tax', line_item_product_code: 'AmazonBedrock',
-      line_item_usage_type: '', line_item_operation: '', line_item_unblended_cost: money(10),
+      line_item_usage_type: '', line_item_operation: '', ...costs(money(10), ACCOUNT),
       line_item_legal_entity: 'Amazon Web Services, Inc.', product_servicecode: 'AmazonBedrock', product: {},
     }));
     rows.push(row(period, 1, 0, {
       ...monthly, bill_billing_entity: 'AWS Marketplace', line_item_line_item_type: 'Tax', line_item_product_code: WORKLOADS[1].productCode,
-      line_item_usage_type: '', line_item_operation: '', line_item_unblended_cost: money(5),
+      line_item_usage_type: '', line_item_operation: '', ...costs(money(5), ACCOUNT),
       line_item_legal_entity: 'Anthropic, PBC', product_servicecode: WORKLOADS[1].productCode, product: { product_name: WORKLOADS[1].productName! },
     }));
     rows.push(row(period, 2, 0, {
       ...monthly, bill_billing_entity: 'AWS', line_item_line_item_type: 'Credit', line_item_product_code: 'AmazonBedrock',
-      line_item_usage_type: 'USE1-NovaLite-input-tokens', line_item_operation: 'InvokeModelInference', line_item_unblended_cost: -money(2),
+      line_item_usage_type: 'USE1-NovaLite-input-tokens', line_item_operation: 'InvokeModelInference', ...costs(-money(2), ACCOUNT),
       line_item_legal_entity: 'Amazon Web Services, Inc.', product_servicecode: 'AmazonBedrock', product: {},
     }));
   }
   return rows;
+}
+
+function accountOf(account: string): Pick<CurRow, 'line_item_usage_account_id' | 'line_item_usage_account_name'> {
+  return { line_item_usage_account_id: account, line_item_usage_account_name: account === ACCOUNT ? 'genai-prod' : 'genai-dev' };
+}
+
+// Gross (unblended) cost, and the net cost where the account has a negotiated discount.
+function costs(gross: number, account: string): Pick<CurRow, 'line_item_unblended_cost' | 'line_item_net_unblended_cost' | 'line_item_usage_account_id' | 'line_item_usage_account_name'> {
+  const net = account === ACCOUNT ? Math.round(gross * NET_SHARE * 1e6) / 1e6 : undefined;
+  return { line_item_unblended_cost: gross, line_item_net_unblended_cost: net, ...accountOf(account) };
 }
 
 function row(period: string, day: number, hour: number, fields: Omit<CurRow, 'bill_billing_period_start_date' | 'line_item_usage_start_date' | 'billing_period'>): CurRow {

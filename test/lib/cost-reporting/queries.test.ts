@@ -7,6 +7,8 @@ import { CurRow, WORKLOADS, createTableSql, generateCurRows, insertSql, periodBe
 const TAG_KEYS = ['Application', 'Feature', 'Team', 'Customer', 'Model'];
 const BUDGET = 250;
 const TABLE = 'cur';
+// A fixed clock: the generated usage lies on days 1 to 4 of each period, all complete by the 10th.
+const TODAY = '2026-03-10';
 
 let connection: DuckDBConnection;
 let today: string;
@@ -17,12 +19,11 @@ const exercised = new Set<string>();
 beforeAll(async () => {
   const db = await DuckDBInstance.create(':memory:');
   connection = await db.connect();
-  // The engine's own date, so the month-to-date window and the generated periods agree.
-  today = String((await run('SELECT CAST(current_date AS VARCHAR) AS d'))[0].d);
+  today = TODAY;
   rows = generateCurRows(today);
   await connection.run(createTableSql(TABLE));
   await connection.run(insertSql(TABLE, rows));
-  queries = new Map(costReportQueries({ table: TABLE, tagKeys: TAG_KEYS, monthlyBudgetUsd: BUDGET }).map((q) => [q.id, q]));
+  queries = new Map(costReportQueries({ table: TABLE, tagKeys: TAG_KEYS, monthlyBudgetUsd: BUDGET, today: `DATE '${TODAY}'` }).map((q) => [q.id, q]));
 });
 
 afterAll(() => {
@@ -57,9 +58,13 @@ function tokenType(usageType: string): string {
   return 'other';
 }
 
-function sums(selected: CurRow[], key: (r: CurRow) => string): Map<string, number> {
+// Net where the account has a negotiated discount, gross (unblended) where it has none; no commitment-covered rows here.
+const cost = (r: CurRow) => r.line_item_net_unblended_cost ?? r.line_item_unblended_cost;
+const isGenAiUsage = (r: CurRow) => isUsage(r) && isBedrock(r);
+
+function sums(selected: CurRow[], key: (r: CurRow) => string, value: (r: CurRow) => number = cost): Map<string, number> {
   const totals = new Map<string, number>();
-  for (const r of selected) totals.set(key(r), (totals.get(key(r)) ?? 0) + r.line_item_unblended_cost);
+  for (const r of selected) totals.set(key(r), (totals.get(key(r)) ?? 0) + value(r));
   return totals;
 }
 
@@ -77,56 +82,62 @@ describe('the generated CUR data', () => {
     expect(rows.some((r) => isUsage(r) && Object.keys(r.resource_tags).length === 0)).toBe(true);
     expect(rows.some((r) => r.bill_billing_entity === 'AWS Marketplace' && isUsage(r))).toBe(true);
     expect(new Set(rows.map((r) => r.line_item_iam_principal)).size).toBeGreaterThan(3);
+    expect(new Set(rows.map((r) => r.line_item_usage_account_id)).size).toBe(2);
+    expect(rows.some((r) => r.line_item_net_unblended_cost === undefined) && rows.some((r) => r.line_item_net_unblended_cost !== undefined)).toBe(true);
+    expect(rows.some((r) => isUsage(r) && !isBedrock(r) && Object.keys(r.resource_tags).length > 0)).toBe(true);
   });
 });
 
 describe.each(TAG_KEYS)('cost by %s', (tagKey) => {
-  test('sums usage per tag value and billing period, untagged usage apart and no tax', async () => {
+  test('sums GenAI usage per account, tag value and billing period, untagged usage apart, no tax and no other service', async () => {
     const result = await runQuery(tagQueryId(tagKey));
-    const expected = sums(rows.filter((r) => inWindow(r) && isUsage(r)), (r) => `${r.billing_period}|${tag(r, tagKey) ?? '(untagged)'}`);
-    expectTotals(result, (row) => `${row.billing_period}|${row[tagColumn(tagKey)]}`, expected);
+    const expected = sums(rows.filter((r) => inWindow(r) && isGenAiUsage(r)),
+      (r) => `${r.billing_period}|${r.line_item_usage_account_id}|${tag(r, tagKey) ?? '(untagged)'}`);
+    expectTotals(result, (row) => `${row.billing_period}|${row.usage_account_id}|${row[tagColumn(tagKey)]}`, expected);
+    expectTotals(result, (row) => `${row.billing_period}|${row.usage_account_id}|${row[tagColumn(tagKey)]}`,
+      sums(rows.filter((r) => inWindow(r) && isGenAiUsage(r)),
+        (r) => `${r.billing_period}|${r.line_item_usage_account_id}|${tag(r, tagKey) ?? '(untagged)'}`, (r) => r.line_item_unblended_cost), 'gross_cost_usd');
   });
 });
 
 describe('cost by IAM principal', () => {
   test('sums Bedrock usage per principal ARN', async () => {
     const result = await runQuery('cost-by-iam-principal');
-    const expected = sums(rows.filter((r) => inWindow(r) && isUsage(r) && isBedrock(r)),
-      (r) => `${r.billing_period}|${r.line_item_iam_principal || '(no principal)'}`);
-    expectTotals(result, (row) => `${row.billing_period}|${row.iam_principal}`, expected);
+    const expected = sums(rows.filter((r) => inWindow(r) && isGenAiUsage(r)),
+      (r) => `${r.billing_period}|${r.line_item_usage_account_id}|${r.line_item_iam_principal || '(no principal)'}`);
+    expectTotals(result, (row) => `${row.billing_period}|${row.usage_account_id}|${row.iam_principal}`, expected);
   });
 
   test('sums every session of a role under the role name', async () => {
     const result = await runQuery('cost-by-principal-role');
     const name = (arn: string) => {
       const identity = arn.split(':')[5];
-      const [kind, first] = identity.split('/');
-      return kind === 'assumed-role' ? `role/${first}` : `user/${first}`;
+      const [kind, ...rest] = identity.split('/');
+      return kind === 'assumed-role' ? `role/${rest[0]}` : `user/${rest.join('/')}`;
     };
-    const expected = sums(rows.filter((r) => inWindow(r) && isUsage(r) && isBedrock(r)),
-      (r) => `${r.billing_period}|${name(r.line_item_iam_principal!)}`);
-    expectTotals(result, (row) => `${row.billing_period}|${row.principal}`, expected);
+    const expected = sums(rows.filter((r) => inWindow(r) && isGenAiUsage(r)),
+      (r) => `${r.billing_period}|${r.line_item_usage_account_id}|${name(r.line_item_iam_principal!)}`);
+    expectTotals(result, (row) => `${row.billing_period}|${row.usage_account_id}|${row.principal}`, expected);
     expect(result.map((row) => row.principal)).toContain('role/SupportBotRole');
   });
 
   test("sums Bedrock usage per combination of the principal's tags", async () => {
     const result = await runQuery('cost-by-principal-tags');
     const key = (values: string[]) => values.join('|');
-    const expected = sums(rows.filter((r) => inWindow(r) && isUsage(r) && isBedrock(r)),
-      (r) => key([r.billing_period, ...TAG_KEYS.map((k) => r.tags[`iamPrincipal/${k}`] ?? '(untagged)')]));
-    expectTotals(result, (row) => key([row.billing_period, ...TAG_KEYS.map((k) => row[`principal_${tagColumn(k)}`])]), expected);
+    const expected = sums(rows.filter((r) => inWindow(r) && isGenAiUsage(r)),
+      (r) => key([r.billing_period, r.line_item_usage_account_id!, ...TAG_KEYS.map((k) => r.tags[`iamPrincipal/${k}`] ?? '(untagged)')]));
+    expectTotals(result, (row) => key([row.billing_period, row.usage_account_id, ...TAG_KEYS.map((k) => row[`principal_${tagColumn(k)}`])]), expected);
   });
 });
 
 describe('daily Bedrock spend by token type', () => {
   test('sums cost and quantity per day, billing entity and token type, Marketplace models included', async () => {
     const result = await runQuery('daily-bedrock-spend-by-token-type');
-    const selected = rows.filter((r) => r.billing_period >= periodBefore(today, 1) && isUsage(r) && isBedrock(r));
-    const key = (r: CurRow) => `${r.line_item_usage_start_date.slice(0, 10)}|${r.bill_billing_entity}|${tokenType(r.line_item_usage_type)}`;
-    expectTotals(result, (row) => `${row.usage_date}|${row.billed_by}|${row.token_type}`, sums(selected, key));
-    const quantities = new Map<string, number>();
-    for (const r of selected) quantities.set(key(r), (quantities.get(key(r)) ?? 0) + r.line_item_usage_amount);
-    expectTotals(result, (row) => `${row.usage_date}|${row.billed_by}|${row.token_type}`, quantities, 'usage_amount');
+    const selected = rows.filter((r) => r.billing_period >= periodBefore(today, 1) && isGenAiUsage(r));
+    const key = (r: CurRow) => `${r.line_item_usage_start_date.slice(0, 10)}|${r.line_item_usage_account_id}|${r.bill_billing_entity}|${tokenType(r.line_item_usage_type)}`;
+    const rowKey = (row: Record<string, any>) => `${row.usage_date}|${row.usage_account_id}|${row.billed_by}|${row.token_type}`;
+    expectTotals(result, rowKey, sums(selected, key));
+    expectTotals(result, rowKey, sums(selected, key, (r) => r.line_item_usage_amount), 'usage_amount');
   });
 
   test('classifies every Marketplace and first-party token type', async () => {
@@ -143,7 +154,7 @@ describe('daily Bedrock spend by token type', () => {
 describe('top customers', () => {
   test('ranks tagged customers by usage cost this billing period', async () => {
     const result = await runQuery('top-customers');
-    const expected = sums(rows.filter((r) => r.billing_period === periodBefore(today, 0) && isUsage(r) && tag(r, 'Customer')),
+    const expected = sums(rows.filter((r) => r.billing_period === periodBefore(today, 0) && isGenAiUsage(r) && tag(r, 'Customer')),
       (r) => tag(r, 'Customer')!);
     expectTotals(result, (row) => row.customer, expected);
     const costs = result.map((row) => Number(row.cost_usd));
@@ -152,33 +163,38 @@ describe('top customers', () => {
   });
 });
 
-describe('cost per 1,000 requests by feature', () => {
-  test('divides Bedrock cost by input-token line items per feature', async () => {
-    const result = await runQuery('cost-per-1000-requests-by-feature');
-    const selected = rows.filter((r) => inWindow(r) && isUsage(r) && isBedrock(r));
-    const key = (r: CurRow) => `${r.billing_period}|${tag(r, 'Feature') ?? '(untagged)'}`;
-    const cost = sums(selected, key);
-    const lines = sums(selected.map((r) => ({ ...r, line_item_unblended_cost: tokenType(r.line_item_usage_type) === 'input' ? 1 : 0 })), key);
-    const rowKey = (row: Record<string, any>) => `${row.billing_period}|${row.feature}`;
-    expectTotals(result, rowKey, cost);
-    expectTotals(result, rowKey, lines, 'request_lines');
-    expectTotals(result, rowKey, new Map([...cost].map(([k, c]) => [k, (1000 * c) / lines.get(k)!])), 'cost_per_1000_requests_usd');
+describe('cost by account', () => {
+  test('sums every Bedrock line item per account and period: usage, credits and refunds, tax', async () => {
+    const result = await runQuery('cost-by-account');
+    const selected = rows.filter((r) => inWindow(r) && isBedrock(r));
+    const key = (r: CurRow) => `${r.billing_period}|${r.line_item_usage_account_id}`;
+    const rowKey = (row: Record<string, any>) => `${row.billing_period}|${row.usage_account_id}`;
+    expectTotals(result, rowKey, sums(selected, key));
+    expectTotals(result, rowKey, sums(selected.filter(isUsage), key), 'usage_cost_usd');
+    expectTotals(result, rowKey, sums(selected, key, (r) => r.line_item_unblended_cost), 'gross_cost_usd');
+    expect(new Map(result.map((row) => [row.usage_account_id, row.cost_basis]))).toEqual(new Map([['111122223333', 'net'], ['444455556666', 'gross']]));
   });
 });
 
 describe('month to date against budget', () => {
-  test('totals every Bedrock line item this billing period, tax and credits included, against the budget', async () => {
+  test('totals every Bedrock line item this billing period, tax and credits included, and projects usage alone', async () => {
     const [result] = await runQuery('month-to-date-vs-budget');
-    const mtd = rows.filter((r) => r.billing_period === periodBefore(today, 0) && isBedrock(r))
-      .reduce((s, r) => s + r.line_item_unblended_cost, 0);
-    const [y, m, d] = today.split('-').map(Number);
-    const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    const current = rows.filter((r) => r.billing_period === periodBefore(today, 0) && isBedrock(r));
+    const mtd = current.reduce((s, r) => s + cost(r), 0);
+    // Today is the 10th: the 1st to the 8th would be complete, but the generated usage lies on the 1st to the 4th, so
+    // the newest usage line's day is still arriving as far as the query can tell: complete days end before it.
+    const dayOf = (r: CurRow) => Number(String(r.line_item_usage_start_date).slice(8, 10));
+    const completeBefore = Math.min(9, Math.max(...current.filter(isUsage).map(dayOf)));
+    const completeDays = completeBefore - 1;
+    const usage = current.filter((r) => isUsage(r) && dayOf(r) < completeBefore).reduce((s, r) => s + cost(r), 0);
+    expect(completeDays).toBeGreaterThan(0);
     expect(result.billing_period).toBe(periodBefore(today, 0));
     expect(Number(result.mtd_cost_usd)).toBeCloseTo(mtd, 6);
     expect(Number(result.budget_usd)).toBe(BUDGET);
     expect(Number(result.remaining_usd)).toBeCloseTo(BUDGET - mtd, 6);
     expect(Number(result.budget_used_pct)).toBeCloseTo((100 * mtd) / BUDGET, 6);
-    expect(Number(result.projected_month_end_usd)).toBeCloseTo((mtd * daysInMonth) / d, 6);
+    expect(Number(result.complete_days)).toBe(completeDays);
+    expect(Number(result.projected_month_end_usage_usd)).toBeCloseTo((usage * 31) / completeDays, 6);
   });
 });
 

@@ -13,15 +13,15 @@ describe('usageLimits', () => {
 
   test('fails when a maximum is negative or a count is fractional', () => {
     expect(() => apiWith([{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: -5 }]))
-      .toThrow(/usageLimits\[0\]\.maxCostUsd is -5\. Fix: use a number of US dollars of at least 0/);
+      .toThrow(/usageLimits\[0\]\.maxCostUsd is -5\. Fix: use a number of US dollars above 0/);
     expect(() => apiWith([{ scope: UsageScope.USER, window: UsageWindow.MINUTE, maxRequests: 2.5 }]))
-      .toThrow(/usageLimits\[0\]\.maxRequests is 2\.5\. Fix: use a whole number of at least 0/);
+      .toThrow(/usageLimits\[0\]\.maxRequests is 2\.5\. Fix: use a whole number above 0/);
   });
 
   test('fails when the scope or window is not one of the enums', () => {
     expect(() => apiWith([{ scope: 'customer' as UsageScope, window: UsageWindow.DAY, maxRequests: 5 }]))
-      .toThrow(/usageLimits\[0\]\.scope is "customer"\. Fix: use UsageScope\.USER, TENANT, FEATURE or WORKFLOW/);
+      .toThrow(/usageLimits\[0\]\.scope must be one of 'user', 'tenant', 'feature', 'workflow'; got the string "customer"\. Fix: use one of UsageScope\.USER, UsageScope\.TENANT, UsageScope\.FEATURE, UsageScope\.WORKFLOW\./);
     expect(() => apiWith([{ scope: UsageScope.USER, window: 'week' as UsageWindow, maxRequests: 5 }]))
-      .toThrow(/usageLimits\[0\]\.window is "week"\. Fix: use UsageWindow\.MINUTE, HOUR, DAY or MONTH/);
+      .toThrow(/usageLimits\[0\]\.window must be one of 'minute', 'hour', 'day', 'month'; got the string "week"\. Fix: use one of UsageWindow\.MINUTE, UsageWindow\.HOUR, UsageWindow\.DAY, UsageWindow\.MONTH\./);
   });
 });

@@ -11,7 +11,7 @@ describe('cross-region geography against the stack Region', () => {
     expect(() => new ApiWorkflow(stackIn('eu-west-1'), 'Chat', {
       tags: { feature: 'support-chat' },
       model: BedrockModel.crossRegion(CrossRegionGeography.US, HAIKU),
-    })).toThrow(/RegionalStack\/Chat: routing\.simple calls 'anthropic\.claude-haiku-4-5-20251001-v1:0' through the 'us\.' cross-region profile, which is not available in eu-west-1.*Fix: use the geography that serves eu-west-1 \(CrossRegionGeography\.EU\)/);
+    })).toThrow(/RegionalStack\/Chat: routing\.simple calls 'us\.anthropic\.claude-haiku-4-5-20251001-v1:0' from eu-west-1, but the 'us\.' cross-Region profile can be called only from its geography's Regions, not from eu-west-1.*Fix: BedrockModel\.crossRegion\(CrossRegionGeography\.EU, 'anthropic\.claude-haiku-4-5-20251001-v1:0'\)/);
   });
 
   test('by default routes through the geography of the stack Region: EU profiles in eu-west-1', () => {
@@ -24,13 +24,17 @@ describe('cross-region geography against the stack Region', () => {
     for (const source of sources) expect(source).toContain('inference-profile/eu.anthropic.claude-');
   });
 
-  test('in ap-southeast-2 the default routing uses APAC profiles', () => {
+  test('in ap-southeast-2 the default routing uses the profiles the models have there: au. for Haiku and Sonnet 4.5, global. for Opus 4.5', () => {
+    // The model cards list au. and jp. profiles for the Claude 4.5 models, no apac.: apac. would fail at deploy.
     const stack = stackIn('ap-southeast-2');
     new ApiWorkflow(stack, 'Chat', { tags: { feature: 'support-chat' } });
 
     const sources = Object.values(Template.fromStack(stack).findResources('AWS::Bedrock::ApplicationInferenceProfile'))
-      .map((p: any) => JSON.stringify(p.Properties.ModelSource.CopyFrom));
-    for (const source of sources) expect(source).toContain('inference-profile/apac.');
+      .map((p: any) => JSON.stringify(p.Properties.ModelSource.CopyFrom)).sort();
+    expect(sources).toHaveLength(3);
+    expect(sources[0]).toContain('inference-profile/au.anthropic.claude-haiku-4-5');
+    expect(sources[1]).toContain('inference-profile/au.anthropic.claude-sonnet-4-5');
+    expect(sources[2]).toContain('inference-profile/global.anthropic.claude-opus-4-5');
   });
 
   test('warns, with an id, when the stack has no Region to check the geography against', () => {
