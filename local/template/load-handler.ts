@@ -1,4 +1,5 @@
 /** Loading a function's handler from the code the template deploys, as a new Lambda container does. */
+import * as path from 'node:path';
 import type { LambdaHandler } from '../demo/handler-bundle';
 
 /**
@@ -6,7 +7,8 @@ import type { LambdaHandler } from '../demo/handler-bundle';
  * `exportName`, which must be a function.
  */
 export function loadHandlerExport(file: string, exportName: string): LambdaHandler {
-  const resolved = require.resolve(file);
+  // A path relative to the working folder (`cdk.out/asset.…`), not to this module, as `require` would read it.
+  const resolved = require.resolve(path.resolve(file));
   delete require.cache[resolved];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(resolved) as Record<string, unknown>;

@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { ApiWorkflow, CircuitBreaker, GenAiTags, ScheduledWorkflow, UsageLedger, UsageScope, UsageWindow } from '../../lib';
 import { readTemplateFile, templateFunctions } from '../../local/template';
-import { CliRun, eventFile, runCli } from './run-cli';
+import { CliRun, eventFile, REPO_ROOT, runCli } from './run-cli';
 
 // `npx cdk synth` then `genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json`: a
 // stack of the library's constructs synthesized as the CDK CLI does (assets staged beside the template, construct
@@ -53,6 +53,9 @@ beforeAll(async () => {
   runs.scheduled = await invoke(ids.scheduled, 'eventbridge-scheduled');
   runs.breakerRun = await invoke(ids.breaker, 'sns-budgets-notification');
   runs.byPath = await invoke('Chat/Handler', 'api-gateway-proxy');
+  // As the README writes it: a template path relative to where the command runs (`cdk.out/<Stack>.template.json`).
+  runs.relative = await runCli(['local', 'invoke', ids.api, '--template', path.join(path.basename(outdir), path.basename(templateFile)), '--event', path.resolve(REPO_ROOT, eventFile('api-gateway-proxy'))],
+    120_000, undefined, path.dirname(outdir));
   runs.wrongId = await invoke('ChatHandlr', 'api-gateway-proxy');
   runs.wrongFile = await invoke(ids.api, 'api-gateway-proxy', notATemplate);
 }, 600_000);
@@ -79,6 +82,10 @@ describe('genai-finops local invoke <FunctionLogicalId> --template', () => {
     expect(JSON.parse(response.body).cost.totalUsd).toBeGreaterThan(0);
     expect(runs.api1.stderr).toContain(`created table ${LEDGER_NAME}\n`);
     expect(runs.api1.stderr).toMatch(new RegExp(`asset\\.[0-9a-f]{64}/index\\.js, export handler`));
+  });
+
+  test('takes a template path relative to the working folder, as `cdk.out/<Stack>.template.json` is written', () => {
+    expect(result(runs.relative).statusCode).toBe(200);
   });
 
   test('finds the function by its construct path too', () => {

@@ -14,13 +14,13 @@ export interface CliRun {
 }
 
 /**
- * Runs `node bin/genai-finops.js ...args` from the repository root, as `npx genai-finops` would; `env`, when given,
- * replaces the test process's environment (PATH is kept).
+ * Runs `node bin/genai-finops.js ...args` from `cwd` (the repository root unless given), as `npx genai-finops` would;
+ * `env`, when given, replaces the test process's environment (PATH is kept).
  */
-export function runCli(args: ReadonlyArray<string>, timeoutMs = 45_000, env?: NodeJS.ProcessEnv): Promise<CliRun> {
+export function runCli(args: ReadonlyArray<string>, timeoutMs = 45_000, env?: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const childEnv = env === undefined ? { ...process.env, GENAI_FINOPS_DEBUG: '' } : { PATH: process.env.PATH, ...env };
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
