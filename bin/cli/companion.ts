@@ -124,7 +124,16 @@ export function findCompanionPackage(install: CliInstall, searchFrom: ReadonlyAr
       + `${install.version}: the emulators and the handler bundles must come from the same release. Install the matching one: ${advice}.`);
   }
   throw new MissingPackageError(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in the `
-    + `companion package ${COMPANION_PACKAGE} (DynamoDB Local needs Java 17). Install it: ${advice}.`);
+    + `companion package ${COMPANION_PACKAGE} (DynamoDB Local needs Java 17). Install it: ${advice}. ${notOnRegistryYet(install.version)}`);
+}
+
+/**
+ * Until the first release is published, the registry answers E404 for the companion: say so, and how to build the
+ * same package from a clone of the repository. Drop this once `genai-finops-local` is on npm.
+ */
+function notOnRegistryYet(version: string): string {
+  return `${COMPANION_PACKAGE} is not on the npm registry yet: in a clone of the repository run \`npm ci && npm pack -w packages/local\`, `
+    + `then install the tarball it writes in place of the package name (e.g. \`npm install --save-dev <clone>/${COMPANION_PACKAGE}-${version}.tgz\`).`;
 }
 
 /** Loads the companion package's commands, running the handler bundles of the CLI's package (`packageRoot`). */

@@ -95,16 +95,22 @@ export function formatProjection(p: WorkloadProjection, pocFile: string): string
   ].join('\n');
 }
 
-function readInput(file: string, what: string): string {
+/** The fix for an unreadable file: sample workloads ship with the package; a price file is the user's own. */
+const READ_FIX = {
+  workload: 'check the path; sample workloads are in examples/workloads/ (installed: node_modules/genai-finops-constructs/examples/workloads/)',
+  prices: 'check the path of the price file given with --prices, or leave --prices out to price with the shipped catalog',
+};
+
+function readInput(file: string, what: string, fix: keyof typeof READ_FIX = 'workload'): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read the ${what} '${file}': ${fileProblem(file, error)}. Fix: check the path; sample workloads are in examples/workloads/ (installed: node_modules/genai-finops-constructs/examples/workloads/)`, COMMAND);
+    throw new UsageError(`cannot read the ${what} '${file}': ${fileProblem(file, error)}. Fix: ${READ_FIX[fix]}`, COMMAND);
   }
 }
 
 function readPriceFile(file: string): ModelCatalog {
-  const text = readInput(file, 'price file');
+  const text = readInput(file, 'price file', 'prices');
   let json: unknown;
   try {
     json = JSON.parse(text);

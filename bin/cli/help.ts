@@ -34,7 +34,8 @@ estimate and assess add their own (see their help).
 
 demo and local invoke run on 127.0.0.1: a Bedrock simulator, DynamoDB Local (needs Java 17) and an in-memory
 S3; no AWS account or credentials are used. In an app that installed genai-finops-constructs, they come in the
-companion package: npm install --save-dev genai-finops-local (the same version).
+companion package: npm install --save-dev genai-finops-local (the same version). It is not on the npm registry
+yet: in a clone of the repository run npm ci && npm pack -w packages/local, and install the .tgz it writes.
 
 Examples:
   npx genai-finops demo

@@ -1,7 +1,7 @@
 import { CfnResource, Stack, TagManager, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { GenAiTagKey } from './genai-tag-keys';
-import { exampleFor, fieldFor, kebabCase, scopeName, variableNameFor } from './tag-messages';
+import { exampleFor, fieldFor, kebabCase, scopeName, tagPropOf, variableNameFor } from './tag-messages';
 import { ALLOWED_INFERENCE_TYPES, DEFAULT_ALLOWED_ENVIRONMENTS, DEFAULT_REQUIRED_GENAI_TAG_KEYS } from './tag-rules';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
@@ -121,10 +121,11 @@ export class GenAiTagPolicy {
     const errors: string[] = [];
     for (const [key, paths] of missing) {
       const holder = nearestHolder(missingResources.get(key)!);
+      const prop = tagPropOf(holder);
       errors.push(
         `GenAI tag policy: required tag '${key}' is missing or empty on ${describePaths(paths)}. ` +
-        `Fix: tag ${scopeName(holder)}, the nearest construct holding them: GenAiTags.apply(${variableNameFor(holder)}, { ${fieldFor(key)}: ${suggestedValue(key, holder)} }) ` +
-        `(a workflow takes it in its 'tags' prop, a shared store in its 'feature' prop). Required keys: ${this.requiredKeys.join(', ')}.`,
+        `Fix: tag ${scopeName(holder)}, the nearest construct holding them: GenAiTags.apply(${variableNameFor(holder)}, { ${fieldFor(key)}: ${suggestedValue(key, holder)} })` +
+        `${prop ? ` or set it in its '${prop}' prop` : ''}. Required keys: ${this.requiredKeys.join(', ')}.`,
       );
     }
     for (const [message, paths] of badValues) {

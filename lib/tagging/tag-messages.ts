@@ -7,7 +7,8 @@ export function exampleFor(key: GenAiTagKey): string {
   switch (key) {
     case GenAiTagKey.ENVIRONMENT: return "'production'";
     case GenAiTagKey.APPLICATION: return "'customer-chatbot'";
-    case GenAiTagKey.FEATURE: return "'document-qa'";
+    // No sample name: a feature is the user's own, and a copied example would attribute spend to the wrong one.
+    case GenAiTagKey.FEATURE: return "'<your feature>'";
     case GenAiTagKey.TEAM: return "'support'";
     case GenAiTagKey.COST_CENTER: return "'operations'";
     case GenAiTagKey.MODEL_PROVIDER: return "'anthropic'";
@@ -15,6 +16,19 @@ export function exampleFor(key: GenAiTagKey): string {
     case GenAiTagKey.INFERENCE_TYPE: return "'realtime'";
     case GenAiTagKey.CUSTOMER: return "'internal'";
   }
+}
+
+/** Constructs that take their GenAI tags in a prop (workflows: `tags`), so a fix message can point at it. */
+const TAG_PROPS = new WeakMap<IConstruct, string>();
+
+/** Records that `construct` takes its GenAI tags in the prop `prop`. */
+export function declareTagProp(construct: IConstruct, prop: string): void {
+  TAG_PROPS.set(construct, prop);
+}
+
+/** The prop `construct` takes its GenAI tags in, if it has one. */
+export function tagPropOf(construct: IConstruct): string | undefined {
+  return TAG_PROPS.get(construct);
 }
 
 /** The camelCase prop field for a tag key, for error messages that point at props. */

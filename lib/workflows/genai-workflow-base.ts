@@ -8,6 +8,7 @@ import { GenAiInferenceProfile } from '../inference';
 import { genAiMetric } from '../observability/genai-metric';
 import { MonitoredWorkflow, MonitoredWorkflows } from '../observability/monitored-workflow';
 import { GenAiTagKey, GenAiTags } from '../tagging';
+import { declareTagProp } from '../tagging/tag-messages';
 
 // What the runtime reports when the function carries no Application or Feature tag (lambda/pipeline/config.ts); the
 // tag policy fails such a synthesis anyway, so these only show in apps that skip it.
@@ -25,6 +26,12 @@ const UNTAGGED_FEATURE = 'default';
  * Unless `props` says otherwise the statistic is Sum and the period 5 minutes; `metricLatency()` is p50.
  */
 export abstract class GenAiWorkflowBase extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // A tag-policy failure under a workflow can then point at its `tags` prop.
+    declareTagProp(this, 'tags');
+  }
+
   /** The handler. */
   public abstract readonly handler: GenAiFunction;
   /** The application inference profile of the simple (or only) tier. */

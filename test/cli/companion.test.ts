@@ -59,6 +59,8 @@ describe('finding the companion package genai-finops-local', () => {
     expect(find).toThrow(MissingPackageError);
     expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops local invoke` again');
     expect(find).toThrow("'local invoke' runs the local emulators");
+    expect(find).toThrow('genai-finops-local is not on the npm registry yet: in a clone of the repository run `npm ci && npm pack -w packages/local`');
+    expect(find).toThrow('`npm install --save-dev <clone>/genai-finops-local-1.2.3.tgz`');
   });
 
   test('refuses another release, naming where it is, both versions and the matching install', () => {

@@ -112,6 +112,13 @@ describe('genai-finops estimate', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('a missing price file is named as one, with the fix for --prices (not the sample workloads)', async () => {
+    const run = await runCli(['estimate', example('article-hello.json'), '--prices', 'no/such/prices.json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Fix: check the path of the price file given with --prices, or leave --prices out to price with the shipped catalog');
+    expect(run.stderr).not.toContain('sample workloads');
+  });
+
   test('has its own help, listed in the main help', async () => {
     const [help, main] = await Promise.all([runCli(['estimate', '--help']), runCli(['--help'])]);
     expect(help.code).toBe(0);

@@ -25,13 +25,16 @@ function snippetUnder(heading: string): string {
 
 /**
  * Runs a snippet the way a reader's app would: in a stack (`stack`) of an app tagged Application=customer-support,
- * Environment=production, with `genai-finops-constructs` resolving to this library; type errors fail.
+ * Environment=production under an enforced GenAiTagPolicy, with `genai-finops-constructs` resolving to this library;
+ * type errors fail.
  */
 function runSnippet(heading: string): { app: App; stack: Stack } {
   const source = snippetUnder(heading);
   expect({ heading, errors: typeErrors.get(heading) }).toEqual({ heading, errors: [] });
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'genai-readme-')) });
   library.GenAiTags.apply(app, { environment: 'production', application: 'customer-support', team: 'support', costCenter: 'operations' });
+  // A reader who copies the snippet next to the minimal example also enforces the tag policy.
+  library.GenAiTagPolicy.enforce(app);
   const stack = new Stack(app, 'Readme', { env: { region: 'us-east-1' } });
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const load = (id: string) => (id === 'genai-finops-constructs' ? library : require(id));

@@ -42,6 +42,8 @@ test('the reconciliation snippet type-checks against the library', () => {
 test('the reconciliation snippet synthesizes the archive, the meter table and the daily reconciliation, with no warning', () => {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'genai-readme-')) });
   library.GenAiTags.apply(app, { environment: 'production', application: 'customer-support', team: 'support', costCenter: 'operations' });
+  // A reader who copies the snippet next to the minimal example also enforces the tag policy.
+  library.GenAiTagPolicy.enforce(app);
   const stack = new Stack(app, 'Readme', { env: { account: '111122223333', region: 'us-east-1' } });
   const js = ts.transpileModule(snippet(), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   new Function('require', 'exports', 'stack', js)((id: string) => (id === 'genai-finops-constructs' ? library : require(id)), {}, stack);

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GenAiTagKey, GenAiTagPolicy, GenAiTags } from '../../../lib';
+import { declareTagProp } from '../../../lib/tagging/tag-messages';
 import { tagValue } from '../../support/test-app';
 
 function queueStack(): { app: App; stack: Stack } {
@@ -136,6 +137,33 @@ describe('GenAiTagPolicy', () => {
     GenAiTags.apply(app, withoutFeature);
     GenAiTagPolicy.enforce(app);
     expect(() => app.synth()).toThrow(/required tag 'Feature' is missing or empty on 2 resources: .*Fix: tag 'Support\/SharedEmbeddings', the nearest construct holding them: GenAiTags\.apply\(sharedEmbeddings, \{ feature: 'shared-embeddings' \}\)/);
+  });
+
+  test('a missing Feature on a stack suggests a placeholder, not a sample feature name, and no prop for a plain construct', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Guardrails');
+    new sqs.Queue(stack, 'First', { enforceSSL: true });
+    new sqs.Queue(stack, 'Second', { enforceSSL: true });
+    const { feature, ...withoutFeature } = COMPLETE;
+    void feature;
+    GenAiTags.apply(app, withoutFeature);
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).toThrow(/Fix: tag 'Guardrails', the nearest construct holding them: GenAiTags\.apply\(guardrails, \{ feature: '<your feature>' \}\)\. Required keys/);
+    expect(() => app.synth()).not.toThrow(/document-qa|' prop/);
+  });
+
+  test('a construct that takes its tags in a prop (a workflow) is told so', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Support');
+    const workflow = new Construct(stack, 'Chat');
+    declareTagProp(workflow, 'tags');
+    new sqs.Queue(workflow, 'First', { enforceSSL: true });
+    new sqs.Queue(workflow, 'Second', { enforceSSL: true });
+    const { feature, ...withoutFeature } = COMPLETE;
+    void feature;
+    GenAiTags.apply(app, withoutFeature);
+    GenAiTagPolicy.enforce(app);
+    expect(() => app.synth()).toThrow(/GenAiTags\.apply\(chat, \{ feature: 'chat' \}\) or set it in its 'tags' prop\. Required keys/);
   });
 
   test('fails when Application is missing, suggesting the stack name in kebab case', () => {
