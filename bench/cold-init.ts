@@ -13,7 +13,7 @@ export const handler = async () => { bedrock ??= new BedrockRuntimeClient({}); d
 `;
 
 // What a cold start pays before the first request: loading and evaluating the bundle.
-const MEASURE = "const t=process.hrtime.bigint();require(process.argv[1]);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))";
+const MEASURE = 'const t=process.hrtime.bigint();require(process.argv[1]);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))';
 
 /**
  * Bundle size and module-initialisation time of the API handler against a bare bundle of the same two SDK clients

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbLedgerGuard, SpendAmount } from '../lambda/pipeline/guards';
-import { localClientConfig, startDynamoDbLocal } from '../local/services';
-import { createLedgerTable } from '../local/services/ledger-table';
+import { localClientConfig, startDynamoDbLocal } from '../packages/local/src/services';
+import { createLedgerTable } from '../packages/local/src/services/ledger-table';
 import { round } from './stats';
 
 /**

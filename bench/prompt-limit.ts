@@ -4,7 +4,7 @@ import { normalizeConfig } from '../lambda/pipeline/config';
 import { PipelineError } from '../lambda/pipeline/errors';
 import { estimateRequestTokens } from '../lambda/pipeline/stages/estimate-tokens';
 import { MemoryRecorder } from '../lambda/pipeline/stages/record-request';
-import { startBedrockSimulator } from '../local/bedrock-simulator';
+import { startBedrockSimulator } from '../packages/local/src/bedrock-simulator';
 import { CORPUS_KINDS, promptCorpus } from '../test/fixtures/prompt-corpus';
 import { round } from './stats';
 

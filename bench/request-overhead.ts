@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startBedrockSimulator } from '../local/bedrock-simulator';
-import { localClientConfig, startDynamoDbLocal } from '../local/services';
-import { createLedgerTable } from '../local/services/ledger-table';
+import { startBedrockSimulator } from '../packages/local/src/bedrock-simulator';
+import { localClientConfig, startDynamoDbLocal } from '../packages/local/src/services';
+import { createLedgerTable } from '../packages/local/src/services/ledger-table';
 import { requestBody } from './cpu-stages';
 import { percentile, round } from './stats';
 
@@ -66,13 +66,13 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
       }),
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { handler } = require('../lambda/handlers/api') as typeof import('../lambda/handlers/api');
+    const { handler } = require('../lambda/api/handler') as typeof import('../lambda/api/handler');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const clients = require('../lambda/runtime/clients') as typeof import('../lambda/runtime/clients');
+    const clients = require('../lambda/shared/clients') as typeof import('../lambda/shared/clients');
     // A second series in the same process composes a new container against this run's endpoints.
     clients.resetClients();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('../lambda/runtime/pipeline-runtime') as typeof import('../lambda/runtime/pipeline-runtime')).resetContainer();
+    (require('../lambda/composition/pipeline-runtime') as typeof import('../lambda/composition/pipeline-runtime')).resetContainer();
     const bedrockTimer: Timer = { sends: 0, ms: 0 };
     const dynamoTimer: Timer = { sends: 0, ms: 0 };
     timeSends(clients.bedrockClient(), bedrockTimer);

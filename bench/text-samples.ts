@@ -4,7 +4,7 @@
  * them; the tests check the bound on them. Same seed, same text.
  */
 
-import { seededRandom } from '../local/bedrock-simulator/random';
+import { seededRandom } from '../packages/local/src/bedrock-simulator/random';
 
 type Random = () => number;
 
@@ -19,12 +19,12 @@ export const ENGLISH_PROSE = [
   'When a team adopts a new model, the first questions are always the same. How much will it cost per month, which features ' +
     'drive the bill, and what happens when a tenant sends far more traffic than planned? Tags answer the first two questions; ' +
     'budgets, quotas and circuit breakers answer the third, before the invoice does.',
-  "Prompt caching pays off when the same long prefix is sent again within a few minutes. The system prompt and the retrieved " +
-    "documents usually form that prefix, so the pipeline places a cache point after them, provided the prefix is long enough " +
+  'Prompt caching pays off when the same long prefix is sent again within a few minutes. The system prompt and the retrieved ' +
+    'documents usually form that prefix, so the pipeline places a cache point after them, provided the prefix is long enough ' +
     "for the model's minimum. Shorter prefixes are sent without one, because writing a cache entry costs more than reading it.",
   'Each request is recorded once, with the model that answered, the tokens it used and what they cost. The record is written ' +
     'after the answer is known, and it carries an idempotency key, so that a retried delivery of the same event is never ' +
-    "charged twice. Reports read these records; nothing else in the system needs to know the price of a token.",
+    'charged twice. Reports read these records; nothing else in the system needs to know the price of a token.',
   'Routing by complexity sends short, simple questions to a small model and keeps the large one for requests that need it. ' +
     'The rules are deliberately plain: the length of the message, a few keywords that signal analysis or code, and a hint the ' +
     "caller may give. They are easy to test, and it's easy to explain to a customer why a request went where it went.",
@@ -189,9 +189,11 @@ function randomUnicode(random: Random, chars: number): string {
   let out = '';
   while (out.length < chars) {
     const r = random();
-    if (r < 0.02) out += String.fromCharCode(0xd800 + int(random, 0x800)); // a lone surrogate
-    else if (r < 0.05) out += pick(random, ['\ufdfa', '\u3392', '\ufb03', '\u2474', 'e\u0301', '\u00a0', '\u2028', '\u0085']);
-    else {
+    if (r < 0.02) {
+      out += String.fromCharCode(0xd800 + int(random, 0x800)); // a lone surrogate
+    } else if (r < 0.05) {
+      out += pick(random, ['\ufdfa', '\u3392', '\ufb03', '\u2474', 'e\u0301', '\u00a0', '\u2028', '\u0085']);
+    } else {
       let cp = int(random, 0x110000);
       if (cp >= 0xd800 && cp <= 0xdfff) cp = 0x41;
       out += String.fromCodePoint(cp);

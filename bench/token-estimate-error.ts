@@ -1,6 +1,6 @@
 import { getTokenizer } from '@anthropic-ai/tokenizer';
-import { boundTokens, estimateTokens } from '../lambda/core';
-import { seededRandom } from '../local/bedrock-simulator/random';
+import { boundTokens, estimateTokens } from '../shared/core';
+import { seededRandom } from '../packages/local/src/bedrock-simulator/random';
 import { samplesOf, TEXT_KINDS } from './text-samples';
 import { percentile, round } from './stats';
 

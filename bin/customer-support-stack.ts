@@ -105,7 +105,7 @@ export class CustomerSupportStack extends Stack {
       productionEnvironment: EXAMPLE_ENVIRONMENT,
       productionAmountUsd: 5_000,
       features: [{ feature: 'support-chat', amountUsd: 3_000 }, { feature: 'ticket-attachments', amountUsd: 1_500 }],
-      nonCriticalRoles: [this.documents.handler.role, this.nightly.handler.role],
+      nonCriticalRoles: [this.documents.role, this.nightly.role],
     });
     this.breaker.subscribeTo(this.budgets.topic);
 
@@ -126,7 +126,7 @@ export class CustomerSupportStack extends Stack {
     // fixed name, which the cost-reporting stack (us-east-1) finds it by; Athena reads S3 in other Regions.
     this.meterArchive = new MeterArchive(visibility, 'MeterArchive', {
       bucketName: EXAMPLE_METER_BUCKET_NAME,
-      logGroups: [this.chat.handler.logGroup, this.documents.handler.logGroup, this.nightly.handler.logGroup],
+      logGroups: [this.chat.logGroup, this.documents.logGroup, this.nightly.logGroup],
     });
   }
 }

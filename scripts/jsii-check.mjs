@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks that the public API (lib/index.ts) compiles with jsii, i.e. can have Python, Java, .NET and Go bindings,
-// without touching dist/ or the package: the sources jsii needs (lib/, lambda/contract/, lambda/core/) are copied
+// without touching dist/ or the package: the sources jsii needs (lib/, shared/contract/, shared/core/) are copied
 // into a temporary folder with a package.json holding a "jsii" section, and jsii runs there. Exits non-zero on any
 // jsii error or warning. Usage: node scripts/jsii-check.mjs
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-finops-jsii-'));
 try {
-  for (const dir of ['lib', 'lambda/contract', 'lambda/core']) {
+  for (const dir of ['lib', 'shared/contract', 'shared/core', 'shared/queries']) {
     fs.cpSync(path.join(repo, dir), path.join(work, dir), { recursive: true, filter: (src) => !src.endsWith('.test.ts') });
   }
   fs.copyFileSync(path.join(repo, 'README.md'), path.join(work, 'README.md'));

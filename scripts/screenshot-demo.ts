@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launchChromium } from '../local/demo/html/chromium';
+import { launchChromium } from '../packages/local/src/demo/html/chromium';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 

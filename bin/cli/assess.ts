@@ -7,13 +7,13 @@ import * as path from 'node:path';
 import { assessMaturity, MaturityAssessment } from '../../lib/finops-checks/maturity';
 import { FINOPS_RULES } from '../../lib/finops-checks/rules';
 import { templateModel, TemplateModel } from '../../lib/finops-checks/template-model';
-import { intOption, parseArgs, UsageError } from './args';
+import { intOption, parseArgs, UsageError } from '../../shared/cli/args';
 import { fileProblem } from './file-problem';
 import { ASSESS_HELP } from './help';
 
 /** Runs the command; resolves to the exit code: 0, or 1 when below `--min-level`. */
 export async function assessCommand(argv: ReadonlyArray<string>, out: (text: string) => Promise<void>, log: (line: string) => void): Promise<number> {
-  const { options, positionals } = parseArgs(argv, { json: 'boolean', 'min-level': 'string' }, 'assess');
+  const { options, positionals } = parseArgs(argv, { 'json': 'boolean', 'min-level': 'string' }, 'assess');
   if (options.help) {
     await out(ASSESS_HELP);
     return 0;

@@ -1,9 +1,9 @@
 /** `genai-finops breaker reset`: close a circuit breaker by hand, audited, with the real DynamoDB client. */
 import { userInfo } from 'node:os';
 import { DynamoDBClient, ScanCommand, ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { BREAKER_TABLE } from '../../lambda/contract';
+import { BREAKER_TABLE } from '../../shared/contract';
 import { DynamoDbBreakerStore } from '../../lambda/breaker/state-store';
-import { parseArgs, subcommandArgs, UsageError } from './args';
+import { parseArgs, subcommandArgs, UsageError } from '../../shared/cli/args';
 import { BREAKER_HELP, BREAKER_RESET_HELP } from './help';
 
 /** `genai-finops breaker <subcommand>`; resolves to the exit code. */

@@ -1,12 +1,13 @@
 /**
- * Finding the companion package `genai-finops-local` from the installed CLI. The published genai-finops-constructs
- * ships `estimate`, `assess`, `breaker reset` and the help, compiled and without the emulators: DynamoDB Local alone
- * is 65 MB, and a CDK app that only synthesizes should not download it. `demo` and `local invoke` load the emulators
- * from the companion package when it is installed, and say how to install it when not.
+ * Finding the companion package `genai-finops-local` from the CLI. genai-finops-constructs ships `estimate`, `assess`,
+ * `breaker reset`, `reconcile`, `statement` and the help, without the emulators: DynamoDB Local alone is 65 MB, and
+ * a CDK app that only synthesizes should not download it. `demo` and `local invoke` load the emulators from the
+ * companion package, resolved from the CLI's own package as Node resolves any dependency (in a clone, npm's
+ * workspaces link node_modules/genai-finops-local to packages/local), and say how to install it when it is missing.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { LocalCommands, LocalCommandsOptions } from '../../local/companion-package';
+import type { LocalCommands, LocalCommandsOptions } from '../../packages/local/src/index';
 
 /** The companion package's name on npm. */
 export const COMPANION_PACKAGE = 'genai-finops-local';
@@ -91,40 +92,33 @@ export function installAdvice(install: CliInstall, packages: ReadonlyArray<strin
 }
 
 /**
- * The companion package of the CLI's release, as Node resolves it from each of `searchFrom` in turn (the CLI's own
- * package first: from there Node reaches the app's node_modules, or the global folder beside a global CLI; then the
- * folder the command runs in). A copy of another release is passed over; if no copy matches, the message names it.
+ * The companion package of the CLI's release, as Node resolves it from the CLI's package: from there Node reaches the
+ * app's node_modules, the global folder beside a global CLI, npx's folder beside an npx CLI, and a clone's workspace
+ * link. A copy of another release is refused, since the emulators run this release's handler bundles.
  *
  * @param command - the command that needs it, for the messages (e.g. `demo`)
  */
-export function findCompanionPackage(install: CliInstall, searchFrom: ReadonlyArray<string>, command: string): CompanionPackage {
+export function findCompanionPackage(install: CliInstall, command: string): CompanionPackage {
   const advice = installAdvice(install, [`${COMPANION_PACKAGE}@${install.version}`], command);
-  let other: { dir: string; version: string | undefined } | undefined;
-  for (const from of searchFrom) {
-    let manifest: string;
-    try {
-      manifest = require.resolve(`${COMPANION_PACKAGE}/package.json`, { paths: [from] });
-    } catch {
-      continue;
-    }
-    const dir = path.dirname(manifest);
-    const { version, main } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string; main?: string };
-    if (version !== install.version) {
-      other ??= { dir, version };
-      continue;
-    }
-    const entry = path.join(dir, main ?? 'index.js');
-    if (!existsSync(entry)) {
-      throw new MissingPackageError(`${COMPANION_PACKAGE} ${version} at ${dir} has no ${path.relative(dir, entry)}: reinstall it: ${advice}.`);
-    }
-    return { dir, version, entry };
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${COMPANION_PACKAGE}/package.json`, { paths: [install.root] });
+  } catch {
+    throw new MissingPackageError(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in the `
+      + `companion package ${COMPANION_PACKAGE} (DynamoDB Local needs Java 17). Install it: ${advice}. ${notOnRegistryYet(install.version)}`);
   }
-  if (other) {
-    throw new MissingPackageError(`${COMPANION_PACKAGE} ${other.version ?? '(no version)'} is installed at ${other.dir}, but ${LIBRARY_PACKAGE} is `
+  const dir = path.dirname(manifest);
+  const { version, main } = JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string; main?: string };
+  if (version !== install.version) {
+    throw new MissingPackageError(`${COMPANION_PACKAGE} ${version ?? '(no version)'} is installed at ${dir}, but ${LIBRARY_PACKAGE} is `
       + `${install.version}: the emulators and the handler bundles must come from the same release. Install the matching one: ${advice}.`);
   }
-  throw new MissingPackageError(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in the `
-    + `companion package ${COMPANION_PACKAGE} (DynamoDB Local needs Java 17). Install it: ${advice}. ${notOnRegistryYet(install.version)}`);
+  const entry = path.join(dir, main ?? 'index.js');
+  if (!existsSync(entry)) {
+    throw new MissingPackageError(`${COMPANION_PACKAGE} ${version} at ${dir} has no ${path.relative(dir, entry)}: in a clone of the repository run `
+      + `\`npm run build\`; else reinstall it: ${advice}.`);
+  }
+  return { dir, version, entry };
 }
 
 /**
@@ -136,12 +130,24 @@ function notOnRegistryYet(version: string): string {
     + `then install the tarball it writes in place of the package name (e.g. \`npm install --save-dev <clone>/${COMPANION_PACKAGE}-${version}.tgz\`).`;
 }
 
-/** Loads the companion package's commands, running the handler bundles of the CLI's package (`packageRoot`). */
-export function loadCompanionCommands(companion: CompanionPackage, packageRoot: string): LocalCommands {
+/** What the CLI hands the companion's commands. */
+export interface CompanionHost {
+  /** The CLI's package folder (genai-finops-constructs): its constructs and its handler bundles are what the commands run. */
+  readonly packageRoot: string;
+  /** The CLI's shutdown hook: what the commands start is stopped when the CLI ends, however it ends. */
+  readonly onShutdown: LocalCommandsOptions['onShutdown'];
+}
+
+/** Loads the companion package's commands, running the constructs and handler bundles of the CLI's package. */
+export function loadCompanionCommands(companion: CompanionPackage, host: CompanionHost): LocalCommands {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(companion.entry) as { createLocalCommands?: (options: LocalCommandsOptions) => LocalCommands };
   if (typeof module.createLocalCommands !== 'function') {
     throw new MissingPackageError(`${companion.entry} is not the ${COMPANION_PACKAGE} entry (it exports no createLocalCommands): reinstall it.`);
   }
-  return module.createLocalCommands({ handlersDir: path.join(packageRoot, 'assets', 'handlers') });
+  return module.createLocalCommands({
+    handlersDir: path.join(host.packageRoot, 'assets', 'handlers'),
+    libraryDir: host.packageRoot,
+    onShutdown: host.onShutdown,
+  });
 }

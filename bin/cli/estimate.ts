@@ -3,20 +3,11 @@
  * lambda/core for the figures, and prints them as a table or JSON. All arithmetic lives in the core.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import {
-  DEFAULT_MODEL_CATALOG,
-  estimateWorkload,
-  ModelCatalog,
-  parsePriceFile,
-  parseWorkloadText,
-  projectWorkload,
-  WorkloadEstimate,
-  WorkloadError,
-  WorkloadProjection,
-} from '../../lambda/core';
-import type { buildEstimatePage as BuildEstimatePage } from '../../local/html/estimate-page';
-import type { chartJsSource as ChartJsSource } from '../../local/html/self-contained';
-import { htmlFileOption, parseArgs, UsageError } from './args';
+import { DEFAULT_MODEL_CATALOG, ModelCatalog, parsePriceFile } from '../../shared/core';
+import { estimateWorkload, parseWorkloadText, projectWorkload, WorkloadEstimate, WorkloadError, WorkloadProjection } from '../../estimator';
+import type { buildEstimatePage as BuildEstimatePage } from '../../reports/html/estimate-page';
+import type { chartJsSource as ChartJsSource } from '../../reports/html/self-contained';
+import { htmlFileOption, parseArgs, UsageError } from '../../shared/cli/args';
 import { ESTIMATE_HELP } from './help';
 import { fileProblem } from './file-problem';
 
@@ -51,8 +42,10 @@ export async function estimateCommand(argv: ReadonlyArray<string>, out: (text: s
     }
     if (htmlFile) {
       // Loaded only for --html: the page builder and Chart.js are not needed to estimate.
-      const { buildEstimatePage } = require('../../local/html/estimate-page') as { buildEstimatePage: typeof BuildEstimatePage };
-      const { chartJsSource } = require('../../local/html/self-contained') as { chartJsSource: typeof ChartJsSource };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { buildEstimatePage } = require('../../reports/html/estimate-page') as { buildEstimatePage: typeof BuildEstimatePage };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { chartJsSource } = require('../../reports/html/self-contained') as { chartJsSource: typeof ChartJsSource };
       const html = buildEstimatePage({ estimate, workloadFile: file, pricesFile, projection, pocFile, chartJs: chartJsSource() });
       writeFileSync(htmlFile, html, 'utf8');
       log(`wrote the estimate page (${Math.round(Buffer.byteLength(html) / 1024)} KB) to ${htmlFile}`);
@@ -216,7 +209,7 @@ function wrap(text: string, width: number): string[] {
     if (line && line.length + 1 + word.length > width) {
       out.push(line);
       line = word;
-    } else line = line ? `${line} ${word}` : word;
+    } else { line = line ? `${line} ${word}` : word; }
   }
   if (line) out.push(line);
   return out;

@@ -1,4 +1,4 @@
-/** Help texts of the `genai-finops` CLI. */
+/** Help texts of the `genai-finops` CLI's own commands (demo and local invoke bring theirs: packages/local/src/commands/help.ts). */
 
 export const MAIN_HELP = `genai-finops: run the GenAI FinOps workflows locally and see what each cost lever saves.
 
@@ -21,6 +21,8 @@ Commands:
                        offline).
   statement            Each tenant's chargeback statement for a month from the meter's EMF records (DuckDB,
                        offline): requests, tokens by kind, USD by feature and model; --focus writes FOCUS 1.2.
+  init [dir]           Scaffold a CDK app wired with the library (package.json, cdk.json, tsconfig.json,
+                       bin/app.ts with a tagged ApiWorkflow, the tag policy and a budget), as cdk init does.
   help [command]       Show help for a command.
 
 Options:
@@ -41,40 +43,7 @@ Examples:
   npx genai-finops demo
   npx genai-finops estimate node_modules/genai-finops-constructs/examples/workloads/customer-support.json
   npx genai-finops local invoke --workflow api --event node_modules/genai-finops-local/events/api-gateway-proxy.json
-  (in a clone of the repository: examples/workloads/... and local/events/...)
-`;
-
-export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json] [--html FILE]
-
-Builds the handler bundles if missing (in a clone; an install uses the library package's), starts the Bedrock
-simulator, DynamoDB Local and a local S3 (the companion package genai-finops-local, when installed), and
-replays a realistic multi-tenant customer-support workload (a ~4,250-token system prompt, 3 knowledge-base
-chunks, conversation history, a 70/25/5 simple/medium/complex mix, ~30% exact repeats) through the real
-bundled API handler, once per run, each from empty caches:
-
-  naive            one Opus model for everything, no response cache, no prompt caching, output cap 4096
-  + one lever      routing (Haiku/Sonnet/Opus), prompt caching, response cache, or output cap 1024, alone
-  optimized        the library's defaults: every lever on
-
-and prints requests, model calls, tokens, cost and saving per run, and the optimized/naive cost ratio. Each run's
-function has the configuration the constructs synthesize: the demo builds a stack of them (one ApiWorkflow per run,
-a UsageLedger, a CircuitBreaker) in process and takes each function's environment from its template.
-Then the guardrails scenario (a table after the lever table; \`guardrails\` in --json):
-
-  quota            a runaway tenant sends 200 requests at once against its daily quota in the DynamoDB
-                   usage ledger (tokens and USD): admitted, refused with 429, admitted tokens/USD vs limits
-  breaker          CloudWatch alarm notifications (SNS) to the breaker bundle trip one feature, then the
-                   application (*): a paused feature answers 503, a downgraded one is capped at Haiku,
-                   a critical one keeps answering
-
-Options:
-  --requests N     Requests in the workload (1 to 20000). Default 300.
-  --seed S         Workload seed; the same seed gives the same workload. Default 42.
-  --json           Print the report as JSON on stdout (progress still goes to stderr).
-  --html FILE      Also write FILE: one self-contained page (no network, Chart.js inlined) with the CloudWatch
-                   dashboard's widgets per scenario, computed from the EMF records the handler wrote: tokens
-                   by kind, cost per feature and model, cache hit rates, route mix by tier, latency p50/p99.
-  -h, --help       Show this help.
+  (in a clone of the repository: examples/workloads/... and packages/local/events/...)
 `;
 
 export const ESTIMATE_HELP = `Usage: genai-finops estimate <workload.json> [--prices FILE] [--json] [--html FILE] [--poc FILE]
@@ -102,57 +71,6 @@ Options:
 
 Exit codes: 0 estimated, 1 the workload or price file is invalid (the message names the field and the fix),
 2 usage error.
-`;
-
-export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [options]
-       genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json --event FILE [--object FILE]
-
-Subcommands:
-  invoke           Run a bundled workflow handler, or a function of a synthesized template, once on an event
-                   (see 'genai-finops local invoke --help').
-`;
-
-export const LOCAL_INVOKE_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [--config FILE] [--object FILE]
-       genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json --event FILE [--object FILE]
-
-Runs the workflow's bundled handler (assets/handlers/<workflow>/index.js: built if missing in a clone, the library
-package's own when installed, with the companion package genai-finops-local for the emulators) once on the event,
-like 'sam local invoke': with the environment the workflow construct gives the function (the library's workflow,
-or its CircuitBreaker, with default props is synthesized in process for it; tables and buckets are named by their
-logical ids), its AWS clients pointed at a Bedrock simulator, DynamoDB Local and a local S3 started for the
-invocation and stopped afterwards.
-
-The handler's result is printed as JSON on stdout, and only it. The function's logs and its EMF metric lines go
-to stderr. If the handler throws, stdout gets {"errorType", "errorMessage"} and the exit code is 1.
-
-What is set up for each workflow:
-  api        the response-cache table.
-  document   the results table; the event's bucket (versioned when the event carries a version id) with an
-             object at the event's key: a sample support ticket, or the file given with --object. The event's
-             version id and size are replaced by those of the local upload.
-  scheduled  the input and results buckets, with three sample conversation records under the prefix of the day
-             the event's time selects (records/YYYY-MM-DD/).
-  breaker    the circuit breaker's state table (only DynamoDB Local is started). The default configuration maps
-             budget 'genai-monthly-total' to every feature and alarm 'genai-support-chat-spend' to support-chat;
-             prints the decision: {"tripped": [...], "reset": [...], "unchanged": [...], "ignored"?: "..."}.
-
-Options:
-  --workflow W     api, document, scheduled or breaker. Required.
-  --event FILE     The event, as JSON. Required. Samples: local/events/*.json in a clone,
-                   node_modules/genai-finops-local/events/*.json in an install.
-  --config FILE    A pipeline configuration (GENAI_PIPELINE_CONFIG as the construct writes it) instead of the
-                   construct's defaults: {"tiers": {"simple": {"invokeId": "...", "modelId": "..."}}, ...}.
-                   For breaker: GENAI_BREAKER_CONFIG, {"tableName", "application", "budgets", "alarms"}.
-  --object FILE    document only: upload this file instead of the sample ticket.
-  -h, --help       Show this help.
-
-With --template (like 'sam local invoke -t'): runs the function of a synthesized template ('npx cdk synth' writes
-cdk.out/<Stack>.template.json), named by its logical id or its construct path (e.g. Chat/Handler), with the code
-the template deploys (the asset folder beside the template) and the environment the template gives it: a Ref is
-the resource's physical name where the template sets one (TableName, BucketName, ...), else its logical id;
-Fn::GetAtt of an ARN is an ARN of the local account 111122223333 in us-east-1. The tables (with the template's key
-schema) and buckets the environment names are created in DynamoDB Local and the local S3. --object FILE uploads
-FILE as the object a document event announces. --workflow and --config do not apply.
 `;
 
 export const ASSESS_HELP = `Usage: genai-finops assess <cdk.out | template.json> [--json] [--min-level N]
@@ -256,4 +174,25 @@ CUR 2.0 keeps changing a day's figures for a day or two after it: reconcile a da
 Exit codes: 0 done (flagged lines included: see "overThreshold" in --json); 1 failed (DuckDB not installed: the
 message names the install command); 2 a usage error, or a file of the wrong shape (the message names the file and
 the missing column).
+`;
+
+export const INIT_HELP = `Usage: genai-finops init [dir] [--from FILE.tgz | --from CLONE] [--install]
+
+Scaffolds a CDK app wired with genai-finops-constructs in dir (default: the current folder), which must be new
+or empty, as cdk init does: package.json (aws-cdk-lib, constructs, genai-finops-constructs; aws-cdk, tsx,
+typescript and @types/node as devDependencies), cdk.json (app: npx tsx bin/app.ts), tsconfig.json, bin/app.ts
+(an ApiWorkflow, the GenAI tags, GenAiTagPolicy.enforce and a monthly development budget), README.md and
+.gitignore. The app's name (its package name and Application tag) is the folder's name.
+
+Options:
+  --from FILE.tgz   Depend on a packed tarball (npm pack in a clone writes genai-finops-constructs-<version>.tgz)
+                    instead of the registry: the package is not on the npm registry yet. A clone's folder works
+                    too, once npm pack has written the tarball in it.
+  --install         Run npm install in dir afterwards. Without it, nothing is downloaded: the next steps are printed.
+
+Exit codes: 0 created; 1 npm install failed (the files stay); 2 a usage error (a non-empty dir, a missing --from).
+
+Examples:
+  npx genai-finops init my-genai-app --from ../genai-finops-constructs/genai-finops-constructs-0.1.0.tgz
+  npx genai-finops init my-genai-app --install
 `;

@@ -2,11 +2,11 @@
  * The `genai-finops` command line: dispatches to a command, turns usage mistakes into exit code 2 with a message
  * (never a stack trace), and stops every local service before exiting, whatever happened.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { subcommandArgs, UsageError } from './args';
-import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, DEMO_HELP, ESTIMATE_HELP, LOCAL_HELP, LOCAL_INVOKE_HELP, MAIN_HELP, RECONCILE_HELP, STATEMENT_HELP } from './help';
-import type { LocalCommands } from '../../local/companion-package';
+import { subcommandArgs, UsageError } from '../../shared/cli/args';
+import { ASSESS_HELP, BREAKER_HELP, BREAKER_RESET_HELP, ESTIMATE_HELP, INIT_HELP, MAIN_HELP, RECONCILE_HELP, STATEMENT_HELP } from './help';
+import type { LocalCommands } from '../../packages/local/src/index';
 import { CliInstall, findCompanionPackage, globalModulesOf, loadCompanionCommands, MissingPackageError } from './companion';
 import { installSignalHandlers, interruptedSignal, onShutdown, runShutdownTasks } from './shutdown';
 
@@ -23,16 +23,17 @@ function log(line: string): void {
 }
 
 const HELP: Readonly<Record<string, string>> = {
-  demo: DEMO_HELP,
-  estimate: ESTIMATE_HELP,
-  local: LOCAL_HELP,
-  'local invoke': LOCAL_INVOKE_HELP,
-  assess: ASSESS_HELP,
-  breaker: BREAKER_HELP,
+  'estimate': ESTIMATE_HELP,
+  'assess': ASSESS_HELP,
+  'breaker': BREAKER_HELP,
   'breaker reset': BREAKER_RESET_HELP,
-  statement: STATEMENT_HELP,
-  reconcile: RECONCILE_HELP,
+  'statement': STATEMENT_HELP,
+  'reconcile': RECONCILE_HELP,
+  'init': INIT_HELP,
 };
+
+/** The help topics of the companion package's commands: it prints them when installed. */
+const COMPANION_HELP: Readonly<Record<string, string>> = { 'demo': 'demo', 'local': 'local invoke', 'local invoke': 'local invoke' };
 
 async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
   const [command, ...rest] = argv;
@@ -54,32 +55,39 @@ async function dispatch(argv: ReadonlyArray<string>): Promise<number> {
         await out(MAIN_HELP);
         return 0;
       }
-      if (!HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement`);
-      await out(HELP[topic]);
-      return 0;
+      if (!HELP[topic] && !COMPANION_HELP[topic]) throw new UsageError(`no help for '${topic}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement, init`);
+      return printHelp(topic);
     }
     // Commands are loaded on use: they pull in the AWS SDK and the local services, which `--help` does not need.
     case 'demo':
       return helpBeforeLoading(command, rest) ?? localCommands('demo').demoCommand(rest, out, log);
     case 'estimate':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./estimate') as typeof import('./estimate')).estimateCommand(rest, out, log);
     case 'local':
       return helpBeforeLoading(command, rest, 'invoke') ?? localCommands('local invoke').localCommand(rest, out, log);
     case 'assess':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./assess') as typeof import('./assess')).assessCommand(rest, out, log);
     case 'breaker':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return helpBeforeLoading(command, rest, 'reset') ?? (require('./breaker-command') as typeof import('./breaker-command')).breakerCommand(rest, out, log);
     case 'reconcile':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./reconcile') as typeof import('./reconcile')).reconcileCommand(rest, out, log);
     case 'statement':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./statement') as typeof import('./statement')).statementCommand(rest, out, log);
+    case 'init':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./init') as typeof import('./init')).initCommand(rest, out, log, { packageRoot: packageRoot() });
     default:
       if (command.startsWith('-')) throw new UsageError(`unknown option '${command}'`);
-      throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement`);
+      throw new UsageError(`unknown command '${command}': commands are demo, estimate, local invoke, assess, breaker reset, reconcile, statement, init`);
   }
 }
 
-/** The package's folder: two levels up from the sources (bin/cli), three from the compiled CLI (dist/bin/cli). */
+/** The package's folder: the one above the CLI's bundle (dist/cli/main.js) that holds bin/genai-finops.js. */
 function packageRoot(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'bin', 'genai-finops.js'))) return dir;
@@ -87,23 +95,35 @@ function packageRoot(): string {
   return path.resolve(__dirname, '..', '..');
 }
 
-// In a clone the CLI runs from its TypeScript sources (through tsx), and the local commands with it. Installed, it
-// runs compiled from dist/, and the local commands come from the companion package.
-const FROM_SOURCES = path.extname(__filename) === '.ts';
-
-/** `demo` and `local invoke`: from the sources in a clone, from the companion package `genai-finops-local` when installed. */
-function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'localCommand'> {
-  if (FROM_SOURCES) {
-    return {
-      demoCommand: (require('./demo') as typeof import('./demo')).demoCommand,
-      localCommand: (require('./local-invoke') as typeof import('./local-invoke')).localCommand,
-    };
-  }
+/**
+ * `demo` and `local invoke`: from the companion package `genai-finops-local`, resolved from this package (a clone's
+ * workspace link, or the install beside it), running this package's constructs and handler bundles; what they start
+ * is stopped by this CLI's shutdown tasks.
+ */
+function localCommands(command: string): LocalCommands {
   const root = packageRoot();
-  const companion = findCompanionPackage(cliInstall(), [root, process.cwd()], command);
-  const commands = loadCompanionCommands(companion, root);
-  onShutdown(() => commands.stop());
-  return commands;
+  return loadCompanionCommands(findCompanionPackage(cliInstall(), command), { packageRoot: root, onShutdown });
+}
+
+/**
+ * A help topic: the CLI's own, or a companion command's from the companion package. Without the companion, the
+ * help says that the command comes with it and how to install it.
+ */
+async function printHelp(topic: string): Promise<number> {
+  if (HELP[topic]) {
+    await out(HELP[topic]);
+    return 0;
+  }
+  const command = COMPANION_HELP[topic];
+  let help: string;
+  try {
+    help = localCommands(command).help[topic as keyof LocalCommands['help']];
+  } catch (error) {
+    if (!(error instanceof MissingPackageError)) throw error;
+    help = `Usage: genai-finops ${command} [options]\n\n${error.message}\nThen 'genai-finops ${topic} --help' shows its options.\n`;
+  }
+  await out(help);
+  return 0;
 }
 
 /**
@@ -113,7 +133,7 @@ function localCommands(command: string): Pick<LocalCommands, 'demoCommand' | 'lo
 function helpBeforeLoading(command: string, rest: ReadonlyArray<string>, subcommand?: string): Promise<number> | undefined {
   const args = subcommand ? subcommandArgs(rest, command, subcommand) : rest;
   const topic = args === 'help' ? command : args.some((arg) => arg === '-h' || arg === '--help') ? [command, subcommand].filter(Boolean).join(' ') : undefined;
-  return topic === undefined ? undefined : out(HELP[topic]).then(() => 0);
+  return topic === undefined ? undefined : printHelp(topic);
 }
 
 function cliInstall(): CliInstall {
@@ -126,7 +146,7 @@ function cliInstall(): CliInstall {
 }
 
 function packageVersion(): string {
-  return (require(path.join(packageRoot(), 'package.json')) as { version: string }).version;
+  return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Runs the CLI with `argv` (without node and the script) and exits with its code. */

@@ -5,11 +5,12 @@
  * binary (and jsii admits no non-jsii peer), so it is loaded here, on use, and a missing install is reported with the
  * command that installs it. The companion package genai-finops-local depends on it, for the demo.
  */
-import { RECONCILIATION_DEFAULTS } from '../../lambda/contract/reconciliation';
+import { RECONCILIATION_DEFAULTS } from '../../shared/contract/reconciliation';
 import { isCalendarDay } from '../../lambda/reconciliation/settings';
-import { InputFileError } from '../../local/reconcile/input-files';
-import type { ReconcileFilesResult } from '../../local/reconcile/reconcile-files';
-import { parseArgs, UsageError } from './args';
+import { InputFileError } from '../../reports/reconcile/input-files';
+import { formatReconciliation } from '../../reports/reconcile/format';
+import type { ReconcileFilesResult } from '../../reports/reconcile/reconcile-files';
+import { parseArgs, UsageError } from '../../shared/cli/args';
 import { MissingPackageError } from './companion';
 import { RECONCILE_HELP } from './help';
 
@@ -47,17 +48,17 @@ export async function reconcileCommand(argv: ReadonlyArray<string>, out: (text: 
     throw error;
   }
   log(`read ${result.curFiles} CUR file(s) and ${result.meterRecords} EMF record(s) from ${result.meterFiles} meter file(s)`);
-  const { formatReconciliation } = require('../../local/reconcile/format') as typeof import('../../local/reconcile/format');
   await out(options.json ? `${JSON.stringify(result.report, null, 2)}\n` : formatReconciliation(result.report));
   return 0;
 }
 
-function loadReader(): typeof import('../../local/reconcile/reconcile-files') {
+function loadReader(): typeof import('../../reports/reconcile/reconcile-files') {
   try {
     require.resolve(DUCKDB_PACKAGE);
   } catch {
     throw new MissingPackageError(`'${COMMAND}' reads the files with DuckDB, which is not installed. Install it beside this CLI: `
       + `\`npm install --save-dev ${DUCKDB_PACKAGE}\`, then run the command again.`);
   }
-  return require('../../local/reconcile/reconcile-files') as typeof import('../../local/reconcile/reconcile-files');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../reports/reconcile/reconcile-files') as typeof import('../../reports/reconcile/reconcile-files');
 }

@@ -7,10 +7,10 @@
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkMonth } from '../../lib/cost-reporting/queries/statement';
-import { InputFileError } from '../../local/reconcile/input-files';
-import type { StatementFilesResult } from '../../local/statement/statement-files';
-import { parseArgs, UsageError } from './args';
+import { checkMonth } from '../../shared/queries/statement';
+import { InputFileError } from '../../reports/reconcile/input-files';
+import type { StatementFilesResult } from '../../reports/statement/statement-files';
+import { parseArgs, UsageError } from '../../shared/cli/args';
 import { MissingPackageError } from './companion';
 import { DUCKDB_PACKAGE } from './reconcile';
 import { STATEMENT_HELP } from './help';
@@ -77,14 +77,15 @@ export async function statementCommand(argv: ReadonlyArray<string>, out: (text: 
 }
 
 // DuckDB is an optional peer of the package (see `reconcile`): loaded on use, a missing install named with its fix.
-function loadReader(): typeof import('../../local/statement/statement-files') {
+function loadReader(): typeof import('../../reports/statement/statement-files') {
   try {
     require.resolve(DUCKDB_PACKAGE);
   } catch {
     throw new MissingPackageError(`'${COMMAND}' reads the meter with DuckDB, which is not installed. Install it beside this CLI: `
       + `\`npm install --save-dev ${DUCKDB_PACKAGE}\`, then run the command again.`);
   }
-  return require('../../local/statement/statement-files') as typeof import('../../local/statement/statement-files');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../reports/statement/statement-files') as typeof import('../../reports/statement/statement-files');
 }
 
 /** `--focus FILE`: its folder must exist; `.parquet` writes Parquet, anything else CSV. */

@@ -1,4 +1,4 @@
-import { BreakerHandlerConfig, ENV } from '../contract';
+import { BreakerHandlerConfig, ENV } from '../../shared/contract';
 
 /**
  * The breaker Lambda's configuration from its environment ({@link ENV.breakerConfig}, written by the
@@ -11,7 +11,7 @@ export function readBreakerHandlerConfig(env: NodeJS.ProcessEnv = process.env): 
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`${ENV.breakerConfig} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${ENV.breakerConfig} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!parsed.tableName) throw new Error(`${ENV.breakerConfig}: tableName is missing.`);
   let application = parsed.application;

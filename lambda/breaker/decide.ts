@@ -1,4 +1,4 @@
-import { breakerPeriodId, BreakerHandlerConfig, BreakerPeriodUnit } from '../contract';
+import { breakerPeriodId, BreakerHandlerConfig, BreakerPeriodUnit } from '../../shared/contract';
 import { AlarmNotification, BreakerNotification, BudgetNotification, ResetRequest } from './notifications';
 import type { DynamoDbBreakerStore } from './state-store';
 

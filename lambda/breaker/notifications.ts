@@ -1,4 +1,4 @@
-import type { BreakerPeriodUnit } from '../contract';
+import type { BreakerPeriodUnit } from '../../shared/contract';
 
 /**
  * What reaches the breaker Lambda, parsed: an AWS Budgets notification (plain text, through SNS), a CloudWatch

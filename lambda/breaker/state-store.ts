@@ -2,7 +2,7 @@ import {
   AttributeValue, BatchGetItemCommand, BatchGetItemCommandOutput, DynamoDBClient, QueryCommand, TransactionCanceledException, TransactWriteItemsCommand,
   TransactWriteItem, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BREAKER_TABLE, breakerPartitionKey, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS } from '../contract';
+import { BREAKER_TABLE, breakerPartitionKey, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS } from '../../shared/contract';
 import { BreakerReadOptions, BreakerStateItem, BreakerStateReader } from './state';
 
 /** What changed a breaker, as its audit item records it. */

@@ -1,4 +1,4 @@
-import { BREAKER_ALL_FEATURES, breakerPeriodCurrent, breakerPeriodEndMs } from '../contract';
+import { BREAKER_ALL_FEATURES, breakerPeriodCurrent, breakerPeriodEndMs } from '../../shared/contract';
 
 /** A breaker's state item as stored: per `application#feature`, and `application#*` for the global breaker. */
 export interface BreakerStateItem {

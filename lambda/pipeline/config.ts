@@ -1,10 +1,11 @@
 import {
-  BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
-  MAX_LEDGER_SHARDS, ModelTier, SERVICE_TIERS, PipelineConfigDocument, PriceOverride, ResponseCacheConfig, RetryConfig, TierModel, UsageLimitConfig,
-} from '../contract';
-import type { ModelPrice } from '../core';
+  BREAKER_MODES, BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
+  LEDGER_FAILURE_MODES, MAX_LEDGER_SHARDS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, PipelineConfigDocument, ResponseCacheConfig, RetryConfig, TierModel, UNTAGGED,
+  USAGE_SCOPES, USAGE_WINDOWS, UsageLimitConfig,
+} from '../../shared/contract';
+import type { ModelPrice } from '../../shared/core';
 
-export type { EmbeddingConfig, FeatureLimits, GuardsConfig, ResponseCacheConfig, RetryConfig, TierModel } from '../contract';
+export type { EmbeddingConfig, FeatureLimits, GuardsConfig, ResponseCacheConfig, RetryConfig, TierModel } from '../../shared/contract';
 
 /** Everything the pipeline needs to know: the construct's {@link PipelineConfigDocument} with every default filled in. */
 export interface PipelineConfig {
@@ -18,7 +19,7 @@ export interface PipelineConfig {
   readonly promptCaching: boolean;
   readonly retry: RetryConfig;
   /** Price fields per model id, over the catalog's entry; an override is the price paid. */
-  readonly priceOverrides: Readonly<Record<string, PriceOverride>>;
+  readonly priceOverrides: Readonly<Record<string, ModelPriceOverrideFields>>;
   readonly fallbackPrice?: ModelPrice;
   readonly embedding?: EmbeddingConfig;
   readonly guards: GuardsConfig;
@@ -34,8 +35,6 @@ export interface PipelineConfigInput extends Omit<PipelineConfigDocument, 'retry
 }
 
 const NO_GUARDS: GuardsConfig = Object.freeze({ usageLimits: [], store: 'container' });
-const USAGE_SCOPES: ReadonlyArray<string> = ['user', 'tenant', 'feature', 'workflow'];
-const USAGE_WINDOWS: ReadonlyArray<string> = ['minute', 'hour', 'day', 'month'];
 
 /**
  * Reads the pipeline configuration from the function's environment: {@link ENV.pipelineConfig} (JSON written by the
@@ -49,7 +48,7 @@ export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
   try {
     parsed = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`${ENV.pipelineConfig} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${ENV.pipelineConfig} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   const tags = parseJsonObject(env[ENV.tags]);
   return normalizeConfig({
@@ -62,7 +61,7 @@ export function readPipelineConfig(env: NodeJS.ProcessEnv = process.env): Pipeli
 /** Fills defaults and checks the configuration; used for configuration from the environment and from code. */
 export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
   const tags = input.tags ?? {};
-  const defaultFeature = input.defaultFeature ?? tags.Feature ?? 'default';
+  const defaultFeature = input.defaultFeature ?? tags.Feature ?? UNTAGGED.feature;
   const tiers = input.tiers ?? {};
   const configuredTiers = MODEL_TIERS.filter((t) => tiers[t]);
   if (configuredTiers.length === 0) throw new Error('Pipeline configuration has no model tier; configure at least one of simple, medium, complex.');
@@ -84,8 +83,8 @@ export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
     }
   }
   return {
-    application: input.application ?? tags.Application ?? 'unknown',
-    environment: input.environment ?? tags.Environment ?? 'unknown',
+    application: input.application ?? tags.Application ?? UNTAGGED.application,
+    environment: input.environment ?? tags.Environment ?? UNTAGGED.environment,
     defaultFeature,
     features,
     tiers,
@@ -137,7 +136,7 @@ function normalizeBreaker(breaker: Partial<BreakerConfig>): BreakerConfig {
 
 function checkBreakerFeature(feature: BreakerFeatureConfig, where: string): BreakerFeatureConfig {
   if (typeof feature?.critical !== 'boolean') throw new Error(`${where}.critical must be true or false.`);
-  if (feature.whenTripped !== 'pause' && feature.whenTripped !== 'downgrade') throw new Error(`${where}.whenTripped '${String(feature.whenTripped)}' is unknown; use 'pause' or 'downgrade'.`);
+  if (!isOneOf(feature.whenTripped, BREAKER_MODES)) throw new Error(`${where}.whenTripped '${String(feature.whenTripped)}' is unknown; use ${quotedChoices(BREAKER_MODES)}.`);
   if (feature.downgradeTo !== undefined && !MODEL_TIERS.includes(feature.downgradeTo)) {
     throw new Error(`${where}.downgradeTo '${String(feature.downgradeTo)}' is unknown; use one of ${MODEL_TIERS.join(', ')}.`);
   }
@@ -146,16 +145,16 @@ function checkBreakerFeature(feature: BreakerFeatureConfig, where: string): Brea
 
 function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConfig {
   const where = `Pipeline configuration: guards.usageLimits[${index}]`;
-  if (!USAGE_SCOPES.includes(limit?.scope)) throw new Error(`${where}.scope '${String(limit?.scope)}' is unknown; use one of ${USAGE_SCOPES.join(', ')}.`);
-  if (!USAGE_WINDOWS.includes(limit.window)) throw new Error(`${where}.window '${String(limit.window)}' is unknown; use one of ${USAGE_WINDOWS.join(', ')}.`);
+  if (!isOneOf(limit?.scope, USAGE_SCOPES)) throw new Error(`${where}.scope '${String(limit?.scope)}' is unknown; use one of ${USAGE_SCOPES.join(', ')}.`);
+  if (!isOneOf(limit.window, USAGE_WINDOWS)) throw new Error(`${where}.window '${String(limit.window)}' is unknown; use one of ${USAGE_WINDOWS.join(', ')}.`);
   const amounts = [limit.maxRequests, limit.maxTokens, limit.maxCostUsd].filter((v) => v !== undefined);
   if (amounts.length === 0) throw new Error(`${where} sets no maximum; give maxRequests, maxTokens or maxCostUsd.`);
   if (amounts.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0)) throw new Error(`${where}: every maximum must be a number of at least 0.`);
   if (limit.shards !== undefined && (!Number.isInteger(limit.shards) || limit.shards < 1 || limit.shards > MAX_LEDGER_SHARDS)) {
     throw new Error(`${where}.shards is ${String(limit.shards)}; use a whole number from 1 to ${MAX_LEDGER_SHARDS}.`);
   }
-  if (limit.onLedgerUnavailable !== undefined && limit.onLedgerUnavailable !== 'open' && limit.onLedgerUnavailable !== 'closed') {
-    throw new Error(`${where}.onLedgerUnavailable '${String(limit.onLedgerUnavailable)}' is unknown; use 'open' or 'closed'.`);
+  if (limit.onLedgerUnavailable !== undefined && !isOneOf(limit.onLedgerUnavailable, LEDGER_FAILURE_MODES)) {
+    throw new Error(`${where}.onLedgerUnavailable '${String(limit.onLedgerUnavailable)}' is unknown; use ${quotedChoices(LEDGER_FAILURE_MODES)}.`);
   }
   return limit;
 }
@@ -178,4 +177,14 @@ function positiveMs(value: number, where: string): number {
 /** The tenant a workflow spends as on its own (a document, a day's records, a batch job): its Customer tag, else 'internal'. */
 export function workflowTenant(config: PipelineConfig): string {
   return config.tags.Customer ?? 'internal';
+}
+
+// Configuration is JSON from the environment: a value's type says nothing until it is checked against the list.
+function isOneOf(value: unknown, choices: ReadonlyArray<string>): boolean {
+  return typeof value === 'string' && choices.includes(value);
+}
+
+// A two-value list as a phrase: `'open' or 'closed'`.
+function quotedChoices(choices: ReadonlyArray<string>): string {
+  return choices.map((c) => `'${c}'`).join(' or ');
 }

@@ -1,6 +1,6 @@
 import { InvokeModelCommand, type BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { BatchGetItemCommand, BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { boundTokens, canonicalJson, sha256Hex } from '../core';
+import { boundTokens, canonicalJson, sha256Hex } from '../../shared/core';
 import { EmbeddingConfig } from './config';
 import { PipelineError } from './errors';
 

@@ -1,17 +1,17 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import type { ServiceTierName, SpendPath } from '../contract';
-import { baseModelId, ModelCatalog, priceUsageExact } from '../core';
+import type { ServiceTierName, SpendPath } from '../../shared/contract';
+import { baseModelId, ModelCatalog } from '../../shared/core';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
-import { LimitStatus, NO_SPEND, Reservation, SpendAmount, SpendContext, SpendGuard } from './guards';
-import { billedAmount, Settled, SpendPort, spendUpperBound } from './spend';
+import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from './guards';
+import { billedAmount, SpendPort, spendUpperBound } from './spend';
 import { countTokensFor } from './stages/count-tokens';
 import { askCounter, capOutputTokens, checkPromptLimit, countUnavailable } from './stages/enforce-limits';
 import { estimateRequestTokens, floorRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries, mayHaveBilled } from './stages/invoke-model';
 import { requestMetadataFor } from './request-metadata';
-import { effectiveCatalog, modelPrice, priceCall, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
+import { effectiveCatalog, modelPrice, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
@@ -34,6 +34,13 @@ export interface PipelineDependencies {
   readonly random?: () => number;
   /** Where fail-open events are reported (a cache that could not be read, a guard that could not settle). */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** An embedding call's usage and its exact price. */
+interface PricedEmbedding {
+  readonly usage: Usage;
+  readonly cost: PipelineResult['cost'];
+  readonly totalAtto: bigint;
 }
 
 /** Per-request options. */
@@ -99,29 +106,33 @@ export class GenAiPipeline {
       context = { ...request, path: 'embedding', nowMs: startedAt };
       await this.spend.admit(context);
       const lookup = await cache.lookup(request.tenantId, request.texts);
-      const { price } = modelPrice(cache.modelId, this.catalog, this.config);
       let embedded: EmbeddedTexts | undefined;
+      let priced: PricedEmbedding | undefined;
       let settleFailures = 0;
       if (lookup.missing.length > 0) {
         const outcome = await this.spend.spend(context, {
           estimate: spendUpperBound({
-            inputTokens: lookup.missing.reduce((sum, m) => sum + m.boundTokens, 0), cacheablePrefixTokens: 0, maxOutputTokens: 0, prices: [price],
+            inputTokens: lookup.missing.reduce((sum, m) => sum + m.boundTokens, 0), cacheablePrefixTokens: 0, maxOutputTokens: 0,
+            prices: [reservationPrice(cache.modelId, this.catalog, this.config, 'standard')],
           }),
-          invoke: () => cache.embedMissing(lookup, this.requestMetadataOf(request, feature)),
-          billed: (embedded) => billedAmount({ ...NO_USAGE, inputTokens: embedded.inputTokens }, priceUsageExact({ inputTokens: embedded.inputTokens }, price).totalAtto),
-          alongside: (embedded) => cache.store(lookup, embedded.vectors),
+          invoke: async () => {
+            const texts = await cache.embedMissing(lookup, this.requestMetadataOf(request, feature));
+            return { texts, ...this.priceEmbedding(cache.modelId, texts.inputTokens) };
+          },
+          billed: ({ usage, totalAtto }) => billedAmount(usage, totalAtto),
+          alongside: ({ texts }) => cache.store(lookup, texts.vectors),
         });
-        embedded = outcome.value;
+        embedded = outcome.value.texts;
+        priced = outcome.value;
         settleFailures = outcome.settleFailures;
       }
-      const inputTokens = embedded?.inputTokens ?? 0;
-      const cost = priceCall({ ...NO_USAGE, inputTokens }, undefined, cache.modelId, this.catalog, this.config);
+      const { usage, cost } = priced ?? this.priceEmbedding(cache.modelId, 0);
       const result: EmbedResult = {
-        requestId: request.requestId, vectors: cache.vectorsOf(lookup, embedded), inputTokens, costUsd: cost.totalUsd,
+        requestId: request.requestId, vectors: cache.vectorsOf(lookup, embedded), inputTokens: usage.inputTokens, costUsd: cost.totalUsd,
         hits: lookup.hits, misses: lookup.missing.length,
       };
       this.deps.recorder.record({
-        ...this.recordBase(context, feature), path: 'embedding', status: 200, modelId: cache.modelId, usage: { ...NO_USAGE, inputTokens },
+        ...this.recordBase(context, feature), path: 'embedding', status: 200, modelId: cache.modelId, usage,
         costUsd: cost.totalUsd, priced: cost.priced, latencyMs: this.now() - startedAt, attempts: lookup.missing.length,
         embeddingCache: { hits: lookup.hits, misses: lookup.missing.length }, settleFailures,
       });
@@ -149,23 +160,20 @@ export class GenAiPipeline {
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt, ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}) };
 
     // Breakers and request-rate limits, before the cache: a hit is free but still a request. A guard may cap the
-    // tier (a breaker downgrading the feature); a capped call then never falls back above the cap. A speculative
-    // guard (a shared ledger) admits with its reservation instead, started alongside the cache read: no round trip
-    // is added to a miss, and a hit gives the reserved tokens back.
-    const speculative = this.spend.speculative;
-    const admitted = await this.spend.admit(context, { deferSpeculative: speculative });
-    const route = capRoute(routed, admitted.maxTier, config, admitted.reason);
+    // tier (a breaker downgrading the feature); a capped call then never falls back above the cap. The spend stays
+    // pending until the cache says hit or miss.
+    const pending = await this.spend.pending(context);
+    const route = capRoute(routed, pending.admitted.maxTier, config, pending.admitted.reason);
     const callConfig = route === routed ? config : { ...config, retry: { ...config.retry, fallbackUpward: false } };
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
     const requestedTier = limits.serviceTier ?? 'standard';
-    const upperBound = this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : NO_SPEND;
-    const early = speculative ? outcomeOf(this.spend.reserveSpeculative(context, upperBound)) : undefined;
+    pending.bound(this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : NO_SPEND);
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
-      const { limits, settleFailures } = early ? await this.releaseSpeculative(context, await early) : { limits: undefined, settleFailures: 0 };
-      const result = { ...this.cacheHitResult(request, route, cached, estimate, inputBound, startedAt), ...(limits ? { limits } : {}) };
+      const { limits: usageLimits, settleFailures } = await pending.hit();
+      const result = { ...this.cacheHitResult(request, route, cached, estimate, inputBound, startedAt), ...(usageLimits ? { limits: usageLimits } : {}) };
       this.deps.recorder.record(this.recordOf(request, result, settleFailures));
       return result;
     }
@@ -173,7 +181,7 @@ export class GenAiPipeline {
     // to 3× the count on Cyrillic prose): then CountTokens (free) is asked once and the call reserved on the count.
     // Not when even the prompt's lower bound cannot fit what the limit has left: the refusal stands, nothing asked.
     let reservedInput = inputBound;
-    const reservation = await this.spend.reserveCall(context, upperBound, early ? await early : undefined, counted !== undefined ? undefined : async (refusal) => {
+    const reservation = await pending.miss(counted !== undefined ? undefined : async (refusal) => {
       const least = this.converseUpperBound(route, estimate, floorRequestTokens(request, systemPrompt), maxTokens, requestedTier);
       if (!mayFit(refusal, least)) return undefined;
       // Counted for the model the call goes to first (a breaker may have capped the routed tier).
@@ -234,15 +242,13 @@ export class GenAiPipeline {
     return result;
   }
 
-  // A hit after a speculative reservation: the tokens go back (the request stays counted). When the reservation was
-  // refused, the speculative guards admit the request after all: only a request-rate limit may refuse a hit.
-  private async releaseSpeculative(context: SpendContext, early: Settled<Reservation>): Promise<{ limits?: LimitStatus; settleFailures: number }> {
-    if (!early.ok) {
-      await this.spend.admitSpeculative(context);
-      return { settleFailures: 0 };
-    }
-    const limits = this.spend.statusOf(early.value);
-    return { limits, settleFailures: await this.spend.release(context, early.value) };
+  /**
+   * An embedding call's cost: Converse's exact computation (`priceCallExact`) over its usage, input tokens alone. The
+   * settlement and the record both read this one result.
+   */
+  private priceEmbedding(modelId: string, inputTokens: number): PricedEmbedding {
+    const usage: Usage = { ...NO_USAGE, inputTokens };
+    return { usage, ...priceCallExact(usage, undefined, modelId, this.catalog, this.config) };
   }
 
   /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
@@ -354,11 +360,6 @@ export class GenAiPipeline {
 // or one stopped by a guardrail or content filter is served once, not for the cache's TTL.
 function isCacheable(tier: RouteDecision['tier'], stopReason: string | undefined, routed: RouteDecision): boolean {
   return tier === routed.tier && (stopReason === 'end_turn' || stopReason === 'max_tokens');
-}
-
-// A promise started early whose failure is only looked at later (never an unhandled rejection meanwhile).
-function outcomeOf<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
 }
 
 // Whether a reservation of `least` may pass the limit that refused: what the refusal reports left, in its measure.

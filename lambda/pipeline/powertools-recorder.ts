@@ -1,8 +1,20 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { METRIC, METRIC_NAMESPACE, METRIC_PROPERTY, NO_MODEL } from '../contract';
-import { baseModelId } from '../core';
+import { METRIC, METRIC_NAMESPACE, METRIC_PROPERTY, MetricName, NO_MODEL } from '../../shared/contract';
+import { baseModelId } from '../../shared/core';
 import { Recorder, SpendRecord } from './stages/record-request';
+
+/**
+ * Something a guard reports apart from a model call (the ledger failing open or closed, expired holds given back,
+ * the breaker's table unreadable): one metric counted once, under the dimensions the contract gives that event.
+ */
+export interface GuardEventRecord {
+  readonly metric: MetricName;
+  /** Low-cardinality dimensions only (each combination is a billed metric), e.g. `{ Application }`. */
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** EMF properties: searchable in Logs Insights, no metric of their own. Undefined values are left out. */
+  readonly properties?: Readonly<Record<string, string | number | undefined>>;
+}
 
 /**
  * Records each model call or refusal as one EMF record with Powertools Metrics, and annotates the X-Ray trace with
@@ -25,16 +37,42 @@ export class PowertoolsRecorder implements Recorder {
     }
   }
 
-  private emitMetrics(record: SpendRecord): void {
+  /**
+   * One guard event as its own EMF record, published at once (a guard event is not part of a request's record:
+   * a 503 fail-closed still gets its rejection record besides). Never throws into the guard that reports it.
+   */
+  recordGuardEvent(event: GuardEventRecord): void {
+    try {
+      const { metrics: m, MetricUnit } = this.loadMetrics(event.dimensions.Application);
+      m.addDimensions({ ...event.dimensions });
+      for (const [key, value] of Object.entries(event.properties ?? {})) {
+        // EMF properties are any JSON value and Powertools stores them as given; it types them as strings only.
+        // Numbers stay numbers, so Logs Insights can sum the tokens expired holds gave back.
+        if (value !== undefined) m.addMetadata(key, value as string);
+      }
+      m.addMetric(event.metric, MetricUnit.Count, 1);
+      m.publishStoredMetrics();
+    } catch (error) {
+      console.error(JSON.stringify({ message: 'recording a guard event failed', metric: event.metric, error: String(error) }));
+    }
+  }
+
+  // Loaded on first use, not at import; one instance per container, since each record is published (and its
+  // dimensions and properties cleared) before the next one starts.
+  private loadMetrics(serviceName: string | undefined) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Metrics: MetricsClass, MetricUnit } = require('@aws-lambda-powertools/metrics') as typeof import('@aws-lambda-powertools/metrics');
     if (!this.metrics) {
-      this.metrics = new MetricsClass({ namespace: METRIC_NAMESPACE, serviceName: record.application });
+      this.metrics = new MetricsClass({ namespace: METRIC_NAMESPACE, serviceName });
       // Powertools adds a `service` dimension by default; the documented dimension set is exactly
       // Application, Feature, Model, which dashboards and alarms rely on.
       this.metrics.clearDefaultDimensions();
     }
-    const m = this.metrics;
+    return { metrics: this.metrics, MetricUnit };
+  }
+
+  private emitMetrics(record: SpendRecord): void {
+    const { metrics: m, MetricUnit } = this.loadMetrics(record.application);
     m.addDimensions({
       Application: record.application,
       Feature: record.feature,

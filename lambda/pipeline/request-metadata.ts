@@ -1,4 +1,4 @@
-import { sha256Hex } from '../core';
+import { sha256Hex } from '../../shared/core';
 
 /**
  * Converse's `requestMetadata`: string pairs Bedrock writes into its model invocation logs with the call, so every

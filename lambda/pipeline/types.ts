@@ -1,4 +1,4 @@
-import type { CostBreakdown, ModelTier } from '../core';
+import type { CostBreakdown, ModelTier } from '../../shared/core';
 import type { LimitStatus } from './guards/spend-guard';
 
 /** One turn of the conversation so far. */

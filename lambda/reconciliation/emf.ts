@@ -1,5 +1,5 @@
-import { RECONCILIATION_DIMENSIONS, RECONCILIATION_METRIC, RECONCILIATION_NAMESPACE } from '../contract/reconciliation';
-import type { ReconciliationReport } from './compare';
+import { RECONCILIATION_DIMENSIONS, RECONCILIATION_METRIC, RECONCILIATION_NAMESPACE } from '../../shared/contract/reconciliation';
+import type { ReconciliationReport } from '../../shared/queries/reconciliation-verdict';
 
 /**
  * The report as EMF lines: one per judged feature (drift, dimensions Application and Feature) and one summary

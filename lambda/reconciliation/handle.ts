@@ -1,5 +1,5 @@
-import { logInfo, logWarn } from '../runtime/log';
-import { dayToReconcile, ReconciliationReport } from './compare';
+import { logInfo, logWarn } from '../shared/log';
+import { dayToReconcile, ReconciliationReport } from '../../shared/queries/reconciliation-verdict';
 import { reconciliationEmfLines } from './emf';
 import type { QueryRunner } from './query-runner';
 import { runReconciliation } from './run';

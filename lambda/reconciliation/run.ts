@@ -1,5 +1,5 @@
-import { reconciliationQuery } from '../../lib/cost-reporting/queries/reconciliation';
-import { parseReconciliationRows, reconcile, ReconciliationReport } from './compare';
+import { reconciliationQuery } from '../../shared/queries/reconciliation';
+import { parseReconciliationRows, reconcile, ReconciliationReport } from '../../shared/queries/reconciliation-verdict';
 import type { QueryRunner } from './query-runner';
 
 /** What one reconciliation run needs. */

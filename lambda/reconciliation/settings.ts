@@ -1,4 +1,4 @@
-import { RECONCILIATION_DEFAULTS, RECONCILIATION_ENV } from '../contract/reconciliation';
+import { RECONCILIATION_DEFAULTS, RECONCILIATION_ENV } from '../../shared/contract/reconciliation';
 import type { ReconciliationSettings } from './run';
 
 /** The function's settings, from the environment the construct writes. */

@@ -6,9 +6,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
-import { createSecureBucket } from '../workflows/secure-bucket';
-import { BILLING_PERIOD_COLUMN, CUR_COLUMNS, exportQueryStatement } from './cur-schema';
-import { costReportQueries } from './queries';
+import { createSecureBucket } from '../private/secure-bucket';
+import { BILLING_PERIOD_COLUMN, CUR_COLUMNS, exportQueryStatement, costReportQueries } from '../../shared/queries';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 /** The only region AWS Data Exports (and so `AWS::BCMDataExports::Export`) is served from. */

@@ -6,9 +6,9 @@ import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { checkProps, PropKinds } from '../private/prop-check';
-import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../nag';
-import { createSecureBucket } from '../workflows/secure-bucket';
-import { METER_FILTER_PATTERN, METER_PARTITION_COLUMN } from './queries/meter';
+import { acknowledgeWildcardAction, acknowledgeWildcardResource } from '../private/nag-acknowledgements';
+import { createSecureBucket } from '../private/secure-bucket';
+import { METER_FILTER_PATTERN, METER_PARTITION_COLUMN } from '../../shared/queries';
 
 /** Props of {@link MeterArchive}. */
 export interface MeterArchiveProps {

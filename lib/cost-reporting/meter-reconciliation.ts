@@ -12,11 +12,11 @@ import { Construct } from 'constructs';
 import { checkProps, PropKinds } from '../private/prop-check';
 import {
   RECONCILIATION_DEFAULTS, RECONCILIATION_DIMENSIONS, RECONCILIATION_ENV, RECONCILIATION_METRIC, RECONCILIATION_NAMESPACE,
-} from '../../lambda/contract/reconciliation';
-import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
+} from '../../shared/contract';
+import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
 import { GenAiFunction } from '../functions/genai-function';
-import { acknowledgeWildcardResource } from '../nag';
-import { allowAlarmsOnTopic, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from '../observability/encrypted-topic';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
+import { allowAlarmsOnTopic, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from '../private/encrypted-topic';
 import type { CostReporting } from './cost-reporting';
 import type { MeterTable } from './meter-table';
 

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { checkProps, PropKinds } from '../private/prop-check';
 import type { CostReporting } from './cost-reporting';
-import { METER_COLUMNS, METER_PARTITION_COLUMN, METER_SERDE, meterSerdeParameters } from './queries/meter';
+import { METER_COLUMNS, METER_PARTITION_COLUMN, METER_SERDE, meterSerdeParameters } from '../../shared/queries';
 
 /** Props of {@link MeterTable}. */
 export interface MeterTableProps {

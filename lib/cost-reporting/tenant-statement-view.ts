@@ -2,7 +2,7 @@ import { Aws, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
 import type { MeterTable } from './meter-table';
-import { STATEMENT_MONTH_OF, STATEMENT_VIEW_COLUMNS, statementSelect } from './queries/statement';
+import { STATEMENT_MONTH_OF, STATEMENT_VIEW_COLUMNS, statementSelect } from '../../shared/queries';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Props of {@link TenantStatementView}. */

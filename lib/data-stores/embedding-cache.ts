@@ -2,7 +2,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { createCacheTable, EMBEDDING_TABLE_ACTIONS, tagStoreFeature } from './cache-table';
+import { createCacheTable, EMBEDDING_TABLE_ACTIONS, tagStoreFeature } from '../private/cache-table';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 /**

@@ -1,3 +1,3 @@
 export * from './response-cache-table';
 export * from './embedding-cache';
-export { SHARED_STORE_FEATURE } from './cache-table';
+export { SHARED_STORE_FEATURE } from '../private/cache-table';

@@ -2,8 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { DEFAULT_RESPONSE_CACHE_NAMESPACE, DEFAULT_RESPONSE_CACHE_TTL_SECONDS } from '../../lambda/contract';
-import { createCacheTable, tagStoreFeature } from './cache-table';
+import { DEFAULT_RESPONSE_CACHE_NAMESPACE, DEFAULT_RESPONSE_CACHE_TTL_SECONDS } from '../../shared/contract';
+import { createCacheTable, tagStoreFeature } from '../private/cache-table';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 /**

@@ -1,4 +1,4 @@
-import { ENV, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
+import { ENV, METRIC, METRIC_NAMESPACE } from '../../shared/contract';
 import { bedrockSpenders, FINOPS_RULES, REQUIRED_GENAI_TAGS } from './rules';
 import { alarmsThatAct } from './signal-paths';
 import { tagsOf, TemplateModel } from './template-model';

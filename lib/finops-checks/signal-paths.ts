@@ -16,7 +16,7 @@
  * service, for another topic or policy. A topic without a policy keeps SNS's default one, which lets services of
  * the owning account publish: no request is listed for it.
  */
-import { ENV } from '../../lambda/contract';
+import { ENV } from '../../shared/contract';
 import { AccessDecision, AccessPolicies, AccessRequest, evaluateAccess, PolicyDocument } from './policy-evaluator';
 import { DeploymentEnvironment, EVALUATION_ENVIRONMENT, TemplateResolver, templateResolver } from './template-resolver';
 import { TemplateModel } from './template-model';
@@ -63,22 +63,30 @@ export function signalPathChecks(template: RawTemplate | TemplateModel, env?: De
   const publishers: Array<{ path: SignalPathKind; source: string; service: string; sourceArn: string; topics: unknown[] }> = [];
   for (const [id, alarm] of [...ofType('AWS::CloudWatch::Alarm'), ...ofType('AWS::CloudWatch::CompositeAlarm')]) {
     const p = alarm.Properties ?? {};
-    publishers.push({ path: 'alarm → topic', source: id, service: 'cloudwatch.amazonaws.com', sourceArn: r.refOf(id, 'Arn'),
-      topics: [...list(p.AlarmActions), ...list(p.OKActions), ...list(p.InsufficientDataActions)] });
+    publishers.push({
+      path: 'alarm → topic', source: id, service: 'cloudwatch.amazonaws.com', sourceArn: r.refOf(id, 'Arn'),
+      topics: [...list(p.AlarmActions), ...list(p.OKActions), ...list(p.InsufficientDataActions)],
+    });
   }
   for (const [id, budget] of ofType('AWS::Budgets::Budget')) {
     const p = budget.Properties ?? {};
-    publishers.push({ path: 'budget → topic', source: id, service: 'budgets.amazonaws.com', sourceArn: budgetArn(r, r.resolve(p.Budget?.BudgetName) ?? id),
-      topics: list(p.NotificationsWithSubscribers).flatMap((n) => list(n?.Subscribers)).filter((s) => s?.SubscriptionType === 'SNS').map((s) => s.Address) });
+    publishers.push({
+      path: 'budget → topic', source: id, service: 'budgets.amazonaws.com', sourceArn: budgetArn(r, r.resolve(p.Budget?.BudgetName) ?? id),
+      topics: list(p.NotificationsWithSubscribers).flatMap((n) => list(n?.Subscribers)).filter((s) => s?.SubscriptionType === 'SNS').map((s) => s.Address),
+    });
   }
   for (const [id, action] of ofType('AWS::Budgets::BudgetsAction')) {
     const p = action.Properties ?? {};
-    publishers.push({ path: 'budget → topic', source: id, service: 'budgets.amazonaws.com', sourceArn: `${budgetArn(r, r.resolve(p.BudgetName))}/action/${id}`,
-      topics: list(p.Subscribers).filter((s) => s?.Type === 'SNS').map((s) => s.Address) });
+    publishers.push({
+      path: 'budget → topic', source: id, service: 'budgets.amazonaws.com', sourceArn: `${budgetArn(r, r.resolve(p.BudgetName))}/action/${id}`,
+      topics: list(p.Subscribers).filter((s) => s?.Type === 'SNS').map((s) => s.Address),
+    });
   }
   for (const [id, subscription] of ofType('AWS::CE::AnomalySubscription')) {
-    publishers.push({ path: 'cost anomaly subscription → topic', source: id, service: 'costalerts.amazonaws.com', sourceArn: r.refOf(id),
-      topics: list(subscription.Properties?.Subscribers).filter((s) => s?.Type === 'SNS').map((s) => s.Address) });
+    publishers.push({
+      path: 'cost anomaly subscription → topic', source: id, service: 'costalerts.amazonaws.com', sourceArn: r.refOf(id),
+      topics: list(subscription.Properties?.Subscribers).filter((s) => s?.Type === 'SNS').map((s) => s.Address),
+    });
   }
   for (const publisher of publishers) {
     const topicIds = new Set(publisher.topics.map((t) => r.logicalIdOf(t)).filter((t): t is string => t !== undefined && resources[t].Type === 'AWS::SNS::Topic'));

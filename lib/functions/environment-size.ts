@@ -25,8 +25,8 @@ function deployedLength(resolved: unknown): number {
   if (Array.isArray(resolved)) return resolved.reduce((sum: number, part) => sum + deployedLength(part), 0);
   const value = resolved as Record<string, any> | null;
   if (value && value['Fn::Join']) return (value['Fn::Join'][1] as unknown[]).reduce((sum: number, part) => sum + deployedLength(part), 0);
-  if (value && value['Ref'] === 'AWS::Partition') return 10;
-  if (value && value['Ref'] === 'AWS::Region') return 14;
-  if (value && value['Ref'] === 'AWS::AccountId') return 12;
+  if (value && value.Ref === 'AWS::Partition') return 10;
+  if (value && value.Ref === 'AWS::Region') return 14;
+  if (value && value.Ref === 'AWS::AccountId') return 12;
   return DEPLOYED_REFERENCE_CHARS;
 }

@@ -1,11 +1,12 @@
-import { ENV } from '../../lambda/contract';
+import { ENV } from '../../shared/contract';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag';
+import { HANDLER_RUNTIME } from '../private/bundled-handler';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { estimatedEnvironmentBytes, LAMBDA_ENVIRONMENT_LIMIT } from './environment-size';
 import { genAiTagsEnvironmentValue } from './genai-tags-environment';
 import { checkProps, PropKinds } from '../private/prop-check';
@@ -91,7 +92,7 @@ export class GenAiFunction extends Construct {
       code: props.code,
       handler: props.handler,
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(60),

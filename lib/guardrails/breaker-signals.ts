@@ -3,7 +3,7 @@ import * as budgets from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
-import type { BreakerPeriodUnit } from '../../lambda/contract';
+import type { BreakerPeriodUnit } from '../../shared/contract';
 
 /**
  * What the construct that made a signal (a budget, an alarm) knows about it, so that a circuit breaker subscribed to

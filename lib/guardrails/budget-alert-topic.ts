@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag/acknowledgements';
-import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
+import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../private/encrypted-topic';
 import { accountBudgetsArn } from './budgets-source';
 import { checkProps, PropKinds } from '../private/prop-check';
 

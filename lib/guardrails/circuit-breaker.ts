@@ -9,14 +9,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import {
   BREAKER_ALL_FEATURES, BREAKER_TABLE, BreakerAlarmRule, BreakerBudgetRule, BreakerConfig, BreakerFeatureConfig, BreakerHandlerConfig,
-  DEFAULT_BREAKER_CACHE_TTL_SECONDS, ENV, METRIC, ModelTier,
-} from '../../lambda/contract';
+  BreakerMode, BreakerPeriodUnit, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS, DEFAULT_BREAKER_CACHE_TTL_SECONDS, ENV, METRIC, ModelTier,
+} from '../../shared/contract';
+import type { MatchesContract } from '../private/matches-contract';
 import { GenAiFunction } from '../functions';
 import { GenAiTags } from '../tagging/genai-tags';
 import { budgetNamesIn, declaredBreakerSignal, periodOfBudget, signalsOnTopics } from './breaker-signals';
 import { checkSpendMetricModels, rememberMetricScope } from '../observability/spend-models-check';
-import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
-import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../observability/encrypted-topic';
+import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
+import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../private/encrypted-topic';
 import { genAiMetric, GenAiMetricScope } from '../observability/genai-metric';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
@@ -27,6 +28,9 @@ export enum WhenTripped {
   /** Keep serving it, routed no higher than `downgradeTo` (the simple tier by default). */
   DOWNGRADE = 'downgrade',
 }
+// The guard reads the contract's BREAKER_MODES: this stops compiling when the enum and that list disagree.
+const WHEN_TRIPPED_IS_CONTRACT: MatchesContract<`${WhenTripped}`, BreakerMode> = true;
+void WHEN_TRIPPED_IS_CONTRACT;
 
 /** The calendar period of a budget: a breaker it trips closes by itself when the next period starts. */
 export enum BreakerPeriod {
@@ -35,6 +39,9 @@ export enum BreakerPeriod {
   QUARTER = 'quarter',
   YEAR = 'year',
 }
+// The breaker Lambda reads the contract's BREAKER_PERIOD_UNITS: this stops compiling when the enum and that list disagree.
+const BREAKER_PERIOD_IS_CONTRACT: MatchesContract<`${BreakerPeriod}`, BreakerPeriodUnit> = true;
+void BREAKER_PERIOD_IS_CONTRACT;
 
 /** A budget whose notifications trip the breaker. */
 export interface BudgetTrigger {
@@ -62,6 +69,29 @@ export interface SpendSource {
   readonly metric: cloudwatch.IMetric;
   /** The feature to trip; `*` for the global breaker (when the metric is the total). */
   readonly feature: string;
+}
+
+/**
+ * A circuit breaker workflows can obey (`circuitBreaker` on a workflow): the state table their handlers read, how long
+ * they trust what they read, and the grant they need. Implemented by {@link CircuitBreaker}, and by
+ * `CircuitBreaker.fromTable` for a breaker of another stack.
+ */
+export interface ICircuitBreaker extends IConstruct {
+  /** The state table: partition key `pk`, sort key `sk` (strings). */
+  readonly table: dynamodb.ITable;
+  /** How long a workflow container trusts the breaker states it read. */
+  readonly cacheTtl: Duration;
+  /** Lets `grantee` (a workflow's handler) read breaker states: BatchGetItem and GetItem on the table (and its key, if a customer managed one). */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Options of {@link CircuitBreaker.fromTable}. */
+export interface CircuitBreakerFromTableOptions {
+  /**
+   * How long a workflow container trusts the breaker states it read; a trip takes effect within this time.
+   * @default Duration.seconds(30)
+   */
+  readonly cacheTtl?: Duration;
 }
 
 /** Properties of a {@link CircuitBreaker}. */
@@ -118,7 +148,17 @@ export interface CircuitBreakerProps {
  * - Reset by hand with `genai-finops breaker reset --table T --feature F`, or by invoking the function with
  *   `{ "reset": { "feature": "F" } }`; both are audited.
  */
-export class CircuitBreaker extends Construct {
+export class CircuitBreaker extends Construct implements ICircuitBreaker {
+  /**
+   * A breaker that already exists, by its state table, e.g. another stack's `CircuitBreaker` table:
+   * `dynamodb.Table.fromTableAttributes(this, 'BreakerTable', { tableArn, encryptionKey })` (give `encryptionKey`
+   * when the table is encrypted with a customer managed key). Workflows given it obey its states; what trips it (its
+   * budgets, alarms and function) stays with the stack that owns it. Nothing is created.
+   */
+  static fromTable(scope: Construct, id: string, table: dynamodb.ITable, options: CircuitBreakerFromTableOptions = {}): ICircuitBreaker {
+    return new ImportedCircuitBreaker(scope, id, table, options);
+  }
+
   /**
    * A cost metric per hour for {@link tripOnSpend}: the pipeline's `CostUSD`, Sum over one hour, across the models
    * of the scope.
@@ -129,7 +169,7 @@ export class CircuitBreaker extends Construct {
   }
 
   /** The state table (partition `pk`, sort `sk`). */
-  public readonly table: dynamodb.Table;
+  public readonly table: dynamodb.ITable;
   /** The breaker function. */
   public readonly handler: GenAiFunction;
   /** The topic the breaker listens on: point budget notifications and alarm actions here. Encrypted with {@link key}. */
@@ -149,7 +189,7 @@ export class CircuitBreaker extends Construct {
   constructor(scope: Construct, id: string, props: CircuitBreakerProps = {}) {
     super(scope, id);
     checkProps(this, 'CircuitBreakerProps', props, CIRCUIT_BREAKER_PROP_KINDS);
-    this.cacheTtl = props.cacheTtl ?? Duration.seconds(DEFAULT_BREAKER_CACHE_TTL_SECONDS);
+    this.cacheTtl = validatedCacheTtl(this, props.cacheTtl);
     this.application = props.application;
     validateProps(this, props);
 
@@ -184,7 +224,7 @@ export class CircuitBreaker extends Construct {
       budgets: this.wiring().budgets,
       alarms: this.wiring().alarms,
       alarmPeriod: props.alarmPeriod ?? BreakerPeriod.MONTH,
-      auditRetentionDays: (props.auditRetention ?? Duration.days(400)).toDays(),
+      auditRetentionDays: (props.auditRetention ?? Duration.days(DEFAULT_BREAKER_AUDIT_RETENTION_DAYS)).toDays(),
     });
     this.handler = new GenAiFunction(this, 'Handler', {
       code: bundledHandlerCode(BundledHandler.BREAKER),
@@ -224,7 +264,7 @@ export class CircuitBreaker extends Construct {
 
   /** Lets `grantee` (a workflow's handler) read breaker states: BatchGetItem and GetItem on the table, nothing else. */
   grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+    return grantReadStates(this.table, grantee);
   }
 
   /** Lets `grantee` reset breakers (the CLI's role, say): invoke the function. */
@@ -307,6 +347,35 @@ export class CircuitBreaker extends Construct {
     for (const [id, message] of wiring.warnings) Annotations.of(this).addWarningV2(`genai-finops:${id}`, message);
     return wiring.errors;
   }
+}
+
+class ImportedCircuitBreaker extends Construct implements ICircuitBreaker {
+  public readonly cacheTtl: Duration;
+
+  constructor(scope: Construct, id: string, public readonly table: dynamodb.ITable, options: CircuitBreakerFromTableOptions) {
+    super(scope, id);
+    checkProps(this, 'CircuitBreakerFromTableOptions', options, { cacheTtl: 'object' } satisfies PropKinds<CircuitBreakerFromTableOptions>);
+    this.cacheTtl = validatedCacheTtl(this, options.cacheTtl);
+  }
+
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantReadStates(this.table, grantee);
+  }
+}
+
+// GetItem and BatchGetItem on the table; with a customer managed key, kms:Decrypt on it too, as aws-dynamodb's
+// grantReadData gives it (DynamoDB decrypts with the key on the caller's behalf).
+function grantReadStates(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  const grant = table.grant(grantee, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+  table.encryptionKey?.grantDecrypt(grantee);
+  return grant;
+}
+
+function validatedCacheTtl(scope: Construct, ttl: Duration | undefined): Duration {
+  if (ttl && !ttl.isUnresolved() && ttl.toSeconds() > 3600) {
+    throw new Error(`${scope.node.path}: cacheTtl is ${ttl.toSeconds()} seconds; a trip would take that long to reach the workflows. Fix: use at most Duration.hours(1); 30 seconds (the default) keeps reads rare.`);
+  }
+  return ttl ?? Duration.seconds(DEFAULT_BREAKER_CACHE_TTL_SECONDS);
 }
 
 /** The breaker's rules and what is wrong with its wiring. */
@@ -428,7 +497,7 @@ function otherScope(declared: { application?: string; environment?: string }, in
 }
 
 // The workflows obeying each breaker, and whether each is critical (recorded by breakerGuardConfig).
-const GOVERNED = new WeakMap<CircuitBreaker, Array<{ readonly scope: IConstruct; readonly critical: boolean }>>();
+const GOVERNED = new WeakMap<ICircuitBreaker, Array<{ readonly scope: IConstruct; readonly critical: boolean }>>();
 
 // Features every workflow of which (among those obeying the breaker) is critical: a trip never changes them.
 function criticalOnlyFeatures(breaker: CircuitBreaker): Map<string, string[]> {
@@ -446,7 +515,7 @@ function criticalOnlyFeatures(breaker: CircuitBreaker): Map<string, string[]> {
 }
 
 /** The `guards.breaker` section a workflow writes, from its props. */
-export function breakerGuardConfig(scope: IConstruct, breaker: CircuitBreaker, critical: boolean | undefined, whenTripped: WhenTripped | undefined, downgradeTo: ModelTier | undefined): BreakerConfig {
+export function breakerGuardConfig(scope: IConstruct, breaker: ICircuitBreaker, critical: boolean | undefined, whenTripped: WhenTripped | undefined, downgradeTo: ModelTier | undefined): BreakerConfig {
   if (downgradeTo !== undefined && whenTripped !== WhenTripped.DOWNGRADE) {
     throw new Error(`${scope.node.path}: downgradeTo is '${downgradeTo}' but whenTripped is ${whenTripped === undefined ? 'not set (pause)' : `'${whenTripped}'`}. Fix: set whenTripped: WhenTripped.DOWNGRADE, or leave downgradeTo out.`);
   }
@@ -475,13 +544,9 @@ function checkFeatures(where: string, features: string[] | undefined): string[] 
 }
 
 function validateProps(scope: Construct, props: CircuitBreakerProps): void {
-  const ttl = props.cacheTtl;
-  if (ttl && !ttl.isUnresolved() && ttl.toSeconds() > 3600) {
-    throw new Error(`${scope.node.path}: cacheTtl is ${ttl.toSeconds()} seconds; a trip would take that long to reach the workflows. Fix: use at most Duration.hours(1); 30 seconds (the default) keeps reads rare.`);
-  }
   const retention = props.auditRetention;
   if (retention && !retention.isUnresolved() && retention.toDays() < 1) {
-    throw new Error(`${scope.node.path}: auditRetention is ${retention.toHumanString()}. Fix: keep audit items at least Duration.days(1); the default is 400 days.`);
+    throw new Error(`${scope.node.path}: auditRetention is ${retention.toHumanString()}. Fix: keep audit items at least Duration.days(1); the default is ${DEFAULT_BREAKER_AUDIT_RETENTION_DAYS} days.`);
   }
 }
 

@@ -9,6 +9,6 @@ export type { BedrockDenyBudgetActionProps } from './budget-action';
 export { EdgeRateLimit, EdgeRateLimitWindow } from './edge-rate-limit';
 export type { EdgeRateLimitProps } from './edge-rate-limit';
 export { BreakerPeriod, CircuitBreaker, WhenTripped } from './circuit-breaker';
-export type { BudgetTrigger, CircuitBreakerProps, SpendSource } from './circuit-breaker';
+export type { BudgetTrigger, CircuitBreakerFromTableOptions, CircuitBreakerProps, ICircuitBreaker, SpendSource } from './circuit-breaker';
 export { UsageLedger } from './usage-ledger';
-export type { UsageLedgerProps } from './usage-ledger';
+export type { IUsageLedger, UsageLedgerFromTableOptions, UsageLedgerProps } from './usage-ledger';

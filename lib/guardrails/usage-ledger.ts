@@ -2,9 +2,41 @@ import { RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
-import { LEDGER_TABLE, METRIC, METRIC_NAMESPACE } from '../../lambda/contract';
+import { Construct, IConstruct } from 'constructs';
+import { GuardEventDimension, LEDGER_TABLE, METRIC, METRIC_NAMESPACE } from '../../shared/contract';
+import { acknowledgeWildcardAction } from '../private/nag-acknowledgements';
 import { checkProps, PropKinds } from '../private/prop-check';
+
+/**
+ * A usage ledger workflows can count their limits in (`usageLedger` on a workflow): its table, the tenant tiers the
+ * workflows write into their configuration, and the grant their handlers need. Implemented by {@link UsageLedger},
+ * and by `UsageLedger.fromTable` for a ledger table that already exists (another stack's, say).
+ */
+export interface IUsageLedger extends IConstruct {
+  /** The ledger table: partition key `pk` (string), TTL attribute `expiresAt`. */
+  readonly table: dynamodb.ITable;
+  /** The tier of each tenant. */
+  readonly tenantTiers: { readonly [tenantId: string]: string };
+  /** The tier of tenants not in {@link tenantTiers}. */
+  readonly defaultTenantTier?: string;
+  /** Allows reserving and settling usage: UpdateItem and PutItem on the ledger table (and its key, if a customer managed one). */
+  grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** Options of {@link UsageLedger.fromTable}: the tiers, which live in each workflow's configuration, not in the table. */
+export interface UsageLedgerFromTableOptions {
+  /**
+   * The tier of each tenant (see {@link UsageLedgerProps.tenantTiers}). Give the same tiers as the stack that owns
+   * the table, or the two count the same tenant against different limits.
+   * @default - no tenant has a tier of its own
+   */
+  readonly tenantTiers?: { [tenantId: string]: string };
+  /**
+   * The tier of tenants not in `tenantTiers`.
+   * @default - tenants not listed get only the limits without a tier
+   */
+  readonly defaultTenantTier?: string;
+}
 
 /** Properties of a {@link UsageLedger}. */
 export interface UsageLedgerProps {
@@ -46,9 +78,20 @@ const MAX_TIERS_JSON_CHARS = 1500;
  * Default settings: on-demand capacity, point-in-time recovery, encrypted at rest with the AWS managed key
  * (`aws/dynamodb`), TTL on `expiresAt`, retained on stack deletion.
  */
-export class UsageLedger extends Construct {
+export class UsageLedger extends Construct implements IUsageLedger {
+  /**
+   * A usage ledger over a table that already exists, e.g. another stack's `UsageLedger` table:
+   * `dynamodb.Table.fromTableAttributes(this, 'LedgerTable', { tableArn, encryptionKey })` (give `encryptionKey` when
+   * the table is encrypted with a customer managed key: the grant then covers the key). The table must have the
+   * ledger's key schema (partition key `pk`, string) and TTL on `expiresAt`. Nothing is created; the table's
+   * backups, retention and tags stay its owner's.
+   */
+  public static fromTable(scope: Construct, id: string, table: dynamodb.ITable, options: UsageLedgerFromTableOptions = {}): IUsageLedger {
+    return new ImportedUsageLedger(scope, id, table, options);
+  }
+
   /** The ledger table. */
-  public readonly table: dynamodb.Table;
+  public readonly table: dynamodb.ITable;
   /** The tier of each tenant. */
   public readonly tenantTiers: { readonly [tenantId: string]: string };
   /** The tier of tenants not in {@link tenantTiers}. */
@@ -57,24 +100,8 @@ export class UsageLedger extends Construct {
   constructor(scope: Construct, id: string, props: UsageLedgerProps = {}) {
     super(scope, id);
     checkProps(this, 'UsageLedgerProps', props, USAGE_LEDGER_PROP_KINDS);
-    this.tenantTiers = { ...(props.tenantTiers ?? {}) };
+    this.tenantTiers = validatedTiers(this, props);
     this.defaultTenantTier = props.defaultTenantTier;
-    for (const [tenant, tier] of Object.entries(this.tenantTiers)) {
-      if (Token.isUnresolved(tenant) || Token.isUnresolved(tier)) continue;
-      if (!TIER_NAME.test(tier)) {
-        throw new Error(`${this.node.path}: tenantTiers['${tenant}'] is ${JSON.stringify(tier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
-      }
-      if (!/^(key|authorizer|iam):./.test(tenant)) {
-        throw new Error(`${this.node.path}: tenantTiers has the tenant '${tenant}', which no caller can be. Fix: prefix the id with where it comes from: 'key:<API key id>', 'authorizer:<tenantId>' or 'iam:<tenantId>'.`);
-      }
-    }
-    if (props.defaultTenantTier !== undefined && !Token.isUnresolved(props.defaultTenantTier) && !TIER_NAME.test(props.defaultTenantTier)) {
-      throw new Error(`${this.node.path}: defaultTenantTier is ${JSON.stringify(props.defaultTenantTier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'startup'.`);
-    }
-    const tiersJson = JSON.stringify(this.tenantTiers).length;
-    if (tiersJson > MAX_TIERS_JSON_CHARS) {
-      throw new Error(`${this.node.path}: tenantTiers takes ${tiersJson} characters; at most ${MAX_TIERS_JSON_CHARS} fit beside the rest of a workflow's configuration in Lambda's 4 KB environment. Fix: list only the tenants above the default tier and set defaultTenantTier for the rest.`);
-    }
 
     this.table = new dynamodb.Table(this, 'Resource', {
       partitionKey: { name: LEDGER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -93,7 +120,7 @@ export class UsageLedger extends Construct {
    * delete: the updates return what the guard needs.
    */
   public grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    return grantReserveAndSettle(this.table, grantee);
   }
 
   /**
@@ -110,9 +137,71 @@ export class UsageLedger extends Construct {
   }
 
   private guardMetric(metricName: string, application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { Application: application }, statistic: 'Sum', ...props });
+    // Exactly the dimensions the runtime writes guard events with (GUARD_EVENT_DIMENSIONS): one more or less and
+    // the metric would read a series nobody writes.
+    const dimensionsMap: Record<GuardEventDimension, string> = { Application: application };
+    return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap, statistic: 'Sum', ...props });
   }
 }
+
+class ImportedUsageLedger extends Construct implements IUsageLedger {
+  public readonly tenantTiers: { readonly [tenantId: string]: string };
+  public readonly defaultTenantTier?: string;
+
+  constructor(scope: Construct, id: string, public readonly table: dynamodb.ITable, options: UsageLedgerFromTableOptions) {
+    super(scope, id);
+    checkProps(this, 'UsageLedgerFromTableOptions', options, USAGE_LEDGER_FROM_TABLE_OPTION_KINDS);
+    this.tenantTiers = validatedTiers(this, options);
+    this.defaultTenantTier = options.defaultTenantTier;
+  }
+
+  public grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant {
+    return grantReserveAndSettle(this.table, grantee);
+  }
+}
+
+/**
+ * UpdateItem and PutItem on the table; with a customer managed key, the key as well, as aws-dynamodb's
+ * `grantWriteData` gives it (DynamoDB uses the key on the caller's behalf, so the caller needs it).
+ */
+function grantReserveAndSettle(table: dynamodb.ITable, grantee: iam.IGrantable): iam.Grant {
+  const grant = table.grant(grantee, 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+  if (table.encryptionKey) {
+    table.encryptionKey.grantEncryptDecrypt(grantee);
+    const principal = grantee.grantPrincipal as unknown as IConstruct;
+    if (principal.node !== undefined) {
+      for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+        acknowledgeWildcardAction(principal, action, 'DynamoDB encrypts and decrypts the usage ledger\'s items with its customer managed key on the caller\'s behalf; the grant is on that key only.');
+      }
+    }
+  }
+  return grant;
+}
+
+/** The tiers, checked: tier names the runtime can key on, tenants a caller can be, and room in the environment. */
+function validatedTiers(scope: IConstruct, options: UsageLedgerFromTableOptions): { readonly [tenantId: string]: string } {
+  const tiers = { ...(options.tenantTiers ?? {}) };
+  for (const [tenant, tier] of Object.entries(tiers)) {
+    if (Token.isUnresolved(tenant) || Token.isUnresolved(tier)) continue;
+    if (!TIER_NAME.test(tier)) {
+      throw new Error(`${scope.node.path}: tenantTiers['${tenant}'] is ${JSON.stringify(tier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
+    }
+    if (!/^(key|authorizer|iam):./.test(tenant)) {
+      throw new Error(`${scope.node.path}: tenantTiers has the tenant '${tenant}', which no caller can be. Fix: prefix the id with where it comes from: 'key:<API key id>', 'authorizer:<tenantId>' or 'iam:<tenantId>'.`);
+    }
+  }
+  if (options.defaultTenantTier !== undefined && !Token.isUnresolved(options.defaultTenantTier) && !TIER_NAME.test(options.defaultTenantTier)) {
+    throw new Error(`${scope.node.path}: defaultTenantTier is ${JSON.stringify(options.defaultTenantTier)}. Fix: use a tier name of 1 to 64 letters, digits or . _ -, e.g. 'startup'.`);
+  }
+  const tiersJson = JSON.stringify(tiers).length;
+  if (tiersJson > MAX_TIERS_JSON_CHARS) {
+    throw new Error(`${scope.node.path}: tenantTiers takes ${tiersJson} characters; at most ${MAX_TIERS_JSON_CHARS} fit beside the rest of a workflow's configuration in Lambda's 4 KB environment. Fix: list only the tenants above the default tier and set defaultTenantTier for the rest.`);
+  }
+  return tiers;
+}
+
+// The known keys of UsageLedgerFromTableOptions and what each holds (lib/private/prop-check.ts).
+const USAGE_LEDGER_FROM_TABLE_OPTION_KINDS = { tenantTiers: 'string-map', defaultTenantTier: 'string' } as const satisfies PropKinds<UsageLedgerFromTableOptions>;
 
 // The known keys of UsageLedgerProps and what each holds (lib/private/prop-check.ts).
 const USAGE_LEDGER_PROP_KINDS = { tenantTiers: 'string-map', defaultTenantTier: 'string', removalPolicy: 'string' } as const satisfies PropKinds<UsageLedgerProps>;

@@ -1,6 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { MAX_LEDGER_SHARDS, UsageLimitConfig } from '../../lambda/contract';
+import type * as contract from '../../shared/contract';
+import { MAX_LEDGER_SHARDS, UsageLimitConfig } from '../../shared/contract';
+import type { MatchesContract } from '../private/matches-contract';
 import { TIER_NAME } from './usage-ledger';
 
 /** Who a usage limit counts for. */
@@ -14,6 +16,9 @@ export enum UsageScope {
   /** The workflow as a whole. */
   WORKFLOW = 'workflow',
 }
+// The runtime counts by the contract's USAGE_SCOPES: this stops compiling when the enum and that list disagree.
+const USAGE_SCOPE_IS_CONTRACT: MatchesContract<`${UsageScope}`, contract.UsageScope> = true;
+void USAGE_SCOPE_IS_CONTRACT;
 
 /** The calendar window (UTC) a usage limit counts in; it resets when the calendar moves on. */
 export enum UsageWindow {
@@ -22,6 +27,9 @@ export enum UsageWindow {
   DAY = 'day',
   MONTH = 'month',
 }
+// The runtime's windows are the contract's USAGE_WINDOWS: this stops compiling when the enum and that list disagree.
+const USAGE_WINDOW_IS_CONTRACT: MatchesContract<`${UsageWindow}`, contract.UsageWindow> = true;
+void USAGE_WINDOW_IS_CONTRACT;
 
 /** What a limit counted in a {@link UsageLedger} does while DynamoDB cannot be reached. */
 export enum LedgerFailureMode {
@@ -30,6 +38,9 @@ export enum LedgerFailureMode {
   /** Refuse with 503 and `Retry-After`; reported as `GuardFailClosed`. */
   CLOSED = 'closed',
 }
+// The runtime accepts the contract's LEDGER_FAILURE_MODES: this stops compiling when the enum and that list disagree.
+const LEDGER_FAILURE_MODE_IS_CONTRACT: MatchesContract<`${LedgerFailureMode}`, contract.LedgerFailureMode> = true;
+void LEDGER_FAILURE_MODE_IS_CONTRACT;
 
 /**
  * A usage limit of a workflow: at most so many requests, tokens or US dollars per scope and window. Tokens are
@@ -85,6 +96,11 @@ export class UsageLimits {
 
   private constructor() {}
 }
+
+// The public props and the runtime's configuration name the same fields: this stops compiling when one gains a field
+// the other lacks.
+const USAGE_LIMIT_IS_CONTRACT: MatchesContract<keyof UsageLimit, keyof UsageLimitConfig> = true;
+void USAGE_LIMIT_IS_CONTRACT;
 
 /**
  * The limits as the runtime reads them, checked at synthesis: each names at least one maximum, each maximum a

@@ -1,7 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { isBaseModelId, modelProvider } from '../../lambda/core/model-ids';
-import { modelShortName } from '../../lambda/core/model-facts';
+import { isBaseModelId, modelProvider, modelShortName } from '../../shared/core';
 
 /** Geographies of Bedrock's system-defined cross-region inference profiles (the prefix of their ids). */
 export enum CrossRegionGeography {

@@ -2,7 +2,7 @@ import { Names } from 'aws-cdk-lib';
 import { CfnApplicationInferenceProfile } from 'aws-cdk-lib/aws-bedrock';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { GenAiTags, GenAiTagValues } from '../tagging';
 import { BedrockModel } from './bedrock-model';
 import { checkModelRegion } from './region-availability';

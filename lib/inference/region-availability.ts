@@ -1,7 +1,6 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { checkModelAvailability, InvocationOption } from '../../lambda/core/model-regions';
-import { InferenceGeography } from '../../lambda/core/model-ids';
+import { checkModelAvailability, InvocationOption, InferenceGeography } from '../../shared/core';
 import { BedrockModel, CrossRegionGeography } from './bedrock-model';
 
 /**

@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
-import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
+import { allowServiceToPublish, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from '../private/encrypted-topic';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 /** Properties of a {@link CostAnomalyMonitor}. */

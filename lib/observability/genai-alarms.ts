@@ -5,9 +5,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { CONTENT_LENGTH_ALERT_TOKENS, METRIC, PROMPT_CACHE_HIT_RATE_TARGET, workflowLabel } from '../../lambda/contract';
-import { lookupModel } from '../../lambda/core/model-catalog';
-import { allowAlarmsOnTopic, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from './encrypted-topic';
+import { METRIC } from '../../shared/contract';
+import { CONTENT_LENGTH_ALERT_TOKENS, PROMPT_CACHE_HIT_RATE_TARGET, workflowLabel } from './dashboard-spec';
+import { lookupModel } from '../../shared/core';
+import { allowAlarmsOnTopic, allowServiceToUseKey, encryptedTopic, TopicPublisher, topicKey, validateEmails } from '../private/encrypted-topic';
 import { declareBreakerSignal } from '../guardrails/breaker-signals';
 import { missingModels } from './spend-models-check';
 import { pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
@@ -116,11 +117,13 @@ export class GenAiAlarms extends Construct {
     const minCalls = props.promptCacheMinModelCallsPerHour ?? 20;
     const stdDevs = props.anomalyBandStdDevs ?? 3;
 
-    props.workflows.forEach((w, i) => {
+    for (const w of props.workflows) {
       const label = workflowLabel(w);
-      const scope = new Construct(this, `Workflow${i}`);
+      // Named for the workflow, not its place in the list: reordering the workflows must not replace its alarms or
+      // reset the anomaly detector's learned band.
+      const workflowScope = new Construct(this, workflowScopeId(w));
       const cost = pipelineTerm(METRIC.costUsd, [w], 'Sum', hour, 'c');
-      this.spend(new cloudwatch.Alarm(scope, 'HourlySpend', {
+      this.spend(new cloudwatch.Alarm(workflowScope, 'HourlySpend', {
         metric: termMetric(cost, hour, `${label} cost per hour`),
         threshold: workflowThreshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -128,9 +131,9 @@ export class GenAiAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${label} spent more than $${workflowThreshold} in an hour (CostUSD, all models). Check the GenAI dashboard's spend and tokens rows.`,
       }), w);
-      this.anomaly(scope, cost, label, stdDevs, w);
+      this.anomaly(workflowScope, cost, label, stdDevs, w);
 
-      this.add(new cloudwatch.Alarm(scope, 'ContentLength', {
+      this.add(new cloudwatch.Alarm(workflowScope, 'ContentLength', {
         metric: termMetric(pipelineTerm(METRIC.inputTokenBound, [w], 'Maximum', fiveMinutes, 'b'), fiveMinutes, `${label} largest request`),
         threshold: maxTokens,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -141,8 +144,8 @@ export class GenAiAlarms extends Construct {
       }));
 
       if (w.promptCaching ?? true) {
-        w.models.filter(supportsPromptCaching).forEach((model, j) => {
-          this.add(new cloudwatch.Alarm(scope, `PromptCache${j}`, {
+        for (const model of w.models.filter(supportsPromptCaching)) {
+          this.add(new cloudwatch.Alarm(workflowScope, `PromptCache-${model}`, {
             metric: promptCacheRate({ ...w, models: [model] }, minCalls, hour, `${label} ${model} prompt-cache hit rate`),
             threshold: Math.round(target * 1000) / 10,
             comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -151,11 +154,11 @@ export class GenAiAlarms extends Construct {
             alarmDescription: `Under ${target * 100} % of ${label}'s input tokens to ${model} were read from the prompt cache in an hour with at least ${minCalls} calls. `
               + 'Check that the system prompt and context are stable and above the model\'s cache minimum.',
           }));
-        });
+        }
       }
 
       if (w.handler) {
-        this.add(new cloudwatch.Alarm(scope, 'HandlerErrors', {
+        this.add(new cloudwatch.Alarm(workflowScope, 'HandlerErrors', {
           metric: w.handler.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
           threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -165,7 +168,7 @@ export class GenAiAlarms extends Construct {
         }));
       }
       if (w.deadLetterQueue) {
-        this.add(new cloudwatch.Alarm(scope, 'DeadLetters', {
+        this.add(new cloudwatch.Alarm(workflowScope, 'DeadLetters', {
           metric: w.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
           threshold: 0,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -174,10 +177,12 @@ export class GenAiAlarms extends Construct {
           alarmDescription: `Failed asynchronous invocations of the ${label} handler are waiting in its dead-letter queue.`,
         }));
       }
-    });
+    }
 
     if (props.workflows.length > 1) {
-      const total = sumTerms(props.workflows.map((w, i) => pipelineTerm(METRIC.costUsd, [w], 'Sum', hour, `w${i}_`)));
+      // In label order, so that reordering the workflows leaves the alarm's metric math as it is.
+      const byLabel = [...props.workflows].sort((a, b) => (workflowLabel(a) < workflowLabel(b) ? -1 : 1));
+      const total = sumTerms(byLabel.map((w, i) => pipelineTerm(METRIC.costUsd, [w], 'Sum', hour, `w${i}_`)));
       this.spend(new cloudwatch.Alarm(this, 'TotalHourlySpend', {
         metric: termMetric(total, hour, 'Total cost per hour'),
         threshold: props.hourlySpendThresholdUsd,
@@ -297,6 +302,14 @@ function promptCacheRate(w: MonitoredWorkflow, minCalls: number, period: Duratio
     period,
     label,
   });
+}
+
+/**
+ * The construct id of a workflow's alarms, from its Application and Feature (a pair validateWorkflows keeps unique),
+ * each URI-encoded: `/` would split the construct path, and the `:` between them cannot then occur inside either.
+ */
+function workflowScopeId(w: MonitoredWorkflow): string {
+  return `Workflow:${encodeURIComponent(w.application)}:${encodeURIComponent(w.feature)}`;
 }
 
 // The Application of the workflows when they share one (the total's breaker scope), else undefined.

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { dashboardWidgetSpecs, MetricName, SeriesSpec, WidgetSpec, workflowLabel } from '../../lambda/contract';
+import { MetricName } from '../../shared/contract';
+import { dashboardWidgetSpecs, SeriesSpec, WidgetSpec, workflowLabel } from './dashboard-spec';
 import { monthToDateExpression, pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
 import { logGroupOf, MonitoredWorkflow, validateWorkflows } from './monitored-workflow';
 import { checkProps, PropKinds } from '../private/prop-check';

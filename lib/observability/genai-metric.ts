@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRIC, METRIC_NAMESPACE, MetricName } from '../../lambda/contract';
+import { METRIC, METRIC_NAMESPACE, MetricName } from '../../shared/contract';
 
 /** Which records a metric aggregates: the runtime writes every record with Application, Feature and Model. */
 export interface GenAiMetricScope {

@@ -5,11 +5,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag/acknowledgements';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { GenAiTagKey } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
-import { tagStoreFeature } from '../data-stores/cache-table';
-import { createSecureBucket } from '../workflows/secure-bucket';
+import { tagStoreFeature } from '../private/cache-table';
+import { createSecureBucket } from '../private/secure-bucket';
 import { checkProps, PropKinds } from '../private/prop-check';
 
 // The construct id aws-cdk-lib gives the function behind every AwsCustomResource of a stack.

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRIC, MetricName, NO_MODEL } from '../../lambda/contract';
+import { METRIC, MetricName, NO_MODEL } from '../../shared/contract';
 import { acrossModels, genAiMetric } from './genai-metric';
 import { MonitoredWorkflow } from './monitored-workflow';
 

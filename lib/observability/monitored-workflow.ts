@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
-import { workflowLabel } from '../../lambda/contract';
+import { workflowLabel } from './dashboard-spec';
 
 /**
  * A workflow as the dashboards and alarms see it: the Application and Feature its records carry, the models it can

@@ -66,7 +66,7 @@ function checkValue(where: string, propsName: string, name: string, value: unkno
       fail(`one of ${kind.oneOf.map((v) => `'${v}'`).join(', ')}`, close ? `use ${member(close)} ('${close}')` : `use one of ${kind.oneOf.map(member).join(', ')}`);
     }
   } else if ('items' in kind) {
-    if (!Array.isArray(value)) fail('a list', `wrap it in a list: [ ... ]`);
+    if (!Array.isArray(value)) fail('a list', 'wrap it in a list: [ ... ]');
     (value as unknown[]).forEach((item, i) => checkValue(where, propsName, `${label}[${i}]`, item, kind.items));
   } else {
     if (!isPlainObject(value)) fail('an object of properties', `pass { ${Object.keys(kind.fields).slice(0, 3).join(', ')}, ... }`);

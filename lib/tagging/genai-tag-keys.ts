@@ -1,3 +1,6 @@
+import type { TagKeyName } from '../../shared/contract';
+import type { MatchesContract } from '../private/matches-contract';
+
 /**
  * The nine keys of the GenAI tag schema.
  *
@@ -24,3 +27,7 @@ export enum GenAiTagKey {
   /** The tenant, e.g. customer-123, internal or demo. */
   CUSTOMER = 'Customer',
 }
+
+// The enum's values are the contract's tag keys, no more and no fewer: adding a key to one and not the other fails
+// compilation here. (jsii needs literal enum values, so the enum cannot be built from the contract's list.)
+true satisfies MatchesContract<`${GenAiTagKey}`, TagKeyName>;

@@ -40,7 +40,6 @@ const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const MAX_TAG_VALUE_LENGTH = 256;
 
 
-
 /**
  * Applies GenAI tags to a scope: every taggable resource below it gets them, exactly like `Tags.of(scope).add`.
  */

@@ -3,11 +3,10 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambda/contract';
-import { IEmbeddingCache, IResponseCache } from '../data-stores';
-import { GenAiFunction } from '../functions';
+import { ENV } from '../../shared/contract';
+import { IEmbeddingCache } from '../data-stores';
 import { EdgeRateLimit } from '../guardrails/edge-rate-limit';
-import { BundledHandler } from '../functions/bundled-handler';
+import { BundledHandler } from '../private/bundled-handler';
 import { GenAiInferenceProfile } from '../inference';
 import { ApiGatewayAccount } from './api-gateway-account';
 import { GenAiWorkflowBase } from './genai-workflow-base';
@@ -91,14 +90,6 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
 export class ApiWorkflow extends GenAiWorkflowBase {
   /** The REST API. */
   public readonly api: apigw.RestApi;
-  /** The handler behind `POST /invoke`. */
-  public readonly handler: GenAiFunction;
-  /** The application inference profile of the simple (or only) tier. */
-  public readonly profile: GenAiInferenceProfile;
-  /** One application inference profile per routed model; the handler may invoke through these only. */
-  public readonly profiles: GenAiInferenceProfile[];
-  /** The response cache, if the workflow has one. */
-  public readonly responseCache?: IResponseCache;
   /** The embedding cache behind `POST /embed`, if the workflow has one. */
   public readonly embeddingCache?: IEmbeddingCache;
   /**
@@ -106,8 +97,6 @@ export class ApiWorkflow extends GenAiWorkflowBase {
    * tags to the bill, when the workflow has an embedding cache.
    */
   public readonly embeddingProfile?: GenAiInferenceProfile;
-  /** The base model ids the workflow routes to, cheapest tier first. */
-  public readonly routedModels: string[];
   /** Where API Gateway writes access logs. */
   public readonly accessLogGroup: logs.LogGroup;
   /** The usage plan, when authorization is API_KEY. */
@@ -132,13 +121,9 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
       embeddingCache: props.embeddingCache,
     });
-    this.handler = runtime.handler;
-    this.profile = runtime.profile;
-    this.profiles = runtime.profiles;
-    this.responseCache = runtime.responseCache;
+    this._useRuntime(runtime);
     this.embeddingCache = runtime.embeddingCache;
     this.embeddingProfile = runtime.embeddingProfile;
-    this.routedModels = runtime.routedModels;
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -177,7 +162,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       },
     });
     const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
-    this.invokeMethod = this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+    this.invokeMethod = this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
       authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
       apiKeyRequired: authorization === ApiAuthorization.API_KEY,
       requestValidator: validator,
@@ -194,7 +179,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
           properties: { texts: { type: apigw.JsonSchemaType.ARRAY, minItems: 1, maxItems: 100, items: { type: apigw.JsonSchemaType.STRING } } },
         },
       });
-      this.embedMethod = this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler.function), {
+      this.embedMethod = this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
         authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
         apiKeyRequired: authorization === ApiAuthorization.API_KEY,
         requestValidator: validator,

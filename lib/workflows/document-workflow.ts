@@ -2,18 +2,17 @@ import { Annotations, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
-import { ENV } from '../../lambda/contract';
-import { IResponseCache } from '../data-stores';
-import { GenAiFunction } from '../functions';
-import { BundledHandler } from '../functions/bundled-handler';
-import { GenAiInferenceProfile } from '../inference';
-import { acknowledgeWildcardAction } from '../nag';
+import { ENV } from '../../shared/contract';
+import { BundledHandler } from '../private/bundled-handler';
+import { acknowledgeWildcardAction } from '../private/nag-acknowledgements';
 import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantReadObjects } from './object-grants';
-import { createSecureBucket } from './secure-bucket';
+import { createSecureBucket } from '../private/secure-bucket';
 import { createWorkflowRuntime } from './workflow-runtime';
 import { API_ONLY_PROP_KINDS, WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
 import { checkProps, PropKinds } from '../private/prop-check';
@@ -58,16 +57,6 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
   public readonly bucket: s3.IBucket;
   /** The table holding one result item per object version. */
   public readonly resultsTable: dynamodb.ITable;
-  /** The handler. */
-  public readonly handler: GenAiFunction;
-  /** The application inference profile of the simple (or only) tier. */
-  public readonly profile: GenAiInferenceProfile;
-  /** One application inference profile per routed model; the handler may invoke through these only. */
-  public readonly profiles: GenAiInferenceProfile[];
-  /** The response cache, if the workflow has one. */
-  public readonly responseCache?: IResponseCache;
-  /** The base model ids the workflow routes to, cheapest tier first. */
-  public readonly routedModels: string[];
   /** The EventBridge rule that matches object-created events. */
   public readonly rule: events.Rule;
 
@@ -104,13 +93,9 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
         ...claimStaleSeconds(props.timeout ?? defaultTimeout),
       },
     });
-    this.handler = runtime.handler;
-    this.profile = runtime.profile;
-    this.profiles = runtime.profiles;
-    this.responseCache = runtime.responseCache;
-    this.routedModels = runtime.routedModels;
-    grantReadObjects(this.bucket, this.handler.role, props.prefix ?? '');
-    grantResultWrites(this.resultsTable, this.handler);
+    this._useRuntime(runtime);
+    grantReadObjects(this.bucket, this.role, props.prefix ?? '');
+    grantResultWrites(this.resultsTable, this.handler, this.role);
 
     this.rule = new events.Rule(this, 'ObjectCreated', {
       description: `Documents uploaded for ${this.node.path}`,
@@ -123,7 +108,7 @@ export class DocumentWorkflow extends GenAiWorkflowBase {
         },
       },
     });
-    this.rule.addTarget(new targets.LambdaFunction(this.handler.function, {
+    this.rule.addTarget(new targets.LambdaFunction(this.handler, {
       retryAttempts: 2,
       maxEventAge: Duration.hours(2),
     }));
@@ -168,12 +153,12 @@ function eventBridgeEnabled(cfnBucket: s3.CfnBucket, bucket: s3.IBucket): boolea
  * The results-table calls of lambda/runtime/document-claims.ts and no more: no reads, scans or batch writes. A table
  * encrypted with a customer managed key also needs that key, as grantReadWriteData would give it.
  */
-function grantResultWrites(table: dynamodb.ITable, handler: GenAiFunction): void {
-  table.grant(handler.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+function grantResultWrites(table: dynamodb.ITable, handler: lambda.IFunction, role: iam.IRole): void {
+  table.grant(handler, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
   if (!table.encryptionKey) return;
-  table.encryptionKey.grantEncryptDecrypt(handler.function);
+  table.encryptionKey.grantEncryptDecrypt(handler);
   for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    acknowledgeWildcardAction(handler.role as unknown as IConstruct, action, 'DynamoDB encrypts and decrypts the results table\'s items with its customer managed key on the caller\'s behalf; the grant is on that key only.');
+    acknowledgeWildcardAction(role as unknown as IConstruct, action, 'DynamoDB encrypts and decrypts the results table\'s items with its customer managed key on the caller\'s behalf; the grant is on that key only.');
   }
 }
 

@@ -2,7 +2,7 @@ import { Annotations, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IEmbeddingCache } from '../data-stores';
-import { EMBEDDING_TABLE_ACTIONS } from '../data-stores/cache-table';
+import { EMBEDDING_TABLE_ACTIONS } from '../private/cache-table';
 import { BedrockModel, GenAiInferenceProfile } from '../inference';
 
 /** How a workflow's handler calls its embeddings model. */

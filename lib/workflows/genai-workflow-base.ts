@@ -1,19 +1,23 @@
 import { Lazy, TagManager } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, MetricName, NO_MODEL } from '../../lambda/contract';
+import { METRIC, MetricName, NO_MODEL, UNTAGGED } from '../../shared/contract';
 import { IResponseCache } from '../data-stores';
-import { GenAiFunction } from '../functions';
 import { GenAiInferenceProfile } from '../inference';
 import { genAiMetric } from '../observability/genai-metric';
 import { MonitoredWorkflow, MonitoredWorkflows } from '../observability/monitored-workflow';
 import { GenAiTagKey, GenAiTags } from '../tagging';
 import { declareTagProp } from '../tagging/tag-messages';
+import type { WorkflowRuntime } from './workflow-runtime';
 
-// What the runtime reports when the function carries no Application or Feature tag (lambda/pipeline/config.ts); the
+// What the runtime reports when the function carries no Application or Feature tag (the contract's UNTAGGED); the
 // tag policy fails such a synthesis anyway, so these only show in apps that skip it.
-const UNTAGGED_APPLICATION = 'unknown';
-const UNTAGGED_FEATURE = 'default';
+const UNTAGGED_APPLICATION = UNTAGGED.application;
+const UNTAGGED_FEATURE = UNTAGGED.feature;
 
 /**
  * What the three workflows share: the handler, the inference profiles, the caches, the models it routes to, and the
@@ -26,25 +30,71 @@ const UNTAGGED_FEATURE = 'default';
  * Unless `props` says otherwise the statistic is Sum and the period 5 minutes; `metricLatency()` is p50.
  */
 export abstract class GenAiWorkflowBase extends Construct {
+  // What every workflow builds the same way (createWorkflowRuntime), set once by the subclass's constructor.
+  private workflowRuntime?: WorkflowRuntime;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     // A tag-policy failure under a workflow can then point at its `tags` prop.
     declareTagProp(this, 'tags');
   }
 
-  /** The handler. */
-  public abstract readonly handler: GenAiFunction;
+  /** The Lambda function that runs the workflow (the request pipeline). */
+  public get handler(): lambda.IFunction {
+    return this.runtime.handler.function;
+  }
+
+  /** The handler's execution role (e.g. for `GenAiBudgets`' `nonCriticalRoles`). */
+  public get role(): iam.IRole {
+    return this.runtime.handler.role;
+  }
+
+  /** The handler's log group (e.g. for `MeterArchive`'s `logGroups`). */
+  public get logGroup(): logs.ILogGroup {
+    return this.runtime.handler.logGroup;
+  }
+
+  /** Where the handler's failed asynchronous invocations are kept. */
+  public get deadLetterQueue(): sqs.IQueue {
+    return this.runtime.handler.deadLetterQueue;
+  }
+
   /** The application inference profile of the simple (or only) tier. */
-  public abstract readonly profile: GenAiInferenceProfile;
+  public get profile(): GenAiInferenceProfile {
+    return this.runtime.profile;
+  }
+
   /** One application inference profile per routed model; the handler may invoke through these only. */
-  public abstract readonly profiles: GenAiInferenceProfile[];
+  public get profiles(): GenAiInferenceProfile[] {
+    return this.runtime.profiles;
+  }
+
   /** The response cache, if the workflow has one. */
-  public abstract readonly responseCache?: IResponseCache;
+  public get responseCache(): IResponseCache | undefined {
+    return this.runtime.responseCache;
+  }
+
   /**
    * The base model ids the workflow routes to, cheapest tier first, each once (e.g. Haiku, Sonnet, Opus). The `Model`
    * tag is on each model's inference profile; the function, queue and logs serve them all, so they carry none.
    */
-  public abstract readonly routedModels: string[];
+  public get routedModels(): string[] {
+    return this.runtime.routedModels;
+  }
+
+  /**
+   * Records what `createWorkflowRuntime` built for this workflow; each subclass calls it once, in its constructor.
+   * @internal
+   */
+  protected _useRuntime(runtime: WorkflowRuntime): void {
+    if (this.workflowRuntime) throw new Error(`${this.node.path}: the workflow's runtime is already set.`);
+    this.workflowRuntime = runtime;
+  }
+
+  private get runtime(): WorkflowRuntime {
+    if (!this.workflowRuntime) throw new Error(`${this.node.path}: the workflow's handler is read before it is created.`);
+    return this.workflowRuntime;
+  }
 
   /** USD spent on model calls (Converse and embeddings), exact per call. Sum over 5 minutes. */
   public metricCostUsd(props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
@@ -110,14 +160,14 @@ export abstract class GenAiWorkflowBase extends Construct {
    */
   public monitored(): MonitoredWorkflow {
     // Dashboards and alarms need the dimension values as literals: those GenAiTags.apply set are known now.
-    const tags = GenAiTags.valuesAt(this.handler.function);
+    const tags = GenAiTags.valuesAt(this.handler);
     return MonitoredWorkflows.of({
       application: tags.application ?? this.tagAtSynthesis(GenAiTagKey.APPLICATION, UNTAGGED_APPLICATION),
       feature: tags.feature ?? this.tagAtSynthesis(GenAiTagKey.FEATURE, UNTAGGED_FEATURE),
       models: this.spendModels(),
-      handler: this.handler.function,
-      logGroup: this.handler.logGroup,
-      deadLetterQueue: this.handler.deadLetterQueue,
+      handler: this.handler,
+      logGroup: this.logGroup,
+      deadLetterQueue: this.deadLetterQueue,
     });
   }
 
@@ -139,7 +189,7 @@ export abstract class GenAiWorkflowBase extends Construct {
   private tagAtSynthesis(key: GenAiTagKey, untagged: string): string {
     return Lazy.string({
       produce: () => {
-        const fn = this.handler.function;
+        const fn = this.handler;
         return TagManager.of(fn.node.defaultChild ?? fn)?.tagValues()[key] ?? untagged;
       },
     });

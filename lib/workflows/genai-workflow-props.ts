@@ -2,9 +2,11 @@ import { Duration } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IResponseCache } from '../data-stores';
 import { BedrockModel } from '../inference';
-import { UsageLedger } from '../guardrails/usage-ledger';
+import type { IUsageLedger } from '../guardrails/usage-ledger';
 import { UsageLimit } from '../guardrails/usage-limits';
-import type { CircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
+import type { ICircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
+import type { ModelPriceOverrideFields, ModelTier, ServiceTierName } from '../../shared/contract';
+import type { MatchesContract } from '../private/matches-contract';
 import { GenAiTagValues } from '../tagging';
 
 /** The routing tiers, cheapest first. */
@@ -13,6 +15,9 @@ export enum RoutingTier {
   MEDIUM = 'medium',
   COMPLEX = 'complex',
 }
+// The runtime routes over the contract's MODEL_TIERS: this stops compiling when the enum and that list disagree.
+const ROUTING_TIER_IS_CONTRACT: MatchesContract<`${RoutingTier}`, ModelTier> = true;
+void ROUTING_TIER_IS_CONTRACT;
 
 /**
  * Bedrock's on-demand service tiers, chosen per call. Flex is discounted for work that can wait (documents, nightly
@@ -27,6 +32,9 @@ export enum ServiceTier {
   /** A premium for preferential processing and faster output. */
   PRIORITY = 'priority',
 }
+// The runtime and the estimator read the contract's SERVICE_TIERS: this stops compiling when they and the enum disagree.
+const SERVICE_TIER_IS_CONTRACT: MatchesContract<`${ServiceTier}`, ServiceTierName> = true;
+void SERVICE_TIER_IS_CONTRACT;
 
 /** Models per complexity tier; requests are routed to the cheapest tier that suits them. */
 export interface ModelRouting {
@@ -83,6 +91,10 @@ export interface ModelPriceOverride {
   /** Fraction taken off in batch inference, e.g. 0.5. @default - the catalog's value; no discount for an unknown model */
   readonly batchDiscount?: number;
 }
+// The runtime reads these fields as the contract's ModelPriceOverrideFields, keyed by modelId: a field added to one
+// side only stops compiling.
+const PRICE_OVERRIDE_IS_CONTRACT: MatchesContract<Exclude<keyof ModelPriceOverride, 'modelId'>, keyof ModelPriceOverrideFields> = true;
+void PRICE_OVERRIDE_IS_CONTRACT;
 
 /** Properties every GenAI workflow accepts. */
 export interface GenAiWorkflowProps {
@@ -141,10 +153,10 @@ export interface GenAiWorkflowProps {
    * A circuit breaker to obey: while it is tripped for this workflow's feature (or globally), a non-critical
    * workflow is paused (503 `FEATURE_PAUSED`) or downgraded (`whenTripped`); a critical one keeps running. The
    * handler reads the breaker's state at most once per its cache TTL (30 s by default) and fails open when the table
-   * cannot be read.
+   * cannot be read. A `CircuitBreaker`, or `CircuitBreaker.fromTable(...)` for another stack's.
    * @default - no circuit breaker
    */
-  readonly circuitBreaker?: CircuitBreaker;
+  readonly circuitBreaker?: ICircuitBreaker;
   /**
    * Whether this workflow's feature is critical: it keeps running when the circuit breaker trips.
    * @default false
@@ -163,10 +175,11 @@ export interface GenAiWorkflowProps {
   /**
    * Count `usageLimits` in this shared DynamoDB ledger instead of each container's memory: exact across containers
    * and across every workflow given the same ledger, with tenant tiers, sharded counters and a failure mode per
-   * limit. The handler is granted `grantReserveAndSettle`.
+   * limit. A `UsageLedger`, or `UsageLedger.fromTable(...)` for another stack's. The handler is granted
+   * `grantReserveAndSettle`.
    * @default - limits are counted in each Lambda container's memory
    */
-  readonly usageLedger?: UsageLedger;
+  readonly usageLedger?: IUsageLedger;
   /**
    * Put Bedrock prompt-cache points after the system prompt and knowledge-base context when they reach the
    * model's minimum cacheable size.

@@ -1,7 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 
 /*
  * Explicit S3 grants with the actions a handler uses, instead of the bucket's grantRead / grantPut, which add

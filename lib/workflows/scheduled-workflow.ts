@@ -2,18 +2,17 @@ import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../lambda/contract';
-import { IResponseCache } from '../data-stores';
-import { GenAiFunction } from '../functions';
-import { BundledHandler } from '../functions/bundled-handler';
-import { BedrockModel, GenAiInferenceProfile } from '../inference';
-import { acknowledgeWildcardResource } from '../nag';
+import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../shared/contract';
+import { BundledHandler } from '../private/bundled-handler';
+import { BedrockModel } from '../inference';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
 import { grantListPrefix, grantPutObjects, grantReadObjects } from './object-grants';
-import { createSecureBucket } from './secure-bucket';
+import { createSecureBucket } from '../private/secure-bucket';
 import { createWorkflowRuntime } from './workflow-runtime';
 import { API_ONLY_PROP_KINDS, WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
 import { checkProps, PropKinds } from '../private/prop-check';
@@ -79,16 +78,6 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
   public readonly inputBucket: s3.IBucket;
   /** The bucket results are written to. */
   public readonly resultsBucket: s3.IBucket;
-  /** The handler. */
-  public readonly handler: GenAiFunction;
-  /** The application inference profile of the simple (or only) tier. */
-  public readonly profile: GenAiInferenceProfile;
-  /** One application inference profile per routed model; the handler may invoke through these only. */
-  public readonly profiles: GenAiInferenceProfile[];
-  /** The response cache, if the workflow has one. */
-  public readonly responseCache?: IResponseCache;
-  /** The base model ids the workflow routes to, cheapest tier first. */
-  public readonly routedModels: string[];
   /** The schedule rule. */
   public readonly rule: events.Rule;
   /** The role Bedrock assumes to run the batch jobs, when batch inference is on. */
@@ -121,16 +110,12 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
         [ENV.resultsPrefix]: resultsPrefix,
       },
     });
-    this.handler = runtime.handler;
-    this.profile = runtime.profile;
-    this.profiles = runtime.profiles;
-    this.responseCache = runtime.responseCache;
-    this.routedModels = runtime.routedModels;
-    grantListPrefix(this.inputBucket, this.handler.role, inputPrefix);
-    grantReadObjects(this.inputBucket, this.handler.role, inputPrefix);
-    grantPutObjects(this.resultsBucket, this.handler.role, resultsPrefix);
+    this._useRuntime(runtime);
+    grantListPrefix(this.inputBucket, this.role, inputPrefix);
+    grantReadObjects(this.inputBucket, this.role, inputPrefix);
+    grantPutObjects(this.resultsBucket, this.role, resultsPrefix);
     // The handler reads results back: a record whose result exists is not processed (nor paid for) again.
-    grantReadObjects(this.resultsBucket, this.handler.role, resultsPrefix);
+    grantReadObjects(this.resultsBucket, this.role, resultsPrefix);
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: `Daily GenAI batch for ${this.node.path}`,
@@ -138,12 +123,12 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
     });
     // EventBridge invokes the handler asynchronously; its retry policy covers delivering the event to Lambda, not
     // errors of the function.
-    this.rule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 1, maxEventAge: Duration.hours(1) }));
+    this.rule.addTarget(new targets.LambdaFunction(this.handler, { retryAttempts: 1, maxEventAge: Duration.hours(1) }));
     // Lambda retries a failed asynchronous invocation itself (a throttled model, a run that ran short of time and
     // failed on purpose). A retry costs no record twice: the handler skips records whose result exists, a batch
     // day's marker stops a second job, and a collected job is marked so. After the last retry the event goes to the
     // function's dead-letter queue; invoking the function with it again continues the day.
-    this.handler.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    this.handler.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
 
     // Batch jobs run the model by id or system-defined profile, not the application profile: Bedrock lists only
     // foundation models and cross-Region profiles for CreateModelInvocationJob
@@ -153,7 +138,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
     const batchModel = this.profile.model;
     if (batchEnabled(this, props.batchInference, batchModel)) {
       const jobPrefix = jobNamePrefix(this);
-      this.batchRole = this.grantBatchInference(batchModel, resultsPrefix, batchMinimumRecords, jobPrefix);
+      this.batchRole = this.grantBatchInference(runtime.handler.function, batchModel, resultsPrefix, batchMinimumRecords, jobPrefix);
       // Bedrock reports every job's state changes on the default bus; the rule passes on only this workflow's
       // (their names are `<jobPrefix>-YYYY-MM-DD`), so another workflow's jobs cost no invocation. The handler still
       // checks the name, and the next scheduled run collects whatever an event missed.
@@ -165,7 +150,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
           detail: { batchJobName: events.Match.prefix(`${jobPrefix}-`) },
         },
       });
-      this.batchJobRule.addTarget(new targets.LambdaFunction(this.handler.function, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
+      this.batchJobRule.addTarget(new targets.LambdaFunction(this.handler, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
     }
   }
 
@@ -175,7 +160,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
    * bucket and invoke the batch model; the handler may write the input, read the output, create, get and list jobs,
    * and pass this role to Bedrock only.
    */
-  private grantBatchInference(model: BedrockModel, resultsPrefix: string, minimumRecords: number, jobPrefix: string): iam.Role {
+  private grantBatchInference(fn: lambda.Function, model: BedrockModel, resultsPrefix: string, minimumRecords: number, jobPrefix: string): iam.Role {
     const stack = Stack.of(this);
     const jobs = stack.formatArn({ service: 'bedrock', resource: 'model-invocation-job', resourceName: '*' });
     const results = this.resultsBucket;
@@ -216,7 +201,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
         `The ${model.geography} cross-region profile routes batch records to ${model.modelId} in any region of its geography; the region wildcard is limited to requests made through that profile (bedrock:InferenceProfileArn).`);
     }
 
-    const handlerRole = this.handler.role;
+    const handlerRole = this.role;
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:CreateModelInvocationJob'], resources: [...modelArns, jobs] }));
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['bedrock:GetModelInvocationJob'], resources: [jobs] }));
     // Jobs are created with the workflow's GenAI tags; Bedrock authorizes tags given on create as bedrock:TagResource
@@ -246,7 +231,6 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
     // as absent, not denied.
     grantListPrefix(results, handlerRole, resultsPrefix);
 
-    const fn = this.handler.function;
     fn.addEnvironment(ENV.batchRoleArn, role.roleArn);
     fn.addEnvironment(ENV.batchModelId, model.invocationId);
     fn.addEnvironment(ENV.batchMinRecords, String(minimumRecords));

@@ -3,15 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { IEmbeddingCache, IResponseCache, ResponseCacheTable } from '../data-stores';
 import { GenAiFunction } from '../functions';
-import { BundledHandler, bundledHandlerCode } from '../functions/bundled-handler';
+import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelTier, PipelineConfigDocument, PriceOverride } from '../../lambda/contract';
-import { DEFAULT_FALLBACK_PRICE, lookupModel, serviceTiersOf } from '../../lambda/core/model-catalog';
-import { geographyServesRegion } from '../../lambda/core/model-ids';
-import { AVAILABILITY_READ_ON, MODEL_AVAILABILITY, preferredOption, regionKind } from '../../lambda/core/model-regions';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelPriceOverrideFields, ModelTier, PipelineConfigDocument } from '../../shared/contract';
+import { DEFAULT_FALLBACK_PRICE, lookupModel, serviceTiersOf, geographyServesRegion, AVAILABILITY_READ_ON, MODEL_AVAILABILITY, preferredOption, regionKind, modelFacts } from '../../shared/core';
 import { checkModelRegion } from '../inference/region-availability';
-import { modelFacts } from '../../lambda/core/model-facts';
-import { UsageLedger } from '../guardrails/usage-ledger';
+import { IUsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
@@ -119,11 +116,13 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       ? { tableName: embedding.table.tableName, invokeId: embeddingTarget!.invokeId, modelId: embedding.modelId, dimensions: embedding.dimensions, ttlSeconds: embedding.ttl.toSeconds() }
       : undefined,
     priceOverrides: Object.fromEntries((props.modelPrices ?? []).map((p) => [p.modelId, priceEntry(p)])),
-    ...(usageLimits.length > 0 || breaker ? { guards: {
-      ...(ledger && usageLimits.length > 0 ? { store: 'dynamodb', ledgerTableName: ledger.table.tableName, ...ledgerTiers(ledger) } : { store: 'container' }),
-      usageLimits,
-      ...(breaker ? { breaker } : {}),
-    } } : {}),
+    ...(usageLimits.length > 0 || breaker ? {
+      guards: {
+        ...(ledger && usageLimits.length > 0 ? { store: 'dynamodb', ledgerTableName: ledger.table.tableName, ...ledgerTiers(ledger) } : { store: 'container' }),
+        usageLimits,
+        ...(breaker ? { breaker } : {}),
+      },
+    } : {}),
   };
 
   const handler = new GenAiFunction(scope, 'Handler', {
@@ -171,7 +170,7 @@ function grantCountTokens(scope: Construct, handler: GenAiFunction, models: Read
 function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps) {
   if (!props.circuitBreaker) {
     const set = (['critical', 'whenTripped', 'downgradeTo'] as const).filter((p) => props[p] !== undefined);
-    if (set.length > 0) throw new Error(`${scope.node.path}: ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set without a circuitBreaker, so ${set.length > 1 ? 'they do' : 'it does'} nothing. Fix: pass circuitBreaker (a CircuitBreaker), or remove ${set.join(', ')}.`);
+    if (set.length > 0) throw new Error(`${scope.node.path}: ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set without a circuitBreaker, so ${set.length > 1 ? 'they do' : 'it does'} nothing. Fix: pass circuitBreaker (a CircuitBreaker, or CircuitBreaker.fromTable(...)), or remove ${set.join(', ')}.`);
     return undefined;
   }
   return breakerGuardConfig(scope, props.circuitBreaker, props.critical, props.whenTripped, props.downgradeTo);
@@ -285,7 +284,7 @@ function geographyFor(region: string): CrossRegionGeography {
 
 
 // The ledger's tenant tiers, written only when there are any (the environment holds 4 KB in all).
-function ledgerTiers(ledger: UsageLedger): { tenantTiers?: { [tenantId: string]: string }; defaultTier?: string } {
+function ledgerTiers(ledger: IUsageLedger): { tenantTiers?: { [tenantId: string]: string }; defaultTier?: string } {
   return {
     ...(Object.keys(ledger.tenantTiers).length > 0 ? { tenantTiers: { ...ledger.tenantTiers } } : {}),
     ...(ledger.defaultTenantTier !== undefined ? { defaultTier: ledger.defaultTenantTier } : {}),
@@ -293,10 +292,10 @@ function ledgerTiers(ledger: UsageLedger): { tenantTiers?: { [tenantId: string]:
 }
 
 // Only the fields given: the runtime lays them over the catalog's entry for the model, keeping what is not given.
-function priceEntry(p: ModelPriceOverride): PriceOverride {
+function priceEntry(p: ModelPriceOverride): ModelPriceOverrideFields {
   const { modelId, ...fields } = p;
   void modelId;
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as PriceOverride;
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as ModelPriceOverrideFields;
 }
 
 /**

@@ -6,18 +6,18 @@ import { App, Stack } from 'aws-cdk-lib';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildExampleApp } from '../../bin/example-app';
-import { uploadAnnouncedObjects } from '../../bin/cli/invoke-fixtures';
-import { ENV } from '../../lambda/contract';
-import { applyEnvironment, ConstructPipelineConfig, modelAliases } from '../../local/demo/function-env';
-import { LocalStack, startLocalStack } from '../../local/demo/local-stack';
-import { CloudFormationTemplate, createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../../local/template';
-import { localLambdaContext, localRuntimeEnvironment } from '../../local/template/runtime-environment';
+import { uploadAnnouncedObjects } from '../../packages/local/src/commands/invoke-fixtures';
+import { ENV } from '../../shared/contract';
+import { applyEnvironment, ConstructPipelineConfig, modelAliases } from '../../packages/local/src/demo/function-env';
+import { LocalStack, startLocalStack } from '../../packages/local/src/demo/local-stack';
+import { CloudFormationTemplate, createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../../packages/local/src/template';
+import { localLambdaContext, localRuntimeEnvironment } from '../../packages/local/src/template/runtime-environment';
 
 // The example app's guardrails followed from its synthesized template to their effect, as deployed: every signal is
 // delivered in the format AWS sends (an SNS envelope around the CloudWatch alarm JSON or the Budgets text) along the
 // subscriptions the template declares, to the breaker handler with the environment the template gives it; then the
 // workflows' handlers run with theirs against the Bedrock simulator. The handlers are the sources the bundles are
-// built from (lambda/handlers/*): the bundles' SDK loads parts of itself with dynamic import(), which jest's module
+// built from (lambda/<workflow>/handler.ts): the bundles' SDK loads parts of itself with dynamic import(), which jest's module
 // sandbox refuses; `genai-finops local invoke --template` runs the bundles themselves.
 
 /** A fixed clock (only Date is faked: timers and I/O run for real). The tables have no TTL (local/template). */
@@ -134,6 +134,7 @@ async function invoke(fn: ResolvedFunction, event: unknown): Promise<{ result?: 
 function loadHandler(fn: ResolvedFunction): (event: unknown, context?: unknown) => Promise<any> {
   let handler!: (event: unknown, context?: unknown) => Promise<any>;
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = require(sources.get(fn.logicalId)!).handler;
   });
   return handler;
@@ -156,7 +157,7 @@ async function runWorkflows() {
 }
 
 function apiEvent() {
-  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'local', 'events', 'api-gateway-proxy.json'), 'utf8'));
+  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'packages', 'local', 'events', 'api-gateway-proxy.json'), 'utf8'));
   event.requestContext.requestId = randomUUID();
   // A question of its own each time, so that the chat calls its model rather than answering from its response cache.
   event.body = JSON.stringify({ ...JSON.parse(event.body), message: `How do I reset my password? (ticket ${randomUUID()})` });
@@ -164,7 +165,7 @@ function apiEvent() {
 }
 
 async function documentEvent() {
-  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'local', 'events', 'eventbridge-object-created.json'), 'utf8'));
+  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'packages', 'local', 'events', 'eventbridge-object-created.json'), 'utf8'));
   const bucket = bucketOf(fns.documents);
   event.detail.bucket.name = bucket;
   event.resources = [`arn:aws:s3:::${bucket}`];
@@ -173,7 +174,7 @@ async function documentEvent() {
 }
 
 function scheduledEvent() {
-  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'local', 'events', 'eventbridge-scheduled.json'), 'utf8'));
+  const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'packages', 'local', 'events', 'eventbridge-scheduled.json'), 'utf8'));
   event.id = randomUUID();
   return event;
 }
@@ -189,7 +190,7 @@ function bucketOf(fn: ResolvedFunction): string {
 async function putNightlyRecord(): Promise<void> {
   const input = fns.nightly.environment.INPUT_BUCKET;
   const prefix = fns.nightly.environment.INPUT_PREFIX ?? 'records/';
-  const { dayToProcess } = await import('../../lambda/runtime/schedule-day');
+  const { dayToProcess } = await import('../../lambda/scheduled/schedule-day');
   const day = dayToProcess(scheduledEvent().time);
   await stack.s3.send(new PutObjectCommand({ Bucket: input, Key: `${prefix}${day}/conversation-${randomUUID()}.txt`, Body: 'Customer: my invoice doubled. Agent: refunded the duplicate.' }));
 }
@@ -222,11 +223,11 @@ beforeAll(async () => {
     nightly: functionAt('/Nightly/Handler/Resource/Resource'),
   };
   signals = signalsOf(fns.breaker);
-  const handlers = path.join(__dirname, '..', '..', 'lambda', 'handlers');
-  sources.set(fns.breaker.logicalId, path.join(handlers, 'breaker'));
-  sources.set(fns.chat.logicalId, path.join(handlers, 'api'));
-  sources.set(fns.documents.logicalId, path.join(handlers, 'document'));
-  sources.set(fns.nightly.logicalId, path.join(handlers, 'scheduled'));
+  const handlerOf = (workflow: string) => path.join(__dirname, '..', '..', 'lambda', workflow, 'handler');
+  sources.set(fns.breaker.logicalId, handlerOf('breaker'));
+  sources.set(fns.chat.logicalId, handlerOf('api'));
+  sources.set(fns.documents.logicalId, handlerOf('document'));
+  sources.set(fns.nightly.logicalId, handlerOf('scheduled'));
   const aliases = Object.assign({}, ...[fns.chat, fns.documents, fns.nightly].map((f) => modelAliases(JSON.parse(f.environment[ENV.pipelineConfig]) as ConstructPipelineConfig)));
   stack = await startLocalStack({ modelAliases: aliases });
   for (const fn of [fns.chat, fns.documents, fns.nightly]) await createTemplateResources(resolver, fn.referenced, stack);
@@ -316,7 +317,7 @@ describe('the example app\'s guardrails, from its synthesized template to the wo
   });
 
   test('the documents spend alarm pauses the documents only, and its OK resumes them', async () => {
-    const alarm = logicalIdOfAlarm('/Workflow1/HourlySpend');
+    const alarm = logicalIdOfAlarm('/Workflow:customer-support-genai:ticket-attachments/HourlySpend');
 
     expect((await deliver(alarmDelivery(alarm, 'ALARM', '2026-11-27T14:00:41.519+0000'))).tripped).toEqual(['ticket-attachments']);
     let run = await runWorkflows();
@@ -340,7 +341,7 @@ describe('the example app\'s guardrails, from its synthesized template to the wo
   });
 
   test('an OK delivered before its ALARM, and a duplicated ALARM after its OK, leave the documents running', async () => {
-    const alarm = logicalIdOfAlarm('/Workflow1/HourlySpend');
+    const alarm = logicalIdOfAlarm('/Workflow:customer-support-genai:ticket-attachments/HourlySpend');
     const firing = alarmDelivery(alarm, 'ALARM', '2026-11-27T14:00:41.519+0000', 'alarm-1');
     const clearing = alarmDelivery(alarm, 'OK', '2026-11-27T15:32:10.004+0000', 'ok-1');
 

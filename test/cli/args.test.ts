@@ -1,10 +1,10 @@
-import { UsageError } from '../../bin/cli/args';
+import { UsageError } from '../../shared/cli/args';
 
 describe('UsageError', () => {
   test('is recognised when another copy of the module threw it, as the companion package\'s bundle does', () => {
     let OtherCopy!: typeof UsageError;
     jest.isolateModules(() => {
-      OtherCopy = (require('../../bin/cli/args') as typeof import('../../bin/cli/args')).UsageError;
+      OtherCopy = (require('../../shared/cli/args') as typeof import('../../shared/cli/args')).UsageError;
     });
     const thrown = new OtherCopy('--requests must be a whole number', 'demo');
 

@@ -44,10 +44,12 @@ const LEVEL_RESOURCES: Record<number, Record<string, unknown>> = {
       Type: 'AWS::Lambda::Function',
       Properties: {
         TracingConfig: { Mode: 'Active' },
-        Environment: { Variables: {
-          POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',
-          GENAI_PIPELINE_CONFIG: JSON.stringify({ tiers: { simple: {}, medium: {} }, responseCache: {}, guards: { usageLimits: [{ scope: 'tenant' }] } }),
-        } },
+        Environment: {
+          Variables: {
+            POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',
+            GENAI_PIPELINE_CONFIG: JSON.stringify({ tiers: { simple: {}, medium: {} }, responseCache: {}, guards: { usageLimits: [{ scope: 'tenant' }] } }),
+          },
+        },
       },
     },
     Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { MetricName: 'CostUSD', AlarmActions: [{ Ref: 'Topic' }] } },
@@ -85,8 +87,10 @@ describe('genai-finops assess', () => {
     ['a topic policy that lets any account\'s alarms publish, but only without TLS',
       { TopicPolicy: { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: { Statement: [TLS_ONLY, { ...ALARMS_MAY_PUBLISH, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] } } } }],
     ['a topic key that CloudWatch may not use',
-      { Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
-        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } }, Action: 'kms:*', Resource: '*' }] } } } }],
+      {
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } }, Action: 'kms:*', Resource: '*' }] } } },
+      }],
     ['a topic that no function may be invoked by', { Permission: { Type: 'AWS::Lambda::Permission', Properties: { Action: 'lambda:InvokeFunction', FunctionName: { 'Fn::GetAtt': ['Breaker', 'Arn'] }, Principal: 'sns.amazonaws.com', SourceArn: 'arn:aws:sns:us-east-1:123456789012:another-topic' } } }],
     ['a circuit breaker whose configuration maps no alarm', { Breaker: { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { GENAI_BREAKER_CONFIG: '{"alarms":[],"budgets":[]}' } } } } }],
   ])('inert wiring is no spend-alarm control: %s assesses at level 3', async (_case, overrides) => {

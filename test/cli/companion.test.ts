@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,38 +24,30 @@ function appWith(manifest: Record<string, unknown> | undefined, files: Record<st
   return app;
 }
 
-const ENTRY = 'exports.createLocalCommands = (options) => ({ handlersDir: options.handlersDir });';
+const ENTRY = 'exports.createLocalCommands = (options) => ({ ...options });';
 
 /** A CLI installed in `app` (as `npx genai-finops` in that project runs it) at `version`. */
 const projectCli = (app: string, version = '1.2.3'): CliInstall => ({ root: path.join(app, 'node_modules', 'genai-finops-constructs'), version, cwd: app });
 
 describe('finding the companion package genai-finops-local', () => {
-  test('finds it where Node resolves it from the first folder that has the CLI\'s version', () => {
-    const empty = appWith(undefined);
+  test('finds it where Node resolves it from the CLI\'s package: the app the CLI is installed in', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
 
-    const found = findCompanionPackage(projectCli(app), [empty, app], 'demo');
+    const found = findCompanionPackage(projectCli(app), 'demo');
 
     expect(found).toEqual({ dir: path.join(fs.realpathSync(app), 'node_modules', COMPANION_PACKAGE), version: '1.2.3', entry: expect.stringMatching(/dist[/\\]index\.js$/) });
   });
 
-  test('the first folder wins when both have the CLI\'s version', () => {
-    const first = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
-    const second = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
+  test('does not look in the folder the command runs in: a copy there is not the CLI\'s', () => {
+    const cliApp = appWith(undefined);
+    const elsewhere = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
 
-    expect(findCompanionPackage(projectCli(second), [first, second], 'demo').dir).toBe(path.join(fs.realpathSync(first), 'node_modules', COMPANION_PACKAGE));
-  });
-
-  test('passes over a copy of another release for a matching one further on (a global CLI run in a project)', () => {
-    const project = appWith({ version: '2.0.0', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
-    const beside = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
-
-    expect(findCompanionPackage(projectCli(beside), [project, beside], 'demo').dir).toBe(path.join(fs.realpathSync(beside), 'node_modules', COMPANION_PACKAGE));
+    expect(() => findCompanionPackage({ ...projectCli(cliApp), cwd: elsewhere }, 'demo')).toThrow(MissingPackageError);
   });
 
   test('when it is not installed, names the command and the install command of the same release', () => {
     const app = appWith(undefined);
-    const find = () => findCompanionPackage(projectCli(app), [app], 'local invoke');
+    const find = () => findCompanionPackage(projectCli(app), 'local invoke');
 
     expect(find).toThrow(MissingPackageError);
     expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`, then run `npx genai-finops local invoke` again');
@@ -66,31 +59,32 @@ describe('finding the companion package genai-finops-local', () => {
   test('refuses another release, naming where it is, both versions and the matching install', () => {
     const app = appWith({ version: '1.2.2', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
 
-    const find = () => findCompanionPackage(projectCli(app), [app], 'demo');
+    const find = () => findCompanionPackage(projectCli(app), 'demo');
 
     expect(find).toThrow(`genai-finops-local 1.2.2 is installed at ${path.join(fs.realpathSync(app), 'node_modules', COMPANION_PACKAGE)}, but genai-finops-constructs is 1.2.3`);
     expect(find).toThrow('`npm install --save-dev genai-finops-local@1.2.3`');
   });
 
-  test('refuses a package without its entry file', () => {
+  test('refuses a package without its entry file, saying how to build it in a clone and to reinstall it else', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' });
 
-    expect(() => findCompanionPackage(projectCli(app), [app], 'demo')).toThrow(/has no dist[/\\]index\.js: reinstall it/);
+    expect(() => findCompanionPackage(projectCli(app), 'demo')).toThrow(/has no dist[/\\]index\.js: in a clone of the repository run `npm run build`; else reinstall it: /);
   });
 
-  test('hands the library\'s own handler bundles to the commands it loads', () => {
+  test('hands the CLI\'s own constructs, handler bundles and shutdown hook to the commands it loads', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': ENTRY });
-    const companion = findCompanionPackage(projectCli(app), [app], 'demo');
+    const companion = findCompanionPackage(projectCli(app), 'demo');
+    const onShutdown = () => undefined;
 
-    const commands = loadCompanionCommands(companion, path.join('lib-root'));
+    const commands = loadCompanionCommands(companion, { packageRoot: 'lib-root', onShutdown });
 
-    expect(commands).toEqual({ handlersDir: path.join('lib-root', 'assets', 'handlers') });
+    expect(commands).toEqual({ libraryDir: 'lib-root', handlersDir: path.join('lib-root', 'assets', 'handlers'), onShutdown });
   });
 
   test('refuses an entry that is not the companion package\'s', () => {
     const app = appWith({ version: '1.2.3', main: 'dist/index.js' }, { 'dist/index.js': 'exports.somethingElse = 1;' });
 
-    expect(() => loadCompanionCommands(findCompanionPackage(projectCli(app), [app], 'demo'), 'lib-root')).toThrow('exports no createLocalCommands');
+    expect(() => loadCompanionCommands(findCompanionPackage(projectCli(app), 'demo'), { packageRoot: 'lib-root', onShutdown: () => undefined })).toThrow('exports no createLocalCommands');
   });
 });
 
@@ -167,5 +161,50 @@ describe('the companion package\'s manifest', () => {
     for (const [name, range] of Object.entries(companion.dependencies as Record<string, string>)) {
       expect({ name, range }).toEqual({ name, range: library.devDependencies[name] ?? library.dependencies[name] });
     }
+  });
+});
+
+/*
+ * The CLI's bundle in a package folder without the companion: what an app that installed only genai-finops-constructs
+ * has. (The consumer test installs the packed package; this runs the bundle `npm run build` wrote, in seconds.)
+ */
+describe('the CLI without the companion package', () => {
+  const repo = path.resolve(__dirname, '..', '..');
+  const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  let pkg: string;
+
+  beforeAll(() => {
+    pkg = fs.mkdtempSync(path.join(os.tmpdir(), 'genai-cli-alone-'));
+    made.push(pkg);
+    fs.mkdirSync(path.join(pkg, 'bin'));
+    fs.mkdirSync(path.join(pkg, 'dist', 'cli'), { recursive: true });
+    fs.copyFileSync(path.join(repo, 'package.json'), path.join(pkg, 'package.json'));
+    fs.copyFileSync(path.join(repo, 'bin', 'genai-finops.js'), path.join(pkg, 'bin', 'genai-finops.js'));
+    fs.copyFileSync(path.join(repo, 'dist', 'cli', 'main.js'), path.join(pkg, 'dist', 'cli', 'main.js'));
+  });
+
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(pkg, 'bin', 'genai-finops.js'), ...args], { cwd: pkg, encoding: 'utf8', timeout: 30_000 });
+
+  test.each([
+    [['demo', '--help'], 'demo'],
+    [['help', 'demo'], 'demo'],
+    [['local', 'invoke', '--help'], 'local invoke'],
+    [['help', 'local'], 'local invoke'],
+  ])('%j says the command comes with the companion package and how to install it (exit 0)', (args, command) => {
+    const run = cli(...args);
+
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`^Usage: genai-finops ${command} \\[options\\]\n`));
+    expect(run.stdout).toContain(`'${command}' runs the local emulators (a Bedrock simulator, DynamoDB Local, an in-memory S3), which come in the companion package ${COMPANION_PACKAGE}`);
+    expect(run.stdout).toContain(`-p ${COMPANION_PACKAGE}@${version}`);
+    expect(run.stdout).toContain('npm pack -w packages/local');
+  });
+
+  test('running the command exits 1 with the same advice', () => {
+    const run = cli('demo');
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('\'demo\' runs the local emulators');
+    expect(run.stdout).toBe('');
   });
 });

@@ -1,4 +1,4 @@
-import type { DemoReport } from '../../local/demo/run-demo';
+import type { DemoReport } from '../../packages/local/src/demo/run-demo';
 import { CliRun, runCli } from './run-cli';
 
 let run: CliRun;

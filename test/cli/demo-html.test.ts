@@ -3,11 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { dashboardWidgetSpecs, PROMPT_CACHE_HIT_RATE_TARGET } from '../../lambda/contract';
-import { GUARDRAIL_RUNS } from '../../local/demo/guardrails';
-import { DEMO_DASHBOARD_WORKFLOWS, pageWidgets, wrapLabel } from '../../local/demo/html';
-import { launchChromium } from '../../local/demo/html/chromium';
-import type { DemoReport, DemoRun } from '../../local/demo/run-demo';
+import { dashboardWidgetSpecs, PROMPT_CACHE_HIT_RATE_TARGET } from '../../lib/observability/dashboard-spec';
+import { GUARDRAIL_RUNS } from '../../packages/local/src/demo/guardrails';
+import { DEMO_DASHBOARD_WORKFLOWS, pageWidgets, wrapLabel } from '../../packages/local/src/demo/html';
+import { launchChromium } from '../../packages/local/src/demo/html/chromium';
+import type { DemoReport, DemoRun } from '../../packages/local/src/demo/run-demo';
 import { openOfflinePage } from '../support/offline-page';
 import { CliRun, runCli } from './run-cli';
 
@@ -65,12 +65,12 @@ beforeAll(async () => {
   charts = await page.evaluate(() => {
     const g = globalThis as any;
     return Array.from(g.document.querySelectorAll('canvas') as ArrayLike<any>).map((canvas: any) => {
-      const chart = g.Chart.getChart(canvas);
+      const canvasChart = g.Chart.getChart(canvas);
       return {
         canvasId: canvas.id as string,
-        hasChart: chart !== undefined,
-        labels: chart ? [...chart.data.labels] : [],
-        datasets: chart ? chart.data.datasets.map((d: any) => ({ label: d.label, type: d.type, data: [...d.data] })) : [],
+        hasChart: canvasChart !== undefined,
+        labels: canvasChart ? [...canvasChart.data.labels] : [],
+        datasets: canvasChart ? canvasChart.data.datasets.map((d: any) => ({ label: d.label, type: d.type, data: [...d.data] })) : [],
         width: canvas.width as number,
       };
     });
@@ -194,7 +194,7 @@ describe('genai-finops demo --html', () => {
   });
 
   test('tokens by workflow are, per scenario, the token totals of the --json report', () => {
-    const reportField = { input: 'inputTokens', output: 'outputTokens', 'cache read': 'cacheReadTokens', 'cache write': 'cacheWriteTokens' } as const;
+    const reportField = { 'input': 'inputTokens', 'output': 'outputTokens', 'cache read': 'cacheReadTokens', 'cache write': 'cacheWriteTokens' } as const;
     expect(chart('tokens-by-workflow').datasets.map((d) => d.label)).toEqual(Object.keys(reportField));
     for (const [label, field] of Object.entries(reportField)) {
       expect({ label, values: dataset('tokens-by-workflow', label).slice(0, report.runs.length) }).toEqual({ label, values: report.runs.map((r) => r.totals[field]) });

@@ -1,5 +1,5 @@
-import { DemoPrediction, predictDemo, predictionError } from '../../local/demo/prediction';
-import type { DemoReport, DemoRun } from '../../local/demo/run-demo';
+import { DemoPrediction, predictDemo, predictionError } from '../../packages/local/src/demo/prediction';
+import type { DemoReport, DemoRun } from '../../packages/local/src/demo/run-demo';
 import { runCli } from './run-cli';
 
 const REQUESTS = 300;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../local/demo/html/chromium';
+import { launchChromium } from '../../packages/local/src/demo/html/chromium';
 import { openOfflinePage } from '../support/offline-page';
 import { CliRun, runCli } from './run-cli';
 
@@ -77,7 +77,7 @@ describe('genai-finops estimate --html, every lever configured', () => {
     pageFile = path.join(dir, 'customer-support.html');
     const run = await estimate([example('customer-support.json'), '--json', '--html', pageFile]);
     json = JSON.parse(run.stdout);
-    expect(run.stderr).toContain(`wrote the estimate page`);
+    expect(run.stderr).toContain('wrote the estimate page');
     opened = await openPage(pageFile);
   }, 60_000);
 

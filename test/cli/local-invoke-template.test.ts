@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { ApiWorkflow, CircuitBreaker, GenAiTags, ScheduledWorkflow, UsageLedger, UsageScope, UsageWindow } from '../../lib';
-import { readTemplateFile, templateFunctions } from '../../local/template';
+import { readTemplateFile, templateFunctions } from '../../packages/local/src/template';
 import { CliRun, eventFile, REPO_ROOT, runCli } from './run-cli';
 
 // `npx cdk synth` then `genai-finops local invoke <FunctionLogicalId> --template cdk.out/<Stack>.template.json`: a
@@ -39,8 +39,8 @@ beforeAll(async () => {
   templateFile = assembly.getStackByName('TemplateInvoke').templateFullPath;
   const logicalId = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as CfnTable);
   ids = {
-    api: stack.getLogicalId(api.handler.function.node.defaultChild as CfnTable),
-    scheduled: stack.getLogicalId(nightly.handler.function.node.defaultChild as CfnTable),
+    api: stack.getLogicalId(api.handler.node.defaultChild as CfnTable),
+    scheduled: stack.getLogicalId(nightly.handler.node.defaultChild as CfnTable),
     breaker: stack.getLogicalId(breaker.handler.function.node.defaultChild as CfnTable),
     ledgerTable: logicalId(ledger.table),
     inputBucket: logicalId(nightly.inputBucket),
@@ -81,7 +81,7 @@ describe('genai-finops local invoke <FunctionLogicalId> --template', () => {
     expect(response.headers['x-ratelimit-remaining']).toBe(String(HOURLY_REQUESTS - 1));
     expect(JSON.parse(response.body).cost.totalUsd).toBeGreaterThan(0);
     expect(runs.api1.stderr).toContain(`created table ${LEDGER_NAME}\n`);
-    expect(runs.api1.stderr).toMatch(new RegExp(`asset\\.[0-9a-f]{64}/index\\.js, export handler`));
+    expect(runs.api1.stderr).toMatch(new RegExp('asset\\.[0-9a-f]{64}/index\\.js, export handler'));
   });
 
   test('takes a template path relative to the working folder, as `cdk.out/<Stack>.template.json` is written', () => {
@@ -107,7 +107,7 @@ describe('genai-finops local invoke <FunctionLogicalId> --template', () => {
   test('a wrong function id is a usage error that lists the functions there are', () => {
     expect(runs.wrongId.code).toBe(2);
     expect(runs.wrongId.stdout).toBe('');
-    expect(runs.wrongId.stderr).toContain(`has no function 'ChatHandlr'`);
+    expect(runs.wrongId.stderr).toContain('has no function \'ChatHandlr\'');
     for (const id of [ids.api, ids.scheduled, ids.breaker]) expect(runs.wrongId.stderr).toContain(id);
     expect(runs.wrongId.stderr).toContain('TemplateInvoke/Chat/Handler/Resource/Resource');
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ReconciliationReport } from '../../lambda/reconciliation/compare';
+import type { ReconciliationReport } from '../../shared/queries/reconciliation-verdict';
 import { createTableSql, insertSql } from '../lib/cost-reporting/cur-fixture';
 import { curRows, DAY, EXPECTED, meterLines } from '../lib/cost-reporting/reconciliation-fixture';
 import { runCli } from './run-cli';

@@ -39,5 +39,5 @@ export function runCli(args: ReadonlyArray<string>, timeoutMs = 45_000, env?: No
 
 /** An event file of the handler tests. */
 export function eventFile(name: string): string {
-  return path.join('local', 'events', `${name}.json`);
+  return path.join('packages', 'local', 'events', `${name}.json`);
 }

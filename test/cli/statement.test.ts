@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FOCUS_COLUMNS } from '../../lib/cost-reporting/queries/focus';
+import { FOCUS_COLUMNS } from '../../shared/queries/focus';
 import { MONTH, STATEMENT_EXPECTED, statementMeterLines } from '../lib/cost-reporting/statement-fixture';
 import { runCli } from './run-cli';
 
@@ -12,7 +12,7 @@ let meterDir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'statement-cli-'));
   meterDir = path.join(dir, 'meter');
-  require('node:fs').mkdirSync(path.join(meterDir, 'dt=2026-11-01'), { recursive: true });
+  mkdirSync(path.join(meterDir, 'dt=2026-11-01'), { recursive: true });
   const lines = statementMeterLines();
   // Half as plain JSON lines, half gzip, in a folder: as the MeterArchive's objects are laid out
   writeFileSync(path.join(meterDir, 'part-1.jsonl'), `${lines.slice(0, 5).join('\n')}\n`);

@@ -1,11 +1,11 @@
-import { classifyComplexity, estimateTokens, modelFacts } from '../../lambda/core';
-import { countTokens } from '../../local/bedrock-simulator';
+import { classifyComplexity, estimateTokens, modelFacts } from '../../shared/core';
+import { countTokens } from '../../packages/local/src/bedrock-simulator';
 import { normalizeConfig } from '../../lambda/pipeline/config';
 import { validateRequest } from '../../lambda/pipeline/stages/validate-request';
-import { KNOWLEDGE_BASE } from '../../local/demo/knowledge-base';
-import { allVariants, MessageClass, questionTemplates } from '../../local/demo/questions';
-import { SYSTEM_PROMPT_TOKENS, supportSystemPrompt } from '../../local/demo/system-prompt';
-import { generateWorkload, requestKey, WorkloadRequest } from '../../local/demo/workload';
+import { KNOWLEDGE_BASE } from '../../packages/local/src/demo/knowledge-base';
+import { allVariants, MessageClass, questionTemplates } from '../../packages/local/src/demo/questions';
+import { SYSTEM_PROMPT_TOKENS, supportSystemPrompt } from '../../packages/local/src/demo/system-prompt';
+import { generateWorkload, requestKey, WorkloadRequest } from '../../packages/local/src/demo/workload';
 
 const workload = generateWorkload({ requests: 1000, seed: 42 });
 const historyTokens = (r: WorkloadRequest) => r.body.history.reduce((sum, turn) => sum + estimateTokens(turn.content), 0);

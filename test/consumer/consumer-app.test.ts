@@ -121,6 +121,9 @@ describe('the packed library in a consumer CDK app', () => {
     expect(fs.existsSync(path.join(installed, 'dist', 'local', 'bedrock-simulator'))).toBe(false);
     expect(fs.existsSync(path.join(installed, 'dist', 'local', 'services'))).toBe(false);
     expect(fs.existsSync(path.join(installed, 'lib', 'index.ts'))).toBe(false);
+    // The CLI is one bundle; nothing else of the repository's sources is compiled into the package.
+    expect(fs.statSync(path.join(installed, 'dist', 'cli', 'main.js')).size).toBeGreaterThan(100_000);
+    expect(fs.readdirSync(path.join(installed, 'dist')).sort()).toEqual(['cli', 'lib', 'shared']);
   });
 
   test('the app is built with the lowest aws-cdk-lib of the peer range', () => {
@@ -252,6 +255,10 @@ describe('the packed library in a consumer CDK app', () => {
       const help = cli('demo', '--help');
       expect(help.status).toBe(0);
       expect(help.stdout).toMatch(/^Usage: genai-finops demo/);
+      // The companion brings the command's help; without it, the help says where the command comes from.
+      const { version } = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+      expect(help.stdout).toContain('which come in the companion package genai-finops-local');
+      expect(help.stdout).toContain(`\`npm install --save-dev genai-finops-local@${version}\``);
 
       // Usage mistakes are exit 2 whatever is installed; they are found before loading the command.
       expect([cli('estmate'), cli('breaker'), cli('local'), cli('breaker', 'rest', '--help')].map((r) => r.status)).toEqual([2, 2, 2, 2]);
@@ -274,7 +281,7 @@ describe('the CLI with the companion package genai-finops-local installed', () =
     // A CDK app: it has aws-cdk-lib and constructs already (this repository's versions, which npm ci cached).
     const version = (name: string) => JSON.parse(fs.readFileSync(path.join(repo, 'node_modules', name, 'package.json'), 'utf8')).version;
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
-      name: 'ops-app', private: true, dependencies: { 'aws-cdk-lib': version('aws-cdk-lib'), constructs: version('constructs') },
+      name: 'ops-app', private: true, dependencies: { 'aws-cdk-lib': version('aws-cdk-lib'), 'constructs': version('constructs') },
     }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--save-dev', library, companion], { cwd: app, stdio: ['ignore', 'ignore', 'inherit'] });
   }, 240_000);

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readBreakerHandlerConfig } from '../../lambda/breaker/config';
-import { ENV } from '../../lambda/contract';
+import { ENV } from '../../shared/contract';
 import { readPipelineConfig } from '../../lambda/pipeline/config';
 import { ApiWorkflow, CircuitBreaker, DocumentWorkflow, GenAiWorkflowProps, RoutingTier, ScheduledWorkflow, WhenTripped } from '../../lib';
 import { resolveIntrinsics } from '../support/intrinsics';

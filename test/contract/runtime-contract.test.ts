@@ -1,10 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ENV, METRIC_NAMESPACE } from '../../lambda/contract';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { ENV, METRIC_NAMESPACE } from '../../shared/contract';
 import { PipelineConfig, readPipelineConfig } from '../../lambda/pipeline/config';
 import {
-  ApiWorkflow, ApiWorkflowProps, BedrockModel, CrossRegionGeography, DocumentWorkflow, EmbeddingCache, GenAiWorkflowProps, ResponseCacheTable,
-  RoutingTier, ScheduledWorkflow, UsageScope, UsageWindow,
+  ApiWorkflow, ApiWorkflowProps, BedrockModel, CircuitBreaker, CrossRegionGeography, DocumentWorkflow, EmbeddingCache, GenAiWorkflowProps,
+  ResponseCacheTable, RoutingTier, ScheduledWorkflow, UsageLedger, UsageScope, UsageWindow,
 } from '../../lib';
 import { resolveIntrinsics } from '../support/intrinsics';
 import { createTestStack } from '../support/test-app';
@@ -38,7 +39,7 @@ const PROPS: ReadonlyArray<[string, (stack: Stack) => GenAiWorkflowProps, (confi
   ['maxInputTokens', () => ({ maxInputTokens: 12_345 }), (c) => c.features[c.defaultFeature].maxInputTokens, 12_345],
   ['maxHintedTier', () => ({ maxHintedTier: RoutingTier.MEDIUM }), (c) => c.features[c.defaultFeature].maxHintedTier, 'medium'],
   ['promptCaching', () => ({ promptCaching: false }), (c) => c.promptCaching, false],
-  ['model', () => ({ model: SONNET }), (c) => Object.values(c.tiers).map((t) => t!.modelId), [`us.anthropic.claude-sonnet-4-5-20250929-v1:0`]],
+  ['model', () => ({ model: SONNET }), (c) => Object.values(c.tiers).map((t) => t!.modelId), ['us.anthropic.claude-sonnet-4-5-20250929-v1:0']],
   ['routing', () => ({ routing: { simple: HAIKU, medium: SONNET } }), (c) => Object.keys(c.tiers), ['simple', 'medium']],
   ['systemPrompt', () => ({ systemPrompt: 'Answer in French.' }), (c) => c.defaultSystemPrompt, 'Answer in French.'],
   ['tags.feature', () => ({ tags: { feature: 'claims-triage' } }), (c) => c.defaultFeature, 'claims-triage'],
@@ -48,6 +49,17 @@ const PROPS: ReadonlyArray<[string, (stack: Stack) => GenAiWorkflowProps, (confi
     (c) => c.priceOverrides['anthropic.claude-haiku-4-5-20251001-v1:0'], { inputPerMillion: 0.9, outputPerMillion: 4.5 }],
   ['usageLimits', () => ({ usageLimits: [{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: 250, maxTokens: 1_000_000 }] }),
     (c) => c.guards, { store: 'container', usageLimits: [{ scope: 'tenant', window: 'month', maxTokens: 1_000_000, maxCostUsd: 250 }] }],
+  // Another stack's ledger and breaker, imported by their tables (UsageLedger.fromTable, CircuitBreaker.fromTable).
+  ['usageLedger (imported)', (stack) => ({
+    usageLimits: [{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxTokens: 100_000, tier: 'startup' }],
+    usageLedger: UsageLedger.fromTable(stack, 'Ledger', dynamodb.Table.fromTableArn(stack, 'LedgerTable', 'arn:aws:dynamodb:us-east-1:111122223333:table/shared-ledger'),
+      { tenantTiers: { 'key:k-big': 'enterprise' }, defaultTenantTier: 'startup' }),
+  }), (c) => [c.guards.store, c.guards.ledgerTableName, c.guards.tenantTiers, c.guards.defaultTier],
+  ['dynamodb', 'shared-ledger', { 'key:k-big': 'enterprise' }, 'startup']],
+  ['circuitBreaker (imported)', (stack) => ({
+    circuitBreaker: CircuitBreaker.fromTable(stack, 'Breaker', dynamodb.Table.fromTableArn(stack, 'BreakerTable', 'arn:aws:dynamodb:us-east-1:111122223333:table/shared-breaker'),
+      { cacheTtl: Duration.seconds(12) }),
+  }), (c) => [c.guards.breaker?.tableName, c.guards.breaker?.cacheTtlSeconds], ['shared-breaker', 12]],
 ];
 
 describe('the construct → runtime contract', () => {

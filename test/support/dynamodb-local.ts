@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbBreakerStore } from '../../lambda/breaker/state-store';
-import { createBreakerTable } from '../../local/demo/resources';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../local/services';
+import { createBreakerTable } from '../../packages/local/src/demo/resources';
+import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../packages/local/src/services';
 
 /** A DynamoDB Local of a test file (or describe block): its endpoint, and an SDK client pointed at it. */
 export interface TestDynamoDb {

@@ -66,7 +66,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const answer = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
       const out = http.request({
         host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-        headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) },
+        headers: { ...req.headers, 'host': upstream.host, 'content-length': String(body.length) },
       }, (reply) => {
         const parts: Buffer[] = [];
         reply.on('data', (part: Buffer) => parts.push(part));

@@ -1,4 +1,4 @@
-import { BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_READ_TIMEOUT_MS } from '../../contract';
+import { BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_READ_TIMEOUT_MS } from '../../../shared/contract';
 import { BreakerStateReader, effectiveState, EffectiveBreakerState, governingFeatures } from '../../breaker/state';
 import { PipelineError } from '../errors';
 import { AdmitDecision, SpendContext, SpendGuard } from './spend-guard';

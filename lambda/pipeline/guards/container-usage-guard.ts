@@ -1,5 +1,5 @@
-import type { UsageLimitConfig } from '../../contract';
-import { usdToAtto } from '../../core';
+import type { UsageLimitConfig } from '../../../shared/contract';
+import { usdToAtto } from '../../../shared/core';
 import { PipelineError } from '../errors';
 import { SpendAmount, SpendContext, SpendGuard } from './spend-guard';
 import { windowOf } from './usage-windows';

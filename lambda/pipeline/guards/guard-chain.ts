@@ -1,4 +1,4 @@
-import { MODEL_TIERS } from '../../contract';
+import { MODEL_TIERS } from '../../../shared/contract';
 import { AdmitDecision, LimitStatus, SpendAmount, SpendContext, SpendGuard, NO_SPEND } from './spend-guard';
 
 /** What a chain reserved: one hold per guard that reserved, and the amount, for the settlement. */
@@ -27,20 +27,16 @@ export class GuardChain {
     return this.guards.length === 0;
   }
 
-  /** Whether any guard reserves speculatively (alongside the response-cache read). */
-  get speculative(): boolean {
-    return this.guards.some((g) => g.speculative);
+  /** Whether any guard counts the request in its reservation ({@link SpendGuard.admitsWhenReserving}). */
+  get admitsWhenReserving(): boolean {
+    return this.guards.some((g) => g.admitsWhenReserving);
   }
 
-  /**
-   * Asks each guard to admit the request. With `deferSpeculative`, speculative guards are skipped: their
-   * reservation (`reserve(..., 'speculative')`) admits the request instead.
-   */
-  async admit(context: SpendContext, options: { readonly deferSpeculative?: boolean } = {}): Promise<AdmitDecision> {
+  /** Asks each selected guard to admit the request: a refusal throws; of the tier caps they return, the lowest applies. */
+  async admit(context: SpendContext, which: GuardSelection = 'all'): Promise<AdmitDecision> {
     let decision: AdmitDecision = {};
     for (const guard of this.guards) {
-      if (options.deferSpeculative && guard.speculative) continue;
-      // A refusal throws; of the tier caps the guards return (a breaker downgrading the feature), the lowest applies.
+      if (!selected(guard, which)) continue;
       const admitted = await guard.admit?.(context);
       if (admitted?.maxTier && (decision.maxTier === undefined || MODEL_TIERS.indexOf(admitted.maxTier) < MODEL_TIERS.indexOf(decision.maxTier))) {
         decision = admitted;
@@ -49,22 +45,16 @@ export class GuardChain {
     return decision;
   }
 
-  /** The admit of the speculative guards only: for a cache hit whose speculative reservation was refused. */
-  async admitSpeculative(context: SpendContext): Promise<void> {
-    for (const guard of this.guards) if (guard.speculative) await guard.admit?.(context);
-  }
-
   /**
-   * Reserves on every guard (`all`), on the speculative guards only, admitting the request with it
-   * (`speculative`), or on the others only (`others`, after a speculative reservation). All or none.
+   * Reserves on each selected guard, all or none. The guards that admit when reserving, selected alone, count the
+   * request with their reservation.
    */
-  async reserve(context: SpendContext, estimate: SpendAmount, which: 'all' | 'speculative' | 'others' = 'all'): Promise<Reservation> {
+  async reserve(context: SpendContext, estimate: SpendAmount, which: GuardSelection = 'all'): Promise<Reservation> {
     const holds: Array<{ guard: string; hold: string | undefined }> = [];
     for (const guard of this.guards) {
-      if (!guard.reserve) continue;
-      if ((which === 'speculative' && !guard.speculative) || (which === 'others' && guard.speculative)) continue;
+      if (!guard.reserve || !selected(guard, which)) continue;
       try {
-        holds.push({ guard: guard.name, hold: await guard.reserve(context, estimate, which === 'speculative') });
+        holds.push({ guard: guard.name, hold: await guard.reserve(context, estimate, which === 'admitsWhenReserving') });
       } catch (error) {
         await this.settle(context, { estimate, holds }, NO_SPEND, `${context.path}:${context.requestId}:refused`);
         throw error;
@@ -94,6 +84,16 @@ export class GuardChain {
     });
     return failures;
   }
+}
+
+/**
+ * The guards a chain call asks: all of them, only those that count the request in their reservation
+ * ({@link SpendGuard.admitsWhenReserving}), or all the others.
+ */
+export type GuardSelection = 'all' | 'admitsWhenReserving' | 'others';
+
+function selected(guard: SpendGuard, which: GuardSelection): boolean {
+  return which === 'all' || (which === 'admitsWhenReserving') === (guard.admitsWhenReserving === true);
 }
 
 function share(status: LimitStatus): number {

@@ -1,5 +1,5 @@
-import { DEFAULT_LEDGER_SHARDS, GuardsConfig, LedgerFailureMode, UsageLimitConfig, UsageScope, UsageWindow } from '../../contract';
-import { usdToAtto } from '../../core';
+import { DEFAULT_LEDGER_SHARDS, GuardsConfig, LedgerFailureMode, UsageLimitConfig, UsageScope, UsageWindow } from '../../../shared/contract';
+import { usdToAtto } from '../../../shared/core';
 import type { SpendContext } from './spend-guard';
 
 /**

@@ -1,4 +1,4 @@
-import type { ModelTier, SpendPath, UsageScope, UsageWindow } from '../../contract';
+import type { ModelTier, SpendPath, UsageScope, UsageWindow } from '../../../shared/contract';
 
 /** Who is spending, on which path: what every guard is told. */
 export interface SpendContext {
@@ -75,13 +75,13 @@ export interface SpendGuard {
   /** Names the guard in logs and in the reasons of a refusal. */
   readonly name: string;
   /**
-   * Whether the pipeline may reserve before it knows whether the response cache hits, alongside the cache read, so
-   * that a remote store's round trip is not added to a miss. Such a guard's `admit` is then skipped and `reserve`
-   * is called with `admits` true: it counts the request too. On a hit the hold is settled to nothing (the request
-   * stays counted, the tokens are given back); when the reservation was refused and the cache hits, `admit` is
-   * called after all, so an exhausted token quota still never blocks a hit.
+   * Whether `reserve` with `admits` true also does the work of `admit` (counts the request) in the same write. The
+   * spend port may then skip this guard's `admit` and reserve instead, before it knows whether the response cache
+   * answers; on a hit it settles that hold to nothing (the request stays counted, the tokens go back), and when that
+   * reservation was refused and the cache answers, it calls `admit` after all, so an exhausted token quota still
+   * never blocks a hit.
    */
-  readonly speculative?: boolean;
+  readonly admitsWhenReserving?: boolean;
   admit?(context: SpendContext): Promise<AdmitDecision | void>;
   reserve?(context: SpendContext, estimate: SpendAmount, admits?: boolean): Promise<string | undefined>;
   settle?(context: SpendContext, hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void>;

@@ -1,4 +1,4 @@
-import type { UsageWindow } from '../../contract';
+import type { UsageWindow } from '../../../shared/contract';
 
 /** A calendar window (UTC): its start, used as part of a counter's key, and when it ends. */
 export interface WindowSpan {

@@ -1,2 +1,3 @@
 export * from './spend-port';
 export * from './spend-estimate';
+export * from './pending-spend';

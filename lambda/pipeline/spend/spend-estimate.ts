@@ -1,4 +1,4 @@
-import { ModelPrice, priceUsageExact } from '../../core';
+import { ModelPrice, priceUsageExact } from '../../../shared/core';
 import { SpendAmount } from '../guards/spend-guard';
 import type { Usage } from '../types';
 

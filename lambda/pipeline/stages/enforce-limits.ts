@@ -1,4 +1,4 @@
-import { MAX_PROMPT_CHARS } from '../../core';
+import { MAX_PROMPT_CHARS } from '../../../shared/core';
 import { FeatureLimits } from '../config';
 import { PipelineError } from '../errors';
 import { GenAiRequest, TokenEstimate } from '../types';

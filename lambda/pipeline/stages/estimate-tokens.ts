@@ -1,4 +1,4 @@
-import { estimatePromptTokens, floorPromptTokens } from '../../core';
+import { estimatePromptTokens, floorPromptTokens } from '../../../shared/core';
 import { GenAiRequest, TokenEstimate } from '../types';
 
 /**

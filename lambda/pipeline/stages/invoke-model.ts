@@ -1,6 +1,6 @@
 import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { ModelTier } from '../../core';
-import type { ServiceTierName } from '../../contract';
+import { ModelTier } from '../../../shared/core';
+import type { ServiceTierName } from '../../../shared/contract';
 import { PipelineConfig } from '../config';
 import { PipelineError } from '../errors';
 import { RouteDecision } from '../types';
@@ -55,7 +55,7 @@ export async function invokeWithRetries(
 ): Promise<InvokeOutcome> {
   // Standard is Bedrock's default: nothing is sent, so a model without Flex or Priority is called as before.
   const tier = serviceTier === 'standard' ? undefined : { type: serviceTier };
-  const chain: RouteDecision[] = [route, ...fallbackTiers(route.tier, config).map((tier) => fallbackRoute(tier, route, config))];
+  const chain: RouteDecision[] = [route, ...fallbackTiers(route.tier, config).map((fallbackTier) => fallbackRoute(fallbackTier, route, config))];
   const { maxAttempts, attemptsPerModel } = config.retry;
   let attempts = 0;
   let lastError: unknown;

@@ -1,5 +1,5 @@
-import { applyPriceOverrides, exactToCostBreakdown, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsageExact, serviceTierPrice } from '../../core';
-import type { ServiceTierName } from '../../contract';
+import { applyPriceOverrides, exactToCostBreakdown, lookupModel, DEFAULT_MODEL_CATALOG, DEFAULT_FALLBACK_PRICE, ModelCatalog, ModelPrice, priceUsageExact, serviceTierPrice } from '../../../shared/core';
+import type { ServiceTierName } from '../../../shared/contract';
 import { PipelineConfig } from '../config';
 import { PipelineResult, Usage } from '../types';
 

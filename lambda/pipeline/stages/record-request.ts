@@ -1,5 +1,4 @@
-import type { SpendPath } from '../../contract';
-import type { ModelTier } from '../../contract';
+import type { SpendPath, ModelTier } from '../../../shared/contract';
 import type { Usage } from '../types';
 
 /**

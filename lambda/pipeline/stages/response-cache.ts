@@ -1,5 +1,5 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ModelTier, sha256OfFields } from '../../core';
+import { ModelTier, sha256OfFields } from '../../../shared/core';
 import { GenAiRequest, Usage } from '../types';
 
 /** A cached answer and what it cost to produce. */

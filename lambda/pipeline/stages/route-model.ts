@@ -1,4 +1,4 @@
-import { classifyComplexity, ComplexityDecision, MODEL_TIERS, ModelTier } from '../../core';
+import { classifyComplexity, ComplexityDecision, MODEL_TIERS, ModelTier } from '../../../shared/core';
 import { PipelineConfig } from '../config';
 import { GenAiRequest, RouteDecision } from '../types';
 

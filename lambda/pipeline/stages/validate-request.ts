@@ -1,4 +1,4 @@
-import { MODEL_TIERS, ModelTier } from '../../core';
+import { MODEL_TIERS, ModelTier } from '../../../shared/core';
 import { PipelineConfig } from '../config';
 import { badRequest, PipelineError } from '../errors';
 import { normalizeText } from '../embedding-cache';
@@ -9,7 +9,7 @@ export const MAX_BODY_CHARS = 2_000_000;
 const MAX_HISTORY_TURNS = 200;
 const MAX_TEXTS = 100;
 const MAX_TEXT_CHARS = 50_000;
-const ID_PATTERN = /^[A-Za-z0-9._:@\-]{1,128}$/;
+const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** Where a tenant id came from; part of the tenant as a prefix, so no source can name another source's tenant. */
 export type TenantSource = 'authorizer' | 'key' | 'iam';

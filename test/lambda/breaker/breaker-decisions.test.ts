@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BreakerHandlerConfig } from '../../../lambda/contract';
+import { BreakerHandlerConfig } from '../../../shared/contract';
 import { decide } from '../../../lambda/breaker/decide';
 import { parseBreakerEvent } from '../../../lambda/breaker/notifications';
 import { effectiveState } from '../../../lambda/breaker/state';
 import { DynamoDbBreakerStore } from '../../../lambda/breaker/state-store';
-import { createBreakerTable } from '../../../local/demo/resources';
+import { createBreakerTable } from '../../../packages/local/src/demo/resources';
 import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
-const events = path.join(__dirname, '..', '..', '..', 'local', 'events');
+const events = path.join(__dirname, '..', '..', '..', 'packages', 'local', 'events');
 const eventOf = (name: string) => JSON.parse(readFileSync(path.join(events, `${name}.json`), 'utf8'));
 const BUDGET = eventOf('sns-budgets-notification');
 const ALARM = eventOf('sns-cloudwatch-alarm');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseBreakerEvent, parseSnsMessage } from '../../../lambda/breaker/notifications';
 
-const events = path.join(__dirname, '..', '..', '..', 'local', 'events');
+const events = path.join(__dirname, '..', '..', '..', 'packages', 'local', 'events');
 const eventOf = (name: string) => JSON.parse(readFileSync(path.join(events, `${name}.json`), 'utf8'));
 
 describe('parseBreakerEvent', () => {

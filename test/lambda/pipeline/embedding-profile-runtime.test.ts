@@ -3,11 +3,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { BatchGetItemCommand, BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ApiWorkflow, EmbeddingCache } from '../../../lib';
-import { ENV, PipelineConfigDocument } from '../../../lambda/contract';
+import { ENV, PipelineConfigDocument } from '../../../shared/contract';
 import { EmbeddingCache as RuntimeEmbeddingCache } from '../../../lambda/pipeline/embedding-cache';
-import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { modelAliases } from '../../../local/demo/function-env';
-import { LOCAL_ACCOUNT, LOCAL_REGION, resolveFunction, TemplateResolver, templateFunctions } from '../../../local/template';
+import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
+import { modelAliases } from '../../../packages/local/src/demo/function-env';
+import { LOCAL_ACCOUNT, LOCAL_REGION, resolveFunction, TemplateResolver, templateFunctions } from '../../../packages/local/src/template';
 import { createTestApp } from '../../support/test-app';
 import { simulatorClient } from './support';
 

@@ -4,7 +4,7 @@ import { GenAiPipeline, PipelineDependencies } from '../../../lambda/pipeline/pi
 import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../../../lambda/pipeline/guards';
 import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
 import { PipelineError } from '../../../lambda/pipeline/errors';
-import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import {
   FAST_RETRY, HAIKU_45, LLAMA_31_8B, MemoryResponseCache, pipelineErrorOf, proseOfWords, simulatorClient, SONNET_4, testConfig, usd,
 } from './support';
@@ -105,10 +105,12 @@ describe('GenAiPipeline', () => {
   test('measures latency with the injected clock', async () => {
     // Given a clock that a guard moves 1,234 ms forward while the request runs
     let now = 1_000_000;
-    const slowGuard: SpendGuard = { name: 'slow', reserve: async () => {
-      now += 1_234;
-      return undefined;
-    } };
+    const slowGuard: SpendGuard = {
+      name: 'slow', reserve: async () => {
+        now += 1_234;
+        return undefined;
+      },
+    };
     const { pipeline } = harness(undefined, { now: () => now, guards: [slowGuard] });
 
     const result = await pipeline.handle(body, identity);
@@ -243,9 +245,11 @@ describe('GenAiPipeline', () => {
     });
 
     test('a model error that is not worth retrying is recorded as a 502', async () => {
-      const broken = { send: async () => {
-        throw new TypeError('socket hang up');
-      } } as unknown as BedrockRuntimeClient;
+      const broken = {
+        send: async () => {
+          throw new TypeError('socket hang up');
+        },
+      } as unknown as BedrockRuntimeClient;
       const { pipeline, recorder } = harness(undefined, { bedrock: broken });
 
       await pipelineErrorOf(() => pipeline.handle(body, identity));
@@ -256,9 +260,11 @@ describe('GenAiPipeline', () => {
 
     test('an unexpected failure is recorded as a 500 and rethrown as is', async () => {
       const crash = new Error('guard table missing');
-      const crashing: SpendGuard = { name: 'crashing', reserve: async () => {
-        throw crash;
-      } };
+      const crashing: SpendGuard = {
+        name: 'crashing', reserve: async () => {
+          throw crash;
+        },
+      };
       const { pipeline, recorder } = harness(undefined, { guards: [crashing] });
 
       await expect(pipeline.handle(body, identity)).rejects.toBe(crash);
@@ -327,9 +333,11 @@ describe('GenAiPipeline', () => {
     });
 
     test('a guard that refuses at admit blocks the request before the cache and the model', async () => {
-      const breaker: SpendGuard = { name: 'breaker', admit: async () => {
-        throw new PipelineError(503, 'FEATURE_PAUSED', 'chat is paused by the circuit breaker.');
-      } };
+      const breaker: SpendGuard = {
+        name: 'breaker', admit: async () => {
+          throw new PipelineError(503, 'FEATURE_PAUSED', 'chat is paused by the circuit breaker.');
+        },
+      };
       const { pipeline, cache, recorder } = harness(undefined, { guards: [breaker] });
 
       const error = await pipelineErrorOf(() => pipeline.handle(body, identity));
@@ -352,9 +360,11 @@ describe('GenAiPipeline', () => {
 
     test('all guards reserve or none: a later refusal settles the earlier holds to nothing', async () => {
       const first = new RecordingGuard();
-      const quota: SpendGuard = { name: 'quota', reserve: async () => {
-        throw new PipelineError(429, 'TENANT_QUOTA_EXCEEDED', 'customer-123 used its monthly budget.');
-      } };
+      const quota: SpendGuard = {
+        name: 'quota', reserve: async () => {
+          throw new PipelineError(429, 'TENANT_QUOTA_EXCEEDED', 'customer-123 used its monthly budget.');
+        },
+      };
       const { pipeline } = harness(undefined, { guards: [first, quota] });
 
       const error = await pipelineErrorOf(() => pipeline.handle(body, identity));

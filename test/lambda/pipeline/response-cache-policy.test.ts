@@ -1,4 +1,4 @@
-import { BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import { GenAiPipeline } from '../../../lambda/pipeline/pipeline';
 import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
 import { FAST_RETRY, GLOBAL_TIERS, MemoryResponseCache, simulatorClient, testConfig } from './support';
@@ -29,7 +29,7 @@ const identity = { requestId: 'req-1' };
 const complexBody = { message: 'Compare the two refund policies step by step.', tenantId: 'customer-123', complexity: 'complex' };
 
 describe('what the response cache keeps', () => {
-  test("an answer from the routed model is cached and the repeat costs nothing", async () => {
+  test('an answer from the routed model is cached and the repeat costs nothing', async () => {
     // Given a pipeline whose complex tier answers normally
     const { pipeline, cache } = pipelineWithCache();
 

@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
-import { DEFAULT_MODEL_CATALOG } from '../../../lambda/core';
+import { DEFAULT_MODEL_CATALOG } from '../../../shared/core';
 import { GenAiPipeline } from '../../../lambda/pipeline/pipeline';
 import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
 import { useBedrockSimulator, testConfig, usd } from './support';

@@ -4,7 +4,7 @@ import { PipelineError } from '../../../lambda/pipeline/errors';
 import { CachedResponse, ResponseCacheStore } from '../../../lambda/pipeline/stages/response-cache';
 import { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import { GenAiRequest, PipelineResult, TokenEstimate, TokenParts } from '../../../lambda/pipeline/types';
-import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 
 /** Base model ids of the default routing tiers (lambda/core/model-catalog.ts DEFAULT_TIER_MODELS). */
 export const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -93,7 +93,7 @@ export async function pipelineErrorOf(fn: () => unknown): Promise<PipelineError>
     await fn();
   } catch (error) {
     if (error instanceof PipelineError) return error;
-    throw new Error(`expected a PipelineError, got ${String(error)}`);
+    throw new Error(`expected a PipelineError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a PipelineError, nothing was thrown');
 }

@@ -1,5 +1,5 @@
-import { RECONCILIATION_METRIC } from '../../../lambda/contract/reconciliation';
-import { reconcile } from '../../../lambda/reconciliation/compare';
+import { RECONCILIATION_METRIC } from '../../../shared/contract/reconciliation';
+import { reconcile } from '../../../shared/queries/reconciliation-verdict';
 import { reconciliationEmfLines } from '../../../lambda/reconciliation/emf';
 
 const NOW = new Date('2026-03-12T07:00:00Z');

@@ -2,8 +2,8 @@ import { App, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CostReporting, DEFAULT_REPORT_TAG_KEYS } from '../../../lib/cost-reporting/cost-reporting';
-import { CUR_COLUMNS, exportQueryStatement } from '../../../lib/cost-reporting/cur-schema';
-import { costReportQueries } from '../../../lib/cost-reporting/queries';
+import { CUR_COLUMNS, exportQueryStatement } from '../../../shared/queries/cur-schema';
+import { costReportQueries } from '../../../shared/queries';
 import { createTestApp } from '../../support/test-app';
 import { expectSignalPathsHold } from '../../support/policy-simulator';
 

@@ -1,4 +1,4 @@
-import { CUR_COLUMNS, BILLING_PERIOD_COLUMN } from '../../../lib/cost-reporting/cur-schema';
+import { CUR_COLUMNS, BILLING_PERIOD_COLUMN } from '../../../shared/queries/cur-schema';
 
 /** One CUR 2.0 line item, with the columns the reports select. */
 export interface CurRow {
@@ -78,20 +78,20 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     name: 'claude-first-party', billedBy: 'AWS', productCode: 'AmazonBedrockService', legalEntity: 'Amazon Web Services, Inc.',
-    usageTypes: { 'input': 'USE1-Claude4.6Sonnet-input-tokens', 'output': 'USE1-Claude4.6Sonnet-output-tokens' },
+    usageTypes: { input: 'USE1-Claude4.6Sonnet-input-tokens', output: 'USE1-Claude4.6Sonnet-output-tokens' },
     resourceTags: { user_Application: 'docs-qa', user_Feature: 'answer', user_Team: 'search', user_Customer: 'globex', user_Model: 'claude-sonnet-4-6' },
     principal: `arn:aws:sts::${UNDISCOUNTED_ACCOUNT}:assumed-role/DocsQaRole/lambda-1`, principalTags: { 'iamPrincipal/Team': 'search' },
     account: UNDISCOUNTED_ACCOUNT,
   },
   {
     name: 'titan-embeddings', billedBy: 'AWS', productCode: 'AmazonBedrock', legalEntity: 'Amazon Web Services, Inc.',
-    usageTypes: { 'input': 'USE1-TitanEmbeddingsV2-Text-input-tokens' },
+    usageTypes: { input: 'USE1-TitanEmbeddingsV2-Text-input-tokens' },
     resourceTags: { user_Application: 'docs-qa', user_Feature: 'search', user_Team: 'search', user_Customer: 'initech' },
     principal: `arn:aws:iam::${ACCOUNT}:user/alice`, principalTags: {},
   },
   {
     name: 'untagged-bedrock', billedBy: 'AWS', productCode: 'AmazonBedrock', legalEntity: 'Amazon Web Services, Inc.',
-    usageTypes: { 'input': 'USE1-NovaPro-input-tokens', 'output': 'USE1-NovaPro-output-tokens' },
+    usageTypes: { input: 'USE1-NovaPro-input-tokens', output: 'USE1-NovaPro-output-tokens' },
     resourceTags: {}, principal: `arn:aws:iam::${UNDISCOUNTED_ACCOUNT}:user/bob`, principalTags: {}, account: UNDISCOUNTED_ACCOUNT,
   },
   {

@@ -4,13 +4,13 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { RECONCILIATION_ENV, RECONCILIATION_METRIC, RECONCILIATION_NAMESPACE } from '../../../lambda/contract/reconciliation';
+import { RECONCILIATION_ENV, RECONCILIATION_METRIC, RECONCILIATION_NAMESPACE } from '../../../shared/contract/reconciliation';
 import { readReconciliationSettings } from '../../../lambda/reconciliation/settings';
 import { CostReporting } from '../../../lib/cost-reporting/cost-reporting';
 import { MeterArchive } from '../../../lib/cost-reporting/meter-archive';
 import { MeterReconciliation, MeterReconciliationProps } from '../../../lib/cost-reporting/meter-reconciliation';
 import { MeterTable } from '../../../lib/cost-reporting/meter-table';
-import { METER_COLUMNS, METER_FILTER_PATTERN, meterSerdeParameters } from '../../../lib/cost-reporting/queries/meter';
+import { METER_COLUMNS, METER_FILTER_PATTERN, meterSerdeParameters } from '../../../shared/queries/meter';
 import { expectSignalPathsHold } from '../../support/policy-simulator';
 import { createTestApp, policyStatements } from '../../support/test-app';
 

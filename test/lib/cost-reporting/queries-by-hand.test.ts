@@ -1,6 +1,6 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { costReportQueries } from '../../../lib/cost-reporting/queries';
-import { GROSS_LINE_COST, LINE_COST } from '../../../lib/cost-reporting/queries/sql';
+import { costReportQueries } from '../../../shared/queries';
+import { GROSS_LINE_COST, LINE_COST } from '../../../shared/queries/sql';
 import { CurRow, createTableSql, insertSql } from './cur-fixture';
 
 // A small CUR 2.0 month written out line by line, and every report's figures worked out by hand below. The clock is

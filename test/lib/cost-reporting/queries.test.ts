@@ -1,7 +1,7 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   ATTRIBUTION_PERIODS, CostReportQuery, TOP_CUSTOMERS, costReportQueries, tagColumn, tagQueryId,
-} from '../../../lib/cost-reporting/queries';
+} from '../../../shared/queries';
 import { CurRow, WORKLOADS, createTableSql, generateCurRows, insertSql, periodBefore } from './cur-fixture';
 
 const TAG_KEYS = ['Application', 'Feature', 'Team', 'Customer', 'Model'];

@@ -2,7 +2,9 @@
  * One day of meter records and CUR 2.0 line items whose reconciliation is worked out by hand (see EXPECTED), with
  * the rows either side of the day, refusals, guard events, non-Bedrock and non-usage lines the query must leave out.
  */
+import type { LedgerEvent } from '../../../lambda/pipeline/guards/ledger-guard';
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
+import { ledgerEventReporter } from '../../../lambda/shared/guard-events';
 import type { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import type { CurRow } from './cur-fixture';
 
@@ -96,14 +98,12 @@ export function meterLines(): string[] {
       now.mockReturnValue(DAY_MS + (call.collectedAt ?? call.at));
       recorder.record(spendRecord(call));
     }
+    now.mockReturnValue(DAY_MS + 1000);
+    guardEvent(recorder, { kind: 'failOpen', scope: 'feature', window: 'day', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
   } finally {
     now.mockRestore();
     process.stdout.write = write;
   }
-  lines.push(JSON.stringify({
-    _aws: { Timestamp: DAY_MS + 1000, CloudWatchMetrics: [{ Namespace: 'GenAI/FinOps', Dimensions: [['Application']], Metrics: [{ Name: 'GuardFailOpen', Unit: 'Count' }] }] },
-    Application: 'support-bot', GuardFailOpen: 1, guard: 'usage-ledger', feature: 'chat',
-  }));
   lines.push(JSON.stringify({
     _aws: { Timestamp: DAY_MS + 2000, CloudWatchMetrics: [{ Namespace: 'Other/App', Dimensions: [['Application']], Metrics: [{ Name: 'CostUSD', Unit: 'None' }] }] },
     Application: 'support-bot', Feature: 'chat', Requests: 1, CostUSD: 100,
@@ -197,4 +197,14 @@ export function curRows(): CurRow[] {
       billing_period: period,
     } as unknown as CurRow;
   });
+}
+
+// A guard event record as the runtime writes it (same namespace, no Requests), its warning kept off the test output.
+function guardEvent(recorder: PowertoolsRecorder, event: LedgerEvent): void {
+  const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    ledgerEventReporter('support-bot', recorder)(event);
+  } finally {
+    warn.mockRestore();
+  }
 }

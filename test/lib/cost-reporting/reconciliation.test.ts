@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckdbMeterSelect, meterSerdeParameters, METER_COLUMNS, meterWindow } from '../../../lib/cost-reporting/queries/meter';
-import { reconciliationQuery } from '../../../lib/cost-reporting/queries/reconciliation';
-import { parseReconciliationRows, reconcile } from '../../../lambda/reconciliation/compare';
+import { duckdbMeterSelect, meterSerdeParameters, METER_COLUMNS, meterWindow } from '../../../shared/queries/meter';
+import { reconciliationQuery } from '../../../shared/queries/reconciliation';
+import { parseReconciliationRows, reconcile } from '../../../shared/queries/reconciliation-verdict';
 import { createTableSql, insertSql } from './cur-fixture';
 import { curRows, DAY, EXPECTED, meterLines } from './reconciliation-fixture';
 

@@ -3,7 +3,9 @@
  * the real recorder (Powertools Metrics), with records either side of the month, a refusal, a response-cache hit, a
  * guard event record and another namespace's record the statement must leave out.
  */
+import type { LedgerEvent } from '../../../lambda/pipeline/guards/ledger-guard';
 import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
+import { ledgerEventReporter } from '../../../lambda/shared/guard-events';
 import type { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 
 export const MONTH = '2026-11';
@@ -78,14 +80,12 @@ export function statementMeterLines(): string[] {
       now.mockReturnValue(call.at);
       recorder.record(recordOf(call));
     }
+    now.mockReturnValue(START + 1000);
+    guardEvent(recorder, { kind: 'failOpen', scope: 'tenant', window: 'month', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
   } finally {
     now.mockRestore();
     process.stdout.write = write;
   }
-  lines.push(JSON.stringify({
-    _aws: { Timestamp: START + 1000, CloudWatchMetrics: [{ Namespace: 'GenAI/FinOps', Dimensions: [['Application']], Metrics: [{ Name: 'GuardFailOpen', Unit: 'Count' }] }] },
-    Application: 'support-bot', GuardFailOpen: 1, guard: 'usage-ledger', tenantId: 'acme',
-  }));
   lines.push(JSON.stringify({
     _aws: { Timestamp: START + 2000, CloudWatchMetrics: [{ Namespace: 'Other/App', Dimensions: [['Application']], Metrics: [{ Name: 'CostUSD', Unit: 'None' }] }] },
     Application: 'support-bot', Feature: 'chat', Requests: 1, CostUSD: 100, tenantId: 'acme',
@@ -107,4 +107,14 @@ function recordOf(call: Call): SpendRecord {
       }
       : { errorCode: 'TenantQuotaExceeded' }),
   };
+}
+
+// A guard event record as the runtime writes it (same namespace, no Requests), its warning kept off the test output.
+function guardEvent(recorder: PowertoolsRecorder, event: LedgerEvent): void {
+  const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    ledgerEventReporter('support-bot', recorder)(event);
+  } finally {
+    warn.mockRestore();
+  }
 }

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { FOCUS_COLUMNS, focusSelect } from '../../../lib/cost-reporting/queries/focus';
-import { duckdbMeterSelect } from '../../../lib/cost-reporting/queries/meter';
-import { STATEMENT_COLUMNS, STATEMENT_MONTH_OF, statementQuery, statementSelect } from '../../../lib/cost-reporting/queries/statement';
+import { FOCUS_COLUMNS, focusSelect } from '../../../shared/queries/focus';
+import { duckdbMeterSelect } from '../../../shared/queries/meter';
+import { STATEMENT_COLUMNS, STATEMENT_MONTH_OF, statementQuery, statementSelect } from '../../../shared/queries/statement';
 import { tenantStatements } from '../../../bin/cli/statement';
 import { MONTH, STATEMENT_EXPECTED, statementMeterLines } from './statement-fixture';
 

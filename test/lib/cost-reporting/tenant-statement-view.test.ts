@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CostReporting } from '../../../lib/cost-reporting/cost-reporting';
 import { MeterTable } from '../../../lib/cost-reporting/meter-table';
-import { STATEMENT_MONTH_OF, STATEMENT_VIEW_COLUMNS, statementSelect } from '../../../lib/cost-reporting/queries/statement';
+import { STATEMENT_MONTH_OF, STATEMENT_VIEW_COLUMNS, statementSelect } from '../../../shared/queries/statement';
 import { TenantStatementView } from '../../../lib/cost-reporting/tenant-statement-view';
 import { createTestApp } from '../../support/test-app';
 

@@ -38,8 +38,10 @@ describe('the library\'s policy evaluator decides as the IAM policy simulator do
       { identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/ledger` }] }] }, 'Allowed'],
     ['a key whose policy does not delegate to the account ignores identity policies',
       { principal: `arn:aws:iam::${ACCOUNT}:role/fn`, action: 'kms:Decrypt', resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/k`, resourceAccount: ACCOUNT, context: TLS },
-      { resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'kms:Decrypt', Resource: '*' }] },
-        identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }] }, 'ImplicitlyDenied'],
+      {
+        resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'kms:Decrypt', Resource: '*' }] },
+        identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*' }] }],
+      }, 'ImplicitlyDenied'],
     ['an IAM action limited by iam:PolicyARN',
       { principal: `arn:aws:iam::${ACCOUNT}:role/budgets`, action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${ACCOUNT}:role/batch`, resourceAccount: ACCOUNT, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } },
       { identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iam:AttachRolePolicy', Resource: `arn:aws:iam::${ACCOUNT}:role/batch`, Condition: { ArnEquals: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/deny` } } }] }] }, 'ImplicitlyDenied'],

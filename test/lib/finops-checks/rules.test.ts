@@ -52,10 +52,12 @@ describe('the FinOps rule pack, one positive and one negative stack per rule', (
 
   test('GenAIFinOps-BUD1 flags Bedrock use with no budget on its Application tag', () => {
     const withProfile = (s: Stack) => { new GenAiInferenceProfile(s, 'Profile', { model: BedrockModel.crossRegion(CrossRegionGeography.US, HAIKU) }); tagged(s); };
-    const budget = (s: Stack) => new budgets.CfnBudget(s, 'Budget', { budget: {
-      budgetName: 'test-app', budgetType: 'COST', timeUnit: 'MONTHLY', budgetLimit: { amount: 100, unit: 'USD' },
-      costFilters: { TagKeyValue: [`user:Application$${TEST_TAGS.application}`] },
-    } });
+    const budget = (s: Stack) => new budgets.CfnBudget(s, 'Budget', {
+      budget: {
+        budgetName: 'test-app', budgetType: 'COST', timeUnit: 'MONTHLY', budgetLimit: { amount: 100, unit: 'USD' },
+        costFilters: { TagKeyValue: [`user:Application$${TEST_TAGS.application}`] },
+      },
+    });
     expect(findings('GenAIFinOps-BUD1', withProfile)).toHaveLength(1);
     expect(findings('GenAIFinOps-BUD1', (s) => { withProfile(s); budget(s); })).toEqual([]);
   });

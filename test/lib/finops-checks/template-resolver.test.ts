@@ -1,5 +1,5 @@
 import { EVALUATION_ENVIRONMENT, TemplateError, TemplateResolver, templateResolver } from '../../../lib/finops-checks/template-resolver';
-import { asTemplate, LOCAL_ACCOUNT, LOCAL_REGION, TemplateResolver as LocalTemplateResolver } from '../../../local/template';
+import { asTemplate, LOCAL_ACCOUNT, LOCAL_REGION, TemplateResolver as LocalTemplateResolver } from '../../../packages/local/src/template';
 
 // One template, resolved by the policy evaluation (lenient, example account) and the local tools (strict, local account).
 const TEMPLATE = asTemplate({

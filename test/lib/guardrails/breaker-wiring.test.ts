@@ -11,7 +11,7 @@ import { decide } from '../../../lambda/breaker/decide';
 import { parseBreakerEvent } from '../../../lambda/breaker/notifications';
 import { effectiveState } from '../../../lambda/breaker/state';
 import { DynamoDbBreakerStore } from '../../../lambda/breaker/state-store';
-import { createBreakerTable } from '../../../local/demo/resources';
+import { createBreakerTable } from '../../../packages/local/src/demo/resources';
 import { useDynamoDbLocal } from '../../support/dynamodb-local';
 import { resolveIntrinsics } from '../../support/intrinsics';
 import { createTestStack } from '../../support/test-app';

@@ -202,10 +202,12 @@ describe('CircuitBreaker signal paths, evaluated by an IAM policy simulator', ()
     // A budget of the app notifying the breaker's topic, as GenAiBudgets' would.
     const template = Template.fromStack(stack).toJSON();
     const topicId = Object.keys(template.Resources).find((id) => template.Resources[id].Type === 'AWS::SNS::Topic')!;
-    template.Resources.Budget = { Type: 'AWS::Budgets::Budget', Properties: {
-      Budget: { BudgetName: 'genai-monthly-total', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 100, Unit: 'USD' } },
-      NotificationsWithSubscribers: [{ Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80 }, Subscribers: [{ SubscriptionType: 'SNS', Address: { Ref: topicId } }] }],
-    } };
+    template.Resources.Budget = {
+      Type: 'AWS::Budgets::Budget', Properties: {
+        Budget: { BudgetName: 'genai-monthly-total', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: 100, Unit: 'USD' } },
+        NotificationsWithSubscribers: [{ Notification: { NotificationType: 'ACTUAL', ComparisonOperator: 'GREATER_THAN', Threshold: 80 }, Subscribers: [{ SubscriptionType: 'SNS', Address: { Ref: topicId } }] }],
+      },
+    };
     await expectSignalPathsHold(template, ['budget → topic', 'topic → function']);
   });
 });

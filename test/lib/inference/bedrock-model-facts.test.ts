@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL_CATALOG, INFERENCE_GEOGRAPHIES, isBaseModelId, modelFacts } from '../../../lambda/core';
+import { DEFAULT_MODEL_CATALOG, INFERENCE_GEOGRAPHIES, isBaseModelId, modelFacts } from '../../../shared/core';
 import { BedrockModel, CrossRegionGeography } from '../../../lib/inference';
 
 // The constructs cannot import lambda/core yet (the published package ships dist/lib only), so BedrockModel keeps its

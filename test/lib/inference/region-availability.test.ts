@@ -57,7 +57,7 @@ describe('model availability by Region at synthesis', () => {
   test('warns, not fails, for an in-Region Opus 4.5: no AWS or Anthropic source documents its in-Region offering', () => {
     const stack = profileIn('us-east-1', BedrockModel.foundationModel(OPUS_45));
 
-    Annotations.fromStack(stack).hasWarning('/TestStack/Profile', Match.stringLikeRegexp("not offered in-Region in any Region \\(\\[vendor-docs\\].*Options the data records for us-east-1: BedrockModel\\.crossRegion\\(CrossRegionGeography\\.US"));
+    Annotations.fromStack(stack).hasWarning('/TestStack/Profile', Match.stringLikeRegexp('not offered in-Region in any Region \\(\\[vendor-docs\\].*Options the data records for us-east-1: BedrockModel\\.crossRegion\\(CrossRegionGeography\\.US'));
     Template.fromStack(stack).resourceCountIs('AWS::Bedrock::ApplicationInferenceProfile', 1);
   });
 

@@ -46,11 +46,13 @@ describe('CostAnomalyMonitor', () => {
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topic }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
-        Sid: 'AllowCostAnomalyDetectionToPublish', Effect: 'Allow', Action: 'sns:Publish',
-        Principal: { Service: 'costalerts.amazonaws.com' }, Resource: { Ref: topic },
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-      })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowCostAnomalyDetectionToPublish', Effect: 'Allow', Action: 'sns:Publish',
+          Principal: { Service: 'costalerts.amazonaws.com' }, Resource: { Ref: topic },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        })]),
+      },
     });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,

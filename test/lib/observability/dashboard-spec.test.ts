@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dashboardWidgetSpecs, METRIC, PROMPT_CACHE_HIT_RATE_TARGET } from '../../../lambda/contract';
+import { METRIC } from '../../../shared/contract';
+import { dashboardWidgetSpecs, PROMPT_CACHE_HIT_RATE_TARGET } from '../../../lib/observability/dashboard-spec';
 
 describe('dashboardWidgetSpecs', () => {
   const specs = dashboardWidgetSpecs([
@@ -36,7 +37,7 @@ describe('dashboardWidgetSpecs', () => {
   });
 
   test('is pure: the module imports no aws-cdk-lib and no AWS SDK', () => {
-    const source = fs.readFileSync(path.join(__dirname, '../../../lambda/contract/dashboard-spec.ts'), 'utf8');
-    expect(source.match(/from '([^']+)'/g)).toEqual(["from './metrics'"]);
+    const source = fs.readFileSync(path.join(__dirname, '../../../lib/observability/dashboard-spec.ts'), 'utf8');
+    expect(source.match(/from '([^']+)'/g)).toEqual(["from '../../shared/contract'"]);
   });
 });

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../../../lib/observability/encrypted-topic';
+import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../../../lib/private/encrypted-topic';
 import { createTestStack } from '../../support/test-app';
 
 describe('TopicPublisher.BUDGETS', () => {

@@ -161,6 +161,46 @@ describe('GenAiAlarms', () => {
     expect(() => alarmsOf({ emailSubscriptions: ['finops'] })).toThrow(/emailSubscriptions contains 'finops'/);
   });
 
+  describe('construct ids come from the workflow, not its place in the list', () => {
+    // What a deploy would replace: alarms and anomaly detectors by logical id (a detector replaced forgets its band).
+    const alarmsAndDetectors = (order: 'chat-first' | 'search-first', chatModels = [HAIKU, SONNET]) => {
+      const stack = createTestStack();
+      const chat = { ...chatWorkflow(stack), models: chatModels };
+      const workflows = order === 'chat-first' ? [chat, searchWorkflow()] : [searchWorkflow(), chat];
+      new GenAiAlarms(stack, 'Alarms', { workflows, hourlySpendThresholdUsd: 5 });
+      const template = Template.fromStack(stack);
+      return { ...template.findResources('AWS::CloudWatch::Alarm'), ...template.findResources('AWS::CloudWatch::AnomalyDetector') };
+    };
+
+    test('reordering the workflows changes no alarm or anomaly detector, by logical id or by property', () => {
+      const chatFirst = alarmsAndDetectors('chat-first');
+      const searchFirst = alarmsAndDetectors('search-first');
+
+      expect(Object.keys(chatFirst).length).toBeGreaterThan(5);
+      expect(searchFirst).toEqual(chatFirst);
+    });
+
+    test('reordering a workflow\'s models keeps each model\'s prompt-cache alarm under its logical id', () => {
+      const promptCacheAlarms = (models: string[]) => Object.fromEntries(Object.entries(alarmsAndDetectors('chat-first', models))
+        .filter(([, alarm]: [string, any]) => /prompt cache/.test(alarm.Properties.AlarmDescription ?? ''))
+        .map(([id, alarm]: [string, any]) => [id, alarm.Properties.AlarmDescription]));
+
+      const haikuFirst = promptCacheAlarms([HAIKU, SONNET]);
+      expect(Object.keys(haikuFirst)).toHaveLength(2);
+      expect(promptCacheAlarms([SONNET, HAIKU])).toEqual(haikuFirst);
+    });
+
+    test('names each workflow\'s alarms after its Application and Feature', () => {
+      const withoutHash = Object.keys(alarmsAndDetectors('chat-first')).map((id) => id.replace(/[0-9A-F]{8}$/, ''));
+
+      expect(withoutHash.filter((id) => id.startsWith('AlarmsWorkflowsupportsearch')).sort()).toEqual([
+        'AlarmsWorkflowsupportsearchContentLength', 'AlarmsWorkflowsupportsearchCostAnomaly', 'AlarmsWorkflowsupportsearchCostAnomalyDetector',
+        'AlarmsWorkflowsupportsearchHourlySpend',
+      ]);
+      expect(withoutHash).toContain('AlarmsWorkflowsupportchatPromptCacheanthropicclaudehaiku4520251001v10');
+    });
+  });
+
   test('matches the snapshot', () => {
     expect(alarmsOf().template.toJSON()).toMatchSnapshot();
   });

@@ -117,13 +117,19 @@ describe('BedrockInvocationLogging', () => {
     const { template } = loggingOf({ encryptionKey: key }, stack);
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
-        Sid: 'AllowCloudWatchLogsForBedrockInvocationLogs',
-        Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-        Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/genai-finops/bedrock/model-invocations']],
-        } } },
-      })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowCloudWatchLogsForBedrockInvocationLogs',
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          Condition: {
+            ArnEquals: {
+              'kms:EncryptionContext:aws:logs:arn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/genai-finops/bedrock/model-invocations']],
+              },
+            },
+          },
+        })]),
+      },
     });
   });
 
@@ -131,15 +137,19 @@ describe('BedrockInvocationLogging', () => {
     const { template } = loggingOf();
     const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'InvocationLoggingLogGroup');
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{
-        Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'bedrock.amazonaws.com' }, Condition: BEDROCK_CONDITIONS,
-      }] },
+      AssumeRolePolicyDocument: {
+        Statement: [{
+          Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'bedrock.amazonaws.com' }, Condition: BEDROCK_CONDITIONS,
+        }],
+      },
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^InvocationLoggingRoleDefaultPolicy'),
-      PolicyDocument: { Statement: [{
-        Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
-      }] },
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] },
+        }],
+      },
     });
   });
 
@@ -148,15 +158,17 @@ describe('BedrockInvocationLogging', () => {
     const bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'InvocationLoggingBucket');
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucket },
-      PolicyDocument: { Statement: Match.arrayWith([
-        Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        {
-          Sid: 'AllowBedrockInvocationLogsWrite', Effect: 'Allow', Action: 's3:PutObject',
-          Principal: { Service: 'bedrock.amazonaws.com' },
-          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/bedrock-invocation-logs/*']] },
-          Condition: BEDROCK_CONDITIONS,
-        },
-      ]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: 'AllowBedrockInvocationLogsWrite', Effect: 'Allow', Action: 's3:PutObject',
+            Principal: { Service: 'bedrock.amazonaws.com' },
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/bedrock-invocation-logs/*']] },
+            Condition: BEDROCK_CONDITIONS,
+          },
+        ]),
+      },
     });
   });
 

@@ -4,8 +4,8 @@ import { ApiWorkflow, BedrockModel, CrossRegionGeography, ScheduledWorkflow } fr
 import { evaluateAccess } from '../../../lib/finops-checks/policy-evaluator';
 import { environmentOf, identityPoliciesOf } from '../../../lib/finops-checks/signal-paths';
 import { templateResolver } from '../../../lib/finops-checks/template-resolver';
-import { PipelineConfigDocument } from '../../../lambda/contract';
-import { baseModelId } from '../../../lambda/core';
+import { PipelineConfigDocument } from '../../../shared/contract';
+import { baseModelId } from '../../../shared/core';
 import { simulate } from '../../support/policy-simulator';
 import { createTestApp } from '../../support/test-app';
 

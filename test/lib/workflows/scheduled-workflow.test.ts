@@ -45,10 +45,10 @@ describe('ScheduledWorkflow', () => {
   });
 
   test('the handler reads back its results, even on demand only, but lists only the records', () => {
-    const s3 = policyStatements(scheduledTemplate({ batchInference: false })).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
-    expect(withAction(s3, 's3:GetObject').map((s) => text(s.Resource))).toEqual([expect.stringContaining('/records/*'), expect.stringContaining('/results/*')]);
+    const s3Statements = policyStatements(scheduledTemplate({ batchInference: false })).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
+    expect(withAction(s3Statements, 's3:GetObject').map((s) => text(s.Resource))).toEqual([expect.stringContaining('/records/*'), expect.stringContaining('/results/*')]);
     // Without s3:ListBucket on results/, a missing result reads as 403: the handler treats it as absent.
-    expect(withAction(s3, 's3:ListBucket').map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['records/*'] } }]);
+    expect(withAction(s3Statements, 's3:ListBucket').map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['records/*'] } }]);
   });
 
   test('uses the given schedule', () => {
@@ -172,17 +172,17 @@ describe('ScheduledWorkflow', () => {
     test('the cdk-nag wildcard finding of the list permission is acknowledged with its reason', () => {
       const stack = createTestStack();
       const workflow = new ScheduledWorkflow(stack, 'Nightly', { tags: { feature: 'digest' } });
-      const acknowledged = workflow.handler.role.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => JSON.stringify(m.data));
+      const acknowledged = workflow.role.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').map((m) => JSON.stringify(m.data));
       expect(acknowledged.filter((a) => a.includes('AwsSolutions-IAM5[Resource::*]') && a.includes('ListModelInvocationJobs supports no resource-level permission'))).toHaveLength(1);
     });
 
     test('the handler writes only batch/input/ and reads batch/output/ besides its own prefixes', () => {
-      const s3 = roleStatements(scheduledTemplate(), 'NightlyHandler').filter((s) => s.Action.some((a) => a.startsWith('s3:')));
-      const put = withAction(s3, 's3:PutObject').map((s) => text(s.Resource));
+      const s3Statements = roleStatements(scheduledTemplate(), 'NightlyHandler').filter((s) => s.Action.some((a) => a.startsWith('s3:')));
+      const put = withAction(s3Statements, 's3:PutObject').map((s) => text(s.Resource));
       expect(put).toEqual([expect.stringContaining('/results/*'), expect.stringContaining('/batch/input/*')]);
-      const read = withAction(s3, 's3:GetObject').map((s) => text(s.Resource));
+      const read = withAction(s3Statements, 's3:GetObject').map((s) => text(s.Resource));
       expect(read).toEqual([expect.stringContaining('/records/*'), expect.stringContaining('/results/*'), expect.stringContaining('/batch/output/*')]);
-      expect(withAction(s3, 's3:ListBucket').map((s) => s.Condition.StringLike['s3:prefix'])).toEqual([['records/*'], ['batch/output/*'], ['results/*']]);
+      expect(withAction(s3Statements, 's3:ListBucket').map((s) => s.Condition.StringLike['s3:prefix'])).toEqual([['records/*'], ['batch/output/*'], ['results/*']]);
     });
 
     test('the handler gets the role, the model, the minimum and a valid job name prefix', () => {
@@ -198,7 +198,7 @@ describe('ScheduledWorkflow', () => {
 
     test('Bedrock\'s batch job state changes invoke the handler, so results are collected when a job ends', () => {
       scheduledTemplate().hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { source: ['aws.bedrock'], 'detail-type': ['Batch Inference Job State Change'] },
+        EventPattern: { 'source': ['aws.bedrock'], 'detail-type': ['Batch Inference Job State Change'] },
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NightlyHandler'), 'Arn'] }, RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 2 }) })],
       });
     });

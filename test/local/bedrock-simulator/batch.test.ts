@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-bedrock';
 import { ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../../../local/services/s3-local';
+import { startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
+import { localS3ClientConfig, startLocalS3, type LocalS3 } from '../../../packages/local/src/services/s3-local';
 import { clientFor, rejectionOf } from './support';
 
 const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';

@@ -1,6 +1,6 @@
 import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { modelFacts } from '../../../lambda/core';
+import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
+import { modelFacts } from '../../../shared/core';
 import { clientFor, rejectionOf } from './support';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';

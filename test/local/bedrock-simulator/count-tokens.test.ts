@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient, ConverseCommand, CountTokensCommand, Message, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import { clientFor, rejectionOf } from './support';
 
 const SONNET_45 = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';

@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient, InvokeModelCommand, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import { clientFor, rejectionOf, textOfTokens } from './support';
 
 const V1 = 'amazon.titan-embed-text-v1';

@@ -9,8 +9,8 @@ import {
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { modelFacts } from '../../../lambda/core';
-import { BedrockMessages, BedrockSimulator, contextWindowTokens, FaultKind, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { modelFacts } from '../../../shared/core';
+import { BedrockMessages, BedrockSimulator, contextWindowTokens, FaultKind, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import { clientFor, rejectionOf, textOfTokens } from './support';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -110,10 +110,10 @@ describe('Bedrock simulator: faults', () => {
     sim.setLatency(300);
     sim.injectFaults('model-timeout', 1);
     sim.injectFaults('throttle', 1);
-    let started = Date.now();
+    const started = Date.now();
     await expect(client.send(ask())).rejects.toBeInstanceOf(ModelTimeoutException);
     expect(Date.now() - started).toBeGreaterThanOrEqual(295);
-    started = Date.now();
+    // The throttle's "at once" is its recorded latency below (0), not a wall-clock bound.
     await expect(client.send(ask())).rejects.toBeInstanceOf(ThrottlingException);
     expect(sim.calls.map((c) => c.latencyMs)).toEqual([300, 0]);
   });

@@ -1,5 +1,5 @@
-import { DEFAULT_MODEL_CATALOG, modelFacts } from '../../../lambda/core';
-import { contextWindowTokens, minimumCacheableTokens, resolveBaseModelId } from '../../../local/bedrock-simulator';
+import { DEFAULT_MODEL_CATALOG, modelFacts } from '../../../shared/core';
+import { contextWindowTokens, minimumCacheableTokens, resolveBaseModelId } from '../../../packages/local/src/bedrock-simulator';
 
 const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
 const APP_PROFILE = 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123';

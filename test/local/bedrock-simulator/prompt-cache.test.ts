@@ -9,8 +9,8 @@ import {
   Tool,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockMessages, BedrockSimulator, countTokens, minimumCacheableTokens, startBedrockSimulator } from '../../../local/bedrock-simulator';
-import { DEFAULT_MODEL_CATALOG, modelFacts } from '../../../lambda/core';
+import { BedrockMessages, BedrockSimulator, countTokens, minimumCacheableTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
+import { DEFAULT_MODEL_CATALOG, modelFacts } from '../../../shared/core';
 import { clientFor, FakeClock, minutes, rejectionOf, textOfTokens } from './support';
 
 const SONNET_4 = 'anthropic.claude-sonnet-4-20250514-v1:0';

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockMessages, BedrockSimulator, startBedrockSimulator } from '../../../local/bedrock-simulator';
+import { BedrockMessages, BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 import { clientFor } from './support';
 
 const HAIKU_PATH = `/model/${encodeURIComponent('anthropic.claude-3-haiku-20240307-v1:0')}`;

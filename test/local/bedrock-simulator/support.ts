@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockSimulator, countTokens } from '../../../local/bedrock-simulator';
+import { BedrockSimulator, countTokens } from '../../../packages/local/src/bedrock-simulator';
 
 /** A Bedrock Runtime client pointed at the simulator, exactly as production code builds one. */
 export function clientFor(sim: BedrockSimulator, maxAttempts = 1): BedrockRuntimeClient {

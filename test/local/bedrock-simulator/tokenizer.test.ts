@@ -1,7 +1,7 @@
 import { countTokens as referenceCount } from '@anthropic-ai/tokenizer';
 import * as fc from 'fast-check';
 import { samplesOf } from '../../../bench/text-samples';
-import { countTokens, tokenize, truncateToTokens } from '../../../local/bedrock-simulator';
+import { countTokens, tokenize, truncateToTokens } from '../../../packages/local/src/bedrock-simulator';
 
 describe('simulator tokenizer', () => {
   test('counts exactly what the public Claude tokenizer counts', () => {

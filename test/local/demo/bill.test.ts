@@ -1,6 +1,6 @@
-import { lookupModel } from '../../../lambda/core';
-import type { SimulatedCall } from '../../../local/bedrock-simulator';
-import { curLinesOfCalls } from '../../../local/demo/bill';
+import { lookupModel } from '../../../shared/core';
+import type { SimulatedCall } from '../../../packages/local/src/bedrock-simulator';
+import { curLinesOfCalls } from '../../../packages/local/src/demo/bill';
 
 const PROFILE = 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/haiku';
 const HAIKU = 'anthropic.claude-haiku-4-5-20251001-v1:0';

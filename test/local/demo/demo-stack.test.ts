@@ -1,8 +1,8 @@
-import { ENV } from '../../../lambda/contract';
+import { ENV } from '../../../shared/contract';
 import { readPipelineConfig } from '../../../lambda/pipeline/config';
-import { DemoDeployment } from '../../../local/demo/deployment';
-import { BREAKER_FEATURES, FEATURE_ALARM, GLOBAL_ALARM, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT } from '../../../local/demo/guardrail-settings';
-import { NAIVE_MAX_OUTPUT_TOKENS, NAIVE_MODEL, SCENARIOS } from '../../../local/demo/scenarios';
+import { DemoDeployment } from '../../../packages/local/src/demo/deployment';
+import { BREAKER_FEATURES, FEATURE_ALARM, GLOBAL_ALARM, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT } from '../../../packages/local/src/demo/guardrail-settings';
+import { NAIVE_MAX_OUTPUT_TOKENS, NAIVE_MODEL, SCENARIOS } from '../../../packages/local/src/demo/scenarios';
 
 // The demo's functions take their configuration from a synthesized stack of the library's constructs: what each run
 // configures is what the constructs write for the props that pull its levers, read back by the runtime's reader.

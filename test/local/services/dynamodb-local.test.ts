@@ -13,9 +13,9 @@ import {
   TransactionCanceledException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { localClientConfig, startDynamoDbLocal, type LocalDynamoDb } from '../../../local/services/dynamodb-local';
+import { localClientConfig, startDynamoDbLocal, type LocalDynamoDb } from '../../../packages/local/src/services/dynamodb-local';
 
-const MODULE_UNDER_TEST = path.resolve(__dirname, '../../../local/services/dynamodb-local');
+const MODULE_UNDER_TEST = path.resolve(__dirname, '../../../packages/local/src/services/dynamodb-local');
 
 let dynamodb: LocalDynamoDb;
 let client: DynamoDBClient;

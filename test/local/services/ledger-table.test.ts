@@ -1,6 +1,6 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { LEDGER_TABLE } from '../../../lambda/contract';
-import { createLedgerTable } from '../../../local/services/ledger-table';
+import { LEDGER_TABLE } from '../../../shared/contract';
+import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
 // Tests run the ledger on a fixed clock (December 2026) while DynamoDB Local deletes expired items by the machine's

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { localClientConfig, localS3ClientConfig, startLocalServices, type LocalServices, type S3EventRecordLike } from '../../../local/services';
+import { localClientConfig, localS3ClientConfig, startLocalServices, type LocalServices, type S3EventRecordLike } from '../../../packages/local/src/services';
 
 function refusesConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -18,7 +18,7 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { localS3ClientConfig, startLocalS3, type LocalS3, type S3EventRecordLike } from '../../../local/services/s3-local';
+import { localS3ClientConfig, startLocalS3, type LocalS3, type S3EventRecordLike } from '../../../packages/local/src/services/s3-local';
 
 const UNICODE_KEY = 'reports/Q1 summary – naïve 東京 😀 (final)+v2.txt';
 

@@ -1,4 +1,4 @@
-import { S3ProtocolError, compareKeys, computeChecksum, decodeAwsChunked, encodeEventKey, xmlEscape } from '../../../local/services/s3-wire';
+import { S3ProtocolError, compareKeys, computeChecksum, decodeAwsChunked, encodeEventKey, xmlEscape } from '../../../packages/local/src/services/s3-wire';
 
 describe('decodeAwsChunked', () => {
   it('decodes the unsigned-trailer framing the SDK sends for streamed PutObject bodies', () => {
@@ -75,7 +75,7 @@ describe('encodeEventKey', () => {
 
 describe('xmlEscape', () => {
   it('escapes markup and control characters so the SDK parser returns the original text', () => {
-    expect(xmlEscape(`a&b<c>"d'\r\n`)).toBe('a&amp;b&lt;c&gt;&quot;d&apos;&#xd;&#xa;');
+    expect(xmlEscape('a&b<c>"d\'\r\n')).toBe('a&amp;b&lt;c&gt;&quot;d&apos;&#xd;&#xa;');
   });
 });
 

@@ -1,4 +1,4 @@
-import { asTemplate, findFunction, resolveFunction, tableInput, TemplateResolver } from '../../../local/template';
+import { asTemplate, findFunction, resolveFunction, tableInput, TemplateResolver } from '../../../packages/local/src/template';
 
 const HASH = 'ab'.repeat(32);
 const TEMPLATE = asTemplate({

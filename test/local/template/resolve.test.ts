@@ -1,4 +1,4 @@
-import { asTemplate, LOCAL_ACCOUNT, LOCAL_REGION, TemplateError, TemplateResolver } from '../../../local/template';
+import { asTemplate, LOCAL_ACCOUNT, LOCAL_REGION, TemplateError, TemplateResolver } from '../../../packages/local/src/template';
 
 // A hand-written template with one resource of each kind the resolver names, named and unnamed.
 const TEMPLATE = asTemplate({
@@ -48,7 +48,7 @@ describe('TemplateResolver', () => {
 
   test('Fn::GetAtt of an ARN attribute is an ARN of the fixed local account and Region', () => {
     const r = resolver();
-    expect(r.resolve({ 'Fn::GetAtt': ['NamedTable', 'Arn'] })).toBe(`arn:aws:dynamodb:us-east-1:111122223333:table/orders`);
+    expect(r.resolve({ 'Fn::GetAtt': ['NamedTable', 'Arn'] })).toBe('arn:aws:dynamodb:us-east-1:111122223333:table/orders');
     expect(r.resolve({ 'Fn::GetAtt': ['InputBucketDBA0', 'Arn'] })).toBe('arn:aws:s3:::inputbucketdba0');
     expect(r.resolve({ 'Fn::GetAtt': 'HandlerFn.Arn' })).toBe('arn:aws:lambda:us-east-1:111122223333:function:chat-handler');
     expect(r.resolve({ 'Fn::GetAtt': ['Role1', 'Arn'] })).toBe('arn:aws:iam::111122223333:role/Role1');

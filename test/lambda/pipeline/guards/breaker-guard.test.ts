@@ -1,6 +1,6 @@
 import { createServer, Server, Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BreakerConfig } from '../../../../lambda/contract';
+import { BreakerConfig } from '../../../../shared/contract';
 import { DynamoDbBreakerStore } from '../../../../lambda/breaker/state-store';
 import { BreakerStateItem, BreakerStateReader } from '../../../../lambda/breaker/state';
 import { BreakerGuard } from '../../../../lambda/pipeline/guards';

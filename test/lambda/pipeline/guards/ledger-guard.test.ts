@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { GuardsConfig, UsageLimitConfig } from '../../../../lambda/contract';
+import type { GuardsConfig, UsageLimitConfig } from '../../../../shared/contract';
 import { DynamoDbLedgerGuard, LedgerEvent, NO_SPEND } from '../../../../lambda/pipeline/guards';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../../local/services';
-import { createLedgerTable } from '../../../../local/services/ledger-table';
+import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../../packages/local/src/services';
+import { createLedgerTable } from '../../../../packages/local/src/services/ledger-table';
 import { pipelineErrorOf } from '../support';
 import { amount, counterOf, countersWithPrefix, ctx, NOW } from './ledger-support';
 

@@ -1,8 +1,8 @@
 import { AttributeValue, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { UsageLimitConfig } from '../../../../lambda/contract';
+import type { UsageLimitConfig } from '../../../../shared/contract';
 import { ContainerUsageGuard, DynamoDbLedgerGuard, NO_SPEND } from '../../../../lambda/pipeline/guards';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../../local/services';
-import { createLedgerTable } from '../../../../local/services/ledger-table';
+import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../../packages/local/src/services';
+import { createLedgerTable } from '../../../../packages/local/src/services/ledger-table';
 import { dynamoDbOperation, FaultProxy, startFaultProxy } from '../../../support/fault-proxy';
 import { pipelineErrorOf } from '../support';
 import { amount, counterOf, ctx, NOW } from './ledger-support';

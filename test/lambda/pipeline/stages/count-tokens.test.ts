@@ -1,6 +1,6 @@
 import { AccessDeniedException, BedrockRuntimeClient, CountTokensCommand, InternalServerException, Message, ServiceUnavailableException, ThrottlingException, ValidationException } from '@aws-sdk/client-bedrock-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import { countTokens } from '../../../../local/bedrock-simulator';
+import { countTokens } from '../../../../packages/local/src/bedrock-simulator';
 import { countTokensFor } from '../../../../lambda/pipeline/stages/count-tokens';
 import { useBedrockSimulator, SONNET_45 } from '../support';
 

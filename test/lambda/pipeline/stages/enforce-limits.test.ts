@@ -1,4 +1,4 @@
-import { MAX_PROMPT_CHARS } from '../../../../lambda/core';
+import { MAX_PROMPT_CHARS } from '../../../../shared/core';
 import { PipelineError } from '../../../../lambda/pipeline/errors';
 import { capOutputTokens, checkPromptLimit, enforcePromptLimit } from '../../../../lambda/pipeline/stages/enforce-limits';
 import { estimateRequestTokens, floorRequestTokens } from '../../../../lambda/pipeline/stages/estimate-tokens';

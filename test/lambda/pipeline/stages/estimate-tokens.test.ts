@@ -1,4 +1,4 @@
-import { boundTokens, estimateTokens, MESSAGE_OVERHEAD_BOUND, MESSAGE_OVERHEAD_TOKENS } from '../../../../lambda/core';
+import { boundTokens, estimateTokens, MESSAGE_OVERHEAD_BOUND, MESSAGE_OVERHEAD_TOKENS } from '../../../../shared/core';
 import { buildPrompt } from '../../../../lambda/pipeline/stages/prompt-cache';
 import { CONTEXT_FRAMING_BOUND, estimateRequestTokens } from '../../../../lambda/pipeline/stages/estimate-tokens';
 import { estimateOf, testRequest } from '../support';

@@ -3,7 +3,7 @@ import { PipelineConfig, RetryConfig } from '../../../../lambda/pipeline/config'
 import { invokeWithRetries, mayHaveBilled } from '../../../../lambda/pipeline/stages/invoke-model';
 import { buildPrompt } from '../../../../lambda/pipeline/stages/prompt-cache';
 import { routeModel } from '../../../../lambda/pipeline/stages/route-model';
-import { ModelTier } from '../../../../lambda/core';
+import { ModelTier } from '../../../../shared/core';
 import { estimateOf, FAST_RETRY, HAIKU_45, OPUS_45, pipelineErrorOf, useBedrockSimulator, SONNET_45, testConfig, testRequest } from '../support';
 
 let delays: number[];

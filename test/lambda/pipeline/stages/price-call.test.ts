@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL_CATALOG } from '../../../../lambda/core';
+import { DEFAULT_MODEL_CATALOG } from '../../../../shared/core';
 import { configuredModelPrice, effectiveCatalog, modelPrice, priceCall } from '../../../../lambda/pipeline/stages/price-call';
 import { Usage } from '../../../../lambda/pipeline/types';
 import { HAIKU_45, testConfig } from '../support';

@@ -16,7 +16,7 @@ describe('route-model stage', () => {
     expect(route).toEqual({ tier: 'simple', invokeId: `global.${HAIKU_45}`, modelId: `global.${HAIKU_45}`, reasons: ['single model configured'] });
   });
 
-  test("by default a hint cannot raise the tier: a one-line question hinted complex stays on the simple tier", () => {
+  test('by default a hint cannot raise the tier: a one-line question hinted complex stays on the simple tier', () => {
     // Given a short FAQ question the classifier sends to the simple tier, hinted complex
     const request = testRequest({ message: 'What are your opening hours?', hints: { complexity: 'complex' } });
 

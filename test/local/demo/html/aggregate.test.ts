@@ -1,10 +1,10 @@
-import { METRIC, METRIC_NAMESPACE } from '../../../../lambda/contract';
+import { METRIC, METRIC_NAMESPACE } from '../../../../shared/contract';
 import { PowertoolsRecorder } from '../../../../lambda/pipeline/powertools-recorder';
 import type { SpendRecord } from '../../../../lambda/pipeline/stages/record-request';
-import { redirectStdout } from '../../../../local/demo/stdout-redirect';
+import { redirectStdout } from '../../../../packages/local/src/demo/stdout-redirect';
 import {
   EmfRecord, EmfRecordsByScenario, pageWidgets, parseEmfRecord, percentile, scenarioTotals, widgetValues, WidgetSpec,
-} from '../../../../local/demo/html';
+} from '../../../../packages/local/src/demo/html';
 
 const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 const OPUS = 'us.anthropic.claude-opus-4-5-20251101-v1:0';

@@ -1,0 +1,287 @@
+import type { AttributeValue, Put, Update, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { SpendAmount } from './spend-guard';
+
+/**
+ * The usage ledger's DynamoDB items and the expressions that change them. Pure: each function builds one request's
+ * input; the protocol (`./ledger-protocol`) decides when to send it.
+ *
+ * One table, key `pk`, three kinds of item:
+ * - a **counter** (`<scope>#<id>#<window>[#<shard>]`, see `./ledger-limits`): `requests`, `tokens`, `costAtto`,
+ *   `cacheReadTokens`, and per expiry bucket `<bucket>t` and `<bucket>c` (what live holds reserved), `<bucket>s` (their
+ *   ids) and `<bucket>x` (the ids fenced: withdrawn before their write landed);
+ * - a **settlement marker** `settle#<hold id>`, put once per hold;
+ * - a **batch hold record** `hold#<hold id>` whose `doc` is the encoded hold (`./ledger-hold`).
+ * Every item carries `expiresAt` (epoch seconds) for the table's TTL.
+ */
+
+export type Item = Record<string, AttributeValue>;
+
+/** A counter's attributes for one expiry bucket. */
+export interface BucketAttributes {
+  /** Tokens the bucket's live holds reserved. */
+  readonly tokens: string;
+  /** Cost (attodollars) the bucket's live holds reserved. */
+  readonly costAtto: string;
+  /** The ids of its live holds. */
+  readonly liveHolds: string;
+  /** The ids of holds withdrawn before their reservation landed. */
+  readonly fencedHolds: string;
+}
+
+export function bucketAttributes(bucket: string): BucketAttributes {
+  return { tokens: `${bucket}t`, costAtto: `${bucket}c`, liveHolds: `${bucket}s`, fencedHolds: `${bucket}x` };
+}
+
+const BUCKET_TOKENS_ATTRIBUTE = /^(h[0-9a-z]+)t$/;
+
+/** The expiry buckets of a counter item whose end has passed (their holds are given back by a sweep). */
+export function expiredBuckets(item: Item, nowMs: number): string[] {
+  return Object.keys(item)
+    .map((name) => BUCKET_TOKENS_ATTRIBUTE.exec(name)?.[1])
+    .filter((bucket): bucket is string => bucket !== undefined && parseInt(bucket.slice(1), 36) * 1000 <= nowMs);
+}
+
+/** Whether the item shows `holdId` live in `bucket` (a reservation write the SDK repeated after it had landed). */
+export function holdIsLive(item: Item | undefined, bucket: string, holdId: string): boolean {
+  return item?.[bucketAttributes(bucket).liveHolds]?.SS?.includes(holdId) === true;
+}
+
+export function settleMarkerKey(holdId: string): string {
+  return `settle#${holdId}`;
+}
+
+export function holdRecordKey(holdId: string): string {
+  return `hold#${holdId}`;
+}
+
+/** A whole share of each limit of one counter (undefined: that measure is not limited). */
+export interface CounterShare {
+  readonly requests?: number;
+  readonly tokens?: number;
+  readonly costAtto?: bigint;
+}
+
+/** What a reservation adds to one counter. */
+export interface CounterReservation {
+  readonly key: string;
+  readonly expiresAt: number;
+  /** Counts the request on the counter's request limit. */
+  readonly countRequest: boolean;
+  /** Reserves tokens and cost under `holdId` in `bucket` (absent: the request is counted alone). */
+  readonly estimate?: SpendAmount;
+  readonly bucket: string;
+  readonly holdId: string;
+  /** Each addition only while the counter stays within its share. */
+  readonly share: CounterShare;
+}
+
+/**
+ * Reserves on one counter, only within its share: `ADD tokens :t` only `IF tokens <= :share - :t`, so however many
+ * arrive at once no counter passes its share. The hold id goes into the bucket's live set by the same write, only
+ * if it is not there yet (a write the SDK repeats lands once) and was never fenced. Returns the item either way,
+ * for the limit status, the refusal's figures and the sweep of expired buckets.
+ */
+export function reserveCounterUpdate(table: string, r: CounterReservation): UpdateItemCommandInput {
+  const adds: string[] = [];
+  const conditions: string[] = [];
+  const values: Item = { ':e': { N: String(r.expiresAt) } };
+  const names: Record<string, string> = {};
+  if (r.countRequest) {
+    adds.push('requests :r');
+    values[':r'] = { N: '1' };
+    if (r.share.requests !== undefined) {
+      conditions.push('(attribute_not_exists(requests) OR requests <= :rmax)');
+      values[':rmax'] = { N: String(r.share.requests - 1) };
+    }
+  }
+  if (r.estimate) {
+    const bucket = bucketAttributes(r.bucket);
+    adds.push('tokens :t', 'costAtto :c', '#bt :t', '#bc :c', '#bs :hs');
+    names['#bt'] = bucket.tokens;
+    names['#bc'] = bucket.costAtto;
+    names['#bs'] = bucket.liveHolds;
+    names['#bx'] = bucket.fencedHolds;
+    values[':t'] = { N: String(r.estimate.tokens) };
+    values[':c'] = { N: r.estimate.costAtto.toString() };
+    values[':h'] = { S: r.holdId };
+    values[':hs'] = { SS: [r.holdId] };
+    conditions.push('NOT contains(#bs, :h)', 'NOT contains(#bx, :h)');
+    if (r.share.tokens !== undefined) {
+      conditions.push('(attribute_not_exists(tokens) OR tokens <= :tmax)');
+      values[':tmax'] = { N: String(r.share.tokens - r.estimate.tokens) };
+    }
+    if (r.share.costAtto !== undefined) {
+      conditions.push('(attribute_not_exists(costAtto) OR costAtto <= :cmax)');
+      values[':cmax'] = { N: (r.share.costAtto - r.estimate.costAtto).toString() };
+    }
+  }
+  return {
+    TableName: table, Key: { pk: { S: r.key } },
+    UpdateExpression: `SET expiresAt = if_not_exists(expiresAt, :e) ADD ${adds.join(', ')}`,
+    ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** What a reservation write added to a counter, to be taken back. */
+export interface CountedOnCounter {
+  readonly requests: number;
+  readonly tokens: number;
+  readonly costAtto: bigint;
+}
+
+/** Takes a reservation back out of a counter, only if its hold is live there (so never twice). */
+export function withdrawUpdate(table: string, key: string, bucket: string, holdId: string, counted: CountedOnCounter): UpdateItemCommandInput {
+  const names = bucketAttributes(bucket);
+  return {
+    TableName: table, Key: { pk: { S: key } },
+    UpdateExpression: 'ADD requests :r, tokens :t, costAtto :c, #bt :t, #bc :c DELETE #bs :hs',
+    ConditionExpression: 'contains(#bs, :h)',
+    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds },
+    ExpressionAttributeValues: {
+      ':r': { N: String(-counted.requests) }, ':t': { N: String(-counted.tokens) }, ':c': { N: (-counted.costAtto).toString() },
+      ':h': { S: holdId }, ':hs': { SS: [holdId] },
+    },
+  };
+}
+
+/**
+ * Fences a hold whose reservation has not landed (yet): its id goes into the bucket's withdrawn set, only if it is not
+ * live, so that the write, landing late, is refused. The zero amounts create the bucket the sweep removes at its end.
+ */
+export function fenceUpdate(table: string, key: string, bucket: string, holdId: string, expiresAt: number): UpdateItemCommandInput {
+  const names = bucketAttributes(bucket);
+  return {
+    TableName: table, Key: { pk: { S: key } },
+    UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD #bx :hs, #bt :z, #bc :z',
+    ConditionExpression: 'NOT contains(#bs, :h)',
+    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds, '#bx': names.fencedHolds },
+    ExpressionAttributeValues: { ':e': { N: String(expiresAt) }, ':z': { N: '0' }, ':h': { S: holdId }, ':hs': { SS: [holdId] } },
+  };
+}
+
+/** Takes back a request counted alone (no hold id): a plain decrement. */
+export function uncountRequestsUpdate(table: string, key: string, requests: number): UpdateItemCommandInput {
+  return {
+    TableName: table, Key: { pk: { S: key } },
+    UpdateExpression: 'ADD requests :r', ExpressionAttributeValues: { ':r': { N: String(-requests) } },
+  };
+}
+
+/**
+ * Settles a hold on one counter: `ADD actual - reserved`, the amounts out of its bucket, its id out of the live set,
+ * only while it is live there. A hold its bucket's sweep gave back already (`swept`) adds what was billed in full.
+ * A hold reserved before hold ids existed settles while its bucket exists.
+ */
+export function settleCounterUpdate(
+  table: string, counter: { readonly key: string; readonly expiresAt: number }, bucket: string, holdId: string | undefined,
+  reserved: { readonly tokens: number; readonly costAtto: bigint }, actual: SpendAmount, swept: boolean,
+): Update {
+  const names = bucketAttributes(bucket);
+  const values: Item = {
+    ':e': { N: String(counter.expiresAt) },
+    ':cr': { N: String(actual.cacheReadTokens) },
+  };
+  if (swept) {
+    values[':t'] = { N: String(actual.tokens) };
+    values[':c'] = { N: actual.costAtto.toString() };
+    return {
+      TableName: table, Key: { pk: { S: counter.key } },
+      UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr',
+      ExpressionAttributeValues: values,
+    };
+  }
+  values[':t'] = { N: String(actual.tokens - reserved.tokens) };
+  values[':c'] = { N: (actual.costAtto - reserved.costAtto).toString() };
+  values[':bt'] = { N: String(-reserved.tokens) };
+  values[':bc'] = { N: (-reserved.costAtto).toString() };
+  if (holdId === undefined) {
+    return {
+      TableName: table, Key: { pk: { S: counter.key } },
+      UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr, #bt :bt, #bc :bc',
+      ConditionExpression: 'attribute_exists(#bt)',
+      ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto },
+      ExpressionAttributeValues: values,
+    };
+  }
+  values[':h'] = { S: holdId };
+  values[':hs'] = { SS: [holdId] };
+  return {
+    TableName: table, Key: { pk: { S: counter.key } },
+    UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr, #bt :bt, #bc :bc DELETE #bs :hs',
+    ConditionExpression: 'contains(#bs, :h)',
+    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds },
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The settlement marker of a hold, put only if absent: what makes a settlement land once. */
+export function settleMarkerPut(table: string, markerId: string, expiresAt: number): Put {
+  return {
+    TableName: table,
+    Item: { pk: { S: settleMarkerKey(markerId) }, expiresAt: { N: String(expiresAt) } },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
+/** A batch hold's record goes with its settlement (the item stays, without its document, until its TTL). */
+export function holdRecordRemoval(table: string, holdId: string): Update {
+  return { TableName: table, Key: { pk: { S: holdRecordKey(holdId) } }, UpdateExpression: 'REMOVE doc' };
+}
+
+/** Keeps a batch hold's record in the ledger until its last counter's TTL. */
+export function holdRecordPut(table: string, holdId: string, encodedHold: string, expiresAt: number) {
+  return { TableName: table, Item: { pk: { S: holdRecordKey(holdId) }, doc: { S: encodedHold }, expiresAt: { N: String(expiresAt) } } };
+}
+
+/**
+ * Reads a batch hold's record with the ledger's own write permission (UpdateItem returns the item, so no read grant
+ * is needed). Fails its condition when the record is gone (never there, or settled: the old item tells which).
+ */
+export function holdRecordRead(table: string, holdId: string): UpdateItemCommandInput {
+  return {
+    TableName: table, Key: { pk: { S: holdRecordKey(holdId) } },
+    UpdateExpression: 'SET doc = doc', ConditionExpression: 'attribute_exists(doc)', ReturnValues: 'ALL_NEW',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/**
+ * Gives back what an expired bucket of a counter still holds, only if it still holds what was seen, and drops the
+ * bucket's attributes so the item stays small.
+ */
+export function sweepUpdate(table: string, key: string, bucket: string, tokens: number, costAtto: bigint): UpdateItemCommandInput {
+  const names = bucketAttributes(bucket);
+  const givesBack = tokens !== 0 || costAtto !== 0n;
+  return {
+    TableName: table, Key: { pk: { S: key } },
+    UpdateExpression: `REMOVE #bt, #bc, #bs, #bx${givesBack ? ' ADD tokens :nt, costAtto :nc' : ''}`,
+    ConditionExpression: '#bt = :t AND #bc = :c',
+    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds, '#bx': names.fencedHolds },
+    ExpressionAttributeValues: {
+      ':t': { N: String(tokens) }, ':c': { N: costAtto.toString() },
+      ...(givesBack ? { ':nt': { N: String(-tokens) }, ':nc': { N: (-costAtto).toString() } } : {}),
+    },
+  };
+}
+
+/** A number attribute (0 when absent). */
+export function numberAttribute(value: AttributeValue | undefined): number {
+  return value?.N !== undefined ? Number(value.N) : 0;
+}
+
+/**
+ * An attodollar attribute, exactly (0 when absent). DynamoDB returns numbers as written (plain digits); an exponent
+ * form is expanded, never rounded through a float.
+ */
+export function attoAttribute(value: AttributeValue | undefined): bigint {
+  const n = value?.N;
+  if (n === undefined) return 0n;
+  const m = /^(-?)(\d+)(?:\.(\d+))?[eE]\+?(\d+)$/.exec(n);
+  if (!m) return BigInt(n);
+  const digits = (m[2] + (m[3] ?? '')).padEnd(m[2].length + Number(m[4]), '0');
+  return BigInt(`${m[1]}${digits}`);
+}

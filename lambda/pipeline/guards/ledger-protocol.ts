@@ -1,0 +1,417 @@
+import {
+  DynamoDBClient, PutItemCommand, PutItemCommandOutput, TransactWriteItem, TransactWriteItemsCommand, TransactWriteItemsCommandOutput, UpdateItemCommand,
+  UpdateItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { PipelineError } from '../errors';
+import type { ContainerUsageGuard } from './container-usage-guard';
+import {
+  attoAttribute, bucketAttributes, CounterShare, expiredBuckets, fenceUpdate, holdIsLive, holdRecordPut, holdRecordRead, holdRecordRemoval, Item, numberAttribute,
+  reserveCounterUpdate, settleCounterUpdate, settleMarkerPut, sweepUpdate, uncountRequestsUpdate, withdrawUpdate,
+} from './ledger-expressions';
+import type { LedgerEvent } from './ledger-guard';
+import { encodeHold, LedgerHold } from './ledger-hold';
+import { CounterGroup, counterKey, limitsSpend, scopeIdOf, shareOf, shareOfAtto } from './ledger-limits';
+import { Counted, ledgerUnavailable, limitRefusal, UnconfirmedWrite, withWhatMayStayCounted } from './ledger-refusals';
+import { NO_SPEND, SpendAmount, SpendContext } from './spend-guard';
+import { windowOf } from './usage-windows';
+
+/** How the protocol talks to its table, and how long it waits. */
+export interface LedgerProtocolOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly timeoutMs: number;
+  readonly confirmTimeoutMs: number;
+  readonly refusalConfirmMs: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly abortAfter: (ms: number) => AbortSignal;
+  readonly onEvent?: (event: LedgerEvent) => void;
+  /** The per-container count of a group whose ledger calls fail open. */
+  readonly fallbackOf: (group: CounterGroup) => ContainerUsageGuard;
+}
+
+/** What one reservation asks of its counter groups. */
+export interface ReservationRequest {
+  /** Reserved on the groups that limit tokens or cost; absent: only requests are counted. */
+  readonly estimate?: SpendAmount;
+  /** Counts the request on the groups that limit requests. */
+  readonly countsRequest: boolean;
+  readonly bucket: string;
+  readonly holdId: string;
+}
+
+/** A counter group a reservation passed: on its ledger counter (`key`) or, failing open, on its container fallback. */
+export interface ReservedCounter {
+  readonly group: CounterGroup;
+  /** The counter's key; absent when the group failed open. */
+  readonly key?: string;
+  readonly expiresAt: number;
+  /** The item the write returned: the limit status, and expired buckets to sweep. */
+  readonly item?: Item;
+  readonly counted: Counted;
+  /** The container fallback's hold, when the group failed open. */
+  readonly fallbackHold?: string;
+  readonly share?: CounterShare;
+}
+
+/** The outcome of reserving on one group's counter. */
+type CounterOutcome =
+  | ({ readonly kind: 'reserved' } & ReservedCounter)
+  | { readonly kind: 'refused'; readonly error: PipelineError }
+  | { readonly kind: 'unavailable'; readonly group: CounterGroup; readonly error: unknown; readonly write: UnconfirmedWrite };
+
+/** Settled holds are remembered this long: longer than any retry of the same delivery. */
+const SETTLE_MARKER_SECONDS = 7 * 86_400;
+/** Counter items outlive their window by this much, then TTL removes them. */
+const COUNTER_GRACE_SECONDS = 86_400;
+const MAX_SHARD_TRIES = 4;
+const MAX_CONFLICT_RETRIES = 8;
+/** Rounds of withdraw-or-fence for a write whose outcome is unknown, and tries of a settlement that timed out. */
+const MAX_CONFIRM_ROUNDS = 3;
+/**
+ * Time kept back before the request's deadline (`SpendContext.deadlineMs`) to answer: no confirmation or settlement
+ * try runs into it, so a slow table never holds the function past its timeout.
+ */
+export const LEDGER_DEADLINE_MARGIN_MS = 250;
+/** Throttling errors: the write was refused, so it did not land and may be tried again. */
+const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
+
+/**
+ * The reserve/settle protocol of the usage ledger, over one DynamoDB table (items and expressions:
+ * `./ledger-expressions`; the hold record: `./ledger-hold`).
+ *
+ * - **Reserve**: one conditional `UpdateItem` per counter (a scope's window, or one shard of it), all in parallel,
+ *   each only within its share of the limit. When one counter refuses, the ones that reserved are compensated.
+ *   Chosen over `TransactWriteItems`: the same single round, half the write units (a transaction costs 2×), and no
+ *   `TransactionConflict` on a hot counter (concurrent transactions on one item cancel each other; conditional
+ *   updates on it just serialize). The price: between a refusal and its compensation another request may be refused
+ *   spuriously, never over-admitted.
+ * - **Unknown outcomes**: a reservation whose write timed out is withdrawn (if its hold is live) or fenced (if not),
+ *   so a write that lands late changes nothing: a 503 or 429 that says nothing was charged is true. A request counted
+ *   alone (no token or USD limit) carries no hold id: when its write's outcome is unknown, the 503 says it may stay
+ *   counted (`charged: true`).
+ * - **Settle**: one `TransactWriteItems`: `ADD actual - reserved` to each counter, the hold taken out of the live set,
+ *   and its settlement marker put only if absent: each reservation settles exactly once, however often its
+ *   settlement is delivered, and a retried request, whose reservation is a new one, settles its own. A settlement
+ *   that times out or was throttled is tried again (it is idempotent), each try within the request's deadline.
+ * - **Expiry**: a bucket past its end that still holds something holds reservations whose Lambda died: the next
+ *   request that sees it (every update returns the item) gives it back (a sweep) and reports `holdsExpired`.
+ * - **Unreachable ledger**: per limit, fail closed (503) or open (counted in this container by its fallback), each
+ *   time reported.
+ */
+export class LedgerProtocol {
+  private readonly table: string;
+  private readonly sweeping = new Set<string>();
+
+  constructor(private readonly options: LedgerProtocolOptions) {
+    this.table = options.tableName;
+  }
+
+  /**
+   * Reserves on every group, or on none: on a refusal or a fail-closed ledger the reserved ones are compensated and
+   * the refusal thrown; a fail-open group is counted by its container fallback instead. A write whose outcome is
+   * unknown is withdrawn: awaited before a refusal, so that its message can say whether anything stays counted;
+   * beside the call for a fail-open group (`withdrawing`, which the settlement waits for).
+   */
+  async reserve(context: SpendContext, groups: ReadonlyArray<CounterGroup>, request: ReservationRequest): Promise<{ reserved: ReservedCounter[]; withdrawing: Promise<void>[] }> {
+    const outcomes = await Promise.all(groups.map((group) => this.reserveCounter(group, context, request)));
+    const resolved: CounterOutcome[] = [];
+    const unknown: UnconfirmedWrite[] = [];
+    const closed: CounterGroup[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind !== 'unavailable') {
+        resolved.push(outcome);
+        continue;
+      }
+      unknown.push(outcome.write);
+      const event = { scope: outcome.group.scope, window: outcome.group.window, tenantId: context.tenantId, userId: context.userId, feature: context.feature, error: String(outcome.error) };
+      if (outcome.group.failure === 'closed') {
+        this.options.onEvent?.({ kind: 'failClosed', ...event });
+        closed.push(outcome.group);
+        continue;
+      }
+      this.options.onEvent?.({ kind: 'failOpen', ...event });
+      const fallback = this.options.fallbackOf(outcome.group);
+      try {
+        let fallbackHold: string | undefined;
+        if (request.countsRequest && outcome.group.maxRequests !== undefined) await fallback.admit(context);
+        if (request.estimate !== undefined && limitsSpend(outcome.group)) fallbackHold = await fallback.reserve(context, request.estimate);
+        resolved.push({ kind: 'reserved', group: outcome.group, expiresAt: 0, counted: { requests: 0, spend: false, tokens: 0, costAtto: 0n }, fallbackHold });
+      } catch (error) {
+        resolved.push({ kind: 'refused', error: error as PipelineError });
+      }
+    }
+    const refused = resolved.filter((o): o is Extract<CounterOutcome, { kind: 'refused' }> => o.kind === 'refused');
+    const reserved = resolved.filter((o): o is Extract<CounterOutcome, { kind: 'reserved' }> => o.kind === 'reserved');
+    const { bucket, holdId } = request;
+    if (refused.length === 0 && closed.length === 0) {
+      // Beside the model call, within the request's time: the settlement waits for them.
+      return { reserved, withdrawing: unknown.map((u) => this.withdraw(u, bucket, holdId, deadlineOf(context)).then(() => undefined)) };
+    }
+    // Before a refusal: a short, bounded wait (the caller is told to retry in seconds), never the request's whole time.
+    const until = this.refusalDeadline(context);
+    const unconfirmed = (await Promise.all([
+      ...reserved.map((r) => this.compensate(context, r, bucket, holdId, until)),
+      ...unknown.map(async (u) => (await this.withdraw(u, bucket, holdId, until)) ? undefined : u),
+    ])).filter((u): u is UnconfirmedWrite => u !== undefined);
+    const limit = refused.find((r) => r.error.status === 429);
+    // A limit reached (429) says more than an unreachable ledger (503); both say what may stay counted.
+    if (limit) throw withWhatMayStayCounted(limit.error, unconfirmed, bucket);
+    if (closed.length > 0) throw ledgerUnavailable(closed[0], unconfirmed, bucket);
+    throw refused[0].error;
+  }
+
+  /**
+   * Settles a hold on its counters, once: the marker is the hold's own id (`idempotencyKey`, the request's, only for
+   * a hold reserved before hold ids existed). A batch hold's record goes with it.
+   */
+  async settle(context: SpendContext, hold: LedgerHold, actual: SpendAmount, idempotencyKey: string): Promise<void> {
+    const sweptCounters = new Set<string>();
+    let lastError: unknown;
+    for (let attempt = 0; ; attempt++) {
+      const items: TransactWriteItem[] = [
+        { Put: settleMarkerPut(this.table, hold.holdId ?? idempotencyKey, Math.ceil(this.options.now() / 1000) + SETTLE_MARKER_SECONDS) },
+        ...hold.counters.map((counter): TransactWriteItem => ({
+          Update: settleCounterUpdate(this.table, counter, hold.bucket, hold.holdId, hold, actual, sweptCounters.has(counter.key)),
+        })),
+        // After the counters: the cancellation reasons below keep their order.
+        ...(context.path === 'batch' && hold.holdId ? [{ Update: holdRecordRemoval(this.table, hold.holdId) }] : []),
+      ];
+      // Each try within the time the request has left: past it, the settlement fails (counted), it does not time the function out.
+      const tryMs = this.tryTime(attempt === 0 ? this.options.timeoutMs : this.options.confirmTimeoutMs, deadlineOf(context));
+      if (tryMs <= 0) throw lastError ?? new Error('no time was left before the request\'s deadline to settle the hold');
+      try {
+        // A settlement lands once whatever happens (its marker): one that timed out is waited for longer, not lost.
+        await this.send(new TransactWriteItemsCommand({ TransactItems: items }), tryMs);
+        return;
+      } catch (error) {
+        lastError = error;
+        const reasons: Array<{ Code?: string }> = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+        if ((error as Error).name !== 'TransactionCanceledException') {
+          if (attempt < MAX_CONFIRM_ROUNDS - 1 && mayHaveLanded(error)) continue;
+          // Throttled after the SDK's own retries: certainly not applied, so tried again (the marker keeps it once).
+          if (attempt < MAX_CONFLICT_RETRIES && THROTTLED.has((error as Error).name)) {
+            await pause(this.options.random() * 50 * (attempt + 1));
+            continue;
+          }
+          throw error;
+        }
+        if (attempt >= MAX_CONFLICT_RETRIES) throw error;
+        // Settled before: a duplicate delivery changes nothing.
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
+        // A counter whose bucket was swept (this reservation expired and was given back): charge the whole actual.
+        reasons.forEach((r, i) => { if (i > 0 && r.Code === 'ConditionalCheckFailed') sweptCounters.add(hold.counters[i - 1].key); });
+        if (reasons.some((r) => r.Code === 'TransactionConflict')) await pause(this.options.random() * 20 * (attempt + 1));
+      }
+    }
+  }
+
+  /**
+   * Keeps a batch hold's record in the ledger table (its holder gets only a reference to it); on failure nothing
+   * stays reserved and the ledger counts as unreachable (503).
+   */
+  async keepHold(context: SpendContext, hold: LedgerHold, reserved: ReadonlyArray<ReservedCounter>): Promise<void> {
+    const holdId = hold.holdId!;
+    try {
+      const expiresAt = Math.max(...hold.counters.map((c) => c.expiresAt));
+      await this.send(new PutItemCommand(holdRecordPut(this.table, holdId, encodeHold(hold), expiresAt)), this.tryTime(this.options.confirmTimeoutMs, deadlineOf(context)));
+    } catch (error) {
+      const until = this.refusalDeadline(context);
+      const unconfirmed = (await Promise.all(reserved.map((r) => this.compensate(context, r, hold.bucket, holdId, until)))).filter((u): u is UnconfirmedWrite => u !== undefined);
+      const group = reserved.find((r) => r.key)!.group;
+      this.options.onEvent?.({ kind: 'failClosed', scope: group.scope, window: group.window, tenantId: context.tenantId, userId: context.userId, feature: context.feature, error: String(error) });
+      throw ledgerUnavailable(group, unconfirmed, hold.bucket);
+    }
+  }
+
+  /**
+   * The encoded record of a batch hold kept in the ledger, or undefined once settled. Throws (a settle failure,
+   * counted and logged by the port) when there is no such hold.
+   */
+  async readKeptHold(context: SpendContext, holdId: string): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.send(new UpdateItemCommand(holdRecordRead(this.table, holdId)), this.tryTime(this.options.confirmTimeoutMs, deadlineOf(context)));
+      return Attributes!.doc.S!;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      // The item is there without its document: settled already (the document went with the settlement).
+      if ((error as { Item?: Item }).Item) return undefined;
+      throw new Error(`no hold is kept in the ledger under reference ${JSON.stringify(holdId)} (was the batch marker rewritten, or did the hold expire?); nothing was settled`, { cause: error });
+    }
+  }
+
+  /**
+   * Gives back what expired buckets of a counter still hold (reservations whose Lambda died before settling), only
+   * if they still hold what was seen, and drops emptied ones so the item stays small.
+   */
+  async sweep(key: string, item: Item, group: CounterGroup, context: SpendContext): Promise<void> {
+    await Promise.all(expiredBuckets(item, context.nowMs).map(async (bucket) => {
+      const id = `${key}|${bucket}`;
+      if (this.sweeping.has(id)) return;
+      this.sweeping.add(id);
+      const held = bucketAttributes(bucket);
+      const tokens = numberAttribute(item[held.tokens]);
+      const costAtto = attoAttribute(item[held.costAtto]);
+      try {
+        await this.send(new UpdateItemCommand(sweepUpdate(this.table, key, bucket, tokens, costAtto)));
+        if (tokens !== 0 || costAtto !== 0n) {
+          this.options.onEvent?.({
+            kind: 'holdsExpired', scope: group.scope, window: group.window, tenantId: context.tenantId, userId: context.userId,
+            feature: context.feature, tokens, costUsd: Number(costAtto) / 1e18,
+          });
+        }
+      } catch {
+        // Another request swept it first, or a late settlement changed it: the next one to see it tries again.
+      } finally {
+        this.sweeping.delete(id);
+      }
+    }));
+  }
+
+  /**
+   * Reserves on one group's counter: a random shard first, then the next ones (at most {@link MAX_SHARD_TRIES}),
+   * each only within its share of the limit. A refusal whose item holds expired reservations sweeps them and
+   * tries again once.
+   */
+  private async reserveCounter(group: CounterGroup, context: SpendContext, request: ReservationRequest): Promise<CounterOutcome> {
+    const estimate = limitsSpend(group) ? request.estimate : undefined;
+    const countRequest = request.countsRequest && group.maxRequests !== undefined;
+    const { bucket, holdId } = request;
+    const window = windowOf(group.window, context.nowMs);
+    const scopeId = scopeIdOf(group.scope, context);
+    const expiresAt = Math.ceil(window.endsAtMs / 1000) + COUNTER_GRACE_SECONDS;
+    const first = Math.floor(this.options.random() * group.shards);
+    const tries = Math.min(group.shards, MAX_SHARD_TRIES);
+    const counted: Counted = { requests: countRequest ? 1 : 0, spend: estimate !== undefined, tokens: estimate?.tokens ?? 0, costAtto: estimate?.costAtto ?? 0n };
+    let refusal: { item: Item | undefined; share: CounterShare } | undefined;
+    for (let n = 0; n < tries; n++) {
+      const shard = (first + n) % group.shards;
+      const share: CounterShare = {
+        requests: group.maxRequests !== undefined ? shareOf(group.maxRequests, group.shards, shard) : undefined,
+        tokens: group.maxTokens !== undefined ? shareOf(group.maxTokens, group.shards, shard) : undefined,
+        costAtto: group.maxCostAtto !== undefined ? shareOfAtto(group.maxCostAtto, group.shards, shard) : undefined,
+      };
+      // A request bigger than a whole share can never fit this shard: no write needed to know.
+      if ((countRequest && share.requests !== undefined && share.requests < 1)
+        || (estimate && share.tokens !== undefined && share.tokens < estimate.tokens)
+        || (estimate && share.costAtto !== undefined && share.costAtto < estimate.costAtto)) {
+        refusal ??= { item: undefined, share };
+        continue;
+      }
+      const key = counterKey(group.scope, scopeId, window.id, shard, group.shards);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const { Attributes: item } = await this.send(new UpdateItemCommand(reserveCounterUpdate(this.table, { key, expiresAt, countRequest, estimate, bucket, holdId, share })));
+          return { kind: 'reserved', group, key, expiresAt, item, counted, share };
+        } catch (error) {
+          const name = (error as Error).name;
+          if (name === 'ConditionalCheckFailedException') {
+            const item = (error as { Item?: Item }).Item;
+            // The SDK repeated a write that had landed: this reservation holds, as the item shows.
+            if (estimate && holdIsLive(item, bucket, holdId)) return { kind: 'reserved', group, key, expiresAt, item, counted, share };
+            if (attempt === 0 && item && expiredBuckets(item, context.nowMs).length > 0) {
+              await this.sweep(key, item, group, context);
+              continue;
+            }
+            refusal = { item, share };
+            break;
+          }
+          if (name === 'TransactionConflictException' && attempt < MAX_CONFLICT_RETRIES) {
+            await pause(this.options.random() * 10 * (attempt + 1));
+            continue;
+          }
+          // Timed out or failed once sent: the write may still land. A reservation is withdrawn by its hold id; a
+          // request counted alone cannot be, and is reported as possibly counted.
+          return { kind: 'unavailable', group, error, write: { group, key, expiresAt, counted } };
+        }
+      }
+    }
+    return { kind: 'refused', error: limitRefusal(group, context, countRequest, estimate, refusal!, window.endsAtMs) };
+  }
+
+  /** Gives back what a refused request reserved on one group; what could not be confirmed given back, if anything. */
+  private async compensate(context: SpendContext, reserved: ReservedCounter, bucket: string, holdId: string, until: number | undefined): Promise<UnconfirmedWrite | undefined> {
+    if (reserved.fallbackHold !== undefined) {
+      await this.options.fallbackOf(reserved.group).settle(context, reserved.fallbackHold, NO_SPEND, NO_SPEND, `${context.path}:${context.requestId}:refused`);
+    }
+    if (!reserved.key) return undefined;
+    const { requests, spend: spends } = reserved.counted;
+    if (requests === 0 && !spends) return undefined;
+    const write: UnconfirmedWrite = { group: reserved.group, key: reserved.key, expiresAt: reserved.expiresAt, counted: reserved.counted };
+    if (spends) return (await this.withdraw(write, bucket, holdId, until)) ? undefined : write;
+    // A request count alone carries no hold id: its compensation is a plain decrement, once.
+    const tryMs = this.tryTime(this.options.timeoutMs, until);
+    if (tryMs <= 0) return write;
+    try {
+      await this.send(new UpdateItemCommand(uncountRequestsUpdate(this.table, reserved.key, requests)), tryMs);
+      return undefined;
+    } catch {
+      return write;
+    }
+  }
+
+  /**
+   * Undoes a reservation write of `holdId` whether or not it landed: takes its amounts out if its id is live in the
+   * bucket, else fences the id so that the write, landing late, is refused. Each step is conditional, so repeating
+   * either (a timeout, a step that lost a race with the late write) never undoes twice. Whether it is confirmed.
+   */
+  private async withdraw(write: UnconfirmedWrite, bucket: string, holdId: string, until: number | undefined): Promise<boolean> {
+    // A request counted alone carries no hold id: nothing can tell whether it landed, so it may stay counted.
+    if (!write.counted.spend) return false;
+    for (let round = 0; round < MAX_CONFIRM_ROUNDS; round++) {
+      let tryMs = this.tryTime(this.options.confirmTimeoutMs, until);
+      if (tryMs <= 0) return false;
+      try {
+        await this.send(new UpdateItemCommand(withdrawUpdate(this.table, write.key, bucket, holdId, write.counted)), tryMs);
+        return true;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') continue;
+      }
+      tryMs = this.tryTime(this.options.confirmTimeoutMs, until);
+      if (tryMs <= 0) return false;
+      try {
+        // Not there (yet): fenced.
+        await this.send(new UpdateItemCommand(fenceUpdate(this.table, write.key, bucket, holdId, write.expiresAt)), tryMs);
+        return true;
+      } catch {
+        // The late write landed between the two steps, or the ledger is still slow: the next round sees which.
+      }
+    }
+    return false;
+  }
+
+  /** When the withdrawals before a refusal stop: `refusalConfirmMs` from now, and never past the request's deadline. */
+  private refusalDeadline(context: SpendContext): number {
+    const bounded = this.options.now() + this.options.refusalConfirmMs;
+    const deadline = deadlineOf(context);
+    return deadline === undefined ? bounded : Math.min(bounded, deadline);
+  }
+
+  /** The time one try may take: its own limit, within what is left before `until` (0: no time left). */
+  private tryTime(limitMs: number, until: number | undefined): number {
+    return until === undefined ? limitMs : Math.max(0, Math.min(limitMs, until - this.options.now()));
+  }
+
+  // Every ledger call is bounded in time (SDK retries included): a hanging ledger is an unreachable one.
+  private send(command: UpdateItemCommand, timeoutMs?: number): Promise<UpdateItemCommandOutput>;
+  private send(command: PutItemCommand, timeoutMs?: number): Promise<PutItemCommandOutput>;
+  private send(command: TransactWriteItemsCommand, timeoutMs?: number): Promise<TransactWriteItemsCommandOutput>;
+  private send(command: UpdateItemCommand | PutItemCommand | TransactWriteItemsCommand, timeoutMs = this.options.timeoutMs): Promise<unknown> {
+    return this.options.client.send(command as UpdateItemCommand, { abortSignal: this.options.abortAfter(timeoutMs) });
+  }
+}
+
+/** When a context's ledger calls must be done: its deadline less the margin to answer. */
+function deadlineOf(context: SpendContext): number | undefined {
+  return context.deadlineMs === undefined ? undefined : context.deadlineMs - LEDGER_DEADLINE_MARGIN_MS;
+}
+
+/** Whether a write that failed may have been applied all the same (it timed out or failed after being sent). */
+function mayHaveLanded(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'TimeoutError' || name === 'AbortError' || ($metadata?.httpStatusCode ?? 500) >= 500;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

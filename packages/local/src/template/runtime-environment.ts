@@ -1,0 +1,56 @@
+/**
+ * What the Lambda runtime adds to a function's environment and context, locally: its name, memory and Region, local
+ * credentials, and the endpoint overrides that point its AWS clients at the Bedrock simulator, DynamoDB Local and
+ * the local S3 instead of a real account.
+ */
+import { ENV } from '../../../../shared/contract';
+import { LOCAL_REGION } from './resolve';
+
+/** Endpoints of the local services. */
+export interface LocalEndpoints {
+  readonly bedrock: string;
+  readonly dynamodb: string;
+  readonly s3: string;
+}
+
+/** The function as the runtime sees it. */
+export interface LocalFunctionIdentity {
+  readonly functionName: string;
+  readonly memorySize: number;
+  readonly timeoutSeconds: number;
+}
+
+/** The runtime's variables and the local endpoint overrides, to add to the environment the template gives. */
+export function localRuntimeEnvironment(fn: LocalFunctionIdentity, endpoints: Partial<LocalEndpoints>, region = LOCAL_REGION): Record<string, string> {
+  return {
+    // What the Lambda runtime sets.
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    // Local only: the clients talk to the simulator and the local services, and never look for real credentials.
+    ...(endpoints.bedrock ? { [ENV.bedrockEndpoint]: endpoints.bedrock } : {}),
+    ...(endpoints.dynamodb ? { [ENV.dynamodbEndpoint]: endpoints.dynamodb } : {}),
+    ...(endpoints.s3 ? { [ENV.s3Endpoint]: endpoints.s3 } : {}),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+/** A Lambda context object for one local invocation of the function. */
+export function localLambdaContext(fn: LocalFunctionIdentity, requestId: string, account: string, region = LOCAL_REGION): Record<string, unknown> {
+  const deadline = Date.now() + fn.timeoutSeconds * 1000;
+  return {
+    awsRequestId: requestId,
+    functionName: fn.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${fn.functionName}`,
+    memoryLimitInMB: String(fn.memorySize),
+    logGroupName: `/aws/lambda/${fn.functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+}
