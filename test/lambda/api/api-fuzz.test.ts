@@ -1,13 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { handler } from '../../../lambda/api/handler';
-import { resetClients } from '../../../lambda/shared/clients';
-import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
-import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../packages/local/src/services';
 import { stdoutLinesOf } from '../pipeline/support';
-import { captureLogs, createCacheTable, event, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv } from '../../support/handler-env';
+import { event } from '../../support/handler-env';
+import { useApiHarness } from '../../support/api-harness';
 
 // Fuzzing the real API handler (real SDK clients, DynamoDB Local, the Bedrock simulator) with hostile payloads:
 // whatever arrives, the caller gets a 2xx, or a 4xx with an `error` code and a `message`; never a 5xx, never a throw.
@@ -19,34 +15,7 @@ const NUM_RUNS = 200;
 // idle machine, over a minute on a busy 2-core one. The bound catches a hang; it must not measure the machine's speed.
 const PROPERTY_TIMEOUT_MS = 10 * 60_000;
 
-let sim: BedrockSimulator;
-let dynamodb: LocalDynamoDb;
-let ddb: DynamoDBClient;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  [sim, dynamodb] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startDynamoDbLocal()]);
-  ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
-  await Promise.all([createCacheTable(ddb, 'fuzz-response-cache'), createCacheTable(ddb, 'fuzz-embedding-cache')]);
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint }, {
-    GENAI_PIPELINE_CONFIG: pipelineConfigJson({ responseCacheTable: 'fuzz-response-cache', embeddingTable: 'fuzz-embedding-cache' }),
-  });
-  resetContainer();
-});
-
-afterAll(async () => {
-  resetClients();
-  resetContainer();
-  ddb?.destroy();
-  await Promise.all([dynamodb?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(() => logs.restore());
+const h = useApiHarness({ cacheTables: ['fuzz-response-cache', 'fuzz-embedding-cache'], config: { responseCacheTable: 'fuzz-response-cache', embeddingTable: 'fuzz-embedding-cache' } });
 
 // --- Arbitraries -------------------------------------------------------------------------------------------------
 
@@ -155,7 +124,7 @@ describe('API handler under fuzzed payloads', () => {
   const wrongField = fc.constantFrom(...Object.keys(wrongValue)).chain((field) => wrongValue[field].map((value) => ({ field, value })));
 
   test('rejects a payload with one wrong field with 400 naming that field, and calls no model', async () => {
-    sim.reset();
+    h.sim.reset();
     await stdoutLinesOf(() => fc.assert(
       fc.asyncProperty(wrongField, async ({ field, value }) => {
         const valid = { message: 'How do I reset my password?', tenantId: 'customer-123' };
@@ -167,6 +136,6 @@ describe('API handler under fuzzed payloads', () => {
       { numRuns: NUM_RUNS, seed: SEED },
     ));
 
-    expect(sim.calls).toEqual([]);
+    expect(h.sim.calls).toEqual([]);
   }, PROPERTY_TIMEOUT_MS);
 });

@@ -1,16 +1,11 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { handler } from '../../../lambda/api/handler';
-import { resetClients } from '../../../lambda/shared/clients';
 import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
-import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../packages/local/src/services';
 import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { proseOfWords, usd } from '../pipeline/support';
-import {
-  captureLogs, createCacheTable, event, HAIKU_45, MODEL_ALIASES, OPUS_45, PipelineConfigOptions, pipelineConfigJson, PROFILE_ARNS,
-  setHandlerEnv, SONNET_45, TITAN_EMBED_V2, withEmf,
-} from '../../support/handler-env';
+import { event, HAIKU_45, OPUS_45, PipelineConfigOptions, pipelineConfigJson, PROFILE_ARNS, SONNET_45, TITAN_EMBED_V2, withEmf } from '../../support/handler-env';
+import { useApiHarness } from '../../support/api-harness';
 
 // Prices per 1M tokens (lambda/core/model-catalog.ts). The API workflow's default routing calls Claude Haiku 4.5
 // through a US profile: the global $1 in / $5 out plus the 10% regional premium = $1.10 / $5.50; cache reads
@@ -19,35 +14,10 @@ import {
 const CACHE_TABLE = 'support-response-cache';
 const EMBEDDING_TABLE = 'support-embedding-cache';
 
-let sim: BedrockSimulator;
-let dynamodb: LocalDynamoDb;
-let ddb: DynamoDBClient;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
 let requestCounter = 0;
+const h = useApiHarness({ cacheTables: [CACHE_TABLE, EMBEDDING_TABLE] });
 
-beforeAll(async () => {
-  [sim, dynamodb] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startDynamoDbLocal()]);
-  ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
-  await Promise.all([createCacheTable(ddb, CACHE_TABLE), createCacheTable(ddb, EMBEDDING_TABLE)]);
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint }, { GENAI_PIPELINE_CONFIG: pipelineConfigJson() });
-});
-
-afterAll(async () => {
-  resetClients();
-  resetContainer();
-  ddb?.destroy();
-  await Promise.all([dynamodb?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-beforeEach(() => {
-  sim.reset();
-  useConfig({ responseCacheTable: CACHE_TABLE });
-  logs = captureLogs();
-});
-
-afterEach(() => logs.restore());
+beforeEach(() => h.useConfig({ responseCacheTable: CACHE_TABLE }));
 
 /** Deploys another configuration: the next invocation is a cold start that reads it. */
 function useConfig(options: PipelineConfigOptions): void {
@@ -74,7 +44,7 @@ async function invoke(e: APIGatewayProxyEvent): Promise<{ response: APIGatewayPr
 
 /** The response-cache items of a tenant. */
 async function cachedItemsOf(tenantId: string): Promise<number> {
-  const { Items } = await ddb.send(new ScanCommand({
+  const { Items } = await h.ddb.send(new ScanCommand({
     TableName: CACHE_TABLE, FilterExpression: 'tenantId = :t', ExpressionAttributeValues: { ':t': { S: tenantId } },
   }));
   return Items?.length ?? 0;
@@ -89,7 +59,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     const { response, body } = await invoke(e);
 
     // Then it answers 200 with what the simulated Haiku 4.5 billed, priced at $1.10 / $5.50 per 1M tokens
-    const billed = sim.calls[0].usage!;
+    const billed = h.sim.calls[0].usage!;
     expect(response.statusCode).toBe(200);
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
     expect(body.requestId).toBe('c6af9ac6-7b61-11e6-9a41-93e8deadbeef');
@@ -107,7 +77,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
   test('calls Bedrock through the application inference profile of the routed tier', async () => {
     await invoke(apiEvent({ message: 'What are your opening hours?', tenantId: 'tenant-profile' }));
 
-    expect(sim.calls.map((c) => c.modelId)).toEqual([PROFILE_ARNS.simple]);
+    expect(h.sim.calls.map((c) => c.modelId)).toEqual([PROFILE_ARNS.simple]);
   });
 
   test('serves a repeated request from the response cache: zero tokens and cost, the first cost saved, one model call', async () => {
@@ -124,7 +94,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     expect(second.body.cache).toEqual({ response: 'hit', prompt: 'none', savedUsd: first.body.cost.totalUsd });
     expect(second.body.usage).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheWriteInputTokens: 0 });
     expect(second.body.cost.totalUsd).toBe(0);
-    expect(sim.calls).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
   });
 
   test('never gives tenant A the answer cached for tenant B: same message, two model calls, two cache entries', async () => {
@@ -137,7 +107,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
 
     // Then A's answer comes from the model, and each tenant has its own entry
     expect(a.body.cache.response).toBe('miss');
-    expect(sim.calls).toHaveLength(2);
+    expect(h.sim.calls).toHaveLength(2);
     expect(await cachedItemsOf('iam:tenant-a')).toBe(1);
     expect(await cachedItemsOf('iam:tenant-b')).toBe(1);
   });
@@ -195,7 +165,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     expect(response.statusCode).toBe(413);
     expect(body).toMatchObject({ error: 'PROMPT_TOO_LARGE', details: { measure: 'floor', floorInputTokens: 60_000, maxInputTokens: 50_000 }, requestId: e.requestContext.requestId });
     expect(body.message).toContain('at least 60000 tokens');
-    expect(sim.calls).toEqual([]);
+    expect(h.sim.calls).toEqual([]);
     expect(await cachedItemsOf('iam:tenant-huge')).toBe(0);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '413', errorCode: 'PROMPT_TOO_LARGE' });
@@ -206,13 +176,13 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     // Given maxAttempts 3 (2 per model), a feature that lets hints pick the complex tier, and Bedrock throttling far
     // more often than that
     useConfig({ responseCacheTable: CACHE_TABLE, maxHintedTier: 'complex', retry: { maxAttempts: 3, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 } });
-    sim.injectFaults('throttle', 10);
+    h.sim.injectFaults('throttle', 10);
 
     // When a complex request is sent
     const { response, body } = await invoke(apiEvent({ message: 'Why did my bill double?', tenantId: 'tenant-throttled', complexity: 'complex' }));
 
     // Then exactly three calls were made: Opus twice, then one fallback to Sonnet
-    expect(sim.calls.map((c) => c.baseModelId)).toEqual([OPUS_45, OPUS_45, SONNET_45]);
+    expect(h.sim.calls.map((c) => c.baseModelId)).toEqual([OPUS_45, OPUS_45, SONNET_45]);
     expect(response.statusCode).toBe(429);
     expect(response.headers?.['retry-after']).toBe('5');
     expect(body).toMatchObject({ error: 'MODEL_THROTTLED', details: { attempts: 3, lastError: 'ThrottlingException' } });
@@ -243,7 +213,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
       const { body } = await ask('tenant-kb-read', 'How do I delete my account?');
 
       // Then the 4,200 prefix tokens are read at $0.11 / 1M = $0.000462, and only the rest at the input price
-      const billed = sim.calls[1].usage!;
+      const billed = h.sim.calls[1].usage!;
       expect(body.cache.prompt).toBe('read');
       expect(body.usage.cacheReadInputTokens).toBe(4_200);
       expect(body.usage.cacheWriteInputTokens).toBe(0);
@@ -295,7 +265,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
       const { response } = await invoke(apiEvent(raw, { isBase64Encoded: true }));
 
       expect(response.statusCode).toBe(200);
-      expect(sim.calls).toHaveLength(1);
+      expect(h.sim.calls).toHaveLength(1);
     });
 
     test('refuses a body over 2,000,000 characters with 413, without calling Bedrock', async () => {
@@ -303,7 +273,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
 
       expect(response.statusCode).toBe(413);
       expect(body).toMatchObject({ error: 'BODY_TOO_LARGE', details: { limit: 2_000_000 } });
-      expect(sim.calls).toEqual([]);
+      expect(h.sim.calls).toEqual([]);
     });
 
     test('answers a body that is not JSON with 400, a reason and the request id, without calling Bedrock', async () => {
@@ -313,7 +283,7 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
 
       expect(response.statusCode).toBe(400);
       expect(body).toEqual({ error: 'INVALID_REQUEST', message: 'body: is not valid JSON.', details: { field: 'body' }, requestId: e.requestContext.requestId });
-      expect(sim.calls).toEqual([]);
+      expect(h.sim.calls).toEqual([]);
     });
   });
 });
@@ -343,7 +313,7 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
 
     expect(response.statusCode).toBe(403);
     expect(body.error).toBe('TENANT_NOT_AUTHORIZED');
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '403', errorCode: 'TENANT_NOT_AUTHORIZED' });
   });
@@ -352,7 +322,7 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
     const { body } = await invoke(apiEvent({ message: 'What are your opening hours?', tenantId: 'tenant-hint', complexity: 'complex' }));
 
     expect(body.model.tier).toBe('simple');
-    expect(sim.calls.map((c) => c.baseModelId)).toEqual([HAIKU_45]);
+    expect(h.sim.calls.map((c) => c.baseModelId)).toEqual([HAIKU_45]);
   });
 
   test('refuses a message with a lone surrogate with 400, before any model call', async () => {
@@ -360,7 +330,7 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
 
     expect(response.statusCode).toBe(400);
     expect(body.details).toEqual({ field: 'message' });
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
     expect(emf[0]).toMatchObject({ RejectedRequests: 1, status: '400' });
   });
 
@@ -397,7 +367,7 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
     const retryAfter = Number(answers[2].response.headers?.['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(sim.calls).toHaveLength(2);
+    expect(h.sim.calls).toHaveLength(2);
   });
 });
 
@@ -418,7 +388,7 @@ describe('API handler: the user a per-user limit counts comes from authenticatio
   let ledgers = 0;
   const perUserLimit = async (maxRequests: number) => {
     const ledgerTableName = `identity-usage-ledger-${++ledgers}`;
-    await createLedgerTable(ddb, ledgerTableName);
+    await createLedgerTable(h.ddb, ledgerTableName);
     useConfig({
       responseCacheTable: CACHE_TABLE,
       guards: { store: 'dynamodb', ledgerTableName, ledgerTimeoutMs: 30_000, usageLimits: [{ scope: 'user', window: 'hour', maxRequests }] },
@@ -438,7 +408,7 @@ describe('API handler: the user a per-user limit counts comes from authenticatio
 
     // Then the key is the user: 3 answers, then 429s, and Bedrock was called 3 times
     expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
-    expect(sim.calls).toHaveLength(3);
+    expect(h.sim.calls).toHaveLength(3);
   });
 
   test("behind an authorizer, a caller that names a colleague in the body spends its own quota, not the colleague's", async () => {
@@ -523,7 +493,7 @@ describe('API handler: the user a per-user limit counts comes from authenticatio
 
     expect(response.statusCode).toBe(403);
     expect(body.error).toBe('CALLER_NOT_AUTHENTICATED');
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
     expect(emf).toEqual([expect.objectContaining({ RejectedRequests: 1, status: '403', errorCode: 'CALLER_NOT_AUTHENTICATED' })]);
   });
 
@@ -532,7 +502,7 @@ describe('API handler: the user a per-user limit counts comes from authenticatio
 
     expect(response.statusCode).toBe(403);
     expect(body.error).toBe('USER_NOT_AUTHORIZED');
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
   });
 });
 
@@ -550,9 +520,9 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
     const { response, body } = await invoke(embedEvent(texts));
 
     // $0.02 per 1M input tokens
-    const tokens = sim.calls.reduce((sum, c) => sum + c.usage!.inputTokens, 0);
+    const tokens = h.sim.calls.reduce((sum, c) => sum + c.usage!.inputTokens, 0);
     expect(response.statusCode).toBe(200);
-    expect(sim.calls.map((c) => [c.operation, c.modelId])).toEqual([['InvokeModel', TITAN_EMBED_V2], ['InvokeModel', TITAN_EMBED_V2]]);
+    expect(h.sim.calls.map((c) => [c.operation, c.modelId])).toEqual([['InvokeModel', TITAN_EMBED_V2], ['InvokeModel', TITAN_EMBED_V2]]);
     expect(body).toMatchObject({ inputTokens: tokens });
     expect(body).not.toHaveProperty('hits');
     expect(body.costUsd).toBeCloseTo(usd(tokens, 0.02), 15);
@@ -562,14 +532,14 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
   test('serves the same texts, spaced differently, from the cache without calling Bedrock, with equal vectors', async () => {
     // Given passages embedded once, by the model
     const first = await invoke(embedEvent(passages));
-    expect(sim.calls).toHaveLength(2);
-    sim.reset();
+    expect(h.sim.calls).toHaveLength(2);
+    h.sim.reset();
 
     // When they come again with other whitespace
     const second = await invoke(embedEvent(respaced));
 
     // Then nothing is invoked or charged and the vectors are the same
-    expect(sim.calls).toEqual([]);
+    expect(h.sim.calls).toEqual([]);
     expect(second.body).toMatchObject({ inputTokens: 0, costUsd: 0 });
     expect(second.body.vectors).toEqual(first.body.vectors);
   });
@@ -582,24 +552,24 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
       return invoke({ ...e, requestContext: { ...e.requestContext, identity: { ...e.requestContext.identity, apiKeyId } } });
     };
     const victim = await byKey('key-victim');
-    sim.reset();
+    h.sim.reset();
 
     // When another key embeds the same text
     const probe = await byKey('key-prober');
 
     // Then it is embedded and charged for the prober as for any text the prober never sent: nothing shows a hit
     expect(probe.response.statusCode).toBe(200);
-    expect(sim.calls).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
     expect(probe.body.inputTokens).toBe(victim.body.inputTokens);
     expect(probe.body.costUsd).toBe(victim.body.costUsd);
     expect(probe.body.costUsd).toBeGreaterThan(0);
     expect(probe.emf[0]).toMatchObject({ EmbeddingCacheHits: 0, EmbeddingCacheMisses: 1 });
 
     // And the victim's own repeat is still a hit
-    sim.reset();
+    h.sim.reset();
     const again = await byKey('key-victim');
     expect(again.body).toMatchObject({ inputTokens: 0, costUsd: 0 });
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
   });
 
   test('records the embedding calls as one EMF record of the embedding path, with their exact cost', async () => {
@@ -620,7 +590,7 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
 
     expect(response.statusCode).toBe(429);
     expect(body).toMatchObject({ error: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'tenant', measure: 'tokens', limit: 5 } });
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
     expect(emf).toEqual([expect.objectContaining({ path: 'embedding', RejectedRequests: 1, status: '429' })]);
   });
 
@@ -640,7 +610,7 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
   });
 
   test('answers 429 with retry-after when Bedrock throttles the embedding call', async () => {
-    sim.injectFaults('throttle', 1);
+    h.sim.injectFaults('throttle', 1);
 
     const { response, body } = await invoke(embedEvent(['A passage nobody embedded before.']));
 
@@ -656,6 +626,6 @@ describe('API handler (POST /embed) with the embedding cache in DynamoDB Local',
 
     expect(response.statusCode).toBe(404);
     expect(body.error).toBe('NOT_FOUND');
-    expect(sim.calls).toEqual([]);
+    expect(h.sim.calls).toEqual([]);
   });
 });

@@ -1,45 +1,16 @@
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { GuardsConfig } from '../../../shared/contract';
 import { handler } from '../../../lambda/api/handler';
-import { resetClients } from '../../../lambda/shared/clients';
 import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
-import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../packages/local/src/services';
-import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
-import { captureLogs, createCacheTable, event, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
+import { event, pipelineConfigJson, withEmf } from '../../support/handler-env';
+import { useApiHarness } from '../../support/api-harness';
 
 const CACHE_TABLE = 'ledger-api-response-cache';
 const LEDGER_TABLE = 'ledger-api-usage-ledger';
 
-let sim: BedrockSimulator;
-let dynamodb: LocalDynamoDb;
-let ddb: DynamoDBClient;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
 let requestCounter = 0;
-
-beforeAll(async () => {
-  [sim, dynamodb] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startDynamoDbLocal()]);
-  ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
-  await Promise.all([createCacheTable(ddb, CACHE_TABLE), createLedgerTable(ddb, LEDGER_TABLE)]);
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint }, { GENAI_PIPELINE_CONFIG: pipelineConfigJson() });
-});
-
-afterAll(async () => {
-  resetClients();
-  resetContainer();
-  ddb?.destroy();
-  await Promise.all([dynamodb?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-beforeEach(() => {
-  sim.reset();
-  logs = captureLogs();
-});
-
-afterEach(() => logs.restore());
+const h = useApiHarness({ cacheTables: [CACHE_TABLE], ledgerTables: [LEDGER_TABLE] });
 
 function useLedger(usageLimits: GuardsConfig['usageLimits'], ledgerTimeoutMs?: number): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
@@ -62,7 +33,7 @@ async function invoke(e: APIGatewayProxyEvent): Promise<{ response: APIGatewayPr
 
 /** The ledger's counters of a tenant (every scope whose key names it), summed. */
 async function countersOf(tenant: string, scope: 'user' | 'tenant'): Promise<{ requests: number; tokens: number; costAtto: bigint; buckets: string[] }> {
-  const { Items = [] } = await ddb.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
+  const { Items = [] } = await h.ddb.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
   const mine = Items.filter((i) => i.pk.S!.startsWith(`${scope}#`) && i.pk.S!.includes(encodeURIComponent(tenant)));
   return {
     requests: mine.reduce((s, i) => s + Number(i.requests?.N ?? 0), 0),
@@ -79,7 +50,7 @@ describe('API handler with the usage ledger in DynamoDB Local', () => {
     const { response, body } = await invoke(apiEvent({ message: 'How do I change my billing address?', tenantId: 'tenant-miss', userId: 'u1' }));
 
     expect(response.statusCode).toBe(200);
-    const billed = sim.calls[0].usage!;
+    const billed = h.sim.calls[0].usage!;
     const user = await countersOf('tenant-miss', 'user');
     expect(user).toMatchObject({ requests: 1, tokens: billed.inputTokens + billed.outputTokens });
     expect(user.buckets.every((v) => v === '0')).toBe(true);
@@ -99,12 +70,12 @@ describe('API handler with the usage ledger in DynamoDB Local', () => {
 
     expect(hit.body.cache.response).toBe('hit');
     expect(await countersOf('tenant-hit', 'user')).toMatchObject({ requests: 2, tokens: afterMiss.tokens, costAtto: afterMiss.costAtto });
-    expect(sim.calls).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
   });
 
   test('Bedrock throttling mid-request leaks nothing: the counters go back to zero', async () => {
     useLedger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }, { scope: 'tenant', window: 'month', maxCostUsd: 5 }]);
-    sim.injectFaults('throttle', 10);
+    h.sim.injectFaults('throttle', 10);
 
     const { response } = await invoke(apiEvent({ message: 'Why was I charged twice?', tenantId: 'tenant-throttled', userId: 'u1' }));
 
@@ -124,7 +95,7 @@ describe('API handler with the usage ledger in DynamoDB Local', () => {
     expect(response.statusCode).toBe(429);
     expect(body).toMatchObject({ error: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'tenant', window: 'day', measure: 'tokens', limit: 5 } });
     expect(response.headers).toMatchObject({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-policy': 'tenant;w=day;m=tokens', 'retry-after': expect.any(String) });
-    expect(sim.calls).toHaveLength(0);
+    expect(h.sim.calls).toHaveLength(0);
   });
 
   // DynamoDB Local serializes one item's updates: on a busy machine 50 at once may take longer than the handler's
@@ -142,7 +113,7 @@ describe('API handler with the usage ledger in DynamoDB Local', () => {
     expect(result.every((r) => r.statusCode === 200 || r.statusCode === 429)).toBe(true);
     const tenant = await countersOf('tenant-burst', 'tenant');
     // CountTokens (asked when a reservation on the prompt's bound is refused near the quota's end) bills nothing.
-    const billed = sim.calls.filter((c) => c.operation !== 'CountTokens').reduce((s, c) => s + (c.usage?.inputTokens ?? 0) + (c.usage?.outputTokens ?? 0), 0);
+    const billed = h.sim.calls.filter((c) => c.operation !== 'CountTokens').reduce((s, c) => s + (c.usage?.inputTokens ?? 0) + (c.usage?.outputTokens ?? 0), 0);
     expect(tenant.tokens).toBe(billed);
     expect(tenant.tokens).toBeLessThanOrEqual(limit);
   });

@@ -5,20 +5,18 @@
  * count is refused. A CountTokens that cannot answer now is a 503 to retry, never "shorten the prompt".
  * Real API handler, real SDK, DynamoDB Local for the usage ledger, the Bedrock simulator for counting and billing.
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { TEXT_KINDS } from '../../../bench/text-samples';
 import type { GuardsConfig } from '../../../shared/contract';
 import { estimatePromptTokens, lookupModel, priceUsageExact } from '../../../shared/core';
 import { handler } from '../../../lambda/api/handler';
-import { resetClients } from '../../../lambda/shared/clients';
 import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
-import { BedrockSimulator, startBedrockSimulator, truncateToTokens } from '../../../packages/local/src/bedrock-simulator';
+import { truncateToTokens } from '../../../packages/local/src/bedrock-simulator';
 import { seededRandom } from '../../../packages/local/src/bedrock-simulator/random';
-import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../packages/local/src/services';
-import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { realInputTokens } from '../../fixtures/prompt-corpus';
-import { captureLogs, createCacheTable, event, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, TIERS, withEmf } from '../../support/handler-env';
+import { event, HAIKU_45, pipelineConfigJson, TIERS, withEmf } from '../../support/handler-env';
+import { useApiHarness } from '../../support/api-harness';
 
 const LEDGER_TABLE = 'recount-usage-ledger';
 const CACHE_TABLE = 'recount-response-cache';
@@ -27,34 +25,8 @@ const MAX_OUTPUT = 64;
 const ONE_TIER = { simple: TIERS.simple };
 const PRICE = lookupModel(TIERS.simple.modelId).price;
 
-let sim: BedrockSimulator;
-let dynamodb: LocalDynamoDb;
-let ddb: DynamoDBClient;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
 let requestCounter = 0;
-
-beforeAll(async () => {
-  [sim, dynamodb] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startDynamoDbLocal()]);
-  ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
-  await Promise.all([createLedgerTable(ddb, LEDGER_TABLE), createCacheTable(ddb, CACHE_TABLE)]);
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, dynamodb: dynamodb.endpoint }, { GENAI_PIPELINE_CONFIG: pipelineConfigJson() });
-});
-
-afterAll(async () => {
-  resetClients();
-  resetContainer();
-  ddb?.destroy();
-  await Promise.all([dynamodb?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-beforeEach(() => {
-  sim.reset();
-  logs = captureLogs();
-});
-
-afterEach(() => logs.restore());
+const h = useApiHarness({ cacheTables: [CACHE_TABLE], ledgerTables: [LEDGER_TABLE] });
 
 function useLimits(usageLimits: GuardsConfig['usageLimits'] | undefined, maxInputTokens?: number, responseCacheTable?: string): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
@@ -70,15 +42,15 @@ function apiEvent(body: unknown): APIGatewayProxyEvent {
   return { ...base, body: JSON.stringify(body), requestContext: { ...base.requestContext, requestId: `recount-${String(requestCounter).padStart(8, '0')}` } };
 }
 
-async function send(message: string, tenantId: string): Promise<{ response: APIGatewayProxyResult; body: any; calls: typeof sim.calls }> {
-  const before = sim.calls.length;
+async function send(message: string, tenantId: string): Promise<{ response: APIGatewayProxyResult; body: any; calls: typeof h.sim.calls }> {
+  const before = h.sim.calls.length;
   const { result } = await withEmf(() => handler(apiEvent({ message, tenantId, userId: 'u1' })));
-  return { response: result, body: JSON.parse(result.body), calls: sim.calls.slice(before) };
+  return { response: result, body: JSON.parse(result.body), calls: h.sim.calls.slice(before) };
 }
 
 /** The ledger's tenant counters of `tenant`, summed, with what its expiry buckets still hold. */
 async function tenantCounters(tenant: string) {
-  const { Items = [] } = await ddb.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
+  const { Items = [] } = await h.ddb.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
   const mine = Items.filter((i) => i.pk.S!.startsWith('tenant#') && i.pk.S!.includes(encodeURIComponent(tenant)));
   return {
     requests: mine.reduce((s, i) => s + Number(i.requests?.N ?? 0), 0),
@@ -159,7 +131,7 @@ describe('a reservation refused on the bound is re-counted', () => {
     // Given the re-count throttled on every try the SDK makes
     const budgetAtto = (reservationAtto(counted) + reservationAtto(bound)) / 2n;
     useLimits([{ scope: 'tenant', window: 'month', maxCostUsd: usd(budgetAtto) }]);
-    sim.injectCountTokensFaults('throttle', 10);
+    h.sim.injectCountTokensFaults('throttle', 10);
 
     const { response, body, calls } = await send(message, 'tenant-recount-throttled');
 
@@ -178,7 +150,7 @@ describe('a transient CountTokens failure at the prompt limit', () => {
   test.each(['throttle', 'server-error', 'service-unavailable'] as const)('%s: 503 with Retry-After, nothing called, and the retry passes', async (kind) => {
     useLimits(undefined, 2_000);
     expect(estimatePromptTokens({ message, history: [] }).bound.total).toBeGreaterThan(2_000);
-    sim.injectCountTokensFaults(kind, 10);
+    h.sim.injectCountTokensFaults(kind, 10);
 
     const refused = await send(message, 'tenant-transient');
 
@@ -190,7 +162,7 @@ describe('a transient CountTokens failure at the prompt limit', () => {
     expect(refused.calls.every((c) => c.operation === 'CountTokens')).toBe(true);
 
     // And once Bedrock answers again, the same prompt is counted and admitted
-    sim.reset();
+    h.sim.reset();
     const retried = await send(message, 'tenant-transient');
     expect(retried.response.statusCode).toBe(200);
     expect(retried.calls.map((c) => c.operation)).toEqual(['CountTokens', 'Converse']);
