@@ -1,38 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startBedrockSimulator } from '../packages/local/src/bedrock-simulator';
 import { localClientConfig, startDynamoDbLocal } from '../packages/local/src/services';
 import { createLedgerTable } from '../packages/local/src/services/ledger-table';
 import { requestBody } from './cpu-stages';
+import { CallTimeline, coveredMs, Interval, overlapMs } from './call-timeline';
+import { startSimulatorChild } from './simulator-child';
+import { jvmGcLogOption, readJvmGcPauses } from './jvm-gc-log';
 import { percentile, round } from './stats';
-
-type Timer = { sends: number; ms: number; inFlight?: number; rounds?: number };
-
-// `rounds` counts sequential round trips: a send that starts while another is in flight rides in the same round.
-function timeSends(client: { middlewareStack: any }, timer: Timer): void {
-  client.middlewareStack.add((next: any) => async (args: any) => {
-    const start = performance.now();
-    if ((timer.inFlight ?? 0) === 0) timer.rounds = (timer.rounds ?? 0) + 1;
-    timer.inFlight = (timer.inFlight ?? 0) + 1;
-    try {
-      return await next(args);
-    } finally {
-      timer.inFlight--;
-      timer.sends++;
-      timer.ms += performance.now() - start;
-    }
-  }, { step: 'initialize', name: 'benchTimer' });
-}
 
 /**
  * Pipeline overhead per request through the real API handler (sources) with the real SDK clients on loopback:
  * DynamoDB Local and the Bedrock simulator (no simulated latency). Overhead = handler time minus the Bedrock call's
  * own round trip, on the cache-miss path (new message each time) and the cache-hit path (a repeated request).
+ * Each request's time is split, from the outside (see call-timeline.ts), into the pipeline's own time, DynamoDB and
+ * Bedrock calls, with the GC pauses of Node and of DynamoDB Local's JVM and the connections opened, to find where the
+ * tail comes from. The simulator runs in a child process by default (`simulatorIn`), as the model does for a Lambda.
  */
-export async function measureRequestOverhead(requests = 300, store: 'container' | 'dynamodb' = 'container') {
-  const simulator = await startBedrockSimulator();
+export async function measureRequestOverhead(requests = 300, store: 'container' | 'dynamodb' = 'container', simulatorIn: 'child' | 'process' = 'child') {
+  const simulator = simulatorIn === 'child' ? await startSimulatorChild() : await startBedrockSimulator();
+  // DynamoDB Local's JVM logs its GC pauses (JAVA_TOOL_OPTIONS reaches the JVM the launcher spawns), to tell its
+  // pauses from ours in the tail.
+  const gcLogDir = mkdtempSync(path.join(tmpdir(), 'bench-jvm-gc-'));
+  const jvmGcLog = path.join(gcLogDir, 'gc.log');
+  const toolOptions = process.env.JAVA_TOOL_OPTIONS;
+  process.env.JAVA_TOOL_OPTIONS = [toolOptions, jvmGcLogOption(jvmGcLog)].filter(Boolean).join(' ');
   // Fully compiling JVM: the figure is about the runtime, not about DynamoDB Local running in C1-only start-up mode.
-  const dynamo = await startDynamoDbLocal({ steadyState: true });
+  const dynamo = await startDynamoDbLocal({ steadyState: true }).finally(() => {
+    if (toolOptions === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+    else process.env.JAVA_TOOL_OPTIONS = toolOptions;
+  });
+  const timeline = new CallTimeline();
   const stdoutWrite = process.stdout.write.bind(process.stdout);
   try {
     const admin = new DynamoDBClient(localClientConfig(dynamo.endpoint));
@@ -73,42 +74,198 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
     clients.resetClients();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     (require('../lambda/composition/pipeline-runtime') as typeof import('../lambda/composition/pipeline-runtime')).resetContainer();
-    const bedrockTimer: Timer = { sends: 0, ms: 0 };
-    const dynamoTimer: Timer = { sends: 0, ms: 0 };
-    timeSends(clients.bedrockClient(), bedrockTimer);
-    timeSends(clients.dynamoDbClient(), dynamoTimer);
+    timeline.watch('bedrock', clients.bedrockClient());
+    timeline.watch('dynamodb', clients.dynamoDbClient());
 
     const base = requestBody(2000);
     const event = (message: string) => ({ body: JSON.stringify({ ...base, message }), requestContext: { requestId: message, identity: { user: 'AROABENCH:bench-backend' } }, path: '/invoke' }) as any;
     // EMF lines go to stdout in Lambda; here they are produced (that cost is part of the overhead) and dropped.
     process.stdout.write = (() => true) as any;
-    const run = async (message: string) => {
-      bedrockTimer.ms = 0; bedrockTimer.sends = 0; dynamoTimer.sends = 0; dynamoTimer.ms = 0; dynamoTimer.rounds = 0;
+    const run = async (message: string): Promise<Interval> => {
       const start = performance.now();
       const response = await handler(event(message));
-      const total = performance.now() - start;
+      const end = performance.now();
       if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
-      return { overhead: total - bedrockTimer.ms, dynamoSends: dynamoTimer.sends, dynamoRounds: dynamoTimer.rounds ?? 0, dynamoMs: dynamoTimer.ms, bedrockSends: bedrockTimer.sends };
+      return { start, end };
     };
-    for (let i = 0; i < 300; i++) await run(`warm-up question ${i}?`);
-    const miss: Array<Awaited<ReturnType<typeof run>>> = [];
-    const hit: Array<Awaited<ReturnType<typeof run>>> = [];
+    // A warm-up request may fail: on a loaded machine the cold JVM's first transactions can outlast the ledger's
+    // timeout (a 503). The measured requests must all succeed.
+    let warmUpFailures = 0;
+    for (let i = 0; i < 300; i++) await run(`warm-up question ${i}?`).catch(() => warmUpFailures++);
+    const miss: Interval[] = [];
+    const hit: Interval[] = [];
     for (let i = 0; i < requests; i++) miss.push(await run(`What is the status of order ${i}?`));
     for (let i = 0; i < requests; i++) hit.push(await run(`What is the status of order ${i}?`));
     process.stdout.write = stdoutWrite;
-    const summary = (samples: typeof miss) => ({
-      overheadMsP50: round(percentile(samples.map((s) => s.overhead), 50)),
-      overheadMsP99: round(percentile(samples.map((s) => s.overhead), 99)),
-      dynamoDbRoundTripsPerRequest: round(samples.reduce((a, s) => a + s.dynamoSends, 0) / samples.length, 2),
-      sequentialDynamoDbRoundsPerRequest: round(samples.reduce((a, s) => a + s.dynamoRounds, 0) / samples.length, 2),
-      dynamoDbMsP50: round(percentile(samples.map((s) => s.dynamoMs), 50)),
-      bedrockCallsPerRequest: round(samples.reduce((a, s) => a + s.bedrockSends, 0) / samples.length, 2),
-    });
+    // Let late GC entries and log lines arrive before reading them.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const jvmPauses = readJvmGcPauses(jvmGcLog).map((p) => ({ start: p.start - performance.timeOrigin, end: p.end - performance.timeOrigin }));
+    const ports = { dynamodb: Number(new URL(dynamo.endpoint).port), bedrock: Number(new URL(simulator.endpoint).port) };
+    const summary = (windows: Interval[]) => summarize(windows, timeline, jvmPauses, ports);
     const guardChain = `${store === 'dynamodb' ? 'usage ledger (DynamoDB, speculative reservation beside the cache read)' : 'container'} usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD`;
-    return { requests, store, guardChain, cacheMiss: summary(miss), cacheHit: summary(hit) };
+    return { requests, store, guardChain, warmUpFailures, cacheMiss: summary(miss), cacheHit: summary(hit) };
   } finally {
     process.stdout.write = stdoutWrite;
+    timeline.stop();
     await simulator.close();
     await dynamo.stop();
+    rmSync(gcLogDir, { recursive: true, force: true });
   }
+}
+
+/** One request's time, split: the pipeline's own time is what is left outside every SDK call. */
+interface RequestSplit {
+  totalMs: number;
+  /** Handler time minus the Bedrock call (the figure the bench has always called overhead). */
+  overheadMs: number;
+  ownMs: number;
+  /** `ownMs` minus the part of it Node spent in GC pauses. */
+  ownOutsideGcMs: number;
+  /** Own time before the first SDK call (validate, estimate, route, admit), between calls, after the last (settle's CPU, record, answer). */
+  ownBeforeCallsMs: number;
+  ownBetweenCallsMs: number;
+  ownAfterCallsMs: number;
+  bedrockMs: number;
+  dynamoDbSends: number;
+  dynamoDbRounds: number;
+  /** Sum of the DynamoDB sends' times (concurrent sends add up). */
+  dynamoDbSendMsSum: number;
+  /** Wall time with at least one DynamoDB send in flight. */
+  dynamoDbWaitMs: number;
+  /** Wall time with at least one DynamoDB HTTP exchange in flight (the JVM and loopback, without the SDK's own work). */
+  dynamoDbHttpMs: number;
+  /** `dynamoDbHttpMs` minus the part of it Node spent in GC pauses (an answer that arrives then waits for the pause). */
+  dynamoDbHttpOutsideGcMs: number;
+  bedrockSends: number;
+  nodeGcMs: number;
+  jvmGcMs: number;
+}
+
+function splitRequest(window: Interval, timeline: CallTimeline, jvmPauses: Interval[]): RequestSplit {
+  const calls = timeline.calls.filter((c) => c.start >= window.start && c.end <= window.end);
+  const bedrock = calls.filter((c) => c.service === 'bedrock');
+  const dynamo = calls.filter((c) => c.service === 'dynamodb').sort((a, b) => a.start - b.start);
+  let rounds = 0;
+  let inFlightUntil = -Infinity;
+  for (const call of dynamo) {
+    if (call.start >= inFlightUntil) rounds++;
+    inFlightUntil = Math.max(inFlightUntil, call.end);
+  }
+  const dynamoHttp = dynamo.flatMap((c) => (c.http ? [c.http] : []));
+  const totalMs = window.end - window.start;
+  const bedrockMs = coveredMs(bedrock, window);
+  const ownMs = totalMs - coveredMs(calls, window);
+  const firstCall = Math.min(window.end, ...calls.map((c) => c.start));
+  const lastCall = Math.max(window.start, ...calls.map((c) => c.end));
+  const ownBeforeCallsMs = firstCall - window.start;
+  const ownAfterCallsMs = calls.length > 0 ? window.end - lastCall : 0;
+  return {
+    totalMs,
+    overheadMs: totalMs - bedrock.reduce((sum, c) => sum + (c.end - c.start), 0),
+    ownMs,
+    ownOutsideGcMs: totalMs - coveredMs([...calls, ...timeline.gcPauses], window),
+    ownBeforeCallsMs,
+    ownBetweenCallsMs: ownMs - ownBeforeCallsMs - ownAfterCallsMs,
+    ownAfterCallsMs,
+    bedrockMs,
+    dynamoDbSends: dynamo.length,
+    dynamoDbRounds: rounds,
+    dynamoDbSendMsSum: dynamo.reduce((sum, c) => sum + (c.end - c.start), 0),
+    dynamoDbWaitMs: coveredMs(dynamo, window),
+    dynamoDbHttpMs: coveredMs(dynamoHttp, window),
+    dynamoDbHttpOutsideGcMs: coveredMs(dynamoHttp, window) - overlapMs(dynamoHttp, timeline.gcPauses, window),
+    bedrockSends: bedrock.length,
+    nodeGcMs: coveredMs(timeline.gcPauses, window),
+    jvmGcMs: coveredMs(jvmPauses, window),
+  };
+}
+
+function summarize(windows: Interval[], timeline: CallTimeline, jvmPauses: Interval[], ports: { dynamodb: number; bedrock: number }) {
+  const splits = windows.map((w) => splitRequest(w, timeline, jvmPauses));
+  const p = (pick: (s: RequestSplit) => number, q: number) => round(percentile(splits.map(pick), q));
+  const mean = (pick: (s: RequestSplit) => number, of = splits) => round(of.reduce((sum, s) => sum + pick(s), 0) / of.length, 2);
+  const series: Interval = { start: windows[0].start, end: windows[windows.length - 1].end };
+  // The slowest 1 % by overhead (at least 3 requests): what their time was spent on, on average.
+  const tail = [...splits].sort((a, b) => b.overheadMs - a.overheadMs).slice(0, Math.max(3, Math.ceil(splits.length / 100)));
+  const byCommand: Record<string, { calls: number; sendMsP50: number; sendMsP99: number; httpMsP50: number; httpMsP99: number }> = {};
+  const inSeries = timeline.calls.filter((c) => c.service === 'dynamodb' && c.start >= series.start && c.end <= series.end);
+  for (const command of [...new Set(inSeries.map((c) => c.command))].sort()) {
+    const calls = inSeries.filter((c) => c.command === command);
+    const http = calls.flatMap((c) => (c.http ? [c.http.end - c.http.start] : []));
+    byCommand[command] = {
+      calls: calls.length,
+      sendMsP50: round(percentile(calls.map((c) => c.end - c.start), 50)),
+      sendMsP99: round(percentile(calls.map((c) => c.end - c.start), 99)),
+      httpMsP50: round(percentile(http, 50)),
+      httpMsP99: round(percentile(http, 99)),
+    };
+  }
+  const insideAny = (at: Interval) => windows.some((w) => at.start >= w.start && at.end <= w.end);
+  const pausesIn = <T extends Interval>(pauses: T[]) => pauses.filter((x) => x.end > series.start && x.start < series.end);
+  const nodePauses = pausesIn(timeline.gcPauses);
+  const jvm = pausesIn(jvmPauses);
+  const sockets = timeline.socketsOpened.filter((s) => s.at >= series.start && s.at <= series.end);
+  return {
+    overheadMsP50: p((s) => s.overheadMs, 50),
+    overheadMsP99: p((s) => s.overheadMs, 99),
+    dynamoDbRoundTripsPerRequest: mean((s) => s.dynamoDbSends),
+    sequentialDynamoDbRoundsPerRequest: mean((s) => s.dynamoDbRounds),
+    dynamoDbMsP50: p((s) => s.dynamoDbSendMsSum, 50),
+    bedrockCallsPerRequest: mean((s) => s.bedrockSends),
+    // Where the time goes: handler = own + DynamoDB wait + Bedrock (+ nothing else: every SDK call is timed).
+    handlerMsP50: p((s) => s.totalMs, 50),
+    handlerMsP99: p((s) => s.totalMs, 99),
+    ownMsP50: p((s) => s.ownMs, 50),
+    ownMsP99: p((s) => s.ownMs, 99),
+    ownOutsideGcMsP99: p((s) => s.ownOutsideGcMs, 99),
+    ownStagesMs: {
+      beforeCallsP50: p((s) => s.ownBeforeCallsMs, 50),
+      beforeCallsP99: p((s) => s.ownBeforeCallsMs, 99),
+      betweenCallsP50: p((s) => s.ownBetweenCallsMs, 50),
+      betweenCallsP99: p((s) => s.ownBetweenCallsMs, 99),
+      afterCallsP50: p((s) => s.ownAfterCallsMs, 50),
+      afterCallsP99: p((s) => s.ownAfterCallsMs, 99),
+    },
+    dynamoDbWaitMsP50: p((s) => s.dynamoDbWaitMs, 50),
+    dynamoDbWaitMsP99: p((s) => s.dynamoDbWaitMs, 99),
+    dynamoDbHttpMsP50: p((s) => s.dynamoDbHttpMs, 50),
+    dynamoDbHttpMsP99: p((s) => s.dynamoDbHttpMs, 99),
+    dynamoDbHttpOutsideGcMsP99: p((s) => s.dynamoDbHttpOutsideGcMs, 99),
+    bedrockMsP50: p((s) => s.bedrockMs, 50),
+    bedrockMsP99: p((s) => s.bedrockMs, 99),
+    dynamoDbByCommand: byCommand,
+    tailSlowest1Percent: {
+      requests: tail.length,
+      overheadMs: mean((s) => s.overheadMs, tail),
+      ownMs: mean((s) => s.ownMs, tail),
+      dynamoDbWaitMs: mean((s) => s.dynamoDbWaitMs, tail),
+      dynamoDbHttpMs: mean((s) => s.dynamoDbHttpMs, tail),
+      dynamoDbHttpOutsideGcMs: mean((s) => s.dynamoDbHttpOutsideGcMs, tail),
+      nodeGcMs: mean((s) => s.nodeGcMs, tail),
+      jvmGcMs: mean((s) => s.jvmGcMs, tail),
+    },
+    nodeGc: {
+      pauses: nodePauses.length,
+      pauseMsTotal: round(nodePauses.reduce((sum, x) => sum + x.end - x.start, 0), 2),
+      pauseMsMax: round(Math.max(0, ...nodePauses.map((x) => x.end - x.start)), 2),
+      requestsWithAPause: splits.filter((s) => s.nodeGcMs > 0).length,
+      byKind: Object.fromEntries([...new Set(nodePauses.map((x) => x.kind))].sort().map((kind) => {
+        const of = nodePauses.filter((x) => x.kind === kind);
+        return [kind, { pauses: of.length, pauseMsTotal: round(of.reduce((sum, x) => sum + x.end - x.start, 0), 2), pauseMsMax: round(Math.max(...of.map((x) => x.end - x.start)), 2) }];
+      })),
+      heapUsedMbAfter: round(process.memoryUsage().heapUsed / 2 ** 20, 1),
+    },
+    dynamoDbLocalJvmGc: {
+      pauses: jvm.length,
+      pauseMsTotal: round(jvm.reduce((sum, x) => sum + x.end - x.start, 0), 2),
+      pauseMsMax: round(Math.max(0, ...jvm.map((x) => x.end - x.start)), 2),
+      requestsWithAPause: splits.filter((s) => s.jvmGcMs > 0).length,
+    },
+    connectionsOpened: {
+      dynamodb: sockets.filter((s) => s.port === ports.dynamodb).length,
+      bedrock: sockets.filter((s) => s.port === ports.bedrock).length,
+    },
+    // SDK calls that ran between requests (work left running after the answer).
+    callsOutsideRequests: timeline.calls.filter((c) => c.start >= series.start && c.end <= series.end && !insideAny(c)).length,
+  };
 }

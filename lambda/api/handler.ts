@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { SpendPath } from '../../shared/contract';
 import { ENV } from '../../shared/contract';
 import { PipelineError } from '../pipeline/errors';
-import type { LimitStatus } from '../pipeline/guards/spend-guard';
+import type { LimitStatus, RunRemaining } from '../pipeline/guards/spend-guard';
 import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { logError } from '../shared/log';
 import { containerPipeline } from '../composition/pipeline-runtime';
@@ -38,7 +38,7 @@ export async function handler(event: APIGatewayProxyEvent, context?: Pick<Contex
     const result = await containerPipeline().handle(body, identity, {
       deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : undefined,
     });
-    return json(200, result, { ...cors, ...rateLimitHeaders(result.limits) });
+    return json(200, result, { ...cors, ...rateLimitHeaders(result.limits), ...runRemainingHeaders(result.limits?.run) });
   } catch (error) {
     if (!inPipeline) recordRejection(error, path, identity);
     if (error instanceof PipelineError) {
@@ -151,11 +151,28 @@ function rateLimitHeaders(limits: LimitStatus | undefined): Record<string, strin
   };
 }
 
+/**
+ * Under a run limit: what the run may still use after this call's reservation (the least left on the run and its
+ * ancestors): `x-genai-run-remaining-requests`, `-tokens`, `-usd`, for the measures its limits set.
+ */
+function runRemainingHeaders(run: RunRemaining | undefined): Record<string, string> {
+  if (!run) return {};
+  return {
+    'x-genai-run-id': run.runId,
+    ...(run.requests !== undefined ? { 'x-genai-run-remaining-requests': String(run.requests) } : {}),
+    ...(run.tokens !== undefined ? { 'x-genai-run-remaining-tokens': String(run.tokens) } : {}),
+    ...(run.costUsd !== undefined ? { 'x-genai-run-remaining-usd': String(run.costUsd) } : {}),
+  };
+}
+
 // A usage-limit refusal names the limit it hit: the same headers, nothing remaining.
 function refusedLimitHeaders(error: PipelineError): Record<string, string> {
   const d = error.details;
   if (error.code !== 'USAGE_LIMIT_EXCEEDED' || typeof d.limit !== 'number' || typeof d.resetsAt !== 'string') return {};
-  return rateLimitHeaders({ scope: d.scope, window: d.window, measure: d.measure, limit: d.limit, remaining: 0, resetsAt: d.resetsAt } as LimitStatus);
+  const headers = rateLimitHeaders({ scope: d.scope, window: d.window, measure: d.measure, limit: d.limit, remaining: 0, resetsAt: d.resetsAt } as LimitStatus);
+  if (typeof d.runId !== 'string') return headers;
+  const measure = d.measure === 'costUsd' ? 'usd' : String(d.measure);
+  return { ...headers, 'x-genai-run-id': d.runId, [`x-genai-run-remaining-${measure}`]: '0' };
 }
 
 function parseOrigins(originsJson: string | undefined): string[] {

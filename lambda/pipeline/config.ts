@@ -1,7 +1,7 @@
 import {
   BREAKER_MODES, BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
   LEDGER_FAILURE_MODES, MAX_LEDGER_SHARDS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, PipelineConfigDocument, ResponseCacheConfig, RetryConfig, TierModel, UNTAGGED,
-  USAGE_SCOPES, USAGE_WINDOWS, UsageLimitConfig,
+  RUN_WINDOWS, USAGE_SCOPES, USAGE_WINDOWS, UsageLimitConfig,
 } from '../../shared/contract';
 import type { ModelPrice } from '../../shared/core';
 
@@ -155,6 +155,10 @@ function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConf
   }
   if (limit.onLedgerUnavailable !== undefined && !isOneOf(limit.onLedgerUnavailable, LEDGER_FAILURE_MODES)) {
     throw new Error(`${where}.onLedgerUnavailable '${String(limit.onLedgerUnavailable)}' is unknown; use ${quotedChoices(LEDGER_FAILURE_MODES)}.`);
+  }
+  if (limit.scope === 'run') {
+    if (!isOneOf(limit.window, RUN_WINDOWS)) throw new Error(`${where}.window '${limit.window}' cannot bound a run; use ${quotedChoices(RUN_WINDOWS)}.`);
+    if (limit.onLedgerUnavailable === 'open') throw new Error(`${where}.onLedgerUnavailable 'open' cannot bound a run (each container would count it apart); use 'closed'.`);
   }
   return limit;
 }

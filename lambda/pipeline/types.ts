@@ -20,6 +20,9 @@ export interface GenAiRequest {
   readonly tenantId: string;
   readonly userId: string;
   readonly feature: string;
+  /** The agent run the call belongs to (run limits), and the run's parent on its first call. */
+  readonly runId?: string;
+  readonly parentRunId?: string;
   readonly systemPrompt?: string;
   /** Knowledge-base / RAG context, sent after the system prompt as part of the stable prefix. */
   readonly context?: string;

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type * as contract from '../../shared/contract';
-import { MAX_LEDGER_SHARDS, UsageLimitConfig } from '../../shared/contract';
+import { MAX_LEDGER_SHARDS, RUN_WINDOWS, UsageLimitConfig } from '../../shared/contract';
 import type { MatchesContract } from '../private/matches-contract';
 import { TIER_NAME } from './usage-ledger';
 
@@ -15,6 +15,13 @@ export enum UsageScope {
   FEATURE = 'feature',
   /** The workflow as a whole. */
   WORKFLOW = 'workflow',
+  /**
+   * Each agent run of each tenant: calls whose request names a `runId` (a caller's label, kept under the tenant); a
+   * child run names its `parentRunId` and each of its calls counts on it and on every ancestor. Needs a
+   * `usageLedger`; the window (DAY or MONTH) is the run's lifetime bound: a run that outlives its calendar window
+   * starts the next one with a fresh budget, so pick a window longer than the runs. Always fails closed.
+   */
+  RUN = 'run',
 }
 // The runtime counts by the contract's USAGE_SCOPES: this stops compiling when the enum and that list disagree.
 const USAGE_SCOPE_IS_CONTRACT: MatchesContract<`${UsageScope}`, contract.UsageScope> = true;
@@ -110,11 +117,12 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
   return (limits ?? []).map((limit, i) => {
     const where = `${scope.node.path}: usageLimits[${i}]`;
     if (!Object.values(UsageScope).includes(limit.scope)) {
-      throw new Error(`${where}.scope is ${JSON.stringify(limit.scope)}. Fix: use UsageScope.USER, TENANT, FEATURE or WORKFLOW.`);
+      throw new Error(`${where}.scope is ${JSON.stringify(limit.scope)}. Fix: use UsageScope.USER, TENANT, FEATURE, WORKFLOW or RUN.`);
     }
     if (!Object.values(UsageWindow).includes(limit.window)) {
       throw new Error(`${where}.window is ${JSON.stringify(limit.window)}. Fix: use UsageWindow.MINUTE, HOUR, DAY or MONTH.`);
     }
+    if (limit.scope === UsageScope.RUN) checkRunLimit(where, limit, hasLedger);
     const given = [limit.maxRequests, limit.maxTokens, limit.maxCostUsd].filter((v) => v !== undefined);
     if (given.length === 0) throw new Error(`${where} sets no maximum. Fix: give maxRequests, maxTokens or maxCostUsd.`);
     for (const [name, value, whole] of [['maxRequests', limit.maxRequests, true], ['maxTokens', limit.maxTokens, true], ['maxCostUsd', limit.maxCostUsd, false]] as const) {
@@ -153,4 +161,21 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
       ...(limit.maxCostUsd !== undefined ? { maxCostUsd: limit.maxCostUsd } : {}),
     };
   });
+}
+
+/**
+ * A run limit is counted in the shared ledger only (a run's calls land on any container), fails closed (counted per
+ * container it would not bound the run), and lives for a day or a month window (a shorter one would hand a run that
+ * is still going a fresh budget every minute or hour).
+ */
+function checkRunLimit(where: string, limit: UsageLimit, hasLedger: boolean): void {
+  if (!hasLedger) {
+    throw new Error(`${where}.scope is UsageScope.RUN, which only a shared ledger counts (a run's calls reach any container). Fix: pass usageLedger: new UsageLedger(...), or remove the limit.`);
+  }
+  if (!(RUN_WINDOWS as ReadonlyArray<string>).includes(limit.window)) {
+    throw new Error(`${where}.window is ${JSON.stringify(limit.window)}, too short to bound a run (its budget would restart while it runs). Fix: use UsageWindow.DAY or UsageWindow.MONTH.`);
+  }
+  if (limit.onLedgerUnavailable === LedgerFailureMode.OPEN) {
+    throw new Error(`${where}.onLedgerUnavailable is "open", which a run limit cannot use (each container would count the run apart). Fix: remove onLedgerUnavailable; run limits fail closed.`);
+  }
 }

@@ -6,7 +6,7 @@ import type { BreakerConfig } from './breaker';
  * Who a usage limit counts for. The one list of scopes: the public `UsageScope` enum is checked against it at
  * compile time, and the runtime validates its configuration with it.
  */
-export const USAGE_SCOPES = Object.freeze(['user', 'tenant', 'feature', 'workflow'] as const);
+export const USAGE_SCOPES = Object.freeze(['user', 'tenant', 'feature', 'workflow', 'run'] as const);
 
 /** One usage-limit scope. */
 export type UsageScope = (typeof USAGE_SCOPES)[number];
@@ -86,6 +86,15 @@ export interface GuardsConfig {
   /** The tier of tenants not in {@link tenantTiers}. Default: none (only limits without a tier apply to them). */
   readonly defaultTier?: string;
 }
+
+/**
+ * Run scope: the most runs one chain may hold (the run itself and its ancestors). Each call reserves on every run of
+ * its chain, so the depth bounds the writes per call.
+ */
+export const MAX_RUN_DEPTH = 8;
+
+/** Run scope: the windows a run limit may use (its budget's lifetime bound; see `UsageScope.RUN`). */
+export const RUN_WINDOWS = Object.freeze(['day', 'month'] as const);
 
 /** Counter items per limit in the ledger unless a limit says otherwise. */
 export const DEFAULT_LEDGER_SHARDS = 1;

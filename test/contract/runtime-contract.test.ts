@@ -56,6 +56,10 @@ const PROPS: ReadonlyArray<[string, (stack: Stack) => GenAiWorkflowProps, (confi
       { tenantTiers: { 'key:k-big': 'enterprise' }, defaultTenantTier: 'startup' }),
   }), (c) => [c.guards.store, c.guards.ledgerTableName, c.guards.tenantTiers, c.guards.defaultTier],
   ['dynamodb', 'shared-ledger', { 'key:k-big': 'enterprise' }, 'startup']],
+  ['usageLimits (run scope)', (stack) => ({
+    usageLimits: [{ scope: UsageScope.RUN, window: UsageWindow.DAY, maxRequests: 20, maxCostUsd: 0.5 }],
+    usageLedger: UsageLedger.fromTable(stack, 'Ledger', dynamodb.Table.fromTableArn(stack, 'LedgerTable', 'arn:aws:dynamodb:us-east-1:111122223333:table/shared-ledger')),
+  }), (c) => [c.guards.store, c.guards.usageLimits], ['dynamodb', [{ scope: 'run', window: 'day', maxRequests: 20, maxCostUsd: 0.5 }]]],
   ['circuitBreaker (imported)', (stack) => ({
     circuitBreaker: CircuitBreaker.fromTable(stack, 'Breaker', dynamodb.Table.fromTableArn(stack, 'BreakerTable', 'arn:aws:dynamodb:us-east-1:111122223333:table/shared-breaker'),
       { cacheTtl: Duration.seconds(12) }),

@@ -19,7 +19,7 @@ describe('props from plain JavaScript', () => {
       "App/Chat: routing.complex is not a property of 'routing', so it would be ignored. Did you mean 'routing.complexTier'? Fix: rename it to complexTier."],
     ['a misspelt key of a usage limit', { usageLimits: [{ scope: UsageScope.USER, window: UsageWindow.HOUR, maxToken: 10 }] }, /App\/Chat: usageLimits\[0\]\.maxToken is not a property of 'usageLimits\[0\]'.*Did you mean 'usageLimits\[0\]\.maxTokens'\?/],
     ['a string for maxTokens', { maxTokens: '500' }, 'App/Chat: maxTokens must be a number; got the string "500". Fix: pass 500 without quotes.'],
-    ['an enum spelt as its member name', { usageLimits: [{ scope: 'USER', window: UsageWindow.HOUR, maxRequests: 10 }] }, /usageLimits\[0\]\.scope must be one of 'user', 'tenant', 'feature', 'workflow'; got the string "USER"\. Fix: use UsageScope\.USER \('user'\)\./],
+    ['an enum spelt as its member name', { usageLimits: [{ scope: 'USER', window: UsageWindow.HOUR, maxRequests: 10 }] }, /usageLimits\[0\]\.scope must be one of 'user', 'tenant', 'feature', 'workflow', 'run'; got the string "USER"\. Fix: use UsageScope\.USER \('user'\)\./],
   ])('an ApiWorkflow with %s fails, naming path, value and fix', (_case, props, message) => {
     expect(() => new ApiWorkflow(stack(), 'Chat', props)).toThrow(message);
   });

@@ -99,7 +99,7 @@ export class ContainerUsageGuard implements SpendGuard {
     return counter;
   }
 
-  private keyOf(limit: UsageLimitConfig, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature' | 'nowMs'>): string {
+  private keyOf(limit: UsageLimitConfig, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature' | 'runId' | 'nowMs'>): string {
     return `${this.limits.indexOf(limit)}|${scopeId(limit, context)}|${windowOf(limit.window, context.nowMs).id}`;
   }
 
@@ -109,8 +109,10 @@ export class ContainerUsageGuard implements SpendGuard {
   }
 }
 
-function scopeId(limit: UsageLimitConfig, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature'>): string {
+function scopeId(limit: UsageLimitConfig, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature' | 'runId'>): string {
   switch (limit.scope) {
+    // Counted only with a shared ledger (the constructs refuse a run limit without one); here, per container.
+    case 'run': return `${context.tenantId}/${context.runId ?? ''}`;
     case 'user': return `${context.tenantId}/${context.userId}`;
     case 'tenant': return context.tenantId;
     case 'feature': return context.feature;

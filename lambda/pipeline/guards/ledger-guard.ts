@@ -4,8 +4,10 @@ import { ContainerUsageGuard } from './container-usage-guard';
 import { decodeHold, encodeHold, encodeHoldReference, expiryBucketOf, isHoldReference, LedgerHold, newHoldId } from './ledger-hold';
 import { counterGroups, CounterGroup, limitsForTenant, limitsSpend, tierOf } from './ledger-limits';
 import { LedgerProtocol } from './ledger-protocol';
-import { tightestLimit } from './ledger-refusals';
-import { LimitStatus, SpendAmount, SpendContext, SpendGuard } from './spend-guard';
+import { CounterSeen, ledgerUnavailable, tightestLimit } from './ledger-refusals';
+import { RunLinks } from './ledger-runs';
+import { LimitStatus, RunRemaining, SpendAmount, SpendContext, SpendGuard } from './spend-guard';
+import { windowOf } from './usage-windows';
 
 /** Something the ledger guard reports: each is a metric (`GuardFailOpen`, `GuardFailClosed`, `GuardHoldsExpired`). */
 export interface LedgerEvent {
@@ -68,12 +70,14 @@ export interface DynamoDbLedgerGuardOptions {
  * Each reservation is a hold (`./ledger-hold`) on the counters of the tenant's limits, reserved and settled by the
  * ledger's protocol (`./ledger-protocol`, over the items of `./ledger-expressions`). Cache reads are counted apart
  * (`cacheReadTokens`, at settlement) and limit nothing. `reserve` with `admits` counts the request in the same
- * write as the tokens, so the port may reserve before it knows whether the response cache answers.
+ * write as the tokens, so the port may reserve before it knows whether the response cache answers. A run limit
+ * counts on the request's run and each of its ancestors (the chain from `./ledger-runs`), one counter group per run.
  */
 export class DynamoDbLedgerGuard implements SpendGuard {
   readonly name = 'usage-ledger';
   readonly admitsWhenReserving = true;
   private readonly protocol: LedgerProtocol;
+  private readonly runs: RunLinks;
   private readonly groupsByTier = new Map<string, CounterGroup[]>();
   private readonly fallbacks = new Map<string, ContainerUsageGuard>();
   /** Per hold: the sweeps and withdrawals started beside its model call, which its settlement waits for. */
@@ -95,26 +99,32 @@ export class DynamoDbLedgerGuard implements SpendGuard {
       onEvent: options.onEvent,
       fallbackOf: (group) => this.fallbackOf(group),
     });
+    this.runs = new RunLinks({
+      client: options.client, tableName: options.tableName, timeoutMs: options.timeoutMs ?? 1500,
+      now: options.now ?? Date.now, abortAfter: options.abortAfter ?? ((ms) => AbortSignal.timeout(ms)),
+    });
     this.holdMs = (options.holdSeconds ?? 960) * 1000;
     this.batchHoldMs = (options.batchHoldSeconds ?? 8 * 86_400) * 1000;
   }
 
   /** Counts the request on every request-rate limit (when it is not counted by `reserve` with `admits`). */
   async admit(context: SpendContext): Promise<void> {
-    const groups = this.groupsFor(context.tenantId).filter((g) => g.maxRequests !== undefined);
+    const groups = (await this.groupsOf(context)).filter((g) => g.maxRequests !== undefined);
     if (groups.length === 0) return;
     await this.protocol.reserve(context, groups, { countsRequest: true, bucket: '', holdId: '' });
   }
 
   async reserve(context: SpendContext, estimate: SpendAmount, admits = false): Promise<string | undefined> {
-    const groups = this.groupsFor(context.tenantId).filter((g) => limitsSpend(g) || (admits && g.maxRequests !== undefined));
+    const groups = (await this.groupsOf(context)).filter((g) => limitsSpend(g) || (admits && g.maxRequests !== undefined));
     if (groups.length === 0) return undefined;
     const batch = context.path === 'batch';
     const bucket = expiryBucketOf(context.nowMs, batch ? this.batchHoldMs : this.holdMs, batch);
     const holdId = newHoldId();
     const { reserved, withdrawing } = await this.protocol.reserve(context, groups, { estimate, countsRequest: admits, bucket, holdId });
     const fallbacks = reserved.filter((r) => r.fallbackHold !== undefined);
-    const status = tightestLimit(reserved, context.nowMs);
+    const tightest = tightestLimit(reserved, context.nowMs);
+    const run = runRemaining(reserved, context);
+    const status = tightest && run ? { ...tightest, run } : tightest;
     const hold: LedgerHold = {
       holdId,
       counters: reserved.filter((r) => r.key !== undefined && r.counted.spend).map((r) => ({ key: r.key!, expiresAt: r.expiresAt })),
@@ -192,6 +202,30 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     return hold;
   }
 
+  /**
+   * The groups a request reserves on: the tenant's, with each run limit once per run of the request's chain (the run
+   * and its ancestors). Run limits count only requests that name a run.
+   */
+  private async groupsOf(context: SpendContext): Promise<CounterGroup[]> {
+    const groups = this.groupsFor(context.tenantId);
+    const runGroups = groups.filter((g) => g.scope === 'run');
+    if (runGroups.length === 0) return groups;
+    const others = groups.filter((g) => g.scope !== 'run');
+    if (context.runId === undefined) return others;
+    // A link outlives every window its runs are counted in.
+    const linkExpiresAtMs = Math.max(...runGroups.map((g) => windowOf(g.window, context.nowMs).endsAtMs)) + 86_400_000;
+    let chain: string[];
+    try {
+      chain = await this.runs.chainOf(context.tenantId, context.runId, context.parentRunId, linkExpiresAtMs);
+    } catch (error) {
+      if ((error as { status?: number }).status !== undefined) throw error;
+      // A run limit fails closed: without its chain the run cannot be bounded.
+      this.options.onEvent?.({ kind: 'failClosed', scope: 'run', window: runGroups[0].window, tenantId: context.tenantId, userId: context.userId, feature: context.feature, error: String(error) });
+      throw ledgerUnavailable(runGroups[0], [], '');
+    }
+    return [...others, ...runGroups.flatMap((g) => chain.map((runId) => ({ ...g, runId, signature: `${g.signature}|${runId}` })))];
+  }
+
   private groupsFor(tenantId: string): CounterGroup[] {
     const tier = tierOf(this.options.guards, tenantId) ?? '';
     let groups = this.groupsByTier.get(tier);
@@ -216,4 +250,27 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     }
     return fallback;
   }
+}
+
+/** What the request's run may still use after its reservation: per measure, the least left on its chain's counters. */
+function runRemaining(reserved: ReadonlyArray<CounterSeen>, context: SpendContext): RunRemaining | undefined {
+  if (context.runId === undefined) return undefined;
+  const runs = reserved.filter((r) => r.group.runId !== undefined && r.item && r.share);
+  if (runs.length === 0) return undefined;
+  const least: { -readonly [M in LimitStatus['measure']]?: number } = {};
+  for (const counter of runs) {
+    for (const measure of ['requests', 'tokens', 'costUsd'] as const) {
+      // One measure at a time, through the arithmetic of the rate-limit headers (shards included).
+      const { group } = counter;
+      const only: CounterGroup = {
+        ...group,
+        maxRequests: measure === 'requests' ? group.maxRequests : undefined,
+        maxTokens: measure === 'tokens' ? group.maxTokens : undefined,
+        maxCostUsd: measure === 'costUsd' ? group.maxCostUsd : undefined,
+      };
+      const status = tightestLimit([{ ...counter, group: only }], context.nowMs);
+      if (status) least[measure] = Math.min(least[measure] ?? Infinity, status.remaining);
+    }
+  }
+  return { runId: context.runId, ...least };
 }

@@ -17,6 +17,8 @@ export interface CounterGroup {
   readonly failure: LedgerFailureMode;
   /** Names the group among its tier's groups (the fallback guard of the group is keyed by it). */
   readonly signature: string;
+  /** A run-scope group, for one run of the request's chain: the run it counts for (the request's own or an ancestor). */
+  readonly runId?: string;
 }
 
 /** The limits that apply to a tenant: those without a tier, and those of the tenant's tier. */
@@ -61,6 +63,8 @@ export function counterGroups(limits: ReadonlyArray<UsageLimitConfig>): CounterG
 
 /** A quota or a budget fails closed, a rate limit open, unless the limit says otherwise. */
 export function failureModeOf(limit: UsageLimitConfig): LedgerFailureMode {
+  // A run counted per container would not bound the run: always closed.
+  if (limit.scope === 'run') return 'closed';
   return limit.onLedgerUnavailable ?? (limit.maxTokens !== undefined || limit.maxCostUsd !== undefined ? 'closed' : 'open');
 }
 
@@ -83,8 +87,10 @@ export function shareOfAtto(total: bigint, shards: number, shard: number): bigin
 }
 
 /** Whom a counter counts for, in its key (each part URI-encoded, so no id can be read as another's). */
-export function scopeIdOf(scope: UsageScope, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature'>): string {
+export function scopeIdOf(scope: UsageScope, context: Pick<SpendContext, 'tenantId' | 'userId' | 'feature'>, runId?: string): string {
   switch (scope) {
+    // A run id is the caller's label: under the tenant, so no tenant can spend or read another's run.
+    case 'run': return `${encodeURIComponent(context.tenantId)}/${encodeURIComponent(runId ?? '')}`;
     case 'user': return `${encodeURIComponent(context.tenantId)}/${encodeURIComponent(context.userId)}`;
     case 'tenant': return encodeURIComponent(context.tenantId);
     case 'feature': return encodeURIComponent(context.feature);

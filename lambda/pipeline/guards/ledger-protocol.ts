@@ -278,7 +278,7 @@ export class LedgerProtocol {
     const countRequest = request.countsRequest && group.maxRequests !== undefined;
     const { bucket, holdId } = request;
     const window = windowOf(group.window, context.nowMs);
-    const scopeId = scopeIdOf(group.scope, context);
+    const scopeId = scopeIdOf(group.scope, context, group.runId);
     const expiresAt = Math.ceil(window.endsAtMs / 1000) + COUNTER_GRACE_SECONDS;
     const first = Math.floor(this.options.random() * group.shards);
     const tries = Math.min(group.shards, MAX_SHARD_TRIES);

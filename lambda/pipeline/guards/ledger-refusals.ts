@@ -40,6 +40,16 @@ export function limitRefusal(
   group: CounterGroup, context: SpendContext, countRequest: boolean, estimate: SpendAmount | undefined,
   seen: { readonly item: Item | undefined; readonly share: CounterShare }, endsAtMs: number,
 ): PipelineError {
+  const error = counterRefusal(group, context, countRequest, estimate, seen, endsAtMs);
+  if (group.runId === undefined) return error;
+  // A run's refusal names the run whose budget is spent: the request's own, or an ancestor's.
+  return new PipelineError(error.status, error.code, `Run ${JSON.stringify(group.runId)}: ${error.message}`, { ...error.details, runId: group.runId });
+}
+
+function counterRefusal(
+  group: CounterGroup, context: SpendContext, countRequest: boolean, estimate: SpendAmount | undefined,
+  seen: { readonly item: Item | undefined; readonly share: CounterShare }, endsAtMs: number,
+): PipelineError {
   const { item, share } = seen;
   const limit: Pick<UsageLimitConfig, 'scope' | 'window'> = { scope: group.scope, window: group.window };
   const scaled = (used: number, part: number, whole: number, unit = 1) => (part > 0 ? Math.min(whole, Math.round((used * whole * unit) / part) / unit) : whole);

@@ -14,6 +14,10 @@ export interface SpendContext {
    * settlement tries are bounded by it, so a slow store never outlives the function. Absent: no deadline.
    */
   readonly deadlineMs?: number;
+  /** The agent run the call belongs to (a caller's label, scoped to the tenant); run limits count only calls with one. */
+  readonly runId?: string;
+  /** The run's parent, named on the run's first call (the link is kept, immutable, in the ledger). */
+  readonly parentRunId?: string;
 }
 
 /**
@@ -42,6 +46,16 @@ export interface LimitStatus {
   readonly remaining: number;
   /** When the window ends (ISO 8601). */
   readonly resetsAt: string;
+  /** Under a run limit: what the run may still use, the least left on it and on each of its ancestors. */
+  readonly run?: RunRemaining;
+}
+
+/** A run's remaining budget after a reservation, per measure its limits set (the API's `x-genai-run-remaining-*`). */
+export interface RunRemaining {
+  readonly runId: string;
+  readonly requests?: number;
+  readonly tokens?: number;
+  readonly costUsd?: number;
 }
 
 /**

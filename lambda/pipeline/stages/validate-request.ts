@@ -46,6 +46,7 @@ export function validateRequest(body: unknown, identity: RequestIdentity, config
     tenantId,
     userId,
     feature,
+    ...runFields(b),
     systemPrompt: optionalString(b, 'system'),
     context: optionalString(b, 'context'),
     history: validateHistory(b.history),
@@ -82,6 +83,19 @@ function userOf(b: Record<string, unknown>, identity: RequestIdentity): string {
   const claimed = optionalId(b, 'userId');
   if (identity.userPrincipal !== undefined) return claimed === undefined ? identity.userPrincipal : `${identity.userPrincipal}/${claimed}`;
   return claimed ?? 'anonymous';
+}
+
+/**
+ * The agent run a request names: `runId`, and `parentRunId` for a child run. Labels the caller chooses, counted
+ * under the authenticated tenant (never trusted to name another tenant's run).
+ */
+function runFields(b: Record<string, unknown>): { runId?: string; parentRunId?: string } {
+  const runId = optionalId(b, 'runId');
+  const parentRunId = optionalId(b, 'parentRunId');
+  if (parentRunId === undefined) return runId === undefined ? {} : { runId };
+  if (runId === undefined) throw badRequest('parentRunId', 'needs a runId: name the child run the call belongs to.');
+  if (parentRunId === runId) throw badRequest('parentRunId', 'names the run itself; a run cannot be its own parent.');
+  return { runId, parentRunId };
 }
 
 /** Parses a raw body (as API Gateway delivers it) into JSON, or throws 400/413. */

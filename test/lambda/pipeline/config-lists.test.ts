@@ -26,7 +26,7 @@ describe('the pipeline configuration checks its lists against the contract', () 
   });
 
   test('fails on an unknown scope, window, failure mode or breaker mode, naming the choices', () => {
-    expect(() => normalizeConfig(withLimit({ scope: 'team' }))).toThrow("guards.usageLimits[0].scope 'team' is unknown; use one of user, tenant, feature, workflow.");
+    expect(() => normalizeConfig(withLimit({ scope: 'team' }))).toThrow("guards.usageLimits[0].scope 'team' is unknown; use one of user, tenant, feature, workflow, run.");
     expect(() => normalizeConfig(withLimit({ window: 'week' }))).toThrow("guards.usageLimits[0].window 'week' is unknown; use one of minute, hour, day, month.");
     expect(() => normalizeConfig(withLimit({ onLedgerUnavailable: 'retry' }))).toThrow("onLedgerUnavailable 'retry' is unknown; use 'open' or 'closed'.");
     expect(() => normalizeConfig(withBreakerFeature('throttle'))).toThrow("whenTripped 'throttle' is unknown; use 'pause' or 'downgrade'.");

@@ -81,7 +81,7 @@ describe('Bedrock simulator: bad input and transport', () => {
   test.each([
     ['GET', '/'],
     ['POST', '/model/x/unknown-operation'],
-    ['POST', `${HAIKU_PATH}/converse-stream`],
+    ['POST', `${HAIKU_PATH}/invoke-with-response-stream`],
     ['GET', `${HAIKU_PATH}/converse`],
     ['POST', '/guardrail/abc/version/1/apply'],
   ])('%s %s is a 404 with a JSON error', async (method, path) => {

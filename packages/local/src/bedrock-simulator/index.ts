@@ -3,7 +3,7 @@
  * AWS SDK client can run against it in tests, the CLI and the benchmark.
  */
 export { startBedrockSimulator } from './server';
-export type { BedrockSimulator, BedrockSimulatorOptions, FaultKind, SimulatedCall, SimulatedOperation, SimulatedUsage } from './types';
+export type { BedrockSimulator, BedrockSimulatorOptions, FaultKind, SimulatedCall, SimulatedOperation, SimulatedStream, SimulatedUsage, StreamFaultKind } from './types';
 export { countTokens, tokenize, truncateToTokens } from './tokenizer';
 export { contextWindowTokens, minimumCacheableTokens, resolveBaseModelId } from './models';
 export { BedrockMessages } from './errors';

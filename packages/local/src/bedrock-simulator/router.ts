@@ -1,20 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { converse } from './converse';
+import { StreamEnd, writeConverseStream } from './converse-stream';
 import { countTokensOperation } from './count-tokens';
 import { Delays } from './delays';
 import { invokeEmbeddings } from './embeddings';
 import { BedrockError, BedrockMessages, validationError } from './errors';
-import { faultError, FaultQueue } from './faults';
+import { EVENT_STREAM_CONTENT_TYPE } from './event-stream';
+import { faultError, FaultQueue, StreamFaultQueue } from './faults';
 import { resolveBaseModelId } from './models';
 import { PromptCache } from './prompt-cache';
 import { readRequestMetadataHeader } from './request-metadata';
-import { IncomingRequest, OutgoingReply } from './transport';
+import { IncomingRequest, OutgoingReply, StreamSink } from './transport';
 import { BedrockSimulatorOptions, SimulatedCall, SimulatedOperation, SimulatedUsage } from './types';
 
 // The model id is one path segment; the SDK percent-encodes ':' and '/' inside it, so the raw path is
 // split before decoding.
-const ROUTE = /^\/model\/([^/?#]+)\/(converse|invoke|count-tokens)(?:\?.*)?$/;
-const OPERATIONS: Record<string, SimulatedOperation> = { 'converse': 'Converse', 'invoke': 'InvokeModel', 'count-tokens': 'CountTokens' };
+const ROUTE = /^\/model\/([^/?#]+)\/(converse|converse-stream|invoke|count-tokens)(?:\?.*)?$/;
+const OPERATIONS: Record<string, SimulatedOperation> = {
+  'converse': 'Converse', 'converse-stream': 'ConverseStream', 'invoke': 'InvokeModel', 'count-tokens': 'CountTokens',
+};
 // Bedrock's x-amzn-errortype carries the shape name followed by a namespace URL; the SDK keeps only what
 // precedes the first ':'. Sending the same suffix keeps the simulator honest about that parsing.
 const ERROR_TYPE_SUFFIX = ':http://internal.amazon.com/coral/com.amazon.bedrock/';
@@ -32,6 +36,8 @@ interface CallRecord {
 interface Success {
   readonly body: Record<string, unknown>;
   readonly headers?: Record<string, string>;
+  /** For ConverseStream: writes the answer as an event stream (instead of `body`) and says how it ended. */
+  readonly stream?: (sink: StreamSink) => Promise<StreamEnd>;
 }
 
 /** Validates a latency value given by a caller. */
@@ -68,6 +74,8 @@ export class SimulatorRouter {
   public readonly faults = new FaultQueue();
   /** Queued faults of CountTokens calls (apart: a count is not a model call). */
   public readonly countTokensFaults = new FaultQueue();
+  /** Queued mid-stream faults of ConverseStream calls. */
+  public readonly streamFaults = new StreamFaultQueue();
   private readonly cache: PromptCache;
   private readonly delays = new Delays();
   private readonly aliases: Readonly<Record<string, string>>;
@@ -100,6 +108,7 @@ export class SimulatorRouter {
     this.log.length = 0;
     this.faults.clear();
     this.countTokensFaults.clear();
+    this.streamFaults.clear();
     this.cache.clear();
   }
 
@@ -118,6 +127,7 @@ export class SimulatorRouter {
     let errorType: string | undefined;
     try {
       const success = await this.dispatch(request, call);
+      if (success.stream) return this.streamReply(success.stream, call, requestId, at);
       reply = {
         status: 200,
         headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId, ...success.headers },
@@ -168,7 +178,7 @@ export class SimulatorRouter {
     const fault = this.faults.take();
     if (fault === 'connection-reset') {
       // The model runs and the call is billed; the answer never reaches the client.
-      if (call.operation === 'Converse') ({ usage: call.usage, requestMetadata: call.requestMetadata } = converse({ baseModelId, cache: this.cache, latencyMs }, json));
+      if (call.operation !== 'InvokeModel') ({ usage: call.usage, requestMetadata: call.requestMetadata } = converse({ baseModelId, cache: this.cache, latencyMs }, json));
       else call.usage = usageOfEmbeddings(invokeEmbeddings(baseModelId, request.body).inputTokens);
       await this.simulateLatency(call, latencyMs);
       throw new ConnectionReset();
@@ -179,12 +189,15 @@ export class SimulatorRouter {
       throw faultError(fault);
     }
 
-    if (call.operation === 'Converse') {
+    if (call.operation === 'Converse' || call.operation === 'ConverseStream') {
       const outcome = converse({ baseModelId, cache: this.cache, latencyMs }, json);
       call.usage = outcome.usage;
       call.requestMetadata = outcome.requestMetadata;
+      // ConverseStream's latency is the time to its first event; Converse's the time to its whole answer.
       await this.simulateLatency(call, latencyMs);
-      return { body: outcome.body };
+      if (call.operation === 'Converse') return { body: outcome.body };
+      const streamFault = this.streamFaults.take();
+      return { body: outcome.body, stream: (sink) => writeConverseStream(sink, outcome.body, outcome.usage, streamFault) };
     }
 
     const outcome = invokeEmbeddings(baseModelId, request.body);
@@ -193,6 +206,19 @@ export class SimulatorRouter {
     return {
       body: outcome.body,
       headers: { 'x-amzn-bedrock-input-token-count': String(outcome.inputTokens), 'x-amzn-bedrock-invocation-latency': String(latencyMs) },
+    };
+  }
+
+  /** A 200 answered as an event stream; the call is recorded once the stream has ended, with what it sent and billed. */
+  private streamReply(write: (sink: StreamSink) => Promise<StreamEnd>, call: CallRecord, requestId: string, at: number): OutgoingReply {
+    return {
+      status: 200,
+      headers: { 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestId },
+      body: '',
+      stream: async (sink) => {
+        const ended = await write(sink);
+        this.log.push({ ...call, usage: ended.usage, stream: ended.stream, status: 200, at, ...(ended.errorType ? { errorType: ended.errorType } : {}) });
+      },
     };
   }
 

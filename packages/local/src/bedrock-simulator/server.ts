@@ -2,11 +2,11 @@ import { BatchControlPlane } from './batch-control-plane';
 import { BatchSimulatorControls, BatchSimulatorOptions } from './batch-jobs';
 import { checkLatency, SimulatorRouter } from './router';
 import { listen } from './transport';
-import { BedrockSimulator, BedrockSimulatorOptions, FaultKind, SimulatedCall } from './types';
+import { BedrockSimulator, BedrockSimulatorOptions, FaultKind, SimulatedCall, StreamFaultKind } from './types';
 
 /**
  * Starts a Bedrock Runtime simulator on 127.0.0.1 that the unmodified `@aws-sdk/client-bedrock-runtime`
- * client can call (Converse, InvokeModel for Titan Text Embeddings, CountTokens).
+ * client can call (Converse, ConverseStream, InvokeModel for Titan Text Embeddings, CountTokens).
  *
  * @example
  * const sim = await startBedrockSimulator();
@@ -36,6 +36,7 @@ export async function startBedrockSimulator(
   return {
     endpoint: `http://127.0.0.1:${listener.port}`,
     injectFaults: (kind: FaultKind, count: number) => router.faults.enqueue(kind, count),
+    injectStreamFaults: (kind: StreamFaultKind, count: number, afterDeltas: number) => router.streamFaults.enqueue(kind, count, afterDeltas),
     injectCountTokensFaults: (kind: FaultKind, count: number) => router.countTokensFaults.enqueue(kind, count),
     setLatency: (ms: number) => router.setLatency(ms),
     get calls(): ReadonlyArray<SimulatedCall> {

@@ -33,6 +33,23 @@ export interface OutgoingReply {
   readonly body: string;
   /** Drop the connection instead of answering (a network failure after the request was sent). */
   readonly reset?: boolean;
+  /**
+   * Answer with a streamed body instead of `body`: the status and headers go out first, then whatever the function
+   * writes to the sink, then the end of the response (unless it dropped the connection or the client left).
+   */
+  readonly stream?: (sink: StreamSink) => Promise<void>;
+}
+
+/** Where a streamed reply writes its body, and how it learns that the client went away. */
+export interface StreamSink {
+  /** Whether the client has disconnected (or the connection was dropped). */
+  readonly disconnected: boolean;
+  /** Resolves when the response closes: the client left, the connection dropped, or (after the end) it finished. */
+  readonly gone: Promise<void>;
+  /** Writes one chunk, waiting until it is handed to the socket; false once the client has gone. */
+  write(chunk: Uint8Array): Promise<boolean>;
+  /** Drops the connection midway, as a network failure does. */
+  drop(): void;
 }
 
 /** Produces the reply to a request. Should not throw; a throw is answered with a bare 500. */
@@ -49,8 +66,12 @@ export interface Listener {
 // The parts of http.ServerResponse and http2.Http2ServerResponse this module uses; both satisfy it.
 interface ResponseSink {
   readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
   writeHead(status: number, headers: http.OutgoingHttpHeaders): unknown;
+  write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  end(): unknown;
   end(body: string): unknown;
+  once(event: 'close' | 'drain', listener: () => void): unknown;
 }
 
 type RequestSource = http.IncomingMessage | http2.Http2ServerRequest;
@@ -96,6 +117,68 @@ function reset(req: RequestSource): void {
   else req.socket.destroy();
 }
 
+/** Whether, and when, the client left before the response finished. Watched from the request's arrival. */
+interface Departure {
+  readonly left: boolean;
+  readonly gone: Promise<void>;
+}
+
+function watchDeparture(res: ResponseSink): Departure {
+  let left = false;
+  const gone = new Promise<void>((resolve) => {
+    res.once('close', () => {
+      // 'close' also follows a normal end; only a close before the body finished is a departure.
+      if (!res.writableFinished) left = true;
+      resolve();
+    });
+  });
+  return {
+    get left() {
+      return left;
+    },
+    gone,
+  };
+}
+
+/** Sends a streamed reply: headers at once, then the body as the reply's function writes it. */
+async function sendStream(req: RequestSource, res: ResponseSink, departure: Departure, reply: OutgoingReply, write: (sink: StreamSink) => Promise<void>): Promise<void> {
+  let dropped = false;
+  let failed = false;
+  const sink: StreamSink = {
+    get disconnected() {
+      return dropped || failed || departure.left;
+    },
+    gone: departure.gone,
+    write: async (chunk) => {
+      if (sink.disconnected || res.writableEnded) return false;
+      // Waiting for each chunk to be handed to the socket paces the writer to the reader, and means a drop that
+      // follows cuts the stream after what was written, not before it left the process.
+      try {
+        await Promise.race([new Promise<void>((resolve) => res.write(chunk, (error) => {
+          if (error) failed = true;
+          resolve();
+        })), departure.gone]);
+      } catch {
+        failed = true;
+      }
+      return !sink.disconnected;
+    },
+    drop: () => {
+      dropped = true;
+      reset(req);
+    },
+  };
+  if (!sink.disconnected) {
+    try {
+      res.writeHead(reply.status, { ...reply.headers });
+    } catch {
+      failed = true;
+    }
+  }
+  await write(sink);
+  if (!sink.disconnected && !res.writableEnded) res.end();
+}
+
 const FALLBACK_REPLY: OutgoingReply = {
   status: 500,
   headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerException' },
@@ -109,11 +192,13 @@ const FALLBACK_REPLY: OutgoingReply = {
  */
 export function listen(port: number, handler: RequestHandler): Promise<Listener> {
   const serve = (req: RequestSource, res: ResponseSink): void => {
+    const departure = watchDeparture(res);
     void readRequest(req)
       .then(async (request) => {
         if (!request) return;
         const reply = await handler(request);
         if (reply.reset) reset(req);
+        else if (reply.stream) await sendStream(req, res, departure, reply, reply.stream);
         else send(res, reply);
       })
       .catch(() => send(res, FALLBACK_REPLY));

@@ -20,8 +20,32 @@ export interface BedrockSimulatorOptions {
  */
 export type FaultKind = 'throttle' | 'server-error' | 'service-unavailable' | 'model-timeout' | 'context-length' | 'connection-reset';
 
+/**
+ * The failures {@link BedrockSimulator.injectStreamFaults} can queue, each striking a ConverseStream answer after a
+ * given number of text deltas: `throttle`, `model-stream-error`, `server-error` and `service-unavailable` send an
+ * exception event in the stream (the SDK raises ThrottlingException, ModelStreamErrorException,
+ * InternalServerException, ServiceUnavailableException from the stream's iterator); `connection-drop` cuts the
+ * connection; `stall` stops sending (the stream stays open) until the client gives up and leaves.
+ */
+export type StreamFaultKind = 'throttle' | 'model-stream-error' | 'server-error' | 'service-unavailable' | 'connection-drop' | 'stall';
+
 /** The Bedrock Runtime operation a recorded call was routed to. */
-export type SimulatedOperation = 'Converse' | 'InvokeModel' | 'CountTokens' | 'Unknown';
+export type SimulatedOperation = 'Converse' | 'ConverseStream' | 'InvokeModel' | 'CountTokens' | 'Unknown';
+
+/** How a ConverseStream answer went, for comparing what was metered with what was billed. */
+export interface SimulatedStream {
+  /**
+   * `completed`: every event was sent, the metadata event last; `exception`: an exception event ended it;
+   * `dropped`: the simulator cut the connection (`connection-drop`); `client-disconnected`: the client left first.
+   */
+  readonly outcome: 'completed' | 'exception' | 'dropped' | 'client-disconnected';
+  /** Text deltas written to the client. */
+  readonly deltasSent: number;
+  /** The text those deltas carried. */
+  readonly textSent: string;
+  /** Whether the client was sent the usage (the metadata event); otherwise the call's usage was billed but never reported. */
+  readonly usageReported: boolean;
+}
 
 /** Token usage of one call, as the simulator reported it to the client. */
 export interface SimulatedUsage {
@@ -49,8 +73,14 @@ export interface SimulatedCall {
   readonly status: number;
   /** The `x-amzn-errortype` returned, for failed calls. */
   readonly errorType?: string;
-  /** Usage reported to the client, for successful Converse, InvokeModel and CountTokens calls; billed but never reported for a `connection-reset`. */
+  /**
+   * Usage reported to the client, for successful Converse, ConverseStream, InvokeModel and CountTokens calls; billed
+   * but never reported for a `connection-reset` and for a stream that ended early (its input, cache reads and writes,
+   * and the output tokens sent before the end: Bedrock bills the tokens a model generated).
+   */
   readonly usage?: SimulatedUsage;
+  /** For ConverseStream calls that began streaming: how the stream ended and what it sent. */
+  readonly stream?: SimulatedStream;
   /** Simulated latency the call waited before answering, in milliseconds. */
   readonly latencyMs: number;
   /** The call's request metadata (Converse's `requestMetadata`, InvokeModel's header), as Bedrock logs it. */
@@ -65,8 +95,17 @@ export interface BedrockSimulator {
   readonly endpoint: string;
   /** A snapshot of every call answered so far, oldest first. */
   readonly calls: ReadonlyArray<SimulatedCall>;
-  /** Makes the next `count` model calls (Converse, InvokeModel) fail with `kind`, in FIFO order after faults already queued. */
+  /**
+   * Makes the next `count` model calls (Converse, ConverseStream, InvokeModel) fail with `kind`, in FIFO order after
+   * faults already queued. A ConverseStream call answers these up front, with an HTTP error, as Converse does.
+   */
   injectFaults(kind: FaultKind, count: number): void;
+  /**
+   * Makes the next `count` ConverseStream calls that took no fault from {@link injectFaults} fail with `kind` after
+   * `afterDeltas` text deltas (0: right after `messageStart`; at or past the answer's last delta: before
+   * `contentBlockStop`). Converse and InvokeModel calls never take these.
+   */
+  injectStreamFaults(kind: StreamFaultKind, count: number, afterDeltas: number): void;
   /**
    * Makes the next `count` CountTokens calls fail with `kind` (`throttle`, `server-error`, `service-unavailable`),
    * apart from the model calls' faults: counting is free and is not a model call, so it never takes theirs.
