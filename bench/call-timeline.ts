@@ -104,3 +104,14 @@ export function overlapMs(a: ReadonlyArray<Interval>, b: ReadonlyArray<Interval>
   // |A ∩ B| = |A| + |B| − |A ∪ B|
   return coveredMs(a, window) + coveredMs(b, window) - coveredMs([...a, ...b], window);
 }
+
+/** Sequential rounds among calls sorted by start: a call that starts after every earlier one ended opens a round. */
+export function roundsOf(sortedCalls: ReadonlyArray<Interval>): number {
+  let rounds = 0;
+  let inFlightUntil = -Infinity;
+  for (const call of sortedCalls) {
+    if (call.start >= inFlightUntil) rounds++;
+    inFlightUntil = Math.max(inFlightUntil, call.end);
+  }
+  return rounds;
+}

@@ -7,7 +7,7 @@ import { startBedrockSimulator } from '../packages/local/src/bedrock-simulator';
 import { localClientConfig, startDynamoDbLocal } from '../packages/local/src/services';
 import { createLedgerTable } from '../packages/local/src/services/ledger-table';
 import { requestBody } from './cpu-stages';
-import { CallTimeline, coveredMs, Interval, overlapMs } from './call-timeline';
+import { CallTimeline, coveredMs, Interval, overlapMs, roundsOf } from './call-timeline';
 import { startSimulatorChild } from './simulator-child';
 import { jvmGcLogOption, readJvmGcPauses } from './jvm-gc-log';
 import { percentile, round } from './stats';
@@ -73,27 +73,39 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
     // A second series in the same process composes a new container against this run's endpoints.
     clients.resetClients();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('../lambda/composition/pipeline-runtime') as typeof import('../lambda/composition/pipeline-runtime')).resetContainer();
+    const runtime = require('../lambda/composition/pipeline-runtime') as typeof import('../lambda/composition/pipeline-runtime');
+    runtime.resetContainer();
     timeline.watch('bedrock', clients.bedrockClient());
     timeline.watch('dynamodb', clients.dynamoDbClient());
+    // When each answer was ready, before its settlement, cache write and record (the pipeline's `answer` seam, which
+    // a streaming handler sends from): timed from the outside, on this container's pipeline instance.
+    let answeredAt: number | undefined;
+    const pipeline = runtime.containerPipeline();
+    const answerOf = pipeline.answer.bind(pipeline);
+    pipeline.answer = async (...args: Parameters<typeof pipeline.answer>) => {
+      const answer = await answerOf(...args);
+      answeredAt = performance.now();
+      return answer;
+    };
 
     const base = requestBody(2000);
     const event = (message: string) => ({ body: JSON.stringify({ ...base, message }), requestContext: { requestId: message, identity: { user: 'AROABENCH:bench-backend' } }, path: '/invoke' }) as any;
     // EMF lines go to stdout in Lambda; here they are produced (that cost is part of the overhead) and dropped.
     process.stdout.write = (() => true) as any;
-    const run = async (message: string): Promise<Interval> => {
+    const run = async (message: string): Promise<Interval & { answered: number }> => {
+      answeredAt = undefined;
       const start = performance.now();
       const response = await handler(event(message));
       const end = performance.now();
       if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
-      return { start, end };
+      return { start, end, answered: answeredAt ?? end };
     };
     // A warm-up request may fail: on a loaded machine the cold JVM's first transactions can outlast the ledger's
     // timeout (a 503). The measured requests must all succeed.
     let warmUpFailures = 0;
     for (let i = 0; i < 300; i++) await run(`warm-up question ${i}?`).catch(() => warmUpFailures++);
-    const miss: Interval[] = [];
-    const hit: Interval[] = [];
+    const miss: Array<Interval & { answered: number }> = [];
+    const hit: Array<Interval & { answered: number }> = [];
     for (let i = 0; i < requests; i++) miss.push(await run(`What is the status of order ${i}?`));
     for (let i = 0; i < requests; i++) hit.push(await run(`What is the status of order ${i}?`));
     process.stdout.write = stdoutWrite;
@@ -101,7 +113,7 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
     await new Promise((resolve) => setTimeout(resolve, 200));
     const jvmPauses = readJvmGcPauses(jvmGcLog).map((p) => ({ start: p.start - performance.timeOrigin, end: p.end - performance.timeOrigin }));
     const ports = { dynamodb: Number(new URL(dynamo.endpoint).port), bedrock: Number(new URL(simulator.endpoint).port) };
-    const summary = (windows: Interval[]) => summarize(windows, timeline, jvmPauses, ports);
+    const summary = (windows: Array<Interval & { answered: number }>) => summarize(windows, timeline, jvmPauses, ports);
     const guardChain = `${store === 'dynamodb' ? 'usage ledger (DynamoDB, speculative reservation beside the cache read)' : 'container'} usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD`;
     return { requests, store, guardChain, warmUpFailures, cacheMiss: summary(miss), cacheHit: summary(hit) };
   } finally {
@@ -118,6 +130,12 @@ interface RequestSplit {
   totalMs: number;
   /** Handler time minus the Bedrock call (the figure the bench has always called overhead). */
   overheadMs: number;
+  /** The same until the answer was ready (what a streamed answer waits for), before settlement, cache write and record. */
+  untilAnswerOverheadMs: number;
+  /** From the answer to the handler's return: settlement, cache write and record (after the answer when streamed). */
+  afterAnswerMs: number;
+  /** DynamoDB rounds until the answer was ready. */
+  dynamoDbRoundsUntilAnswer: number;
   ownMs: number;
   /** `ownMs` minus the part of it Node spent in GC pauses. */
   ownOutsideGcMs: number;
@@ -141,16 +159,12 @@ interface RequestSplit {
   jvmGcMs: number;
 }
 
-function splitRequest(window: Interval, timeline: CallTimeline, jvmPauses: Interval[]): RequestSplit {
+function splitRequest(window: Interval & { answered: number }, timeline: CallTimeline, jvmPauses: Interval[]): RequestSplit {
   const calls = timeline.calls.filter((c) => c.start >= window.start && c.end <= window.end);
   const bedrock = calls.filter((c) => c.service === 'bedrock');
   const dynamo = calls.filter((c) => c.service === 'dynamodb').sort((a, b) => a.start - b.start);
-  let rounds = 0;
-  let inFlightUntil = -Infinity;
-  for (const call of dynamo) {
-    if (call.start >= inFlightUntil) rounds++;
-    inFlightUntil = Math.max(inFlightUntil, call.end);
-  }
+  const rounds = roundsOf(dynamo);
+  const untilAnswer = { start: window.start, end: window.answered };
   const dynamoHttp = dynamo.flatMap((c) => (c.http ? [c.http] : []));
   const totalMs = window.end - window.start;
   const bedrockMs = coveredMs(bedrock, window);
@@ -162,6 +176,9 @@ function splitRequest(window: Interval, timeline: CallTimeline, jvmPauses: Inter
   return {
     totalMs,
     overheadMs: totalMs - bedrock.reduce((sum, c) => sum + (c.end - c.start), 0),
+    untilAnswerOverheadMs: (window.answered - window.start) - coveredMs(bedrock, untilAnswer),
+    afterAnswerMs: window.end - window.answered,
+    dynamoDbRoundsUntilAnswer: roundsOf(dynamo.filter((c) => c.start < window.answered)),
     ownMs,
     ownOutsideGcMs: totalMs - coveredMs([...calls, ...timeline.gcPauses], window),
     ownBeforeCallsMs,
@@ -180,7 +197,7 @@ function splitRequest(window: Interval, timeline: CallTimeline, jvmPauses: Inter
   };
 }
 
-function summarize(windows: Interval[], timeline: CallTimeline, jvmPauses: Interval[], ports: { dynamodb: number; bedrock: number }) {
+function summarize(windows: Array<Interval & { answered: number }>, timeline: CallTimeline, jvmPauses: Interval[], ports: { dynamodb: number; bedrock: number }) {
   const splits = windows.map((w) => splitRequest(w, timeline, jvmPauses));
   const p = (pick: (s: RequestSplit) => number, q: number) => round(percentile(splits.map(pick), q));
   const mean = (pick: (s: RequestSplit) => number, of = splits) => round(of.reduce((sum, s) => sum + pick(s), 0) / of.length, 2);
@@ -208,6 +225,12 @@ function summarize(windows: Interval[], timeline: CallTimeline, jvmPauses: Inter
   return {
     overheadMsP50: p((s) => s.overheadMs, 50),
     overheadMsP99: p((s) => s.overheadMs, 99),
+    // Until the answer was ready: the overhead a streamed answer's client sees (its settlement runs after).
+    untilAnswerOverheadMsP50: p((s) => s.untilAnswerOverheadMs, 50),
+    untilAnswerOverheadMsP99: p((s) => s.untilAnswerOverheadMs, 99),
+    dynamoDbRoundsUntilAnswer: mean((s) => s.dynamoDbRoundsUntilAnswer),
+    afterAnswerMsP50: p((s) => s.afterAnswerMs, 50),
+    afterAnswerMsP99: p((s) => s.afterAnswerMs, 99),
     dynamoDbRoundTripsPerRequest: mean((s) => s.dynamoDbSends),
     sequentialDynamoDbRoundsPerRequest: mean((s) => s.dynamoDbRounds),
     dynamoDbMsP50: p((s) => s.dynamoDbSendMsSum, 50),

@@ -4,6 +4,8 @@ import { measureCpuStages } from './cpu-stages';
 import { measureLedgerConcurrency } from './ledger-concurrency';
 import { measurePromptLimit } from './prompt-limit';
 import { measureRequestOverhead } from './request-overhead';
+import { measureRunBudgetOvershoot } from './run-budget-overshoot';
+import { measureStreamTtfb } from './stream-ttfb';
 import { round } from './stats';
 import { measureTokenEstimateError } from './token-estimate-error';
 
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
     requestOverheadWithLedger,
     ledgerOverContainer: requestOverhead && requestOverheadWithLedger ? ledgerOverContainer(requestOverhead, requestOverheadWithLedger) : undefined,
     ledgerConcurrency: await measure('ledgerConcurrency', () => measureLedgerConcurrency()),
+    runBudgetOvershoot: await measure('runBudgetOvershoot', () => measureRunBudgetOvershoot()),
+    streamTtfb: await measure('streamTtfb', () => measureStreamTtfb()),
     coldInit: await measure('coldInit', () => measureColdInit(repo)),
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
@@ -42,6 +46,8 @@ function ledgerOverContainer(container: Overhead, ledger: Overhead) {
   const paths = (pick: (o: Overhead) => Overhead['cacheMiss']) => ({
     overheadP50: ratio(pick(ledger).overheadMsP50, pick(container).overheadMsP50),
     overheadP99: ratio(pick(ledger).overheadMsP99, pick(container).overheadMsP99),
+    untilAnswerOverheadP50: ratio(pick(ledger).untilAnswerOverheadMsP50, pick(container).untilAnswerOverheadMsP50),
+    untilAnswerOverheadP99: ratio(pick(ledger).untilAnswerOverheadMsP99, pick(container).untilAnswerOverheadMsP99),
     ownP50: ratio(pick(ledger).ownMsP50, pick(container).ownMsP50),
     ownP99: ratio(pick(ledger).ownMsP99, pick(container).ownMsP99),
   });

@@ -10,9 +10,13 @@ export interface SimulatorChild {
 /** How long the child may take to print its endpoint: a bound that catches a hang on a busy machine. */
 const START_TIMEOUT_MS = 60_000;
 
-/** Starts the simulator in a child Node process with this process's loader flags (tsx), and waits for its endpoint. */
-export function startSimulatorChild(): Promise<SimulatorChild> {
-  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'simulator-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * Starts the simulator in a child Node process with this process's loader flags (tsx), and waits for its endpoint.
+ * `latencyMs`: the model's simulated latency (for ConverseStream, the time to its first event).
+ */
+export function startSimulatorChild(options: { latencyMs?: number } = {}): Promise<SimulatorChild> {
+  const env = { ...process.env, BENCH_SIMULATOR_LATENCY_MS: String(options.latencyMs ?? 0) };
+  const child = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'simulator-process.ts')], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const close = async () => {
     child.stdin.end();

@@ -6,7 +6,8 @@ import { startBedrockSimulator } from '../packages/local/src/bedrock-simulator';
  * Prints its endpoint as one JSON line, and stops when its parent closes stdin.
  */
 async function main(): Promise<void> {
-  const simulator = await startBedrockSimulator();
+  // A fixed model latency when the bench asks for one (ConverseStream's: the time to its first event).
+  const simulator = await startBedrockSimulator({ latencyMs: Number(process.env.BENCH_SIMULATOR_LATENCY_MS ?? 0) });
   process.stdout.write(`${JSON.stringify({ endpoint: simulator.endpoint })}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => {

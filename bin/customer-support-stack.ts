@@ -1,7 +1,10 @@
 import { Annotations, Aws, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
+  AlertDelivery,
   ApiAuthorization,
   ApiWorkflow,
   BedrockInvocationLogging,
@@ -57,6 +60,7 @@ export class CustomerSupportStack extends Stack {
   public readonly breaker: CircuitBreaker;
   public readonly budgets: GenAiBudgets;
   public readonly meterArchive: MeterArchive;
+  public readonly alerts: AlertDelivery;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
@@ -74,6 +78,9 @@ export class CustomerSupportStack extends Stack {
       authorization: ApiAuthorization.IAM,
       // Haiku, Sonnet and Opus by complexity (the default routing), answers capped at 512 tokens.
       maxTokens: 512,
+      // A chat streams: the first words show in about a second, not after the whole answer. Clients that send
+      // Accept: text/event-stream get server-sent events; the others the same JSON as a buffered API.
+      responseStreaming: true,
       usageLedger: ledger,
       usageLimits: UsageLimits.articleDefaults(),
       circuitBreaker: this.breaker,
@@ -114,10 +121,26 @@ export class CustomerSupportStack extends Stack {
     const visibility = new Construct(this, 'Visibility');
     GenAiTags.apply(visibility, { feature: 'finops-visibility' });
     const workflows = [this.chat.monitored(), this.documents.monitored(), this.nightly.monitored()];
-    new GenAiDashboard(visibility, 'Dashboard', { workflows });
+    const dashboard = new GenAiDashboard(visibility, 'Dashboard', { workflows });
     const alarms = new GenAiAlarms(visibility, 'Alarms', { workflows, hourlySpendThresholdUsd: 20, workflowHourlySpendThresholdUsd: 10 });
     this.breaker.subscribeTo(alarms.spendTopic);
     new CostAnomalyMonitor(visibility, 'CostAnomalies', { applications: [EXAMPLE_APPLICATION], topic: alarms.topic });
+    // The alerts in the team's chat, each with its cost chart: the alarms' and anomalies' topic, the budgets' and the
+    // breaker's trips and resets. The webhook's URL is a secret created with a random placeholder; put the URL in after deploy
+    // (`aws secretsmanager put-secret-value --secret-id <AlertWebhookUrl's ARN> --secret-string https://hooks.slack.com/...`).
+    // Until then each alert fails to post, is retried, then waits in the dead-letter queue.
+    const webhookUrl = new secretsmanager.Secret(visibility, 'AlertWebhookUrl', { description: 'The incoming webhook URL the GenAI FinOps alerts are posted to (Slack)' });
+    this.alerts = new AlertDelivery(visibility, 'Alerts', {
+      topics: [alarms.topic, this.budgets.topic],
+      circuitBreaker: this.breaker,
+      webhookSecret: webhookUrl,
+      workflows,
+      dashboard,
+      application: EXAMPLE_APPLICATION,
+    });
+    // Alerts that could not be posted: told on the alarms' topic (its e-mail subscribers and any chat channel see it;
+    // the webhook, being the thing that failed, may not).
+    this.alerts.deadLetterAlarm?.addAlarmAction(new cloudwatchActions.SnsAction(alarms.topic));
     // Every model call's request and answer, for audits and for working out what a costly call sent (account-wide).
     new BedrockInvocationLogging(visibility, 'InvocationLogging');
     // The meter's EMF records to S3, for the daily reconciliation with the bill and the tenant statements. Here, not

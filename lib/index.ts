@@ -7,3 +7,4 @@ export * from './guardrails';
 export * from './finops-checks';
 export * from './cost-reporting';
 export * from './observability';
+export * from './alerts';

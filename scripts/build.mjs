@@ -23,9 +23,10 @@ const kb = (file) => `${Math.round(fs.statSync(file).size / 1024)} KB`;
 // CommonJS so that lazily required modules are only initialised when first used. Each asset is named for its
 // handler; its entry is the handler.ts of its workflow's folder under lambda/.
 async function buildHandlers() {
-  const handlers = { api: 'api', document: 'document', scheduled: 'scheduled', breaker: 'breaker', reconcile: 'reconciliation' };
+  const handlers = { 'api': 'api', 'document': 'document', 'scheduled': 'scheduled', 'breaker': 'breaker', 'reconcile': 'reconciliation', 'notifier': 'notifier', 'api-stream': 'api/stream-handler.ts' };
   await Promise.all(Object.entries(handlers).map(([name, folder]) => build({
-    entryPoints: [path.join(root, 'lambda', folder, 'handler.ts')],
+    // A folder's handler.ts, or a named file (the API's streaming handler beside its buffered one).
+    entryPoints: [path.join(root, 'lambda', folder.endsWith('.ts') ? folder : path.join(folder, 'handler.ts'))],
     outfile: path.join(root, 'assets', 'handlers', name, 'index.js'),
     bundle: true,
     minify: true,
@@ -35,6 +36,10 @@ async function buildHandlers() {
     mainFields: ['module', 'main'],
     // Third-party licence notices go to index.js.LEGAL.txt beside the bundle, not lost.
     legalComments: 'linked',
+    // esbuild's CommonJS exports are getters that cannot be redefined; OpenTelemetry's Lambda instrumentation (the ADOT
+    // layer, Application Signals) wraps the handler by redefining its export and fails every invocation with "Cannot
+    // redefine property: handler" (open-telemetry/opentelemetry-lambda#1781). Plain data properties can be wrapped.
+    footer: { js: 'module.exports = { ...module.exports };' },
     logLevel: 'warning',
   })));
   return `${Object.keys(handlers).length} handlers into assets/handlers (target ${handlerNodeTarget()})`;

@@ -6,7 +6,7 @@
  * command that installs it. The companion package genai-finops-local depends on it, for the demo.
  */
 import { RECONCILIATION_DEFAULTS } from '../../shared/contract/reconciliation';
-import { isCalendarDay } from '../../lambda/reconciliation/settings';
+import { isCalendarDay } from '../../shared/core/calendar-day';
 import { InputFileError } from '../../reports/reconcile/input-files';
 import { formatReconciliation } from '../../reports/reconcile/format';
 import type { ReconcileFilesResult } from '../../reports/reconcile/reconcile-files';

@@ -1,6 +1,23 @@
 import { breakerPeriodId, BreakerHandlerConfig, BreakerPeriodUnit } from '../../shared/contract';
 import { AlarmNotification, BreakerNotification, BudgetNotification, ResetRequest } from './notifications';
-import type { DynamoDbBreakerStore } from './state-store';
+import type { BreakerAction, DynamoDbBreakerStore, WriteOutcome } from './state-store';
+
+/** What one change did to a feature's breaker, as the alert notifier tells it. */
+export type BreakerOutcome = 'opened' | 'joined' | 'released' | 'closed';
+
+/** One change of one feature's breaker. */
+export interface BreakerChange {
+  readonly feature: string;
+  /**
+   * `opened`: it was closed and is now open; `joined`: it was already open and one more source holds it; `released`:
+   * one source let go and others still hold it open; `closed`: it is closed (the last source let go, or a reset).
+   */
+  readonly outcome: BreakerOutcome;
+  /** The source that changed it (`alarm:<name>`, `budget:<name>`, or the resetting actor). */
+  readonly source: string;
+  /** The other sources holding it open after a join or a release, as read just after (absent when unread). */
+  readonly heldBy?: string[];
+}
 
 /** What the breaker Lambda did with an event: the features it opened, those it closed, and what it ignored. */
 export interface BreakerDecision {
@@ -10,12 +27,17 @@ export interface BreakerDecision {
   readonly reset: string[];
   /** Features the event named whose state already said so: a repeated notification. */
   readonly unchanged: string[];
+  /**
+   * Each change with its outcome, in order: `tripped` and `reset` do not tell a fresh trip from a join, nor a close
+   * from a release that leaves the breaker open; the notifier (its on-success destination) posts from this.
+   */
+  readonly changes: BreakerChange[];
   /** Why (part of) the event was not acted on. */
   readonly ignored?: string;
 }
 
-/** The store operations a decision needs. */
-export type BreakerWriter = Pick<DynamoDbBreakerStore, 'trip' | 'release' | 'reset'>;
+/** The store operations a decision needs (`read` names who else holds a breaker open after a join or release). */
+export type BreakerWriter = Pick<DynamoDbBreakerStore, 'trip' | 'release' | 'reset'> & Partial<Pick<DynamoDbBreakerStore, 'read'>>;
 
 /** Dependencies of {@link decide}. */
 export interface DecideDependencies {
@@ -35,6 +57,7 @@ export async function decide(notifications: ReadonlyArray<BreakerNotification>, 
   const reset: string[] = [];
   const unchanged: string[] = [];
   const ignored: string[] = [];
+  const changes: BreakerChange[] = [];
   const now = deps.now ?? Date.now;
   for (const notification of notifications) {
     switch (notification.kind) {
@@ -53,28 +76,30 @@ export async function decide(notifications: ReadonlyArray<BreakerNotification>, 
         const unit: BreakerPeriodUnit = rule?.period ?? notification.periodUnit ?? 'month';
         const period = breakerPeriodId(unit, Date.parse(sentAt));
         for (const feature of features) {
+          const source = `budget:${notification.budgetName}`;
           const outcome = await deps.store.trip({
-            application: config.application, feature, source: `budget:${notification.budgetName}`, reason: budgetReason(notification),
+            application: config.application, feature, source, reason: budgetReason(notification),
             period, notifiedAt: sentAt, messageId: notification.messageId,
           });
           (outcome.changed ? tripped : unchanged).push(feature);
+          if (outcome.changed) changes.push(await changeOf(outcome, feature, source, config, deps));
         }
         break;
       }
       case 'alarm':
-        await applyAlarm(notification, config, deps, now, { tripped, reset, unchanged, ignored });
+        await applyAlarm(notification, config, deps, now, { tripped, reset, unchanged, ignored, changes });
         break;
       case 'reset':
-        await applyReset(notification, config, deps, { reset, unchanged });
+        await applyReset(notification, config, deps, { reset, unchanged, changes });
         break;
     }
   }
-  return { tripped, reset, unchanged, ...(ignored.length > 0 ? { ignored: ignored.join('; ') } : {}) };
+  return { tripped, reset, unchanged, changes, ...(ignored.length > 0 ? { ignored: ignored.join('; ') } : {}) };
 }
 
 async function applyAlarm(
   alarm: AlarmNotification, config: BreakerHandlerConfig, deps: DecideDependencies, now: () => number,
-  out: { tripped: string[]; reset: string[]; unchanged: string[]; ignored: string[] },
+  out: { tripped: string[]; reset: string[]; unchanged: string[]; ignored: string[]; changes: BreakerChange[] },
 ): Promise<void> {
   const features = config.alarms.find((a) => a.name === alarm.alarmName)?.features;
   if (!features || features.length === 0) {
@@ -99,6 +124,7 @@ async function applyAlarm(
         ...(signalAt ? { signalAt } : {}),
       });
       (outcome.changed ? out.tripped : out.unchanged).push(feature);
+      if (outcome.changed) out.changes.push(await changeOf(outcome, feature, source, config, deps));
     } else {
       const outcome = await deps.store.release({
         application: config.application, feature, source,
@@ -106,14 +132,34 @@ async function applyAlarm(
         ...(signalAt ? { signalAt } : {}),
       });
       (outcome.changed ? out.reset : out.unchanged).push(feature);
+      if (outcome.changed) out.changes.push(await changeOf(outcome, feature, source, config, deps));
     }
   }
 }
 
-async function applyReset(request: ResetRequest, config: BreakerHandlerConfig, deps: DecideDependencies, out: { reset: string[]; unchanged: string[] }): Promise<void> {
+async function applyReset(request: ResetRequest, config: BreakerHandlerConfig, deps: DecideDependencies, out: { reset: string[]; unchanged: string[]; changes: BreakerChange[] }): Promise<void> {
   const actor = request.actor ?? 'lambda-invocation';
   const outcome = await deps.store.reset(request.application ?? config.application, request.feature, request.reason ?? `manual reset by ${actor}`, actor);
   (outcome.changed ? out.reset : out.unchanged).push(request.feature);
+  if (outcome.changed) out.changes.push({ feature: request.feature, outcome: 'closed', source: `manual:${actor}` });
+}
+
+const OUTCOME_OF_ACTION: Record<BreakerAction, BreakerOutcome> = { open: 'opened', join: 'joined', release: 'released', close: 'closed', reset: 'closed' };
+
+// A join or a release leaves the breaker open: the message names who else holds it. The state is read after the
+// write (eventually consistent, so the changing source is taken out by name); a failed read only loses the names,
+// never the decision.
+async function changeOf(outcome: WriteOutcome, feature: string, source: string, config: BreakerHandlerConfig, deps: DecideDependencies): Promise<BreakerChange> {
+  const result = OUTCOME_OF_ACTION[outcome.action ?? 'open'];
+  if ((result !== 'joined' && result !== 'released') || !deps.store.read) return { feature, outcome: result, source };
+  try {
+    const item = (await deps.store.read(config.application, [feature])).get(feature);
+    const others = (item?.sources ?? []).filter((s) => s !== source);
+    return { feature, outcome: result, source, ...(others.length > 0 ? { heldBy: [...others].sort() } : {}) };
+  } catch (error) {
+    deps.log?.('breaker could not read who else holds the breaker open', { feature, error: error instanceof Error ? error.message : String(error) });
+    return { feature, outcome: result, source };
+  }
 }
 
 function budgetReason(n: BudgetNotification): string {

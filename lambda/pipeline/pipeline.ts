@@ -1,15 +1,18 @@
-import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
 import type { ServiceTierName, SpendPath } from '../../shared/contract';
-import { baseModelId, ModelCatalog } from '../../shared/core';
+import { attoToUsd, baseModelId, ModelCatalog } from '../../shared/core';
+import { Answer, AnswerHead, AnswerSink } from './answer';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
 import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from './guards';
-import { billedAmount, SpendPort, spendUpperBound } from './spend';
+import { billedAmount, limitsAfterSettlement, SpendPort, spendUpperBound } from './spend';
 import { countTokensFor } from './stages/count-tokens';
 import { askCounter, capOutputTokens, checkPromptLimit, countUnavailable } from './stages/enforce-limits';
 import { estimateRequestTokens, floorRequestTokens } from './stages/estimate-tokens';
 import { invokeWithRetries, mayHaveBilled } from './stages/invoke-model';
+import { streamWithRetries } from './stages/invoke-model-stream';
+import { StreamProgress } from './stream-progress';
 import { requestMetadataFor } from './request-metadata';
 import { effectiveCatalog, modelPrice, priceCallExact, reservationPrice, servedTier } from './stages/price-call';
 import { buildPrompt } from './stages/prompt-cache';
@@ -69,6 +72,40 @@ export class GenAiPipeline {
 
   /** Validates an untrusted body and runs it. Rejections are recorded and thrown as {@link PipelineError}. */
   async handle(body: unknown, identity: RequestIdentity, options: RunOptions = {}): Promise<PipelineResult> {
+    const answer = await this.handleAnswer(body, identity, options);
+    await answer.finish();
+    return answer.result;
+  }
+
+  /** Runs a validated request: the answer, then its settlement, cache write and record, before it returns. */
+  async run(request: GenAiRequest, options: RunOptions = {}): Promise<PipelineResult> {
+    const answer = await this.answer(request, options);
+    await answer.finish();
+    return answer.result;
+  }
+
+  /**
+   * The answer to a validated request, with its settlement, cache write and record left to {@link Answer.finish}:
+   * the seam where the API hands the answer over before the ledger is settled. With a `sink`, the answer is streamed
+   * (ConverseStream) into it as it comes; a cache hit is streamed from the cache.
+   *
+   * A client that leaves mid-answer (`sink.clientGone`) is no longer written to, but the model stream is read to its
+   * end: Bedrock reports the usage only in the stream's last event, so a stream stopped early could only be settled
+   * at the reservation's whole bound (over-counting the budget) and its answer could not be cached. The output cap
+   * bounds what finishing costs; the function runs on meanwhile.
+   */
+  async answer(request: GenAiRequest, options: RunOptions = {}, sink?: AnswerSink): Promise<Answer> {
+    const startedAt = this.now();
+    try {
+      return await this.answerStages(request, startedAt, options, sink);
+    } catch (error) {
+      this.recordRejection(error, 'converse', request, request.feature);
+      throw error;
+    }
+  }
+
+  /** Validates an untrusted body, then {@link answer}. Rejections are recorded and thrown as {@link PipelineError}. */
+  async handleAnswer(body: unknown, identity: RequestIdentity, options: RunOptions = {}, sink?: AnswerSink): Promise<Answer> {
     let request: GenAiRequest;
     try {
       request = validateRequest(body, identity, this.config);
@@ -76,18 +113,7 @@ export class GenAiPipeline {
       this.recordRejection(error, 'converse', identity);
       throw error;
     }
-    return this.run(request, options);
-  }
-
-  /** Runs a validated request. */
-  async run(request: GenAiRequest, options: RunOptions = {}): Promise<PipelineResult> {
-    const startedAt = this.now();
-    try {
-      return await this.runStages(request, startedAt, options);
-    } catch (error) {
-      this.recordRejection(error, 'converse', request, request.feature);
-      throw error;
-    }
+    return this.answer(request, options, sink);
   }
 
   /**
@@ -143,7 +169,7 @@ export class GenAiPipeline {
     }
   }
 
-  private async runStages(request: GenAiRequest, startedAt: number, options: RunOptions): Promise<PipelineResult> {
+  private async answerStages(request: GenAiRequest, startedAt: number, options: RunOptions, sink: AnswerSink | undefined): Promise<Answer> {
     const { config, deps } = this;
     const systemPrompt = request.systemPrompt ?? config.defaultSystemPrompt;
     const limits = config.features[request.feature];
@@ -169,13 +195,26 @@ export class GenAiPipeline {
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
     const requestedTier = limits.serviceTier ?? 'standard';
-    pending.bound(this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : NO_SPEND);
+    const bound = this.spend.governed ? this.converseUpperBound(route, estimate, inputBound, maxTokens, requestedTier) : NO_SPEND;
+    pending.bound(bound);
     const cached = cacheKey ? await this.readCache(cacheKey) : undefined;
     if (cached) {
-      const { limits: usageLimits, settleFailures } = await pending.hit();
+      const { limits: usageLimits, settle } = await pending.hitThenSettle();
       const result = { ...this.cacheHitResult(request, route, cached, estimate, inputBound, startedAt), ...(usageLimits ? { limits: usageLimits } : {}) };
-      this.deps.recorder.record(this.recordOf(request, result, settleFailures));
-      return result;
+      const streamed = sink ? new StreamProgress(sink) : undefined;
+      await streamed?.deliver(result.answer, () => ({ requestId: request.requestId, model: { id: result.model.id, tier: result.model.tier }, cache: 'hit', ...(usageLimits ? { limits: usageLimits } : {}) }));
+      return {
+        result,
+        finish: once(async () => {
+          const settleFailures = await settle();
+          this.deps.recorder.record({
+            ...this.recordOf(request, result, settleFailures, maxTokens),
+            ...(streamed ? { stream: { outcome: streamed.outcome(undefined), deltasSent: streamed.deltasSent } } : {}),
+          });
+          // The early reservation (the whole bound) was given back: the limits after the settlement count none of it.
+          return { costUsd: 0, estimated: false, settleFailures, ...(usageLimits ? { limits: limitsAfterSettlement(usageLimits, bound, NO_SPEND) } : {}) };
+        }),
+      };
     }
     // Reserved on the bound, a prompt may be refused by a token or USD limit it fits on its real size (the bound is up
     // to 3× the count on Cyrillic prose): then CountTokens (free) is asked once and the call reserved on the count.
@@ -194,52 +233,107 @@ export class GenAiPipeline {
       throw reservedInput === inputBound ? error : withCountedInput(error, reservedInput);
     });
 
-    const outcome = await this.spend.spend(context, {
+    const invokeDeps = {
+      bedrock: deps.bedrock,
+      sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+      random: deps.random ?? Math.random,
+      now: this.now,
+      deadlineMs: options.deadlineMs,
+    };
+    const promptFor = (r: RouteDecision) => this.promptFor(r, request, systemPrompt, estimate);
+    const metadata = this.requestMetadataOf(request, request.feature);
+    const streamed = sink ? new StreamProgress(sink) : undefined;
+    const spent = await this.spend.spendThenSettle(context, {
       estimate: reservation.estimate,
       reservation,
-      invoke: async () => {
-        const called = await invokeWithRetries(route, (r) => this.promptFor(r, request, systemPrompt, estimate), maxTokens, callConfig, {
-          bedrock: deps.bedrock,
-          sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-          random: deps.random ?? Math.random,
-          now: this.now,
-          deadlineMs: options.deadlineMs,
-        }, requestedTier, this.requestMetadataOf(request, request.feature));
-        const usage = usageOf(called.response.usage);
-        // Priced in the tier Bedrock reports having served the call in, not the one asked for.
-        const tier = servedTier(called.response.serviceTier?.type, requestedTier);
-        const { cost, totalAtto } = priceCallExact(usage, called.response.usage?.cacheDetails, called.route.modelId, this.catalog, config, tier);
-        return { called, usage, cost, costAtto: totalAtto };
+      invoke: async (): Promise<ModelAnswer> => {
+        if (!sink || !streamed) {
+          const called = await invokeWithRetries(route, promptFor, maxTokens, callConfig, invokeDeps, requestedTier, metadata);
+          return this.priced({
+            route: called.route, attempts: called.attempts, answer: answerOf(called.response), stopReason: called.response.stopReason,
+            usage: called.response.usage, serviceTier: called.response.serviceTier?.type, reported: true,
+          }, requestedTier);
+        }
+        const limitsNow = this.spend.statusOf(reservation);
+        const head = (answering: RouteDecision): AnswerHead => ({
+          requestId: request.requestId, model: { id: answering.modelId, tier: answering.tier }, cache: cacheKey ? 'miss' : 'off',
+          ...(limitsNow ? { limits: limitsNow } : {}),
+        });
+        const called = await streamWithRetries(route, promptFor, maxTokens, callConfig, invokeDeps, requestedTier, metadata,
+          (text, answering) => streamed.deliver(text, () => head(answering)));
+        // Failed before any text was sent: nothing was answered yet, so the client gets an ordinary error, and the
+        // call is settled at its bound (once open, the stream may have been billed).
+        if (called.failure && !streamed.started) throw called.failure;
+        try {
+          // Completed without a delta (an empty completion): the head still goes out, before `done`.
+          await streamed.open(() => head(called.route));
+          return this.priced({ ...called, answer: called.text, reported: called.usage !== undefined }, requestedTier);
+        } catch (error) {
+          // The model ran (and may have billed) but the answer cannot be priced or sent (a defect, say): settled at
+          // the bound like a call cut off mid-way, never at nothing, and recorded as estimated.
+          throw asCutOffMidCall(error);
+        }
       },
-      billed: ({ usage, costAtto }) => billedAmount(usage, costAtto),
+      // A streamed call that failed before Bedrock reported its usage is settled to what was reserved for it: the
+      // most it could have cost, never less.
+      billed: ({ usage, costAtto, reported }, reserved) => (reported ? billedAmount(usage, costAtto) : reserved),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost. A
       // deadline met between attempts (all throttled, say) billed nothing.
       billedOnError: (error, reserved) => (mayHaveBilled(error) ? reserved : NO_SPEND),
-      alongside: async ({ called, usage, cost }) => {
-        if (!cacheKey || !isCacheable(called.route.tier, called.response.stopReason, route)) return;
+      alongside: async (called) => {
+        if (!cacheKey || called.failure || !isCacheable(called.route.tier, called.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {
-          answer: answerOf(called.response), stopReason: called.response.stopReason ?? 'unknown', modelId: called.route.modelId,
-          tier: called.route.tier, usage, costUsd: cost.totalUsd, createdAt: new Date(this.now()).toISOString(),
+          answer: called.answer, stopReason: called.stopReason, modelId: called.route.modelId,
+          tier: called.route.tier, usage: called.usage, costUsd: called.cost.totalUsd, createdAt: new Date(this.now()).toISOString(),
         });
       },
     });
-    const { called, usage, cost } = outcome.value;
+    const called = spent.value;
+    const estimated = !called.reported;
+    const cost = estimated ? boundCost(spent.reserved) : called.cost;
     const result: PipelineResult = {
       requestId: request.requestId,
-      answer: answerOf(called.response),
-      stopReason: called.response.stopReason ?? 'unknown',
+      answer: called.answer,
+      stopReason: called.stopReason,
       model: { id: called.route.modelId, tier: called.route.tier, reasons: called.route.reasons },
-      usage,
+      usage: called.usage,
       cost,
-      cache: { response: cacheKey ? 'miss' : 'off', prompt: promptCacheOutcome(usage) },
+      cache: { response: cacheKey ? 'miss' : 'off', prompt: promptCacheOutcome(called.usage) },
       attempts: called.attempts,
       latencyMs: this.now() - startedAt,
       estimatedInputTokens: estimate.total,
       inputTokenBound: reservedInput,
-      ...(outcome.limits ? { limits: outcome.limits } : {}),
+      serviceTier: called.serviceTier,
+      ...(spent.limits ? { limits: spent.limits } : {}),
     };
-    this.deps.recorder.record(this.recordOf(request, result, outcome.settleFailures));
-    return result;
+    return {
+      result,
+      ...(called.failure ? { failure: called.failure } : {}),
+      finish: once(async () => {
+        const settleFailures = await spent.settle();
+        this.deps.recorder.record({
+          ...this.recordOf(request, result, settleFailures, maxTokens),
+          ...(called.failure ? { errorCode: called.failure.code } : {}),
+          ...(estimated ? { estimated: true } : {}),
+          ...(streamed ? { stream: { outcome: streamed.outcome(called.failure), deltasSent: streamed.deltasSent } } : {}),
+        });
+        return {
+          costUsd: cost.totalUsd, estimated, settleFailures,
+          ...(spent.limits ? { limits: limitsAfterSettlement(spent.limits, spent.reserved, spent.billed) } : {}),
+        };
+      }),
+    };
+  }
+
+  /** A model call's answer priced in the tier Bedrock reports having served it in, not the one asked for. */
+  private priced(call: ModelCall, requestedTier: ServiceTierName): ModelAnswer {
+    const usage = usageOf(call.usage);
+    const tier = servedTier(call.serviceTier, requestedTier);
+    const { cost, totalAtto } = priceCallExact(usage, call.usage?.cacheDetails, call.route.modelId, this.catalog, this.config, tier);
+    return {
+      route: call.route, attempts: call.attempts, answer: call.answer, stopReason: call.stopReason ?? 'unknown', usage, cost, costAtto: totalAtto,
+      reported: call.reported, serviceTier: tier, ...(call.failure ? { failure: call.failure } : {}),
+    };
   }
 
   /**
@@ -317,9 +411,13 @@ export class GenAiPipeline {
     };
   }
 
-  private recordOf(request: GenAiRequest, result: PipelineResult, settleFailures: number): SpendRecord {
+  private recordOf(request: GenAiRequest, result: PipelineResult, settleFailures: number, maxOutputTokens: number): SpendRecord {
     return {
       ...this.recordBase(request, request.feature),
+      ...(request.runId !== undefined ? { runId: request.runId } : {}),
+      ...(request.parentRunId !== undefined ? { parentRunId: request.parentRunId } : {}),
+      ...(result.serviceTier !== undefined ? { serviceTier: result.serviceTier } : {}),
+      maxOutputTokens,
       path: 'converse',
       status: 200,
       modelId: result.model.id,
@@ -352,7 +450,8 @@ export class GenAiPipeline {
   recordRejection(error: unknown, path: SpendPath, who?: Partial<RequestIdentity>, feature: string = this.config.defaultFeature): void {
     const status = error instanceof PipelineError ? error.status : 500;
     const errorCode = error instanceof PipelineError ? error.code : 'INTERNAL_ERROR';
-    this.deps.recorder.record({ ...this.recordBase(who, feature), path, status, errorCode });
+    // A call cut off mid-way was settled at its reservation's bound (it may have been billed): the record says so.
+    this.deps.recorder.record({ ...this.recordBase(who, feature), path, status, errorCode, ...(mayHaveBilled(error) ? { estimated: true } : {}) });
   }
 }
 
@@ -369,6 +468,13 @@ function mayFit(refusal: unknown, least: SpendAmount): boolean {
   if (typeof used !== 'number' || typeof limit !== 'number') return true;
   const left = limit - used;
   return measure === 'tokens' ? least.tokens <= left : measure === 'costUsd' ? Number(least.costAtto) / 1e18 <= left : true;
+}
+
+// An error after the model stream opened, as one that may have billed (`mayHaveBilled`): its settlement takes the bound.
+function asCutOffMidCall(error: unknown): PipelineError {
+  if (error instanceof PipelineError) return mayHaveBilled(error) ? error : new PipelineError(error.status, error.code, error.message, { ...error.details, cutOffMidCall: true });
+  // The cause stays out of what the client reads; the handler logs it.
+  return Object.assign(new PipelineError(500, 'INTERNAL_ERROR', 'The answer failed after the model stream opened.', { cutOffMidCall: true }), { cause: error });
 }
 
 // A refusal after the re-count says so: its figures (`requested`) are the counted prompt's, not the bound's.
@@ -395,4 +501,43 @@ function promptCacheOutcome(usage: Usage): PipelineResult['cache']['prompt'] {
   const read = usage.cacheReadInputTokens > 0;
   const write = usage.cacheWriteInputTokens > 0;
   return read && write ? 'read-write' : read ? 'read' : write ? 'write' : 'none';
+}
+
+/** A model call's answer as both stages give it, before pricing. */
+interface ModelCall {
+  readonly route: RouteDecision;
+  readonly attempts: number;
+  readonly answer: string;
+  readonly stopReason?: string;
+  readonly usage?: TokenUsage;
+  readonly serviceTier?: string;
+  /** Whether Bedrock reported the usage (a stream that failed mid-way did not). */
+  readonly reported: boolean;
+  readonly failure?: PipelineError;
+}
+
+/** A model call's answer, priced. */
+interface ModelAnswer {
+  readonly route: RouteDecision;
+  readonly attempts: number;
+  readonly answer: string;
+  readonly stopReason: string;
+  readonly usage: Usage;
+  readonly cost: PipelineResult['cost'];
+  readonly costAtto: bigint;
+  readonly reported: boolean;
+  readonly serviceTier: ServiceTierName;
+  readonly failure?: PipelineError;
+}
+
+// What a call settled at its bound was charged: the reservation's whole cost, not split by kind of token (no
+// usage says how it would split).
+function boundCost(reserved: SpendAmount): PipelineResult['cost'] {
+  return { inputUsd: 0, outputUsd: 0, cacheReadUsd: 0, cacheWrite5mUsd: 0, cacheWrite1hUsd: 0, totalUsd: attoToUsd(reserved.costAtto), batch: false, priced: 'catalog' };
+}
+
+/** Runs `work` once: later calls get the first call's promise (a retried finish settles nothing twice). */
+function once<T>(work: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => (running ??= work());
 }

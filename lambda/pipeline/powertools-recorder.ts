@@ -2,6 +2,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRIC, METRIC_NAMESPACE, METRIC_PROPERTY, MetricName, NO_MODEL } from '../../shared/contract';
 import { baseModelId } from '../../shared/core';
+import { emitGenAiSpan } from './genai-span';
+import { genAiTraceAttributes } from './genai-trace-attributes';
 import { Recorder, SpendRecord } from './stages/record-request';
 
 /**
@@ -16,10 +18,14 @@ export interface GuardEventRecord {
   readonly properties?: Readonly<Record<string, string | number | undefined>>;
 }
 
+/** The X-Ray metadata namespace of a call's OpenTelemetry attributes. */
+export const X_RAY_METADATA_NAMESPACE = 'genai_finops';
+
 /**
- * Records each model call or refusal as one EMF record with Powertools Metrics, and annotates the X-Ray trace with
- * its model and cost. Powertools is loaded on the first record, not at import: a cold start that never reaches a
- * model call does not pay for it.
+ * Records each model call or refusal as one EMF record with Powertools Metrics, annotates the X-Ray trace with
+ * its model and cost (and its attributes as metadata), and emits its OpenTelemetry span (`./genai-span`). Powertools
+ * and the OpenTelemetry API are loaded on the first record, not at import: a cold start that never reaches a model
+ * call does not pay for them.
  *
  * Dimensions are Application, Feature and Model (low cardinality, each combination is a billed metric);
  * tenant, user and request ids are EMF properties, searchable in Logs Insights without being dimensions.
@@ -34,6 +40,11 @@ export class PowertoolsRecorder implements Recorder {
       this.annotateTrace(record);
     } catch (error) {
       console.error(JSON.stringify({ message: 'recording the request failed', error: String(error) }));
+    }
+    try {
+      emitGenAiSpan(record);
+    } catch (error) {
+      console.error(JSON.stringify({ message: 'tracing the request failed', error: String(error) }));
     }
   }
 
@@ -113,10 +124,18 @@ export class PowertoolsRecorder implements Recorder {
       }
       if (record.priced) m.addMetadata('priced', record.priced);
       if (record.promptCache) m.addMetadata('promptCache', record.promptCache);
+      // EMF properties (not metrics): Logs Insights and reconciliation find the estimated settlements by them.
+      if (record.estimated) m.addMetadata('estimated', true as unknown as string);
+      if (record.errorCode) m.addMetadata('errorCode', record.errorCode);
+      if (record.stream) {
+        m.addMetadata('streamOutcome', record.stream.outcome);
+        m.addMetadata('streamDeltasSent', record.stream.deltasSent as unknown as string);
+      }
     } else {
       m.addMetric(record.status < 500 ? METRIC.rejected : METRIC.failed, MetricUnit.Count, 1);
       m.addMetadata('status', String(record.status));
       if (record.errorCode) m.addMetadata('errorCode', record.errorCode);
+      if (record.estimated) m.addMetadata('estimated', true as unknown as string);
     }
     if (record.tenantId) m.addMetadata('tenantId', record.tenantId);
     if (record.userId) m.addMetadata('userId', record.userId);
@@ -143,6 +162,11 @@ export class PowertoolsRecorder implements Recorder {
     subsegment.addAnnotation('costUsd', record.costUsd ?? 0);
     subsegment.addAnnotation('feature', record.feature);
     if (record.responseCache) subsegment.addAnnotation('responseCache', record.responseCache);
+    // Annotation keys take no dots (they are indexed for filter expressions: `annotation.run_id = "..."`); metadata
+    // keys may, so the OpenTelemetry names go there as they are, for X-Ray users without an OpenTelemetry SDK.
+    if (record.runId) subsegment.addAnnotation('run_id', record.runId);
+    if (record.parentRunId) subsegment.addAnnotation('parent_run_id', record.parentRunId);
+    for (const [key, value] of Object.entries(genAiTraceAttributes(record))) subsegment.addMetadata(key, value, X_RAY_METADATA_NAMESPACE);
     subsegment.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { ServiceTierName } from '../../shared/contract';
 import type { CostBreakdown, ModelTier } from '../../shared/core';
 import type { LimitStatus } from './guards/spend-guard';
 
@@ -91,6 +92,8 @@ export interface PipelineResult {
   readonly estimatedInputTokens: number;
   /** The upper bound of the input tokens the limit and the reservation used. */
   readonly inputTokenBound: number;
+  /** The service tier Bedrock reports having served the call in (what it was priced in); absent on a cache hit. */
+  readonly serviceTier?: ServiceTierName;
   /** The tightest usage limit after this request, when a guard reports one (the API's `x-ratelimit-*` headers). */
   readonly limits?: LimitStatus;
 }

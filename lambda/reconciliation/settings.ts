@@ -1,4 +1,5 @@
 import { RECONCILIATION_DEFAULTS, RECONCILIATION_ENV } from '../../shared/contract/reconciliation';
+import { isCalendarDay } from '../../shared/core/calendar-day';
 import type { ReconciliationSettings } from './run';
 
 /** The function's settings, from the environment the construct writes. */
@@ -50,11 +51,4 @@ export function requestedDay(event: unknown, now: Date): string | undefined {
     throw new Error(`400: day ${day} has not ended (now ${now.toISOString()}); CUR has no complete bill for it yet`);
   }
   return day;
-}
-
-/** True for a real calendar day written `YYYY-MM-DD` (not `2026-02-30`). */
-export function isCalendarDay(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const ms = Date.parse(`${text}T00:00:00Z`);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text;
 }

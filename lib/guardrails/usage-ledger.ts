@@ -72,7 +72,7 @@ const MAX_TIERS_JSON_CHARS = 1500;
  *
  * One item per scope, id and calendar window (`<scope>#<id>#<window>`, sharded as `#<n>` when a limit asks for
  * it) holds requests, tokens, cache-read tokens and exact attodollars; a reservation is a conditional update that
- * never lets a counter pass its limit, a settlement a transaction with an idempotency marker. Items expire by TTL
+ * never lets a counter pass its limit, a settlement one conditional update per counter, applied once. Items expire by TTL
  * a day after their window: nothing resets counters.
  *
  * Default settings: on-demand capacity, point-in-time recovery, encrypted at rest with the AWS managed key
@@ -114,9 +114,9 @@ export class UsageLedger extends Construct implements IUsageLedger {
   }
 
   /**
-   * Allows reserving and settling usage: `dynamodb:UpdateItem` (reservations, withdrawals, expiry sweeps, the
-   * counters of a settlement's transaction, and reading a batch job's hold back) and `dynamodb:PutItem` (the
-   * settlement's idempotency marker, a batch job's hold document), on the ledger table only. No read, scan or
+   * Allows reserving and settling usage: `dynamodb:UpdateItem` (reservations, withdrawals, expiry sweeps,
+   * settlements, and reading a batch job's hold back) and `dynamodb:PutItem` (a batch job's hold document, an agent
+   * run's link), on the ledger table only. No read, scan or
    * delete: the updates return what the guard needs.
    */
   public grantReserveAndSettle(grantee: iam.IGrantable): iam.Grant {

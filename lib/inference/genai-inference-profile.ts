@@ -26,8 +26,20 @@ export interface GenAiInferenceProfileProps {
 }
 
 // Only what a runtime needs to send prompts: Converse is authorized as InvokeModel, ConverseStream as
-// InvokeModelWithResponseStream.
-const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'];
+// InvokeModelWithResponseStream ("This operation requires permission for the bedrock:InvokeModelWithResponseStream
+// action": https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html).
+const INVOKE_ACTION = 'bedrock:InvokeModel';
+const STREAM_ACTION = 'bedrock:InvokeModelWithResponseStream';
+
+/** Options of {@link GenAiInferenceProfile.grantInvoke}. */
+export interface GrantInvokeOptions {
+  /**
+   * Also allow the streaming calls (`ConverseStream`, `InvokeModelWithResponseStream`), authorized as
+   * `bedrock:InvokeModelWithResponseStream`. The workflows pass false unless their handler streams.
+   * @default true
+   */
+  readonly responseStreaming?: boolean;
+}
 
 /**
  * A Bedrock application inference profile for one workflow and one model.
@@ -69,14 +81,17 @@ export class GenAiInferenceProfile extends Construct {
    * Allow `grantee` to invoke the model through this profile: on the profile itself, on the system-defined
    * cross-region profile it copies (if any), and on the foundation model only when the request comes through this
    * profile (`bedrock:InferenceProfileArn`). The system-defined profile is allowed without that condition, so a
-   * grantee could also call `us.<model>` directly, untagged; the bundled handlers never do.
+   * grantee could also call `us.<model>` directly, untagged; the bundled handlers never do. The actions are
+   * `bedrock:InvokeModel` (Converse) and, unless `options.responseStreaming` is false,
+   * `bedrock:InvokeModelWithResponseStream` (ConverseStream).
    */
-  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+  public grantInvoke(grantee: iam.IGrantable, options: GrantInvokeOptions = {}): iam.Grant {
+    const actions = (options.responseStreaming ?? true) ? [INVOKE_ACTION, STREAM_ACTION] : [INVOKE_ACTION];
     const direct = [this.profileArn];
     if (this.model.geography) direct.push(this.model.sourceArn(this));
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: INVOKE_ACTIONS, resourceArns: direct });
+    const grant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: direct });
     grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: INVOKE_ACTIONS,
+      actions,
       resources: [this.model.foundationModelArn(this)],
       conditions: { StringEquals: { 'bedrock:InferenceProfileArn': this.profileArn } },
     }));

@@ -6,6 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 export enum BundledHandler {
   /** API Gateway proxy requests. */
   API = 'api',
+  /** API Gateway proxy requests answered through Lambda response streaming (server-sent events or JSON). */
+  API_STREAM = 'api-stream',
   /** S3 object-created events (EventBridge or S3 notifications). */
   DOCUMENT = 'document',
   /** EventBridge scheduled events. */
@@ -14,6 +16,8 @@ export enum BundledHandler {
   BREAKER = 'breaker',
   /** A daily schedule: the meter ↔ bill reconciliation (Athena). */
   RECONCILE = 'reconcile',
+  /** SQS messages of the alert topics and the breaker's decisions: the chat and webhook alert notifier. */
+  NOTIFIER = 'notifier',
 }
 
 /**

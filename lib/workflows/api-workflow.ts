@@ -1,6 +1,7 @@
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../shared/contract';
@@ -75,6 +76,18 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    * @default - none; the API has no `POST /embed`
    */
   readonly embeddingCache?: IEmbeddingCache;
+  /**
+   * Stream answers through API Gateway REST response streaming: `POST /invoke` and `POST /embed` invoke a streaming
+   * handler (`InvokeWithResponseStream`, the integration's `ResponseTransferMode.STREAM`), which calls
+   * `ConverseStream` and answers `POST /invoke` with server-sent events when the request sends
+   * `Accept: text/event-stream` (status, request id and limit headers before the first token), or with the buffered
+   * API's JSON otherwise. The integration may then run as long as the function (`timeout`, up to 15 minutes) instead
+   * of API Gateway's 29 seconds, and the handler's role may also call `bedrock:InvokeModelWithResponseStream`
+   * through the workflow's profiles. Off by default so that a deployed API keeps its integration, its clients'
+   * answers and its role; turning it on replaces the function's code and the integrations.
+   * @default false
+   */
+  readonly responseStreaming?: boolean;
 }
 
 /**
@@ -85,7 +98,8 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
  * cache is configured. Authenticated (IAM by default, or API keys with a usage
  * plan), throttled at the stage, request bodies validated before the Lambda runs, access logs in JSON. Usage limits
  * count the authenticated caller: an API key (or an authorizer's principal) is the user whatever `userId` says; an IAM
- * caller's `userId` is a sub-id under its own principal.
+ * caller's `userId` is a sub-id under its own principal. With `responseStreaming`, answers stream through API Gateway
+ * response streaming (server-sent events for `Accept: text/event-stream`).
  */
 export class ApiWorkflow extends GenAiWorkflowBase {
   /** The REST API. */
@@ -103,6 +117,8 @@ export class ApiWorkflow extends GenAiWorkflowBase {
   public readonly usagePlan?: apigw.UsagePlan;
   /** The API key, when authorization is API_KEY. */
   public readonly apiKey?: apigw.IApiKey;
+  /** Whether the API streams its answers (`responseStreaming`). */
+  public readonly responseStreaming: boolean;
   private readonly invokeMethod: apigw.Method;
   private readonly embedMethod?: apigw.Method;
 
@@ -111,15 +127,18 @@ export class ApiWorkflow extends GenAiWorkflowBase {
     checkProps(this, 'ApiWorkflowProps', props, API_WORKFLOW_PROP_KINDS);
     validateApiProps(this, props);
     const authorization = props.authorization ?? ApiAuthorization.IAM;
+    this.responseStreaming = props.responseStreaming ?? false;
+    const timeout = props.timeout ?? (this.responseStreaming ? DEFAULT_STREAMING_TIMEOUT : BUFFERED_INTEGRATION_LIMIT);
+    checkTimeoutFitsIntegration(this, timeout, this.responseStreaming, props.timeout === undefined);
 
     const runtime = createWorkflowRuntime(this, props, {
-      bundledHandler: BundledHandler.API,
+      bundledHandler: this.responseStreaming ? BundledHandler.API_STREAM : BundledHandler.API,
       inferenceType: 'realtime',
-      // API Gateway gives up on an integration after 29 seconds.
-      defaultTimeout: Duration.seconds(29),
+      defaultTimeout: timeout,
       createResponseCache: props.responseCaching ?? true,
       environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
       embeddingCache: props.embeddingCache,
+      responseStreaming: this.responseStreaming,
     });
     this._useRuntime(runtime);
     this.embeddingCache = runtime.embeddingCache;
@@ -162,7 +181,8 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       },
     });
     const validator = this.api.addRequestValidator('BodyValidator', { validateRequestBody: true, validateRequestParameters: true });
-    this.invokeMethod = this.api.root.addResource('invoke').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
+    const integration = this.responseStreaming ? streamingIntegration(this.handler, timeout) : new apigw.LambdaIntegration(this.handler);
+    this.invokeMethod = this.api.root.addResource('invoke').addMethod('POST', integration, {
       authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
       apiKeyRequired: authorization === ApiAuthorization.API_KEY,
       requestValidator: validator,
@@ -179,7 +199,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
           properties: { texts: { type: apigw.JsonSchemaType.ARRAY, minItems: 1, maxItems: 100, items: { type: apigw.JsonSchemaType.STRING } } },
         },
       });
-      this.embedMethod = this.api.root.addResource('embed').addMethod('POST', new apigw.LambdaIntegration(this.handler), {
+      this.embedMethod = this.api.root.addResource('embed').addMethod('POST', integration, {
         authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
         apiKeyRequired: authorization === ApiAuthorization.API_KEY,
         requestValidator: validator,
@@ -228,6 +248,48 @@ export class ApiWorkflow extends GenAiWorkflowBase {
   }
 }
 
+// API Gateway's default (and, without a quota increase, largest) integration timeout for a buffered response.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html
+const BUFFERED_INTEGRATION_LIMIT = Duration.seconds(29);
+// "You can stream your response for up to 15 minutes" (the integration timeout of a streamed response may be set up to
+// that): https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode.html
+const STREAMING_INTEGRATION_LIMIT = Duration.minutes(15);
+// Long enough for a long answer (16,000 tokens at ~60 tokens/s take about 4.5 minutes); Lambda bills the time used,
+// not the timeout.
+const DEFAULT_STREAMING_TIMEOUT = Duration.minutes(5);
+
+/**
+ * The integration of a streaming API: API Gateway invokes the function with `InvokeWithResponseStream` (URI
+ * `.../2021-11-15/functions/<arn>/response-streaming-invocations`) and forwards its bytes as they come. That API is
+ * authorized by `lambda:InvokeFunction` ("This operation requires permission for the lambda:InvokeFunction action":
+ * https://docs.aws.amazon.com/lambda/latest/api/API_InvokeWithResponseStream.html), the permission LambdaIntegration
+ * adds. The integration timeout is the function's: API Gateway then never cuts a stream the function is still
+ * writing (the client would miss `done` and `settled`), and no client waits past the function's end.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/response-transfer-mode-lambda.html
+ */
+function streamingIntegration(handler: lambda.IFunction, timeout: Duration): apigw.LambdaIntegration {
+  return new apigw.LambdaIntegration(handler, { responseTransferMode: apigw.ResponseTransferMode.STREAM, timeout });
+}
+
+/**
+ * The function's timeout must fit the integration's: a streamed response lasts at most 15 minutes, and a buffered
+ * integration gives up after 29 seconds (unless the account's quota was raised), answering 504 while the function
+ * keeps running and billing.
+ */
+function checkTimeoutFitsIntegration(scope: Construct, timeout: Duration, streaming: boolean, isDefault: boolean): void {
+  if (timeout.isUnresolved() || isDefault) return;
+  const seconds = timeout.toSeconds();
+  if (streaming && seconds > STREAMING_INTEGRATION_LIMIT.toSeconds()) {
+    throw new Error(`${scope.node.path}: timeout is ${seconds} seconds, but API Gateway streams a response for at most ${STREAMING_INTEGRATION_LIMIT.toSeconds()} seconds (15 minutes), and the streaming integration's timeout is the function's. ` +
+      'Fix: use Duration.minutes(15) or less.');
+  }
+  if (!streaming && seconds > BUFFERED_INTEGRATION_LIMIT.toSeconds()) {
+    Annotations.of(scope).addWarningV2('genai-finops:buffered-api-timeout',
+      `${scope.node.path}: timeout is ${seconds} seconds, but API Gateway answers a buffered request with 504 after ${BUFFERED_INTEGRATION_LIMIT.toSeconds()} seconds (unless the account's integration timeout quota was raised) while the function keeps running and billing. ` +
+      'Set responseStreaming: true to stream answers for up to 15 minutes, or a timeout of 29 seconds or less.');
+  }
+}
+
 const API_WORKFLOW_PROP_KINDS = {
   ...WORKFLOW_PROP_KINDS,
   authorization: oneOf(ApiAuthorization, 'ApiAuthorization'),
@@ -239,6 +301,7 @@ const API_WORKFLOW_PROP_KINDS = {
   edgeRateLimit: 'object',
   responseCaching: 'boolean',
   embeddingCache: 'object',
+  responseStreaming: 'boolean',
 } as const satisfies PropKinds<ApiWorkflowProps>;
 
 function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {

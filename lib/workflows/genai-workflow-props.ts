@@ -212,7 +212,7 @@ export interface GenAiWorkflowProps {
   readonly memorySize?: number;
   /**
    * Timeout of the handler.
-   * @default - 29 seconds for the API workflow, 5 minutes for documents, 15 minutes for the schedule
+   * @default - 29 seconds for the API workflow (5 minutes when it streams), 5 minutes for documents, 15 minutes for the schedule
    */
   readonly timeout?: Duration;
   /**

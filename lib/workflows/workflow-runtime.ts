@@ -61,6 +61,11 @@ export interface WorkflowRuntimeOptions {
   readonly environment: { [key: string]: string };
   /** The embedding cache the handler serves (the API workflow's `POST /embed`). */
   readonly embeddingCache?: IEmbeddingCache;
+  /**
+   * The handler calls ConverseStream: its role may also `bedrock:InvokeModelWithResponseStream` through the profiles
+   * (and only through them). A handler that only calls Converse is not given the streaming action.
+   */
+  readonly responseStreaming?: boolean;
 }
 
 /**
@@ -142,7 +147,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   });
   // No Model or ModelProvider tag on the function, its queue and logs: they serve every routed model, and Bedrock's
   // tokens are billed to the profiles, which carry them. The routed models are in the description instead.
-  for (const profile of profiles) profile.grantInvoke(handler.function);
+  for (const profile of profiles) profile.grantInvoke(handler.function, { responseStreaming: options.responseStreaming ?? false });
   grantCountTokens(scope, handler, profiles.map((p) => p.model));
   responseCache?.grantReadWrite(handler.function);
   embeddingTarget?.grant(handler.function);

@@ -11,3 +11,5 @@ export * from './pipeline-config';
 export * from './breaker';
 export * from './reconciliation';
 export * from './tag-keys';
+export * from './alerts';
+export * from './api-headers';

@@ -17,3 +17,4 @@ export * from './token-floor';
 export * from './prompt-limit';
 export * from './prompt-tokens';
 export * from './model-regions';
+export * from './calendar-day';

@@ -12,13 +12,15 @@ import { applyEnvironment, ConstructPipelineConfig, modelAliases } from '../../p
 import { LocalStack, startLocalStack } from '../../packages/local/src/demo/local-stack';
 import { CloudFormationTemplate, createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../../packages/local/src/template';
 import { localLambdaContext, localRuntimeEnvironment } from '../../packages/local/src/template/runtime-environment';
+import { installAwsLambdaGlobal, invokeStreamingHandler, isStreamingHandler } from '../../packages/local/src/template/lambda-streaming';
 
 // The example app's guardrails followed from its synthesized template to their effect, as deployed: every signal is
 // delivered in the format AWS sends (an SNS envelope around the CloudWatch alarm JSON or the Budgets text) along the
 // subscriptions the template declares, to the breaker handler with the environment the template gives it; then the
 // workflows' handlers run with theirs against the Bedrock simulator. The handlers are the sources the bundles are
-// built from (lambda/<workflow>/handler.ts): the bundles' SDK loads parts of itself with dynamic import(), which jest's module
-// sandbox refuses; `genai-finops local invoke --template` runs the bundles themselves.
+// built from (lambda/<workflow>/handler.ts; the streaming chat's lambda/api/stream-handler.ts): the bundles' SDK
+// loads parts of itself with dynamic import(), which jest's module sandbox refuses; `genai-finops local invoke
+// --template` runs the bundles themselves.
 
 /** A fixed clock (only Date is faked: timers and I/O run for real). The tables have no TTL (local/template). */
 const NOV_27 = Date.UTC(2026, 10, 27, 14, 0, 0);
@@ -122,12 +124,29 @@ async function invoke(fn: ResolvedFunction, event: unknown): Promise<{ result?: 
   const restore = applyEnvironment({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) });
   try {
     const handler = loadHandler(fn);
-    return { result: await handler(event, localLambdaContext(fn, randomUUID(), resolver.account, resolver.region)) };
+    const context = localLambdaContext(fn, randomUUID(), resolver.account, resolver.region);
+    if (isStreamingHandler(handler as unknown)) return await invokeStreaming(handler, event, context);
+    return { result: await handler(event, context) };
   } catch (error) {
     return { error };
   } finally {
     restore();
   }
+}
+
+/**
+ * A streaming handler (the chat's: `responseStreaming`) run as Lambda's runtime runs it, its answer read as API
+ * Gateway's streaming integration reads it (the prelude's status and headers, then the payload), to its end.
+ */
+async function invokeStreaming(handler: any, event: unknown, context: any): Promise<{ result?: any; error?: any }> {
+  const invocation = invokeStreamingHandler(handler, event, context);
+  const chunks: Buffer[] = [];
+  invocation.payload.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const [prelude, outcome] = await Promise.all([invocation.prelude, invocation.completion]);
+  if (outcome.error) return { error: outcome.error };
+  if (prelude.kind !== 'prelude') return { error: new Error(`no prelude: ${prelude.reason}`) };
+  await new Promise((resolve) => (invocation.payload.readableEnded ? resolve(undefined) : invocation.payload.once('end', resolve)));
+  return { result: { statusCode: prelude.head.statusCode, headers: prelude.head.headers, body: Buffer.concat(chunks).toString('utf8') } };
 }
 
 /** The handler as a new Lambda container loads it (it reads its environment at init: set it first). */
@@ -159,6 +178,8 @@ async function runWorkflows() {
 function apiEvent() {
   const event = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'packages', 'local', 'events', 'api-gateway-proxy.json'), 'utf8'));
   event.requestContext.requestId = randomUUID();
+  // A chat page asks for server-sent events.
+  event.headers = { ...event.headers, Accept: 'text/event-stream' };
   // A question of its own each time, so that the chat calls its model rather than answering from its response cache.
   event.body = JSON.stringify({ ...JSON.parse(event.body), message: `How do I reset my password? (ticket ${randomUUID()})` });
   return event;
@@ -223,9 +244,12 @@ beforeAll(async () => {
     nightly: functionAt('/Nightly/Handler/Resource/Resource'),
   };
   signals = signalsOf(fns.breaker);
-  const handlerOf = (workflow: string) => path.join(__dirname, '..', '..', 'lambda', workflow, 'handler');
+  const handlerOf = (workflow: string, file = 'handler') => path.join(__dirname, '..', '..', 'lambda', workflow, file);
   sources.set(fns.breaker.logicalId, handlerOf('breaker'));
-  sources.set(fns.chat.logicalId, handlerOf('api'));
+  // The example's chat streams (responseStreaming): its function is the api-stream bundle, built from stream-handler.ts.
+  expect(String(template.Resources[fns.chat.logicalId].Properties?.Description)).toMatch(/^GenAI api-stream workflow /);
+  installAwsLambdaGlobal();
+  sources.set(fns.chat.logicalId, handlerOf('api', 'stream-handler'));
   sources.set(fns.documents.logicalId, handlerOf('document'));
   sources.set(fns.nightly.logicalId, handlerOf('scheduled'));
   const aliases = Object.assign({}, ...[fns.chat, fns.documents, fns.nightly].map((f) => modelAliases(JSON.parse(f.environment[ENV.pipelineConfig]) as ConstructPipelineConfig)));
@@ -293,6 +317,9 @@ describe('the example app\'s guardrails, from its synthesized template to the wo
     const run = await runWorkflows();
 
     expect(run.chat.result?.statusCode).toBe(200);
+    // (the chat's answer streamed: its events, ending once the ledger settled)
+    expect(run.chat.result?.headers['content-type']).toBe('text/event-stream');
+    expect(run.chat.result?.body).toMatch(/^event: start\n[\s\S]*\nevent: delta\n[\s\S]*\nevent: done\n[\s\S]*\nevent: settled\ndata: .*\n\n$/);
     expect(pausedCode(run.documents)).toBeUndefined();
     expect(pausedCode(run.nightly)).toBeUndefined();
     expect(run.modelCalls).toBe(3);
@@ -300,7 +327,7 @@ describe('the example app\'s guardrails, from its synthesized template to the wo
 
   test('the production budget pauses the non-critical workflows for the month; the critical chat keeps running', async () => {
     const decision = await deliver(budgetDelivery('customer-support-genai-production', '2026-11-27T14:05:12.345Z'));
-    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [] });
+    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [], changes: [{ feature: '*', outcome: 'opened', source: 'budget:customer-support-genai-production' }] });
 
     jest.setSystemTime(NOV_27 + 60_000);
     const run = await runWorkflows();

@@ -13,13 +13,13 @@ describe('genai-finops local invoke --workflow breaker', () => {
 
   test('prints only the decision as JSON on stdout: the budget trips the global breaker', () => {
     expect({ code: budget.code, stderr: budget.code === 0 ? '' : budget.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(budget.stdout)).toEqual({ tripped: ['*'], reset: [], unchanged: [] });
+    expect(JSON.parse(budget.stdout)).toEqual({ tripped: ['*'], reset: [], unchanged: [], changes: [{ feature: '*', outcome: 'opened', source: 'budget:genai-monthly-total' }] });
     expect(budget.stderr).toContain('"message":"breaker decision"');
   });
 
   test('the spend alarm trips the support chat', () => {
     expect(alarm.code).toBe(0);
-    expect(JSON.parse(alarm.stdout)).toEqual({ tripped: ['support-chat'], reset: [], unchanged: [] });
+    expect(JSON.parse(alarm.stdout)).toEqual({ tripped: ['support-chat'], reset: [], unchanged: [], changes: [{ feature: 'support-chat', outcome: 'opened', source: 'alarm:genai-support-chat-spend' }] });
   });
 });
 

@@ -28,6 +28,8 @@ describe('genai-finops demo', () => {
     }
     expect(run.stdout).not.toContain('"_aws"');
     expect(run.stderr).toContain('run optimized');
+    // It ends on its own, and names the chat page's command (which serves until Ctrl-C)
+    expect(run.stderr).toContain('genai-finops demo chat');
   });
 
   test('the optimized run costs less than naive and makes fewer model calls', () => {

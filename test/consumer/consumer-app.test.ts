@@ -113,7 +113,7 @@ describe('the packed library in a consumer CDK app', () => {
     const installed = path.join(consumer, 'node_modules', 'genai-finops-constructs');
     expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
-    for (const handler of ['api', 'document', 'scheduled', 'breaker', 'reconcile']) {
+    for (const handler of ['api', 'api-stream', 'document', 'scheduled', 'breaker', 'reconcile', 'notifier']) {
       expect(fs.statSync(path.join(installed, 'assets', 'handlers', handler, 'index.js')).size).toBeGreaterThan(10_000);
     }
     expect(fs.existsSync(path.join(installed, 'lambda'))).toBe(false);

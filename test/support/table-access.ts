@@ -14,9 +14,10 @@ import { simulate } from './policy-simulator';
 const TABLE_USES: ReadonlyArray<{ path: RegExp; calls: string[]; runtime: string }> = [
   { path: /^GENAI_BREAKER_CONFIG\.tableName$/, calls: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], runtime: 'lambda/breaker/state-store.ts (TransactWriteItems of an Update and a Put)' },
   { path: /\.guards\.breaker\.tableName$/, calls: ['dynamodb:BatchGetItem'], runtime: 'lambda/breaker/state-store.ts (the guard reads states)' },
-  { path: /\.guards\.ledgerTableName$/, calls: ['dynamodb:UpdateItem'], runtime: 'lambda/pipeline/guards/ledger-protocol.ts (UpdateItem, TransactWriteItems of Updates)' },
+  { path: /\.guards\.ledgerTableName$/, calls: ['dynamodb:UpdateItem'], runtime: 'lambda/pipeline/guards/ledger-protocol.ts (UpdateItem)' },
   { path: /\.responseCache\.tableName$/, calls: ['dynamodb:GetItem', 'dynamodb:PutItem'], runtime: 'lambda/pipeline/stages/response-cache.ts' },
   { path: /\.embedding(?:Cache)?\.tableName$/, calls: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], runtime: 'lambda/pipeline/embedding-cache.ts' },
+  { path: /^GENAI_NOTIFIER_CONFIG\.claimsTable$/, calls: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], runtime: 'lambda/notifier/delivery-claims.ts (claim, read, mark posted, release)' },
   { path: /^RESULTS_TABLE$/, calls: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], runtime: 'lambda/runtime/document-claims.ts' },
 ];
 /** Calls no function of the library makes on any table: each must be refused everywhere. */

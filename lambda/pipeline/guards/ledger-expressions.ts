@@ -1,4 +1,5 @@
-import type { AttributeValue, Put, Update, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { settlesAfterItsEnd } from './ledger-hold';
 import type { SpendAmount } from './spend-guard';
 
 /**
@@ -8,8 +9,9 @@ import type { SpendAmount } from './spend-guard';
  * One table, key `pk`, three kinds of item:
  * - a **counter** (`<scope>#<id>#<window>[#<shard>]`, see `./ledger-limits`): `requests`, `tokens`, `costAtto`,
  *   `cacheReadTokens`, and per expiry bucket `<bucket>t` and `<bucket>c` (what live holds reserved), `<bucket>s` (their
- *   ids) and `<bucket>x` (the ids fenced: withdrawn before their write landed);
- * - a **settlement marker** `settle#<hold id>`, put once per hold;
+ *   ids) and `<bucket>x` (the ids fenced: withdrawn before their write landed); once the bucket is swept, only
+ *   `<bucket>g` (the ids it gave back, whose late settlement still adds what was billed) stays, for
+ *   {@link GIVEN_BACK_KEPT_SECONDS} past the bucket's end;
  * - a **batch hold record** `hold#<hold id>` whose `doc` is the encoded hold (`./ledger-hold`).
  * Every item carries `expiresAt` (epoch seconds) for the table's TTL.
  */
@@ -26,13 +28,43 @@ export interface BucketAttributes {
   readonly liveHolds: string;
   /** The ids of holds withdrawn before their reservation landed. */
   readonly fencedHolds: string;
+  /** The ids of live holds the bucket's sweep gave back (their Lambda died, or settles late). */
+  readonly givenBackHolds: string;
 }
 
 export function bucketAttributes(bucket: string): BucketAttributes {
-  return { tokens: `${bucket}t`, costAtto: `${bucket}c`, liveHolds: `${bucket}s`, fencedHolds: `${bucket}x` };
+  return { tokens: `${bucket}t`, costAtto: `${bucket}c`, liveHolds: `${bucket}s`, fencedHolds: `${bucket}x`, givenBackHolds: `${bucket}g` };
 }
 
-const BUCKET_TOKENS_ATTRIBUTE = /^(h[0-9a-z]+)t$/;
+/**
+ * How long a swept bucket remembers the holds it gave back: a settlement that arrives later (a batch job collected
+ * more than this after its hold's end) adds nothing. The same horizon the settlement markers had. Only buckets whose
+ * holds may be settled after they end (`k`: batch holds) keep them; the set goes with the next sweep after, or the
+ * counter's TTL.
+ */
+export const GIVEN_BACK_KEPT_SECONDS = 7 * 86_400;
+
+/**
+ * The most ids one sweep keeps as given back: a bound on the item (each id ~17 bytes, so ~1 KB a bucket; a counter
+ * sees at most 14 batch buckets in the 7 days they are kept) whatever happens to batch jobs. The ids past it are
+ * given back all the same; a late settlement of one of them adds nothing.
+ */
+export const MAX_GIVEN_BACK_IDS = 64;
+
+const BUCKET_TOKENS_ATTRIBUTE = /^([hk][0-9a-z]+)t$/;
+const GIVEN_BACK_ATTRIBUTE = /^([hk][0-9a-z]+)g$/;
+
+/** The buckets of a counter item whose given-back ids are past {@link GIVEN_BACK_KEPT_SECONDS} (dropped, so the item stays small). */
+export function staleGivenBackBuckets(item: Item, nowMs: number): string[] {
+  return Object.keys(item)
+    .map((name) => GIVEN_BACK_ATTRIBUTE.exec(name)?.[1])
+    .filter((bucket): bucket is string => bucket !== undefined && (parseInt(bucket.slice(1), 36) + GIVEN_BACK_KEPT_SECONDS) * 1000 <= nowMs);
+}
+
+/** Whether the item shows `holdId` among the ids `bucket`'s sweep gave back (its settlement adds what was billed, once). */
+export function holdWasGivenBack(item: Item | undefined, bucket: string, holdId: string): boolean {
+  return item?.[bucketAttributes(bucket).givenBackHolds]?.SS?.includes(holdId) === true;
+}
 
 /** The expiry buckets of a counter item whose end has passed (their holds are given back by a sweep). */
 export function expiredBuckets(item: Item, nowMs: number): string[] {
@@ -44,10 +76,6 @@ export function expiredBuckets(item: Item, nowMs: number): string[] {
 /** Whether the item shows `holdId` live in `bucket` (a reservation write the SDK repeated after it had landed). */
 export function holdIsLive(item: Item | undefined, bucket: string, holdId: string): boolean {
   return item?.[bucketAttributes(bucket).liveHolds]?.SS?.includes(holdId) === true;
-}
-
-export function settleMarkerKey(holdId: string): string {
-  return `settle#${holdId}`;
 }
 
 export function holdRecordKey(holdId: string): string {
@@ -172,41 +200,24 @@ export function uncountRequestsUpdate(table: string, key: string, requests: numb
 }
 
 /**
- * Settles a hold on one counter: `ADD actual - reserved`, the amounts out of its bucket, its id out of the live set,
- * only while it is live there. A hold its bucket's sweep gave back already (`swept`) adds what was billed in full.
- * A hold reserved before hold ids existed settles while its bucket exists.
+ * Settles a hold on one counter, by itself (one conditional `UpdateItem`, no transaction): `ADD actual - reserved`,
+ * the amounts out of its bucket and its id out of the live set, only while its id is live there. Applied once: the
+ * write that lands takes the id out, so a repeat (a retry, a duplicate delivery, an SDK retry of a write that had
+ * landed) fails its condition and changes nothing.
  */
 export function settleCounterUpdate(
-  table: string, counter: { readonly key: string; readonly expiresAt: number }, bucket: string, holdId: string | undefined,
-  reserved: { readonly tokens: number; readonly costAtto: bigint }, actual: SpendAmount, swept: boolean,
-): Update {
+  table: string, counter: { readonly key: string; readonly expiresAt: number }, bucket: string, holdId: string,
+  reserved: { readonly tokens: number; readonly costAtto: bigint }, actual: SpendAmount,
+): UpdateItemCommandInput {
   const names = bucketAttributes(bucket);
   const values: Item = {
     ':e': { N: String(counter.expiresAt) },
     ':cr': { N: String(actual.cacheReadTokens) },
+    ':t': { N: String(actual.tokens - reserved.tokens) },
+    ':c': { N: (actual.costAtto - reserved.costAtto).toString() },
+    ':bt': { N: String(-reserved.tokens) },
+    ':bc': { N: (-reserved.costAtto).toString() },
   };
-  if (swept) {
-    values[':t'] = { N: String(actual.tokens) };
-    values[':c'] = { N: actual.costAtto.toString() };
-    return {
-      TableName: table, Key: { pk: { S: counter.key } },
-      UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr',
-      ExpressionAttributeValues: values,
-    };
-  }
-  values[':t'] = { N: String(actual.tokens - reserved.tokens) };
-  values[':c'] = { N: (actual.costAtto - reserved.costAtto).toString() };
-  values[':bt'] = { N: String(-reserved.tokens) };
-  values[':bc'] = { N: (-reserved.costAtto).toString() };
-  if (holdId === undefined) {
-    return {
-      TableName: table, Key: { pk: { S: counter.key } },
-      UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr, #bt :bt, #bc :bc',
-      ConditionExpression: 'attribute_exists(#bt)',
-      ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto },
-      ExpressionAttributeValues: values,
-    };
-  }
   values[':h'] = { S: holdId };
   values[':hs'] = { SS: [holdId] };
   return {
@@ -215,20 +226,36 @@ export function settleCounterUpdate(
     ConditionExpression: 'contains(#bs, :h)',
     ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds },
     ExpressionAttributeValues: values,
+    // Which way the condition failed (settled already, or given back by a sweep) is read from the item as it was.
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
-/** The settlement marker of a hold, put only if absent: what makes a settlement land once. */
-export function settleMarkerPut(table: string, markerId: string, expiresAt: number): Put {
+/**
+ * Settles a hold its bucket's sweep gave back (the reservation no longer counts): adds what was billed in full and
+ * takes the id out of the given-back set, only while it is there, so this too lands once.
+ */
+export function settleGivenBackUpdate(
+  table: string, counter: { readonly key: string; readonly expiresAt: number }, bucket: string, holdId: string, actual: SpendAmount,
+): UpdateItemCommandInput {
   return {
-    TableName: table,
-    Item: { pk: { S: settleMarkerKey(markerId) }, expiresAt: { N: String(expiresAt) } },
-    ConditionExpression: 'attribute_not_exists(pk)',
+    TableName: table, Key: { pk: { S: counter.key } },
+    UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD tokens :t, costAtto :c, cacheReadTokens :cr DELETE #bg :hs',
+    ConditionExpression: 'contains(#bg, :h)',
+    ExpressionAttributeNames: { '#bg': bucketAttributes(bucket).givenBackHolds },
+    ExpressionAttributeValues: {
+      ':e': { N: String(counter.expiresAt) }, ':cr': { N: String(actual.cacheReadTokens) },
+      ':t': { N: String(actual.tokens) }, ':c': { N: actual.costAtto.toString() },
+      ':h': { S: holdId }, ':hs': { SS: [holdId] },
+    },
   };
 }
 
-/** A batch hold's record goes with its settlement (the item stays, without its document, until its TTL). */
-export function holdRecordRemoval(table: string, holdId: string): Update {
+/**
+ * A batch hold's record goes once every counter is settled (the item stays, without its document, until its TTL):
+ * removing it again changes nothing.
+ */
+export function holdRecordRemoval(table: string, holdId: string): UpdateItemCommandInput {
   return { TableName: table, Key: { pk: { S: holdRecordKey(holdId) } }, UpdateExpression: 'REMOVE doc' };
 }
 
@@ -250,21 +277,58 @@ export function holdRecordRead(table: string, holdId: string): UpdateItemCommand
 }
 
 /**
- * Gives back what an expired bucket of a counter still holds, only if it still holds what was seen, and drops the
- * bucket's attributes so the item stays small.
+ * Gives back what an expired bucket of a counter still holds, only if it still holds exactly what was seen (amounts
+ * and the set of live ids itself), and drops the bucket's attributes so the item stays small. In a bucket whose
+ * holds may be settled after it ends (`k`, see `expiryBucketOf`) the ids it gave back stay in `<bucket>g` (at most
+ * {@link MAX_GIVEN_BACK_IDS}), so that a settlement arriving after the sweep adds what was billed, once; a request
+ * bucket (`h`) keeps none: no settlement can come after it ends. Given-back sets past their time (`staleBuckets`)
+ * go with the same write.
  */
-export function sweepUpdate(table: string, key: string, bucket: string, tokens: number, costAtto: bigint): UpdateItemCommandInput {
+export function sweepUpdate(
+  table: string, key: string, bucket: string, seen: { readonly tokens: number; readonly costAtto: bigint; readonly liveHolds: ReadonlyArray<string> },
+  staleBuckets: ReadonlyArray<string> = [],
+): UpdateItemCommandInput {
   const names = bucketAttributes(bucket);
-  const givesBack = tokens !== 0 || costAtto !== 0n;
+  const givesBack = seen.tokens !== 0 || seen.costAtto !== 0n;
+  const hasIds = seen.liveHolds.length > 0;
+  const keptIds = settlesAfterItsEnd(bucket) ? [...seen.liveHolds].sort().slice(0, MAX_GIVEN_BACK_IDS) : [];
+  const exprNames: Record<string, string> = { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds, '#bx': names.fencedHolds };
+  const values: Item = { ':t': { N: String(seen.tokens) }, ':c': { N: seen.costAtto.toString() } };
+  const removed = ['#bt', '#bc', '#bs', '#bx'];
+  staleBuckets.forEach((stale, i) => {
+    exprNames[`#g${i}`] = bucketAttributes(stale).givenBackHolds;
+    removed.push(`#g${i}`);
+  });
+  const adds: string[] = [];
+  if (givesBack) {
+    adds.push('tokens :nt', 'costAtto :nc');
+    values[':nt'] = { N: String(-seen.tokens) };
+    values[':nc'] = { N: (-seen.costAtto).toString() };
+  }
+  if (hasIds) values[':ids'] = { SS: [...seen.liveHolds] };
+  if (keptIds.length > 0) {
+    adds.push('#bg :kept');
+    exprNames['#bg'] = names.givenBackHolds;
+    values[':kept'] = { SS: keptIds };
+  }
   return {
     TableName: table, Key: { pk: { S: key } },
-    UpdateExpression: `REMOVE #bt, #bc, #bs, #bx${givesBack ? ' ADD tokens :nt, costAtto :nc' : ''}`,
-    ConditionExpression: '#bt = :t AND #bc = :c',
-    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds, '#bx': names.fencedHolds },
-    ExpressionAttributeValues: {
-      ':t': { N: String(tokens) }, ':c': { N: costAtto.toString() },
-      ...(givesBack ? { ':nt': { N: String(-tokens) }, ':nc': { N: (-costAtto).toString() } } : {}),
-    },
+    UpdateExpression: `REMOVE ${removed.join(', ')}${adds.length > 0 ? ` ADD ${adds.join(', ')}` : ''}`,
+    // The live set itself as seen, not its size: a settlement of one hold and a late reservation of another with the
+    // same estimate leave amounts and size as they were, and the wrong id would be kept. `=` compares sets as sets
+    // (EQ "is supported for all data types": https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Condition.html).
+    ConditionExpression: `#bt = :t AND #bc = :c AND ${hasIds ? '#bs = :ids' : 'attribute_not_exists(#bs)'}`,
+    ExpressionAttributeNames: exprNames,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Drops given-back sets past their time from a counter that has no expired bucket to sweep. */
+export function dropGivenBackUpdate(table: string, key: string, staleBuckets: ReadonlyArray<string>): UpdateItemCommandInput {
+  return {
+    TableName: table, Key: { pk: { S: key } },
+    UpdateExpression: `REMOVE ${staleBuckets.map((_, i) => `#g${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(staleBuckets.map((stale, i) => [`#g${i}`, bucketAttributes(stale).givenBackHolds])),
   };
 }
 

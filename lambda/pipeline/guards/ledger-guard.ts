@@ -153,8 +153,8 @@ export class DynamoDbLedgerGuard implements SpendGuard {
   }
 
   /**
-   * Settles one reservation, once: the marker is the hold's own id. `idempotencyKey` (the request's) only reaches the
-   * container fallback's holds, which are unique per reservation too.
+   * Settles one reservation, once, by the hold's own id (see `LedgerProtocol.settle`). `idempotencyKey` (the
+   * request's) only reaches the container fallback's holds, which are unique per reservation too.
    */
   async settle(context: SpendContext, encoded: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void> {
     if (encoded === undefined) return;
@@ -167,7 +167,7 @@ export class DynamoDbLedgerGuard implements SpendGuard {
       await this.fallbacks.get(groupSignature)?.settle(context, fallbackHold, reserved, actual, idempotencyKey);
     }
     if (hold.counters.length === 0) return;
-    await this.protocol.settle(context, hold, actual, idempotencyKey);
+    await this.protocol.settle(context, hold, actual);
   }
 
   statusOf(encoded: string): LimitStatus | undefined {

@@ -6,13 +6,14 @@ import type { LimitStatus } from './spend-guard';
  *
  * A hold is born **live**: its id is in its expiry bucket's set of live holds on each counter it reserved on, by the
  * reserving write itself. It then ends one of four ways:
- * - **settled**: the settlement takes its amounts out of the bucket and its id out of the live set, and puts a
- *   `settle#<hold id>` marker, so that it settles once however often the settlement is delivered;
+ * - **settled**: the settlement takes its amounts out of the bucket and its id out of the live set, on each counter
+ *   by one write conditional on the id being live, so that it settles once however often it is delivered;
  * - **withdrawn**: a refused request (or a write of unknown outcome) takes its amounts back out, by its id;
  * - **fenced**: a write of unknown outcome that had not landed has its id put in the bucket's withdrawn set, so that
  *   landing late it changes nothing;
  * - **expired**: its Lambda died before settling; once its bucket's end has passed, the next request that sees the
- *   bucket gives what it holds back (a sweep).
+ *   bucket gives what it holds back (a sweep), and keeps its id in the bucket's given-back set for a while: a late
+ *   settlement then adds what was billed, once.
  *
  * The guard hands the pipeline the hold encoded as a string ({@link encodeHold}): Converse and embedding holds live
  * in memory for one invocation. A batch job's hold outlives it in a marker in S3, where whoever could write could
@@ -118,12 +119,29 @@ const REQUEST_BUCKET_MS = 300_000;
 const BATCH_BUCKET_MS = 12 * 3_600_000;
 
 /**
- * The expiry bucket of a hold reserved at `nowMs` that lives `lifeMs` unsettled: `h<end in base-36 seconds>`, the
- * end rounded up to the bucket's width (5 minutes for requests, 12 hours for batch jobs).
+ * The longest a Lambda invocation runs (its maximum timeout, 900 s:
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): a request hold that lives longer can
+ * never be settled after its bucket ends, since the invocation that would settle it is over by then.
+ */
+const MAX_INVOCATION_MS = 900_000;
+
+/**
+ * The expiry bucket of a hold reserved at `nowMs` that lives `lifeMs` unsettled: `<mark><end in base-36 seconds>`,
+ * the end rounded up to the bucket's width (5 minutes for requests, 12 hours for batch jobs). The mark says whether
+ * its holds may be settled after it ends: `k` (kept) for batch holds (collected by a later invocation, days on) and
+ * for request holds that live no longer than an invocation may run; `h` for request holds that outlive any
+ * invocation (the default 16 minutes). Only a `k` bucket's sweep keeps the ids it gave back (`<bucket>g`), so dead
+ * request holds on a hot counter never pile up in its item.
  */
 export function expiryBucketOf(nowMs: number, lifeMs: number, batch: boolean): string {
   const widthMs = batch ? BATCH_BUCKET_MS : REQUEST_BUCKET_MS;
-  return `h${(Math.ceil((nowMs + lifeMs) / widthMs) * widthMs / 1000).toString(36)}`;
+  const mark = batch || lifeMs <= MAX_INVOCATION_MS ? 'k' : 'h';
+  return `${mark}${(Math.ceil((nowMs + lifeMs) / widthMs) * widthMs / 1000).toString(36)}`;
+}
+
+/** Whether a bucket's holds may be settled after it ends (see {@link expiryBucketOf}): its sweep keeps their ids. */
+export function settlesAfterItsEnd(bucket: string): boolean {
+  return bucket.startsWith('k');
 }
 
 /** When an expiry bucket ends: its holds are swept back by the next request after. */

@@ -1,15 +1,15 @@
 import {
-  DynamoDBClient, PutItemCommand, PutItemCommandOutput, TransactWriteItem, TransactWriteItemsCommand, TransactWriteItemsCommandOutput, UpdateItemCommand,
-  UpdateItemCommandOutput,
+  DynamoDBClient, PutItemCommand, PutItemCommandOutput, UpdateItemCommand, UpdateItemCommandInput, UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { PipelineError } from '../errors';
 import type { ContainerUsageGuard } from './container-usage-guard';
 import {
-  attoAttribute, bucketAttributes, CounterShare, expiredBuckets, fenceUpdate, holdIsLive, holdRecordPut, holdRecordRead, holdRecordRemoval, Item, numberAttribute,
-  reserveCounterUpdate, settleCounterUpdate, settleMarkerPut, sweepUpdate, uncountRequestsUpdate, withdrawUpdate,
+  attoAttribute, bucketAttributes, CounterShare, dropGivenBackUpdate, expiredBuckets, fenceUpdate, holdIsLive, holdRecordPut, holdRecordRead, holdRecordRemoval,
+  holdWasGivenBack, Item, numberAttribute, reserveCounterUpdate, settleCounterUpdate, settleGivenBackUpdate, staleGivenBackBuckets, sweepUpdate,
+  uncountRequestsUpdate, withdrawUpdate,
 } from './ledger-expressions';
 import type { LedgerEvent } from './ledger-guard';
-import { encodeHold, LedgerHold } from './ledger-hold';
+import { encodeHold, HeldCounter, LedgerHold } from './ledger-hold';
 import { CounterGroup, counterKey, limitsSpend, scopeIdOf, shareOf, shareOfAtto } from './ledger-limits';
 import { Counted, ledgerUnavailable, limitRefusal, UnconfirmedWrite, withWhatMayStayCounted } from './ledger-refusals';
 import { NO_SPEND, SpendAmount, SpendContext } from './spend-guard';
@@ -60,13 +60,11 @@ type CounterOutcome =
   | { readonly kind: 'refused'; readonly error: PipelineError }
   | { readonly kind: 'unavailable'; readonly group: CounterGroup; readonly error: unknown; readonly write: UnconfirmedWrite };
 
-/** Settled holds are remembered this long: longer than any retry of the same delivery. */
-const SETTLE_MARKER_SECONDS = 7 * 86_400;
 /** Counter items outlive their window by this much, then TTL removes them. */
 const COUNTER_GRACE_SECONDS = 86_400;
 const MAX_SHARD_TRIES = 4;
 const MAX_CONFLICT_RETRIES = 8;
-/** Rounds of withdraw-or-fence for a write whose outcome is unknown, and tries of a settlement that timed out. */
+/** Rounds of withdraw-or-fence for a write whose outcome is unknown, and tries of a settlement write that timed out. */
 const MAX_CONFIRM_ROUNDS = 3;
 /**
  * Time kept back before the request's deadline (`SpendContext.deadlineMs`) to answer: no confirmation or settlement
@@ -90,12 +88,17 @@ const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'Throttling
  *   so a write that lands late changes nothing: a 503 or 429 that says nothing was charged is true. A request counted
  *   alone (no token or USD limit) carries no hold id: when its write's outcome is unknown, the 503 says it may stay
  *   counted (`charged: true`).
- * - **Settle**: one `TransactWriteItems`: `ADD actual - reserved` to each counter, the hold taken out of the live set,
- *   and its settlement marker put only if absent: each reservation settles exactly once, however often its
- *   settlement is delivered, and a retried request, whose reservation is a new one, settles its own. A settlement
- *   that times out or was throttled is tried again (it is idempotent), each try within the request's deadline.
+ * - **Settle**: one conditional `UpdateItem` per counter, all in parallel (one round, no transaction, no marker):
+ *   `ADD actual - reserved`, only while the hold's id is live in the counter's bucket, taking it out by the same
+ *   write. Each counter settles exactly once by itself, however often the settlement is delivered (the argument:
+ *   {@link LedgerProtocol.settle}), and a retried request, whose reservation is a new one, settles its own. A
+ *   counter whose write times out or is throttled is tried again alone, each try within the request's deadline. A
+ *   batch hold's record goes after its counters.
  * - **Expiry**: a bucket past its end that still holds something holds reservations whose Lambda died: the next
- *   request that sees it (every update returns the item) gives it back (a sweep) and reports `holdsExpired`.
+ *   request that sees it (every update returns the item) gives it back (a sweep) and reports `holdsExpired`. In a
+ *   bucket whose holds may be settled after it ends (a batch job's), the sweep keeps the ids it gave back for a
+ *   while, so that a late settlement adds what was billed, once; a request bucket keeps none (no invocation outlives
+ *   a request hold), so dead Lambdas' ids never pile up in a hot counter's item.
  * - **Unreachable ledger**: per limit, fail closed (503) or open (counted in this container by its fallback), each
  *   time reported.
  */
@@ -162,48 +165,37 @@ export class LedgerProtocol {
   }
 
   /**
-   * Settles a hold on its counters, once: the marker is the hold's own id (`idempotencyKey`, the request's, only for
-   * a hold reserved before hold ids existed). A batch hold's record goes with it.
+   * Settles a hold on its counters, each by its own conditional `UpdateItem`, all at once (one round, no
+   * transaction); a batch hold's record goes once all are settled.
+   *
+   * Exactly once, per counter, without a marker: a counter's settlement applies only while the hold's id is in its
+   * bucket's live set, and the write that applies it takes the id out, atomically (one item, one write). So:
+   * - a retry, a duplicate delivery, a racing second settlement, or the SDK repeating a write that had landed finds
+   *   the id gone and changes nothing (DynamoDB applies conditional writes on one item one after the other);
+   * - a write whose outcome is unknown (timed out) is sent again: it lands once, whichever of the two lands;
+   * - a partial failure (some counters settled, one throttled or timed out past its tries) throws; delivered again,
+   *   the settled counters find their id gone and only the others apply;
+   * - a hold its bucket's sweep gave back (its reservation no longer counts) is not live but in the bucket's
+   *   given-back set (`<bucket>g`, put by the sweep by the same write that gave the amounts back): its settlement adds
+   *   what was billed in full and takes the id out of that set, again only while it is there. The failed condition
+   *   returns the item, which tells the two cases apart, so the common case is one write per counter.
+   * An id that is in neither set was settled already (the reservation did land on each of the hold's counters: the
+   * hold names only those). The limits: a settlement arriving more than `GIVEN_BACK_KEPT_SECONDS` after its bucket's
+   * end, once the sweep's record of it is dropped, adds nothing; so does a request hold's after its bucket's sweep
+   * (it cannot happen: the hold outlives the invocation), and a batch hold's beyond the first `MAX_GIVEN_BACK_IDS`
+   * one sweep gave back.
    */
-  async settle(context: SpendContext, hold: LedgerHold, actual: SpendAmount, idempotencyKey: string): Promise<void> {
-    const sweptCounters = new Set<string>();
-    let lastError: unknown;
-    for (let attempt = 0; ; attempt++) {
-      const items: TransactWriteItem[] = [
-        { Put: settleMarkerPut(this.table, hold.holdId ?? idempotencyKey, Math.ceil(this.options.now() / 1000) + SETTLE_MARKER_SECONDS) },
-        ...hold.counters.map((counter): TransactWriteItem => ({
-          Update: settleCounterUpdate(this.table, counter, hold.bucket, hold.holdId, hold, actual, sweptCounters.has(counter.key)),
-        })),
-        // After the counters: the cancellation reasons below keep their order.
-        ...(context.path === 'batch' && hold.holdId ? [{ Update: holdRecordRemoval(this.table, hold.holdId) }] : []),
-      ];
-      // Each try within the time the request has left: past it, the settlement fails (counted), it does not time the function out.
-      const tryMs = this.tryTime(attempt === 0 ? this.options.timeoutMs : this.options.confirmTimeoutMs, deadlineOf(context));
-      if (tryMs <= 0) throw lastError ?? new Error('no time was left before the request\'s deadline to settle the hold');
-      try {
-        // A settlement lands once whatever happens (its marker): one that timed out is waited for longer, not lost.
-        await this.send(new TransactWriteItemsCommand({ TransactItems: items }), tryMs);
-        return;
-      } catch (error) {
-        lastError = error;
-        const reasons: Array<{ Code?: string }> = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
-        if ((error as Error).name !== 'TransactionCanceledException') {
-          if (attempt < MAX_CONFIRM_ROUNDS - 1 && mayHaveLanded(error)) continue;
-          // Throttled after the SDK's own retries: certainly not applied, so tried again (the marker keeps it once).
-          if (attempt < MAX_CONFLICT_RETRIES && THROTTLED.has((error as Error).name)) {
-            await pause(this.options.random() * 50 * (attempt + 1));
-            continue;
-          }
-          throw error;
-        }
-        if (attempt >= MAX_CONFLICT_RETRIES) throw error;
-        // Settled before: a duplicate delivery changes nothing.
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
-        // A counter whose bucket was swept (this reservation expired and was given back): charge the whole actual.
-        reasons.forEach((r, i) => { if (i > 0 && r.Code === 'ConditionalCheckFailed') sweptCounters.add(hold.counters[i - 1].key); });
-        if (reasons.some((r) => r.Code === 'TransactionConflict')) await pause(this.options.random() * 20 * (attempt + 1));
-      }
-    }
+  async settle(context: SpendContext, hold: LedgerHold, actual: SpendAmount): Promise<void> {
+    const { holdId } = hold;
+    // Holds without an id predate this protocol: none can reach it (request holds live one invocation, batch holds
+    // are references to records kept with their id), and nothing could make settling one idempotent.
+    if (holdId === undefined) throw new Error('a hold reserved before hold ids existed cannot be settled exactly once; it is given back when it expires');
+    const settled = await Promise.allSettled(hold.counters.map((counter) => this.settleCounter(context, hold.bucket, holdId, hold, counter, actual)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    // Delivered again, the counters settled here change nothing and the others apply.
+    if (failed) throw failed.reason;
+    // After the counters: a settlement delivered again finds the record while any counter is unsettled.
+    if (context.path === 'batch') await this.writeUntilDone(context, () => holdRecordRemoval(this.table, holdId));
   }
 
   /**
@@ -245,15 +237,23 @@ export class LedgerProtocol {
    * if they still hold what was seen, and drops emptied ones so the item stays small.
    */
   async sweep(key: string, item: Item, group: CounterGroup, context: SpendContext): Promise<void> {
-    await Promise.all(expiredBuckets(item, context.nowMs).map(async (bucket) => {
+    const expired = expiredBuckets(item, context.nowMs);
+    const stale = staleGivenBackBuckets(item, context.nowMs);
+    if (expired.length === 0 && stale.length > 0) {
+      await this.send(new UpdateItemCommand(dropGivenBackUpdate(this.table, key, stale))).catch(() => undefined);
+      return;
+    }
+    await Promise.all(expired.map(async (bucket, i) => {
       const id = `${key}|${bucket}`;
       if (this.sweeping.has(id)) return;
       this.sweeping.add(id);
       const held = bucketAttributes(bucket);
       const tokens = numberAttribute(item[held.tokens]);
       const costAtto = attoAttribute(item[held.costAtto]);
+      const liveHolds = item[held.liveHolds]?.SS ?? [];
       try {
-        await this.send(new UpdateItemCommand(sweepUpdate(this.table, key, bucket, tokens, costAtto)));
+        // The given-back sets past their time go with the first bucket's sweep.
+        await this.send(new UpdateItemCommand(sweepUpdate(this.table, key, bucket, { tokens, costAtto, liveHolds }, i === 0 ? stale : [])));
         if (tokens !== 0 || costAtto !== 0n) {
           this.options.onEvent?.({
             kind: 'holdsExpired', scope: group.scope, window: group.window, tenantId: context.tenantId, userId: context.userId,
@@ -380,6 +380,59 @@ export class LedgerProtocol {
     return false;
   }
 
+  /** Settles a hold on one counter, once (see {@link settle}); tried again while its outcome is unknown or throttled. */
+  private async settleCounter(
+    context: SpendContext, bucket: string, holdId: string, reserved: { readonly tokens: number; readonly costAtto: bigint }, counter: HeldCounter, actual: SpendAmount,
+  ): Promise<void> {
+    let givenBack = false;
+    await this.writeUntilDone(context, () => (givenBack
+      ? settleGivenBackUpdate(this.table, counter, bucket, holdId, actual)
+      : settleCounterUpdate(this.table, counter, bucket, holdId, reserved, actual)), (error) => {
+      // Not live: settled already, unless its bucket's sweep gave it back (then it is settled by that set, once).
+      if (givenBack || !holdWasGivenBack((error as { Item?: Item }).Item, bucket, holdId)) return 'done';
+      givenBack = true;
+      return 'again';
+    });
+  }
+
+  /**
+   * Sends an idempotent write until it is known to have landed: a write that timed out (it may have landed) or was
+   * throttled (it did not) is sent again, each try within the request's deadline. A failed condition is for
+   * `onConditionFailed` to judge: done, or send (the write it now builds) again.
+   */
+  private async writeUntilDone(context: SpendContext, build: () => UpdateItemCommandInput, onConditionFailed?: (error: unknown) => 'done' | 'again'): Promise<void> {
+    let lastError: unknown;
+    // Counted apart: throttles (certainly not applied) must not use up the tries of a write that timed out (maybe
+    // applied, so waited for), nor the other way round.
+    let timeouts = 0;
+    let throttles = 0;
+    let conditionRetries = 0;
+    for (let attempt = 0; ; attempt++) {
+      // Each try within the time the request has left: past it, the settlement fails (counted), it does not time the function out.
+      const tryMs = this.tryTime(attempt === 0 ? this.options.timeoutMs : this.options.confirmTimeoutMs, deadlineOf(context));
+      if (tryMs <= 0) throw lastError ?? new Error('no time was left before the request\'s deadline to settle the hold');
+      try {
+        await this.send(new UpdateItemCommand(build()), tryMs);
+        return;
+      } catch (error) {
+        lastError = error;
+        const name = (error as Error).name;
+        if (name === 'ConditionalCheckFailedException' && onConditionFailed) {
+          if (onConditionFailed(error) === 'done') return;
+          if (conditionRetries++ < MAX_CONFLICT_RETRIES) continue;
+        }
+        // Timed out or failed once sent: it is waited for longer (sent again), not lost.
+        if (mayHaveLanded(error) && ++timeouts < MAX_CONFIRM_ROUNDS) continue;
+        // Throttled after the SDK's own retries: certainly not applied, so tried again.
+        if ((THROTTLED.has(name) || name === 'TransactionConflictException') && throttles < MAX_CONFLICT_RETRIES) {
+          await pause(this.options.random() * 50 * ++throttles);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** When the withdrawals before a refusal stop: `refusalConfirmMs` from now, and never past the request's deadline. */
   private refusalDeadline(context: SpendContext): number {
     const bounded = this.options.now() + this.options.refusalConfirmMs;
@@ -395,8 +448,7 @@ export class LedgerProtocol {
   // Every ledger call is bounded in time (SDK retries included): a hanging ledger is an unreachable one.
   private send(command: UpdateItemCommand, timeoutMs?: number): Promise<UpdateItemCommandOutput>;
   private send(command: PutItemCommand, timeoutMs?: number): Promise<PutItemCommandOutput>;
-  private send(command: TransactWriteItemsCommand, timeoutMs?: number): Promise<TransactWriteItemsCommandOutput>;
-  private send(command: UpdateItemCommand | PutItemCommand | TransactWriteItemsCommand, timeoutMs = this.options.timeoutMs): Promise<unknown> {
+  private send(command: UpdateItemCommand | PutItemCommand, timeoutMs = this.options.timeoutMs): Promise<unknown> {
     return this.options.client.send(command as UpdateItemCommand, { abortSignal: this.options.abortAfter(timeoutMs) });
   }
 }

@@ -113,7 +113,9 @@ export function tightestLimit(counters: ReadonlyArray<CounterSeen>, nowMs: numbe
       if (limit === undefined || part === undefined) continue;
       // A sharded limit shows this shard's room, scaled to the whole: an estimate.
       const left = Math.max(0, part - used) * group.shards;
-      const remaining = measure === 'costUsd' ? Math.min(limit, Math.round(left * 1e6) / 1e6) : Math.min(limit, Math.floor(left));
+      // Dollars stay exact (the ledger's attodollars as a number): a settlement adds what it gave back to them, and
+      // only the presentation (the headers, the page) rounds, once.
+      const remaining = measure === 'costUsd' ? Math.min(limit, left) : Math.min(limit, Math.floor(left));
       const fraction = limit > 0 ? remaining / limit : 0;
       if (fraction < bestShare) {
         bestShare = fraction;

@@ -1,3 +1,4 @@
 export * from './spend-port';
 export * from './spend-estimate';
 export * from './pending-spend';
+export * from './settled-limits';

@@ -46,14 +46,25 @@ export class PendingSpend {
 
   /** The response cache answered: nothing is spent. */
   async hit(): Promise<CacheHitSpend> {
-    if (!this.chain.admitsWhenReserving) return { settleFailures: 0 };
+    const { limits, settle } = await this.hitThenSettle();
+    return { ...(limits ? { limits } : {}), settleFailures: await settle() };
+  }
+
+  /**
+   * {@link hit}, with the early reservation's release left to the caller, to run after the cached answer was sent.
+   * A refusal (a request-rate limit) still throws here, before anything is answered.
+   */
+  async hitThenSettle(): Promise<{ readonly limits?: LimitStatus; readonly settle: () => Promise<number> }> {
+    const nothing = { settle: () => Promise.resolve(0) };
+    if (!this.chain.admitsWhenReserving) return nothing;
     const early = await this.early;
     if (!early?.ok) {
       await this.chain.admit(this.context, 'admitsWhenReserving');
-      return { settleFailures: 0 };
+      return nothing;
     }
     const limits = this.chain.statusOf(early.value);
-    return { ...(limits ? { limits } : {}), settleFailures: await this.settle(early.value, NO_SPEND) };
+    let settling: Promise<number> | undefined;
+    return { ...(limits ? { limits } : {}), settle: () => settling ??= this.settle(early.value, NO_SPEND) };
   }
 
   /**

@@ -10,14 +10,27 @@ export interface SpendOutcome<T> {
   readonly limits?: LimitStatus;
 }
 
+/** A governed call answered, its settlement still to run ({@link SpendPort.spendThenSettle}). */
+export interface AnsweredSpend<T> {
+  readonly value: T;
+  /** The tightest limit the reservation left, when a guard reports one. */
+  readonly limits?: LimitStatus;
+  /** What the call was settled to, once known (the same amount {@link settle} charges). */
+  readonly billed: SpendAmount;
+  /** What was reserved for the call. */
+  readonly reserved: SpendAmount;
+  /** Settles (beside `alongside`) once: later calls return the first call's promise. Resolves to the failures. */
+  readonly settle: () => Promise<number>;
+}
+
 /** How a model call is governed. */
 export interface GovernedCall<T> {
   /** The most the call can use: reserved before it. */
   readonly estimate: SpendAmount;
   /** The model call itself. */
   readonly invoke: () => Promise<T>;
-  /** What Bedrock billed for a successful call. */
-  readonly billed: (value: T) => SpendAmount;
+  /** What Bedrock billed for a successful call, given what was reserved for it. */
+  readonly billed: (value: T, reserved: SpendAmount) => SpendAmount;
   /**
    * What Bedrock billed for a failed one, given what was reserved for it (the estimate, or the smaller one a refusal
    * led to). @default nothing (throttled and failed calls are not billed)
@@ -68,6 +81,15 @@ export class SpendPort {
 
   /** Reserve, call, settle: the whole of a governed call whose outcome is known in this invocation. */
   async spend<T>(context: SpendContext, call: GovernedCall<T>): Promise<SpendOutcome<T>> {
+    const { value, settle, limits } = await this.spendThenSettle(context, call);
+    return { value, settleFailures: await settle(), ...(limits ? { limits } : {}) };
+  }
+
+  /**
+   * Reserve and call, but leave the settlement (and `alongside`) to the caller (`settle`, once however often it is
+   * called): it runs after the answer reached the client. A call that throws is settled at once: nothing is answered.
+   */
+  async spendThenSettle<T>(context: SpendContext, call: GovernedCall<T>): Promise<AnsweredSpend<T>> {
     const reservation = call.reservation ?? await this.reserve(context, call.estimate);
     let value: T;
     try {
@@ -76,9 +98,16 @@ export class SpendPort {
       await this.settle(context, reservation, call.billedOnError?.(error, reservation.estimate) ?? NO_SPEND);
       throw error;
     }
-    const [settleFailures] = await Promise.all([this.settle(context, reservation, call.billed(value)), call.alongside?.(value)]);
+    const billed = call.billed(value, reservation.estimate);
+    let settling: Promise<number> | undefined;
+    const settle = () => settling ??= Promise.all([this.settle(context, reservation, billed), call.alongside?.(value)]).then(([failures]) => failures);
     const limits = this.chain.statusOf(reservation);
-    return { value, settleFailures, ...(limits ? { limits } : {}) };
+    return { value, billed, reserved: reservation.estimate, settle, ...(limits ? { limits } : {}) };
+  }
+
+  /** The tightest limit a reservation left, when a guard reports one (before the call: the response's headers). */
+  statusOf(reservation: Reservation): LimitStatus | undefined {
+    return this.chain.statusOf(reservation);
   }
 
   /** Reserves on every guard or none. For a call settled later (a batch job), keep the reservation with the job. */

@@ -1,4 +1,4 @@
-import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import { ConverseCommand, type BedrockRuntimeClient, type ConverseCommandOutput, type ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { ModelTier } from '../../../shared/core';
 import type { ServiceTierName } from '../../../shared/contract';
 import { PipelineConfig } from '../config';
@@ -22,7 +22,7 @@ const MIN_ATTEMPT_MS = 1_000;
 // Time kept back after the last attempt to settle, record and answer before the function is stopped: one whole try
 // of the ledger's settlement (1.5 s by default), which must not run past the deadline less its own 250 ms margin,
 // and the response. With less, a slow settlement at the deadline would fail, and a billed call go uncounted.
-const RESPONSE_MARGIN_MS = 2_000;
+export const RESPONSE_MARGIN_MS = 2_000;
 
 /** A successful model call. */
 export interface InvokeOutcome {
@@ -53,8 +53,53 @@ export async function invokeWithRetries(
   serviceTier: ServiceTierName = 'standard',
   requestMetadata?: Readonly<Record<string, string>>,
 ): Promise<InvokeOutcome> {
+  const called = await retryAcrossModels(route, promptFor, config, deps,
+    (candidate, prompt) => new ConverseCommand(converseInput(candidate, prompt, maxTokens, serviceTier, requestMetadata)),
+    (command, options) => deps.bedrock.send(command, options));
+  return { response: called.value, route: called.route, attempts: called.attempts };
+}
+
+/** What Converse and ConverseStream are both asked: the prompt, the model, the output cap, the tier, the metadata. */
+export function converseInput(
+  candidate: RouteDecision, prompt: ConversePrompt, maxTokens: number, serviceTier: ServiceTierName, requestMetadata?: Readonly<Record<string, string>>,
+) {
   // Standard is Bedrock's default: nothing is sent, so a model without Flex or Priority is called as before.
   const tier = serviceTier === 'standard' ? undefined : { type: serviceTier };
+  return {
+    modelId: candidate.invokeId,
+    system: prompt.system.length > 0 ? prompt.system : undefined,
+    messages: prompt.messages,
+    inferenceConfig: { maxTokens },
+    ...(tier ? { serviceTier: tier } : {}),
+    ...(requestMetadata ? { requestMetadata: { ...requestMetadata } } : {}),
+  };
+}
+
+/** A call that some attempt of {@link retryAcrossModels} got an answer to. */
+export interface RetriedCall<T> {
+  readonly value: T;
+  readonly route: RouteDecision;
+  readonly attempts: number;
+  /** The deadline's signal of the attempt that answered: a stream read after it must stop there too. */
+  readonly deadline?: AbortSignal;
+}
+
+/** The model commands the retry loop sends. */
+type ModelCommand = ConverseCommand | ConverseStreamCommand;
+
+/**
+ * The retry loop of {@link invokeWithRetries}, for any command sent to a model of the chain (Converse, and the
+ * opening of a ConverseStream): backoff, attempts per model, fallbacks, the deadline, and what a failure may have
+ * billed.
+ */
+export async function retryAcrossModels<C extends ModelCommand, T>(
+  route: RouteDecision,
+  promptFor: (route: RouteDecision) => ConversePrompt,
+  config: PipelineConfig,
+  deps: InvokeDependencies,
+  build: (candidate: RouteDecision, prompt: ConversePrompt) => C,
+  send: (command: C, options: { abortSignal?: AbortSignal } | undefined) => Promise<T>,
+): Promise<RetriedCall<T>> {
   const chain: RouteDecision[] = [route, ...fallbackTiers(route.tier, config).map((fallbackTier) => fallbackRoute(fallbackTier, route, config))];
   const { maxAttempts, attemptsPerModel } = config.retry;
   let attempts = 0;
@@ -76,18 +121,11 @@ export async function invokeWithRetries(
         throw toPipelineError(error, attempts);
       }
       const deadline = timeLeft === undefined ? undefined : AbortSignal.timeout(timeLeft);
-      const command = new ConverseCommand({
-        modelId: candidate.invokeId,
-        system: prompt.system.length > 0 ? prompt.system : undefined,
-        messages: prompt.messages,
-        inferenceConfig: { maxTokens },
-        ...(tier ? { serviceTier: tier } : {}),
-        ...(requestMetadata ? { requestMetadata: { ...requestMetadata } } : {}),
-      });
+      const command = build(candidate, prompt);
       const handedOver = markHandOver(command);
       try {
-        const response = await deps.bedrock.send(command, deadline === undefined ? undefined : { abortSignal: deadline });
-        return { response, route: candidate, attempts };
+        const value = await send(command, deadline === undefined ? undefined : { abortSignal: deadline });
+        return { value, route: candidate, attempts, ...(deadline ? { deadline } : {}) };
       } catch (error) {
         lastError = error;
         // Cut off mid-call: Bedrock may have run (and billed) the model.
@@ -112,7 +150,7 @@ function backoffMs(attempt: number, config: PipelineConfig, random: () => number
   return Math.floor(random() * ceiling);
 }
 
-function errorName(error: unknown): string {
+export function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? 'Error';
 }
 
@@ -121,9 +159,10 @@ function errorName(error: unknown): string {
  * there on, a failure without an answer may come after Bedrock received the request. A client without the
  * middleware stack (a stub) never reports a hand-over.
  */
-function markHandOver(command: ConverseCommand): () => boolean {
+function markHandOver(command: ModelCommand): () => boolean {
   let handedOver = false;
-  command.middlewareStack?.add((next) => (args) => {
+  // Both commands share the one middleware stack type of the client; the marker reads nothing of the input.
+  (command as ConverseCommand).middlewareStack?.add((next) => (args) => {
     handedOver = true;
     return next(args);
   }, { step: 'deserialize', priority: 'low', name: 'genaiFinopsHandOverMarker' });
@@ -158,7 +197,7 @@ function isRetryable(error: unknown): boolean {
   return RETRYABLE.has(errorName(error)) || (status !== undefined && status >= 500);
 }
 
-function toPipelineError(error: unknown, attempts: number): PipelineError {
+export function toPipelineError(error: unknown, attempts: number): PipelineError {
   const message = (error as Error)?.message ?? String(error);
   if (errorName(error) === 'ValidationException' && /too long|too many tokens|context/i.test(message)) {
     return new PipelineError(413, 'CONTEXT_LENGTH_EXCEEDED', `The model rejected the prompt as too long: ${message}`, { attempts });
@@ -173,7 +212,7 @@ function toPipelineError(error: unknown, attempts: number): PipelineError {
  * The deadline came. `cutOffMidCall`: an attempt was running when it came, so Bedrock may have billed it; otherwise
  * no attempt was started in time, and the earlier ones all failed unbilled.
  */
-function outOfTime(error: unknown, attempts: number, cutOffMidCall: boolean): PipelineError {
+export function outOfTime(error: unknown, attempts: number, cutOffMidCall: boolean): PipelineError {
   return new PipelineError(503, 'MODEL_DEADLINE_EXCEEDED',
     `Bedrock did not answer within the time the function had left (${attempts} attempts). Retry later, or lower maxOutputTokens.`,
     { attempts, lastError: error === undefined ? undefined : errorName(error), cutOffMidCall });

@@ -1,4 +1,4 @@
-import type { SpendPath, ModelTier } from '../../../shared/contract';
+import type { SpendPath, ModelTier, ServiceTierName } from '../../../shared/contract';
 import type { Usage } from '../types';
 
 /**
@@ -36,12 +36,29 @@ export interface SpendRecord {
   readonly inputTokenBound?: number;
   /** Guards whose settlement failed after the call was billed (the answer was returned all the same). */
   readonly settleFailures?: number;
+  /** The agent run the call was counted on, and the run's parent when the request named one (traces follow runs). */
+  readonly runId?: string;
+  readonly parentRunId?: string;
+  /** The service tier the call was priced in: the one Bedrock reports having served it in. */
+  readonly serviceTier?: ServiceTierName;
+  /** The output cap the call was sent with (`maxTokens`). */
+  readonly maxOutputTokens?: number;
+  /**
+   * The cost is a bound, not what Bedrock reported: a streamed call that failed mid-way (or whose usage never came)
+   * is settled to its reservation's bound, which never under-counts. Reconciliation reads it to tell the two apart.
+   */
+  readonly estimated?: boolean;
+  /** A streamed answer: how the stream ended and how many text deltas reached the client. */
+  readonly stream?: { readonly outcome: StreamOutcome; readonly deltasSent: number };
   /**
    * When the spend happened, epoch ms, if not now: a batch job's records are collected hours after the job ran, and
    * CUR bills the hours it ran, so the record carries the job's end time (EMF accepts up to 14 days in the past).
    */
   readonly timestampMs?: number;
 }
+
+/** How a streamed answer ended: whole, whole but the client left before its end, or cut by a failure. */
+export type StreamOutcome = 'completed' | 'client-disconnected' | 'failed';
 
 /**
  * The last stage of every spend path: one metric record per model call or refusal. Implementations must never

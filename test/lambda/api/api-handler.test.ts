@@ -152,6 +152,9 @@ describe('API handler (POST /invoke) with the real SDK, DynamoDB Local and the B
     // Then only the allowed origin is echoed
     expect(allowed.result.headers).toMatchObject({ 'access-control-allow-origin': 'https://support.example.com', 'vary': 'Origin' });
     expect(other.result.headers).not.toHaveProperty('access-control-allow-origin');
+    // And the page may read the request id, limit, retry and run-budget headers (not CORS-safelisted)
+    const exposed = String(allowed.result.headers?.['access-control-expose-headers']).split(', ');
+    expect(exposed).toEqual(expect.arrayContaining(['x-genai-request-id', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'x-genai-run-remaining-usd']));
   });
 
   test('refuses a prompt over maxInputTokens with 413 and the numbers, without calling Bedrock or charging anything', async () => {

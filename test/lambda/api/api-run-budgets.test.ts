@@ -68,7 +68,9 @@ describe('agent-run budgets through the API handler, in DynamoDB Local', () => {
     expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 200]);
     expect(first.response.headers).toMatchObject({ 'x-genai-run-id': 'task-1', 'x-genai-run-remaining-requests': '1' });
     expect(second.response.headers).toMatchObject({ 'x-genai-run-remaining-requests': '0' });
-    expect(first.body.limits.run).toEqual({ runId: 'task-1', requests: 1, costUsd: usdLeft(first.response) });
+    // The body carries the ledger's exact dollars; the header shows them rounded to the micro-dollar
+    expect(first.body.limits.run).toEqual({ runId: 'task-1', requests: 1, costUsd: expect.closeTo(usdLeft(first.response), 6) });
+    expect(first.response.headers?.['x-genai-run-remaining-usd']).toMatch(/^\d+(\.\d{1,6})?$/);
     const usd = usdLeft(first.response);
     expect(usd).toBeGreaterThan(0);
     expect(usd).toBeLessThan(5);

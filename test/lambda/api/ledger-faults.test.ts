@@ -275,7 +275,9 @@ describe('the ledger equals the bill under faults: API handler', () => {
 
   test('a settlement slower than the ledger timeout is waited for: the answer is counted once', async () => {
     const table = await newLedger({ ledgerTimeoutMs: 400 });
-    ddbProxy.rule = (request) => (request.body.includes(table) && dynamoDbOperation(request) === 'TransactWriteItems' ? { delayMs: 1_000 } : undefined);
+    ddbProxy.rule = (request) => (request.body.includes(table) && dynamoDbOperation(request) === 'UpdateItem'
+      // A settlement (one UpdateItem per counter): the only writes that count cache reads.
+      && request.body.includes('cacheReadTokens') ? { delayMs: 1_000 } : undefined);
 
     const response = await invoke(apiEvent('What does the premium plan include?'));
 

@@ -57,7 +57,7 @@ describe('breaker decisions against DynamoDB Local', () => {
 
     const decision = await run(BUDGET);
 
-    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [] });
+    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [], changes: [{ feature: '*', outcome: 'opened', source: 'budget:genai-monthly-total' }] });
     expect(await stateOf('*')).toMatchObject({ open: true, source: 'budget:genai-monthly-total', period: '2026-11', resetsAt: '2026-12-01T00:00:00.000Z' });
     const audit = await store.history('customer-support', '*');
     expect(audit).toHaveLength(1);
@@ -83,7 +83,7 @@ describe('breaker decisions against DynamoDB Local', () => {
 
     const again = await run(BUDGET);
 
-    expect(again).toEqual({ tripped: [], reset: [], unchanged: ['*'] });
+    expect(again).toEqual({ tripped: [], reset: [], unchanged: ['*'], changes: [] });
     expect(await store.read('customer-support', ['*'])).toEqual(before);
     expect(await store.history('customer-support', '*')).toHaveLength(1);
     expect((await stateOf('*')).open).toBe(true);
@@ -104,11 +104,13 @@ describe('breaker decisions against DynamoDB Local', () => {
   test("an alarm's OK does not close a breaker a budget also holds open: budgets do not close, the period does", async () => {
     const { run, stateOf, clock } = await fixture({ budgets: [{ name: 'genai-monthly-total', features: ['support-chat'] }] });
     await run(ALARM);
-    await run(BUDGET);
+    expect((await run(BUDGET)).changes).toEqual([{ feature: 'support-chat', outcome: 'joined', source: 'budget:genai-monthly-total', heldBy: ['alarm:genai-support-chat-spend'] }]);
 
     const ok = await run(ALARM_OK);
 
     expect(ok.reset).toEqual(['support-chat']); // the alarm let go...
+    // ...and says so: a release, naming who still holds it, not a close (the notifier posts no recovery for it).
+    expect(ok.changes).toEqual([{ feature: 'support-chat', outcome: 'released', source: 'alarm:genai-support-chat-spend', heldBy: ['budget:genai-monthly-total'] }]);
     expect((await stateOf('support-chat')).open).toBe(true); // ...the budget still holds it
     clock.now = Date.UTC(2026, 11, 1, 0, 0, 1);
     expect((await stateOf('support-chat')).open).toBe(false); // December: the period reset closed it
@@ -135,7 +137,7 @@ describe('breaker decisions against DynamoDB Local', () => {
     const reset = await run({ reset: { feature: '*', actor: 'ops@example.com', reason: 'budget raised to $8,000' } });
     const redelivered = await run(BUDGET);
 
-    expect(reset).toEqual({ tripped: [], reset: ['*'], unchanged: [] });
+    expect(reset).toEqual({ tripped: [], reset: ['*'], unchanged: [], changes: [{ feature: '*', outcome: 'closed', source: 'manual:ops@example.com' }] });
     expect(redelivered.unchanged).toEqual(['*']);
     expect((await stateOf('*')).open).toBe(false);
     const audit = await store.history('customer-support', '*');
@@ -155,7 +157,7 @@ describe('breaker decisions against DynamoDB Local', () => {
     expect((await run(ok)).unchanged).toEqual(['support-chat']);
     const late = await run(alarm);
 
-    expect(late).toEqual({ tripped: [], reset: [], unchanged: ['support-chat'] });
+    expect(late).toEqual({ tripped: [], reset: [], unchanged: ['support-chat'], changes: [] });
     expect((await stateOf('support-chat')).open).toBe(false);
   });
 

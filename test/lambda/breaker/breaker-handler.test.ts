@@ -42,7 +42,7 @@ describe('breaker handler (SNS → DynamoDB Local)', () => {
 
     const decision = await handler(eventOf('sns-budgets-notification'));
 
-    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [] });
+    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [], changes: [{ feature: '*', outcome: 'opened', source: 'budget:genai-monthly-total' }] });
     const states = await new DynamoDbBreakerStore(dynamodb.client, 'breaker-handler-1').read('customer-support', ['*']);
     expect(states.get('*')).toMatchObject({ status: 'open', source: 'budget:genai-monthly-total', period: '2026-11' });
   });
@@ -51,9 +51,9 @@ describe('breaker handler (SNS → DynamoDB Local)', () => {
     quiet();
     const handler = await loadHandler('breaker-handler-2');
 
-    expect(await handler(eventOf('sns-cloudwatch-alarm'))).toEqual({ tripped: ['support-chat'], reset: [], unchanged: [] });
-    expect(await handler(eventOf('sns-cloudwatch-alarm-ok'))).toEqual({ tripped: [], reset: ['support-chat'], unchanged: [] });
-    expect(await handler({ reset: { feature: 'support-chat' } })).toEqual({ tripped: [], reset: [], unchanged: ['support-chat'] });
+    expect(await handler(eventOf('sns-cloudwatch-alarm'))).toEqual({ tripped: ['support-chat'], reset: [], unchanged: [], changes: [{ feature: 'support-chat', outcome: 'opened', source: 'alarm:genai-support-chat-spend' }] });
+    expect(await handler(eventOf('sns-cloudwatch-alarm-ok'))).toEqual({ tripped: [], reset: ['support-chat'], unchanged: [], changes: [{ feature: 'support-chat', outcome: 'closed', source: 'alarm:genai-support-chat-spend' }] });
+    expect(await handler({ reset: { feature: 'support-chat' } })).toEqual({ tripped: [], reset: [], unchanged: ['support-chat'], changes: [] });
   });
 
   test('an unparseable message is logged and ignored, not thrown', async () => {

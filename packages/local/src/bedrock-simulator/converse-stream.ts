@@ -34,7 +34,11 @@ export function splitIntoDeltas(text: string): string[] {
  * `contentBlockDelta`s, `contentBlockStop`, `messageStop` and `metadata` (usage, metrics, service tier), unless a
  * fault or the client's departure ends it first.
  */
-export async function writeConverseStream(sink: StreamSink, body: Record<string, unknown>, usage: SimulatedUsage, fault?: StreamFault): Promise<StreamEnd> {
+export async function writeConverseStream(
+  sink: StreamSink, body: Record<string, unknown>, usage: SimulatedUsage, fault?: StreamFault,
+  /** Awaited before each text delta after the first: a model's pace between tokens. */
+  pace?: () => Promise<void>,
+): Promise<StreamEnd> {
   const output = body.output as { message: { content: Array<{ text: string }> } };
   const text = output.message.content.map((block) => block.text).join('');
   const deltas = splitIntoDeltas(text);
@@ -67,6 +71,7 @@ export async function writeConverseStream(sink: StreamSink, body: Record<string,
   if (!(await sink.write(eventFrame('messageStart', { role: 'assistant' })))) return end('client-disconnected');
   for (const delta of deltas) {
     if (fault && fault.afterDeltas === deltasSent) return strike(fault);
+    if (pace && deltasSent > 0) await pace();
     if (!(await sink.write(eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: delta } })))) return end('client-disconnected');
     deltasSent++;
   }

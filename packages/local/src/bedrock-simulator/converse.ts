@@ -15,6 +15,8 @@ export interface ConverseContext {
   readonly cache: PromptCache;
   /** Latency to report in `metrics.latencyMs`. */
   readonly latencyMs: number;
+  /** Answer with no text at all (an empty completion: `end_turn`, no output tokens). */
+  readonly emptyAnswer?: boolean;
 }
 
 /** A Converse response body and the usage it reports. */
@@ -94,7 +96,7 @@ export function converse(ctx: ConverseContext, request: Record<string, unknown>)
   if (prompt.cachePoints.length > 0 && minimumTokens === undefined) throw validationError(BedrockMessages.unsupportedCaching);
   if (prompt.totalTokens > contextWindowTokens(ctx.baseModelId)) throw inputTooLongError();
 
-  const { text, outputTokens, stopReason } = complete(generateAnswer(ctx.baseModelId, prompt.lastUserText), config);
+  const { text, outputTokens, stopReason } = complete(ctx.emptyAnswer ? '' : generateAnswer(ctx.baseModelId, prompt.lastUserText), config);
   const cached: CacheOutcome =
     minimumTokens === undefined ? { readTokens: 0, writeTokens: 0, details: [] } : ctx.cache.apply(ctx.baseModelId, prompt.cachePoints, minimumTokens);
 

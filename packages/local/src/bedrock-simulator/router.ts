@@ -82,6 +82,9 @@ export class SimulatorRouter {
   private readonly now: () => number;
   private readonly log: SimulatedCall[] = [];
   private latencyMs: number;
+  private deltaDelayMs: number;
+  /** Later Converse and ConverseStream calls to answer with no text. */
+  private emptyAnswers = 0;
   /** Extra routes served before the runtime ones (the control plane's batch jobs), if any. */
   public extraRoutes?: { owns(request: IncomingRequest): boolean; handle(request: IncomingRequest): Promise<OutgoingReply> };
 
@@ -90,12 +93,24 @@ export class SimulatorRouter {
     this.now = options.now ?? Date.now;
     this.aliases = { ...(options.modelAliases ?? {}) };
     this.latencyMs = checkLatency(options.latencyMs ?? 0);
+    this.deltaDelayMs = checkLatency(options.streamDeltaDelayMs ?? 0);
     this.cache = new PromptCache(this.now);
   }
 
   /** A copy of the call log. */
   public get calls(): ReadonlyArray<SimulatedCall> {
     return [...this.log];
+  }
+
+  /** Sets the pause between a later ConverseStream answer's text deltas. */
+  public setStreamDeltaDelay(ms: number): void {
+    this.deltaDelayMs = checkLatency(ms);
+  }
+
+  /** Makes the next `count` Converse and ConverseStream calls answer with no text (an empty completion). */
+  public answerEmpty(count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new Error(`count must be a non-negative integer, got ${count}.`);
+    this.emptyAnswers += count;
   }
 
   /** Sets the simulated latency of later model calls. */
@@ -109,6 +124,7 @@ export class SimulatorRouter {
     this.faults.clear();
     this.countTokensFaults.clear();
     this.streamFaults.clear();
+    this.emptyAnswers = 0;
     this.cache.clear();
   }
 
@@ -190,14 +206,18 @@ export class SimulatorRouter {
     }
 
     if (call.operation === 'Converse' || call.operation === 'ConverseStream') {
-      const outcome = converse({ baseModelId, cache: this.cache, latencyMs }, json);
+      const emptyAnswer = this.emptyAnswers > 0;
+      if (emptyAnswer) this.emptyAnswers--;
+      const outcome = converse({ baseModelId, cache: this.cache, latencyMs, emptyAnswer }, json);
       call.usage = outcome.usage;
       call.requestMetadata = outcome.requestMetadata;
       // ConverseStream's latency is the time to its first event; Converse's the time to its whole answer.
       await this.simulateLatency(call, latencyMs);
       if (call.operation === 'Converse') return { body: outcome.body };
       const streamFault = this.streamFaults.take();
-      return { body: outcome.body, stream: (sink) => writeConverseStream(sink, outcome.body, outcome.usage, streamFault) };
+      const deltaDelayMs = this.deltaDelayMs;
+      const pace = deltaDelayMs > 0 ? () => this.delays.wait(deltaDelayMs) : undefined;
+      return { body: outcome.body, stream: (sink) => writeConverseStream(sink, outcome.body, outcome.usage, streamFault, pace) };
     }
 
     const outcome = invokeEmbeddings(baseModelId, request.body);

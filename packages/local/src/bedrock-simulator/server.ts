@@ -39,6 +39,8 @@ export async function startBedrockSimulator(
     injectStreamFaults: (kind: StreamFaultKind, count: number, afterDeltas: number) => router.streamFaults.enqueue(kind, count, afterDeltas),
     injectCountTokensFaults: (kind: FaultKind, count: number) => router.countTokensFaults.enqueue(kind, count),
     setLatency: (ms: number) => router.setLatency(ms),
+    setStreamDeltaDelay: (ms: number) => router.setStreamDeltaDelay(ms),
+    answerEmpty: (count: number) => router.answerEmpty(count),
     get calls(): ReadonlyArray<SimulatedCall> {
       return router.calls;
     },

@@ -4,6 +4,8 @@ export interface BedrockSimulatorOptions {
   readonly port?: number;
   /** Simulated model latency per model call in milliseconds. Default 0. */
   readonly latencyMs?: number;
+  /** Pause between the text deltas of a ConverseStream answer, in milliseconds (a model's pace). Default 0. */
+  readonly streamDeltaDelayMs?: number;
   /**
    * Model identifiers (typically application-inference-profile ARNs) mapped to the model they stand for,
    * e.g. `{ 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc': 'anthropic.claude-3-haiku-20240307-v1:0' }`.
@@ -113,6 +115,13 @@ export interface BedrockSimulator {
   injectCountTokensFaults(kind: FaultKind, count: number): void;
   /** Changes the simulated latency of subsequent model calls. */
   setLatency(ms: number): void;
+  /**
+   * Makes the next `count` Converse and ConverseStream calls answer with no text: an empty completion (`end_turn`,
+   * no output tokens; a stream with no text delta), as a model may give.
+   */
+  answerEmpty(count: number): void;
+  /** Changes the pause between the text deltas of subsequent ConverseStream answers. */
+  setStreamDeltaDelay(ms: number): void;
   /** Clears recorded calls, queued faults and the prompt cache. */
   reset(): void;
   /** Stops listening and drops open connections. Safe to call twice. */

@@ -9,10 +9,12 @@ import { DemoDeployment } from '../demo/deployment';
 import { DEFAULT_REQUESTS, DEFAULT_SEED, runDemo } from '../demo/run-demo';
 import { htmlFileOption, intOption, parseArgs, UsageError } from '../../../../shared/cli/args';
 import type { CommandIo } from './command-io';
+import { demoChatCommand } from './demo-chat';
 import { DEMO_HELP } from './help';
 
 /** Runs the command; resolves to the exit code. */
 export async function demoCommand(argv: ReadonlyArray<string>, io: CommandIo): Promise<number> {
+  if (argv[0] === 'chat') return demoChatCommand(argv.slice(1), io);
   const { out, log, onShutdown } = io;
   const { options, positionals } = parseArgs(argv, { requests: 'string', seed: 'string', json: 'boolean', html: 'string' }, 'demo');
   if (options.help) {
@@ -41,5 +43,6 @@ export async function demoCommand(argv: ReadonlyArray<string>, io: CommandIo): P
   // The estimator's figure for the same workload, beside the replayed "Library defaults" cost.
   const optimized = report.runs.find((r) => r.scenario.id === 'optimized');
   if (!options.json && optimized) await out(formatPrediction(predictDemo(requests, seed), optimized.totals.costUsd));
+  log('to chat with the streaming API and watch each answer\'s cost settle: genai-finops demo chat (serves a page on 127.0.0.1 until Ctrl-C)');
   return 0;
 }

@@ -1,6 +1,7 @@
 /** Help texts of the commands the companion package brings to the `genai-finops` CLI: demo and local invoke. */
 
 export const DEMO_HELP = `Usage: genai-finops demo [--requests N] [--seed S] [--json] [--html FILE]
+       genai-finops demo chat [--port N] [--tenant T] [--user U]
 
 Starts the Bedrock simulator, DynamoDB Local and a local S3 (the companion package genai-finops-local) and
 replays a realistic multi-tenant customer-support workload (a ~4,250-token system prompt, 3 knowledge-base
@@ -30,6 +31,15 @@ Options:
                    dashboard's widgets per scenario, computed from the EMF records the handler wrote: tokens
                    by kind, cost per feature and model, cache hit rates, route mix by tier, latency p50/p99.
   -h, --help       Show this help.
+
+demo chat: serves a chat page on http://127.0.0.1:<port>/ until Ctrl-C. Each message runs the streaming API
+function of an ApiWorkflow with responseStreaming (Lambda's response streaming emulated: the awslambda global,
+the HTTP prelude API Gateway reads) against the Bedrock simulator and DynamoDB Local; the answer streams as
+server-sent events, then the page shows its cost, the settled cost and the tenant's remaining daily budget
+(a UsageLedger quota of 100,000 tokens and $0.50). The caller is authenticated as an authorizer would give it.
+  --port N         Port to listen on (0 to 65535). Default 0: a free port, printed.
+  --tenant T       The authenticated tenant. Default acme-corp.
+  --user U         The authenticated user. Default agent-7.
 `;
 
 export const LOCAL_HELP = `Usage: genai-finops local invoke --workflow <api|document|scheduled|breaker> --event FILE [options]

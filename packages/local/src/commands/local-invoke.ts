@@ -14,6 +14,8 @@ import type { CommandIo } from './command-io';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
 import { createConfigCaches, prepareFixtures } from './invoke-fixtures';
 import { printInvocation } from './print-invocation';
+import { loadWithStdoutOnStderr, printStreamingInvocation } from './print-streaming-invocation';
+import { isStreamingHandler } from '../template/lambda-streaming';
 import { invokeBreaker } from './local-breaker';
 import { invokeFromTemplate } from './template-invoke';
 
@@ -74,7 +76,12 @@ async function invoke(argv: ReadonlyArray<string>, io: CommandIo): Promise<numbe
   const restoreEnv = applyEnvironment({
     ...fn.environment, [ENV.pipelineConfig]: JSON.stringify(config), ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region),
   });
-  return printInvocation(() => loadBundledHandler(workflow as Workflow)(invokeEvent, localLambdaContext(fn, requestId, resolver.account, resolver.region)), restoreEnv, out, log);
+  const context = localLambdaContext(fn, requestId, resolver.account, resolver.region);
+  const loaded = loadWithStdoutOnStderr(() => loadBundledHandler(workflow as Workflow));
+  if ('error' in loaded) return printInvocation(() => Promise.reject(loaded.error), restoreEnv, out, log);
+  const { handler } = loaded;
+  if (isStreamingHandler(handler)) return printStreamingInvocation(handler, invokeEvent, context, restoreEnv, log);
+  return printInvocation(() => handler(invokeEvent, context), restoreEnv, out, log);
 }
 
 /**

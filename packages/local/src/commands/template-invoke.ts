@@ -12,12 +12,14 @@ import { startLocalStack } from '../demo/local-stack';
 import {
   createTemplateResources, findFunction, functionEntry, readTemplateFile, resolveFunction, TemplateError, TemplateResolver,
 } from '../template';
+import { isStreamingHandler } from '../template/lambda-streaming';
 import { loadHandlerExport } from '../template/load-handler';
 import { localLambdaContext, localRuntimeEnvironment } from '../template/runtime-environment';
 import { UsageError } from '../../../../shared/cli/args';
 import { uploadAnnouncedObjects } from './invoke-fixtures';
 import type { CommandIo } from './command-io';
 import { printInvocation } from './print-invocation';
+import { loadWithStdoutOnStderr, printStreamingInvocation } from './print-streaming-invocation';
 
 /** What the template form of `local invoke` was given. */
 export interface TemplateInvocation {
@@ -57,10 +59,16 @@ export async function invokeFromTemplate(
   const requestId = randomUUID();
   log(`invoking ${fn.functionName} (request id ${requestId}) ...`);
   const restoreEnv = applyEnvironment({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) });
-  return printInvocation(
-    () => loadHandlerExport(entry.file, entry.exportName)(event, localLambdaContext(fn, requestId, resolver.account, resolver.region)),
-    restoreEnv, out, log,
-  );
+  const context = localLambdaContext(fn, requestId, resolver.account, resolver.region);
+  const loaded = loadWithStdoutOnStderr(() => loadHandlerExport(entry.file, entry.exportName));
+  if ('error' in loaded) return printInvocation(() => Promise.reject(loaded.error), restoreEnv, out, log);
+  const { handler } = loaded;
+  // A streamified handler (awslambda.streamifyResponse) runs as Lambda runs it: its response printed as it streams.
+  if (isStreamingHandler(handler)) {
+    log('the handler streams its response (awslambda.streamifyResponse): the HTTP response follows as it arrives');
+    return printStreamingInvocation(handler, event, context, restoreEnv, log);
+  }
+  return printInvocation(() => handler(event, context), restoreEnv, out, log);
 }
 
 /** A template that cannot be used is a usage error (exit 2), with the reason. */

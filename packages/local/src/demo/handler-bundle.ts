@@ -6,10 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { installAwsLambdaGlobal } from '../template/lambda-streaming';
 import { Workflow, WORKFLOWS } from './function-env';
 
-/** The bundles `local invoke` may load: the workflows' and the circuit breaker's. */
-export type BundleName = Workflow | 'breaker';
+/** The bundles `local invoke` may load: the workflows' and the circuit breaker's; and the demo chat's streaming API. */
+export type BundleName = Workflow | 'breaker' | 'api-stream';
 const BUNDLES: ReadonlyArray<BundleName> = [...WORKFLOWS, 'breaker'];
 
 let bundlesDir: string | undefined;
@@ -43,6 +44,8 @@ export type LambdaHandler = (event: unknown, context: Record<string, unknown>) =
 export function loadBundledHandler(workflow: BundleName): LambdaHandler {
   const file = require.resolve(bundlePath(workflow));
   delete require.cache[file];
+  // Lambda's Node.js runtime provides `awslambda` before the module loads (a streaming handler calls it at load).
+  installAwsLambdaGlobal();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const module = require(file) as { handler?: LambdaHandler };
   delete require.cache[file];

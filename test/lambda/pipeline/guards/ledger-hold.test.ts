@@ -1,4 +1,4 @@
-import { bucketEndMs, decodeHold, encodeHold, encodeHoldReference, expiryBucketOf, isHoldReference, LedgerHold } from '../../../../lambda/pipeline/guards/ledger-hold';
+import { bucketEndMs, decodeHold, encodeHold, encodeHoldReference, expiryBucketOf, isHoldReference, LedgerHold, settlesAfterItsEnd } from '../../../../lambda/pipeline/guards/ledger-hold';
 
 // The hold record is a wire format: batch markers in S3 and hold records in the ledger, written by one deployment,
 // are settled by the next. These tests pin the encoding those carry.
@@ -62,6 +62,14 @@ describe('expiry buckets', () => {
     expect(bucketEndMs(request) % 300_000).toBe(0);
     expect(bucketEndMs(batch)).toBeGreaterThanOrEqual(NOW + 8 * 86_400_000);
     expect(bucketEndMs(batch) % 43_200_000).toBe(0);
+  });
+
+  test('only a bucket whose holds may be settled after it ends is marked to keep the ids its sweep gives back', () => {
+    // A batch hold is collected by a later invocation; a 10-minute request hold may end before its invocation (15
+    // minutes at most); the default 16-minute one outlives any invocation.
+    expect(settlesAfterItsEnd(expiryBucketOf(NOW, 8 * 86_400_000, true))).toBe(true);
+    expect(settlesAfterItsEnd(expiryBucketOf(NOW, 600_000, false))).toBe(true);
+    expect(settlesAfterItsEnd(expiryBucketOf(NOW, 960_000, false))).toBe(false);
   });
 
   test('holds reserved within the same 5 minutes share a bucket, so a counter item carries a handful of them', () => {

@@ -1,0 +1,2 @@
+export type { AlertDeliveryProps } from './alert-delivery';
+export { AlertDelivery, WebhookFormat } from './alert-delivery';
