@@ -14,6 +14,7 @@ import { attoToUsd } from '../shared/core/pricing';
 import { applyPriceOverrides } from '../shared/core/price-overrides';
 import { add, attoRatioToUsd, cmp, div, fromNumber, isZero, mul, ONE, Ratio, ratio, roundToInteger, sub, toNumber, ZERO } from './exact';
 import { LibraryCost, libraryCostExact } from './library-cost';
+import { BudgetEstimate, estimateBudget } from './near-limit';
 import { CacheConfig, cachedTokens, inputTokens, LeverConfig, PricedShare, requestCost, RequestCost } from './request-cost';
 import { compareSageMaker, SageMakerComparison } from './sagemaker';
 import { DEFAULT_DAYS_PER_MONTH, TrafficShare, Workload, WorkloadError } from './workload';
@@ -105,6 +106,8 @@ export interface WorkloadEstimate {
   };
   /** Which prices priced each model, and the service tier's price basis. */
   readonly pricing: EstimatePricing;
+  /** Present when the workload declares a budget: the month under it, with and without its near-limit policy. */
+  readonly budget?: BudgetEstimate;
   /** What the figures assume or leave out for this workload. */
   readonly notes: ReadonlyArray<string>;
 }
@@ -313,6 +316,8 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
   addNotes(notes, workload, mix, dearest, levers, tokens.output);
   const pricing = pricingOf(workload, mix, options.catalogSource ?? 'catalog', tierPriced !== undefined);
   if (pricing.serviceTier && workload.promptCache) notes.push(`Prompt caching in the ${pricing.serviceTier.tier} tier: ${pricing.serviceTier.cacheAssumption}`);
+  const budgeted = estimateBudget({ workload, config: optimizedConfig, requestsPerMonth, daysPerMonth: daysPerMonth(workload) });
+  if (budgeted) notes.push(...budgeted.notes);
 
   return {
     ...(workload.description !== undefined ? { description: workload.description } : {}),
@@ -332,6 +337,7 @@ export function estimateWorkload(workload: Workload, options: EstimateOptions = 
       ...(roundToInteger(optimizedMonthAtto) > 0n ? { shareOfBedrockCost: toNumber(div(libraryAtto, optimizedMonthAtto)) } : {}),
     },
     pricing,
+    ...(budgeted ? { budget: budgeted.budget } : {}),
     notes,
   };
 }

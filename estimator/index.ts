@@ -7,4 +7,5 @@ export * from './estimate';
 export * from './projection';
 export * from './library-cost';
 export * from './sagemaker';
+export * from './near-limit';
 export type { LeverConfig, PricedShare, CacheConfig, RequestCost } from './request-cost';

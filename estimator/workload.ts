@@ -3,7 +3,7 @@
  * {@link parseWorkload} checks the parsed JSON and fills in the defaults; every mistake is a {@link WorkloadError}
  * naming the JSON path, the value received and the fix. The format is documented in the README ("Estimate a workload before you build it").
  */
-import { MODEL_TIERS, ModelTier, SERVICE_TIERS, ServiceTierName } from '../shared/contract';
+import { AT_LIMIT_BEHAVIOURS, DEFAULT_AT_LIMIT, DEFAULT_NEAR_LIMIT_SHARE, DEFAULT_NEAR_LIMIT_TIER, MODEL_TIERS, ModelTier, NEAR_LIMIT_ACTIONS, NearLimitConfig, SERVICE_TIERS, ServiceTierName } from '../shared/contract';
 import { ModelPrice, PRICE_FIELDS } from '../shared/core/model-catalog';
 import { add, fromNumber, toNumber, ZERO } from './exact';
 import { jsonErrorOffset, lineAndColumn } from './json-position';
@@ -106,6 +106,10 @@ export interface Workload {
   readonly prices: Readonly<Record<string, Partial<ModelPrice>>>;
   readonly sagemaker?: SageMakerSettings;
   readonly library: LibrarySettings;
+  /** A monthly USD limit on the workload's whole traffic (a feature's, or one tenant's when the workload is its traffic). */
+  readonly budget?: { readonly usdPerMonth: number };
+  /** What the feature does as the budget nears (the workflows' `nearLimit` prop); only with a budget. */
+  readonly nearLimit?: NearLimitConfig;
 }
 
 /** A mistake in a workload file: the JSON path, what was received and the fix. */
@@ -118,7 +122,7 @@ export class WorkloadError extends Error {
 
 type Json = Record<string, unknown>;
 
-const TOP_FIELDS = ['$schema', 'description', 'requests', 'tokens', 'model', 'routing', 'promptCache', 'responseCache', 'outputCap', 'batchShare', 'serviceTier', 'prices', 'sagemaker', 'library'];
+const TOP_FIELDS = ['$schema', 'description', 'requests', 'tokens', 'model', 'routing', 'promptCache', 'responseCache', 'outputCap', 'batchShare', 'serviceTier', 'prices', 'sagemaker', 'library', 'budget', 'nearLimit'];
 const PRICE_OVERRIDE_FIELDS = ['provider', 'name', 'kind', ...PRICE_FIELDS, 'batchDiscount', 'minCacheTokens', 'contextWindow', 'maxOutputTokens', 'regionalPremium', 'source'];
 
 /**
@@ -168,6 +172,8 @@ export function parseWorkload(json: unknown, source = 'workload'): Workload {
   const prices = readPrices(r, root.prices);
   const sagemaker = root.sagemaker === undefined ? undefined : readSageMaker(r, root.sagemaker);
   const library = readLibrary(r, root.library);
+  const budget = root.budget === undefined ? undefined : readBudget(r, root.budget);
+  const nearLimit = root.nearLimit === undefined ? undefined : readNearLimit(r, root.nearLimit, budget, traffic, responseCache);
 
   return deepFreeze({
     ...(description !== undefined ? { description } : {}),
@@ -182,6 +188,8 @@ export function parseWorkload(json: unknown, source = 'workload'): Workload {
     prices,
     ...(sagemaker ? { sagemaker } : {}),
     library,
+    ...(budget ? { budget } : {}),
+    ...(nearLimit ? { nearLimit } : {}),
   });
 }
 
@@ -299,6 +307,42 @@ function readSageMaker(r: Reader, value: unknown): SageMakerSettings {
     ...(s.tokensPerSecond !== undefined ? { tokensPerSecond: positive('tokensPerSecond', 1e9) } : {}),
     ...(s.requestsPerSecond !== undefined ? { requestsPerSecond: positive('requestsPerSecond', 1e7) } : {}),
   };
+}
+
+/** The largest monthly budget accepted, in USD: beyond it a figure is a typo. */
+export const MAX_BUDGET_USD_PER_MONTH = 1e12;
+
+function readBudget(r: Reader, value: unknown): NonNullable<Workload['budget']> {
+  const b = r.object(value, 'budget', '{"usdPerMonth": 5000}');
+  r.known(b, 'budget', ['usdPerMonth']);
+  return { usdPerMonth: r.number(b.usdPerMonth, 'budget.usdPerMonth', 0.000001, MAX_BUDGET_USD_PER_MONTH, `USD a month, above 0 and at most ${MAX_BUDGET_USD_PER_MONTH.toExponential()}`) };
+}
+
+/** The near-limit policy, with the contract's defaults; checked against the workload as the constructs check it. */
+function readNearLimit(r: Reader, value: unknown, budget: Workload['budget'], traffic: ReadonlyArray<TrafficShare>, responseCache: Workload['responseCache']): NearLimitConfig {
+  const n = r.object(value, 'nearLimit', '{"action": "cheaperTier", "atShare": 0.8, "tier": "simple", "atLimit": "refuse"}');
+  r.known(n, 'nearLimit', ['action', 'atShare', 'tier', 'atLimit']);
+  if (budget === undefined) r.fail('budget', undefined, 'a budget for the near-limit policy to near: "budget": {"usdPerMonth": 5000}');
+  const action = r.oneOf(n.action, 'nearLimit.action', NEAR_LIMIT_ACTIONS);
+  const atShare = n.atShare === undefined ? DEFAULT_NEAR_LIMIT_SHARE : r.number(n.atShare, 'nearLimit.atShare', Number.MIN_VALUE, 1, 'a share of the budget above 0 and at most 1 (e.g. 0.8)');
+  const atLimit = n.atLimit === undefined ? DEFAULT_AT_LIMIT : r.oneOf(n.atLimit, 'nearLimit.atLimit', AT_LIMIT_BEHAVIOURS);
+  if (action !== 'cheaperTier') {
+    if (n.tier !== undefined) r.fail('nearLimit.tier', n.tier, 'no tier: only the "cheaperTier" action routes to a tier');
+    if (action === 'cacheOnly' && responseCache === undefined) {
+      r.fail('responseCache', undefined, 'a response cache for "cacheOnly" to answer from: "responseCache": {"duplicateRate": 0.3} (without one, every request past the share is refused)');
+    }
+    return { action, atShare, atLimit };
+  }
+  const tier = n.tier === undefined ? DEFAULT_NEAR_LIMIT_TIER : r.oneOf(n.tier, 'nearLimit.tier', MODEL_TIERS);
+  const routed = traffic.map((t) => t.tier).filter((t): t is ModelTier => t !== 'all');
+  const highest = routed[routed.length - 1];
+  if (highest === undefined || !routed.includes(tier) || MODEL_TIERS.indexOf(tier) >= MODEL_TIERS.indexOf(highest)) {
+    const below = routed.slice(0, -1);
+    r.fail('nearLimit.tier', n.tier ?? tier, routed.length < 2
+      ? 'a routing mix of two tiers or more for "cheaperTier" to route down ("routing": {"simple": {...}, "complex": {...}}), or another action'
+      : `a routed tier below the dearest one (${highest}): one of ${below.map((t) => JSON.stringify(t)).join(', ')}`);
+  }
+  return { action, atShare, tier, atLimit };
 }
 
 /** Defaults of the library's running-cost inputs. */

@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_MODEL_CATALOG, ModelCatalog, parsePriceFile } from '../../shared/core';
-import { estimateWorkload, parseWorkloadText, projectWorkload, WorkloadEstimate, WorkloadError, WorkloadProjection } from '../../estimator';
+import { BudgetEstimate, BudgetReached, estimateWorkload, parseWorkloadText, projectWorkload, WorkloadEstimate, WorkloadError, WorkloadProjection } from '../../estimator';
+import { DEGRADED_ACTION_NAMES } from '../../shared/contract';
 import type { buildEstimatePage as BuildEstimatePage } from '../../reports/html/estimate-page';
 import type { chartJsSource as ChartJsSource } from '../../reports/html/self-contained';
 import { htmlFileOption, parseArgs, UsageError } from '../../shared/cli/args';
@@ -160,6 +161,8 @@ export function formatEstimate(e: WorkloadEstimate, file: string, pricesFile?: s
   ], [false, true, true]).map((l) => `  ${l}`));
   lines.push('');
 
+  if (e.budget) lines.push(...formatBudget(e.budget, e.requestsPerMonth), '');
+
   if (e.sagemaker) {
     const s = e.sagemaker;
     lines.push('Bedrock vs SageMaker (real-time endpoint billed per instance-hour, always on, capacity-bounded)');
@@ -183,6 +186,34 @@ export function formatEstimate(e: WorkloadEstimate, file: string, pricesFile?: s
     for (const note of e.notes) lines.push(...wrap(note, 110).map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The month under the workload's budget: without one, the budget alone (429 at the limit), with the policy. */
+export function formatBudget(b: BudgetEstimate, requestsPerMonth: number): string[] {
+  const p = b.policy;
+  const policy = p
+    ? `near-limit policy ${p.action}${p.action === 'cheaperTier' ? ` (to ${p.tier})` : ''} from ${pct(p.atShare)} of it, at the limit ${p.atLimit}`
+    : 'no near-limit policy: the limit refuses (429) once it is spent';
+  const reached = (r: BudgetReached | undefined) => (r === undefined ? 'never' : `day ${(Math.round(r.day * 10) / 10).toFixed(1)} (${pct(r.trafficShare)} of requests)`);
+  const alone = b.withoutPolicy;
+  const withPolicy = b.withPolicy;
+  const columns = (unlimited: string, budgetAlone: string, policyValue: () => string) => [unlimited, budgetAlone, ...(withPolicy ? [policyValue()] : [])];
+  const rows: string[][] = [
+    ['', 'no budget', 'budget alone', ...(withPolicy ? ['with the policy'] : [])],
+    ['spend a month', ...columns(usd(b.unlimitedUsd), usd(alone.spendUsd), () => usd(withPolicy!.spendUsd))],
+    ...(p ? [[`${pct(p.atShare)} of the budget spent`, ...columns('-', '-', () => reached(withPolicy!.nearLimitReached))]] : []),
+    ['budget spent', ...columns('-', reached(alone.limitReached), () => reached(withPolicy!.limitReached))],
+    ['answered as configured', ...columns(count(requestsPerMonth), count(alone.asConfigured.requests), () => count(withPolicy!.asConfigured.requests))],
+    ...(p && p.action !== 'cacheOnly'
+      ? [[`degraded (${DEGRADED_ACTION_NAMES[p.action]})`, ...columns('-', '-', () => `${count(withPolicy!.degraded.requests)} for ${usd(withPolicy!.degraded.usd)}`)]]
+      : []),
+    ['refused', ...columns('0', count(alone.refusedRequests), () => count(withPolicy!.refusedRequests))],
+  ];
+  return [
+    `Budget ${usd(b.usdPerMonth)} a month (${(Math.round(b.daysPerMonth * 10) / 10).toFixed(1)} days, traffic spread evenly); ${policy}`,
+    ...table(rows, [false, true, true, true]).map((l) => `  ${l}`),
+    ...wrap(`A request costs ${usd(b.perRequestUsd.full)} as configured${b.perRequestUsd.nearLimit !== undefined ? `, ${usd(b.perRequestUsd.nearLimit)} past the share` : ''}; ${b.refusal}.`, 110).map((l) => `  ${l}`),
+  ];
 }
 
 function table(rows: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<boolean>): string[] {

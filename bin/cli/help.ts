@@ -52,7 +52,9 @@ Estimates what a workload costs on Amazon Bedrock, from a workload file (format:
 examples in examples/workloads/): cost per request and per month, baseline vs optimized, the saving of each
 lever alone (routing, prompt caching, response caching, output cap, batch, service tier) and together, the
 input/output split, Bedrock vs a SageMaker endpoint with the break-even volume, and what the library's own
-resources cost (DynamoDB, Lambda, CloudWatch, WAF, Budgets, CUR and Athena).
+resources cost (DynamoDB, Lambda, CloudWatch, WAF, Budgets, CUR and Athena). With a "budget" (and a
+"nearLimit" policy): the month under it, by the budget alone (429 at the limit) and with the policy (degraded
+from its share), the day each share is spent, requests degraded and refused.
 
 The baseline: all traffic on the dearest configured model, no prompt or response caching, the uncapped output,
 on demand, standard tier.

@@ -2,7 +2,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { SpendPath } from '../../shared/contract';
 import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { containerPipeline } from '../composition/pipeline-runtime';
-import { callerIdentity, corsHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
+import { deferredAccepted } from './deferred-accepted';
+import { answerDeferredResult, isDeferredRoute } from './deferred-route';
+import { callerIdentity, corsHeaders, degradedHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
 
 /**
  * API Gateway proxy requests → the request pipeline. `POST /invoke` answers a message; `POST /embed` returns
@@ -12,6 +14,7 @@ import { callerIdentity, corsHeaders, errorResponse, json, limitHeaders, recordR
 export async function handler(event: APIGatewayProxyEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<APIGatewayProxyResult> {
   const requestId = event?.requestContext?.requestId ?? `local-${Date.now()}`;
   const cors = corsHeaders(event?.headers);
+  if (isDeferredRoute(event)) return answerDeferredResult(event, requestId, cors);
   let path: SpendPath = 'converse';
   let identity: RequestIdentity = { requestId };
   // Refusals before the pipeline are recorded here; the pipeline records its own.
@@ -29,7 +32,8 @@ export async function handler(event: APIGatewayProxyEvent, context?: Pick<Contex
     const result = await containerPipeline().handle(body, identity, {
       deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : undefined,
     });
-    return json(200, result, { ...cors, ...limitHeaders(result.limits) });
+    if (result.deferred) return deferredAccepted(event, { ...result, deferred: result.deferred }, cors);
+    return json(200, result, { ...cors, ...limitHeaders(result.limits), ...degradedHeaders(result.degraded) });
   } catch (error) {
     if (!inPipeline) recordRejection(error, path, identity);
     return errorResponse(error, requestId, cors);

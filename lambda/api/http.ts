@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { SpendPath } from '../../shared/contract';
-import { API_EXPOSED_HEADERS, ENV } from '../../shared/contract';
+import { API_EXPOSED_HEADERS, DEGRADED_HEADER, ENV } from '../../shared/contract';
+import { Degradation, degradedHeaderValue } from '../pipeline/stages/near-limit';
 import { PipelineError } from '../pipeline/errors';
 import type { LimitStatus, RunRemaining } from '../pipeline/guards/spend-guard';
 import { RequestIdentity } from '../pipeline/stages/validate-request';
@@ -159,7 +160,9 @@ function parseOrigins(originsJson: string | undefined): string[] {
  */
 export function errorResponse(error: unknown, requestId: string, cors: Record<string, string>): APIGatewayProxyResult {
   if (error instanceof PipelineError) {
-    return json(error.status, { error: error.code, message: error.message, details: error.details, requestId }, { ...cors, ...retryAfter(error), ...refusedLimitHeaders(error) });
+    const degraded = error.details.degraded as Degradation | undefined;
+    return json(error.status, { error: error.code, message: error.message, details: error.details, requestId },
+      { ...cors, ...retryAfter(error), ...refusedLimitHeaders(error), ...degradedHeaders(degraded) });
   }
   logError('request failed', { requestId, error: String(error), stack: (error as Error)?.stack });
   return json(500, { error: 'INTERNAL_ERROR', message: 'The request failed; it was not charged.', requestId }, cors);
@@ -168,6 +171,11 @@ export function errorResponse(error: unknown, requestId: string, cors: Record<st
 /** The headers of an answered request: its limit after the reservation, and a run's remaining budget. */
 export function limitHeaders(limits: LimitStatus | undefined): Record<string, string> {
   return { ...rateLimitHeaders(limits), ...runRemainingHeaders(limits?.run) };
+}
+
+/** A degraded answer says so (`x-genai-degraded: cheaper-tier; limit=tenant/month/costUsd; used=0.83`). */
+export function degradedHeaders(degraded: Degradation | undefined): Record<string, string> {
+  return degraded ? { [DEGRADED_HEADER]: degradedHeaderValue(degraded) } : {};
 }
 
 // Limits carry the ledger's exact dollars (settlements add to them); a header shows them once rounded, to the

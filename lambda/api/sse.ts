@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Writable } from 'node:stream';
 import type { AnswerHead, AnswerSink } from '../pipeline/answer';
-import { limitHeaders } from './http';
+import { degradedHeaders, limitHeaders } from './http';
 
 /** Whether the caller asked for server-sent events (`Accept: text/event-stream`). */
 export function wantsEventStream(event: APIGatewayProxyEvent | undefined): boolean {
@@ -111,6 +111,7 @@ export class EventStreamSink implements AnswerSink {
       'x-genai-request-id': head.requestId,
       ...this.cors,
       ...limitHeaders(head.limits),
+      ...degradedHeaders(head.degraded),
     });
     await this.event('start', { requestId: head.requestId, model: head.model, cache: head.cache });
   }

@@ -5,7 +5,9 @@ import type { Answer, Settlement } from '../pipeline/answer';
 import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { containerPipeline } from '../composition/pipeline-runtime';
 import { logError } from '../shared/log';
-import { callerIdentity, corsHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
+import { deferredAccepted } from './deferred-accepted';
+import { answerDeferredResult, isDeferredRoute } from './deferred-route';
+import { callerIdentity, corsHeaders, degradedHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
 import { RESPONSE_MARGIN_MS } from '../pipeline/stages/invoke-model';
 import { EventStreamSink, ResponseWriter, wantsEventStream } from './sse';
 
@@ -40,6 +42,10 @@ async function respond(event: APIGatewayProxyEvent, responseStream: Writable, co
   // A slow client is waited for until a second before the model stream is cut: that second reads the rest of the
   // answer the wait held back (Bedrock's usage comes last), the time after it settles and records.
   const writer = new ResponseWriter(responseStream, deadlineMs === undefined ? undefined : deadlineMs - RESPONSE_MARGIN_MS - READ_THE_REST_MS);
+  if (isDeferredRoute(event)) {
+    await writer.whole(await answerDeferredResult(event, requestId, cors));
+    return;
+  }
   const sink = wantsEventStream(event) ? new EventStreamSink(writer, requestId, cors) : undefined;
   let path: SpendPath = 'converse';
   let identity: RequestIdentity = { requestId };
@@ -69,9 +75,18 @@ async function respond(event: APIGatewayProxyEvent, responseStream: Writable, co
     return;
   }
 
+  if (answer.result.deferred) {
+    // Taken for later (202): decided before any byte, so a plain JSON answer even to an event-stream request.
+    const whole = deferredAccepted(event, { ...answer.result, deferred: answer.result.deferred }, cors);
+    writer.open(whole.statusCode, (whole.headers ?? {}) as Record<string, string>);
+    await writer.write(whole.body);
+    await settleAfterAnswer(answer, requestId);
+    await writer.end();
+    return;
+  }
   if (!sink) {
     // The client has every byte before the settlement, and the response ends after it (see the docblock).
-    const whole = json(200, answer.result, { ...cors, ...limitHeaders(answer.result.limits) });
+    const whole = json(200, answer.result, { ...cors, ...limitHeaders(answer.result.limits), ...degradedHeaders(answer.result.degraded) });
     writer.open(whole.statusCode, (whole.headers ?? {}) as Record<string, string>);
     await writer.write(whole.body);
     await settleAfterAnswer(answer, requestId);

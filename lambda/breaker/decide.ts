@@ -17,6 +17,8 @@ export interface BreakerChange {
   readonly source: string;
   /** The other sources holding it open after a join or a release, as read just after (absent when unread). */
   readonly heldBy?: string[];
+  /** While it is open, what it does to the feature (`throttled to 25 % of its requests ...`), when the construct said. */
+  readonly effect?: string;
 }
 
 /** What the breaker Lambda did with an event: the features it opened, those it closed, and what it ignored. */
@@ -151,6 +153,11 @@ const OUTCOME_OF_ACTION: Record<BreakerAction, BreakerOutcome> = { open: 'opened
 // never the decision.
 async function changeOf(outcome: WriteOutcome, feature: string, source: string, config: BreakerHandlerConfig, deps: DecideDependencies): Promise<BreakerChange> {
   const result = OUTCOME_OF_ACTION[outcome.action ?? 'open'];
+  const effect = result !== 'closed' ? config.effects?.[feature] : undefined;
+  return { ...await heldByOf(result, feature, source, config, deps), ...(effect ? { effect } : {}) };
+}
+
+async function heldByOf(result: BreakerOutcome, feature: string, source: string, config: BreakerHandlerConfig, deps: DecideDependencies): Promise<BreakerChange> {
   if ((result !== 'joined' && result !== 'released') || !deps.store.read) return { feature, outcome: result, source };
   try {
     const item = (await deps.store.read(config.application, [feature])).get(feature);

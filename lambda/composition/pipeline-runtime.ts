@@ -5,13 +5,16 @@ import { BreakerGuard, ContainerUsageGuard, DynamoDbLedgerGuard, SpendGuard } fr
 import { GenAiPipeline } from '../pipeline/pipeline';
 import { PowertoolsRecorder } from '../pipeline/powertools-recorder';
 import { DynamoDbResponseCache } from '../pipeline/stages/response-cache';
-import { bedrockClient, dynamoDbClient } from '../shared/clients';
-import { breakerUnavailableReporter, ledgerEventReporter } from '../shared/guard-events';
+import { bedrockClient, dynamoDbClient, s3Client } from '../shared/clients';
+import { readDeferralSettings, S3DeferredStore } from '../api/deferred-store';
+import { breakerThrottledReporter, breakerUnavailableReporter, ledgerEventReporter } from '../shared/guard-events';
 import { logWarn } from '../shared/log';
 
 let pipeline: GenAiPipeline | undefined;
 let config: PipelineConfig | undefined;
 let recorder: PowertoolsRecorder | undefined;
+// null: read, and the workflow defers nothing.
+let deferredStore: S3DeferredStore | null | undefined;
 
 /** The container's one recorder: spend records and guard events alike go through Powertools Metrics. */
 function containerRecorder(): PowertoolsRecorder {
@@ -34,6 +37,7 @@ export function guardsFor(cfg: PipelineConfig): SpendGuard[] {
     guards.push(new BreakerGuard(breaker, cfg.application, new DynamoDbBreakerStore(dynamoDbClient(), breaker.tableName), {
       warn: logWarn,
       onUnavailable: breakerUnavailableReporter(cfg.application, containerRecorder()),
+      onThrottled: breakerThrottledReporter(cfg.application, containerRecorder()),
     }));
   }
   if (cfg.guards.usageLimits.length > 0) {
@@ -58,8 +62,19 @@ export function containerPipeline(): GenAiPipeline {
     embeddingCache: cfg.embedding ? new EmbeddingCache(cfg.embedding, dynamoDbClient(), bedrockClient()) : undefined,
     guards: guardsFor(cfg),
     warn: logWarn,
+    // Only an API workflow with deferTo has one; elsewhere a `defer` policy is refused like the limit (429).
+    deferral: containerDeferredStore(),
   });
   return pipeline;
+}
+
+/** The container's store of deferred calls, when the workflow defers them (`deferTo`); undefined otherwise. */
+export function containerDeferredStore(): S3DeferredStore | undefined {
+  if (deferredStore === undefined) {
+    const settings = readDeferralSettings();
+    deferredStore = settings ? new S3DeferredStore(s3Client(), settings) : null;
+  }
+  return deferredStore ?? undefined;
 }
 
 /** Forget the composed pipeline and configuration (tests and the local CLI reconfigure between runs). */
@@ -67,4 +82,5 @@ export function resetContainer(): void {
   pipeline = undefined;
   config = undefined;
   recorder = undefined;
+  deferredStore = undefined;
 }

@@ -152,7 +152,7 @@ function anomalyAlert(json: any): Alert {
 }
 
 const BREAKER_OUTCOMES: ReadonlyArray<BreakerOutcome> = ['opened', 'joined', 'released', 'closed'];
-interface BreakerChangeRecord { feature: string; outcome: BreakerOutcome; source?: string; heldBy: string[] }
+interface BreakerChangeRecord { feature: string; outcome: BreakerOutcome; source?: string; heldBy: string[]; effect?: string }
 
 // The breaker's decision (lambda/breaker/decide.ts `BreakerDecision`) lists each change with its outcome: a fresh
 // trip, a source joining a breaker already open, a source letting go while others still hold it open, and a close.
@@ -168,7 +168,10 @@ function breakerAlerts(record: any, application?: string): Alert[] {
   const changes: BreakerChangeRecord[] = Array.isArray(decision.changes)
     ? decision.changes
       .filter((c: any) => typeof c?.feature === 'string' && BREAKER_OUTCOMES.includes(c?.outcome))
-      .map((c: any) => ({ feature: c.feature, outcome: c.outcome, ...(typeof c.source === 'string' ? { source: c.source } : {}), heldBy: strings(c.heldBy) }))
+      .map((c: any) => ({
+        feature: c.feature, outcome: c.outcome, ...(typeof c.source === 'string' ? { source: c.source } : {}), heldBy: strings(c.heldBy),
+        ...(typeof c.effect === 'string' ? { effect: c.effect } : {}),
+      }))
     : [];
   const legacy = !Array.isArray(decision.changes);
   const make = (change: BreakerChangeRecord, state: string, title: string, detail: string): Alert => ({
@@ -182,8 +185,13 @@ function breakerAlerts(record: any, application?: string): Alert[] {
     occurredAt: at,
     deliveryKey: `breaker#${id}#${state}#${change.feature}`,
   });
-  const paused = 'Non-critical requests of the feature are paused (503) or downgraded to a cheaper tier until the breaker closes.';
+  const generally = 'Non-critical requests of the feature are paused (503), throttled to a share of their rate (429 for the rest) or downgraded to a cheaper tier until the breaker closes.';
+  // What the breaker does to the feature, when its decision says (the construct knows each workflow's mode).
+  const effectOf = (change: BreakerChangeRecord): string => (change.effect === undefined
+    ? generally
+    : change.feature === '*' ? `Until the breaker closes: ${change.effect}.` : `Feature ${change.feature} is ${change.effect} until the breaker closes.`);
   const alerts = changes.map((change) => {
+    const paused = effectOf(change);
     const what = change.feature === '*' ? 'every feature' : `feature ${change.feature}`;
     const who = sourceName(change.source) ?? cause ?? 'a source';
     const others = change.heldBy.length > 0 ? change.heldBy.map(sourceName).join(', ') : undefined;
@@ -195,7 +203,7 @@ function breakerAlerts(record: any, application?: string): Alert[] {
           `The breaker stays open until every source holding it lets go. ${paused}`);
       case 'released':
         return make(change, 'RELEASED', `Circuit breaker for ${what}: ${who} let go; still held open by ${others ?? 'another source'}`,
-          `Not recovered: the feature stays paused or downgraded until ${others ?? 'the other source'} lets go too.`);
+          `Not recovered: ${stays(change)} until ${others ?? 'the other source'} lets go too.`);
       default:
         return make(change, 'RESET', `Circuit breaker reset for ${what}: ${change.source?.startsWith('manual:') ? who : `${who} let go, the last source holding it`}`,
           'The breaker is closed: the feature serves as before.');
@@ -205,11 +213,17 @@ function breakerAlerts(record: any, application?: string): Alert[] {
   const byCause = cause ? ` by ${cause}` : '';
   return [
     ...strings(decision.tripped).map((feature) => make({ feature, outcome: 'opened', heldBy: [] }, 'TRIPPED',
-      `Circuit breaker tripped for ${feature === '*' ? 'every feature' : `feature ${feature}`}${byCause}`, paused)),
+      `Circuit breaker tripped for ${feature === '*' ? 'every feature' : `feature ${feature}`}${byCause}`, generally)),
     ...strings(decision.reset).map((feature) => make({ feature, outcome: 'released', heldBy: [] }, 'RELEASED',
       `Circuit breaker for ${feature === '*' ? 'every feature' : `feature ${feature}`}: let go${byCause}; closed, or still held open by another source`,
       'The breaker\'s decision does not say whether another source still holds it open: check its state in the breaker table before taking this as a recovery.')),
   ];
+}
+
+// What stays as it is while a breaker is still held open.
+function stays(change: BreakerChangeRecord): string {
+  if (change.effect === undefined) return 'the feature stays paused, throttled or downgraded';
+  return change.feature === '*' ? `every feature stays as the breaker holds it (${change.effect})` : `the feature stays ${change.effect}`;
 }
 
 // `alarm:genai-spend` → `alarm genai-spend`, as the titles read; `manual:ops@example.com` → `a manual reset by ...`.

@@ -1,6 +1,7 @@
 import type { PipelineError } from './errors';
 import type { LimitStatus } from './guards/spend-guard';
 import type { PipelineResult } from './types';
+import type { Degradation } from './stages/near-limit';
 
 /**
  * An answer and the work that follows it. The pipeline hands the answer over first; `finish` then settles the
@@ -40,6 +41,8 @@ export interface AnswerHead {
   readonly cache: PipelineResult['cache']['response'];
   /** The tightest limit after the reservation (rate-limit and run-remaining headers). */
   readonly limits?: LimitStatus;
+  /** The feature's `nearLimit` policy degraded the call (the `x-genai-degraded` header). */
+  readonly degraded?: Degradation;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   LEDGER_FAILURE_MODES, MAX_LEDGER_SHARDS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, PipelineConfigDocument, ResponseCacheConfig, RetryConfig, TierModel, UNTAGGED,
   RUN_WINDOWS, USAGE_SCOPES, USAGE_WINDOWS, UsageLimitConfig,
 } from '../../shared/contract';
+import { checkNearLimitConfig } from './stages/near-limit';
 import type { ModelPrice } from '../../shared/core';
 
 export type { EmbeddingConfig, FeatureLimits, GuardsConfig, ResponseCacheConfig, RetryConfig, TierModel } from '../../shared/contract';
@@ -81,6 +82,7 @@ export function normalizeConfig(input: PipelineConfigInput): PipelineConfig {
     if (limits.serviceTier !== undefined && !SERVICE_TIERS.includes(limits.serviceTier)) {
       throw new Error(`Pipeline configuration: feature '${name}' has serviceTier '${String(limits.serviceTier)}'; use one of ${SERVICE_TIERS.join(', ')}.`);
     }
+    checkNearLimitConfig(name, limits.nearLimit);
   }
   return {
     application: input.application ?? tags.Application ?? UNTAGGED.application,
@@ -139,6 +141,10 @@ function checkBreakerFeature(feature: BreakerFeatureConfig, where: string): Brea
   if (!isOneOf(feature.whenTripped, BREAKER_MODES)) throw new Error(`${where}.whenTripped '${String(feature.whenTripped)}' is unknown; use ${quotedChoices(BREAKER_MODES)}.`);
   if (feature.downgradeTo !== undefined && !MODEL_TIERS.includes(feature.downgradeTo)) {
     throw new Error(`${where}.downgradeTo '${String(feature.downgradeTo)}' is unknown; use one of ${MODEL_TIERS.join(', ')}.`);
+  }
+  const share = feature.throttleTo;
+  if (share !== undefined && !(typeof share === 'number' && share > 0 && share < 1)) {
+    throw new Error(`${where}.throttleTo ${String(share)} must be a share between 0 and 1 (exclusive), e.g. 0.25.`);
   }
   return feature;
 }

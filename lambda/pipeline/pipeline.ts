@@ -1,12 +1,12 @@
 import type { BedrockRuntimeClient, TokenUsage } from '@aws-sdk/client-bedrock-runtime';
-import type { ServiceTierName, SpendPath } from '../../shared/contract';
+import type { DeferredReceipt, ServiceTierName, SpendPath, StoredReservation } from '../../shared/contract';
 import { attoToUsd, baseModelId, ModelCatalog } from '../../shared/core';
 import { Answer, AnswerHead, AnswerSink } from './answer';
 import { PipelineConfig } from './config';
 import { EmbeddedTexts, EmbeddingCache } from './embedding-cache';
 import { PipelineError } from './errors';
 import { NO_SPEND, SpendAmount, SpendContext, SpendGuard } from './guards';
-import { billedAmount, limitsAfterSettlement, SpendPort, spendUpperBound } from './spend';
+import { billedAmount, limitsAfterSettlement, restoreReservation, SpendPort, spendUpperBound, storeReservation } from './spend';
 import { countTokensFor } from './stages/count-tokens';
 import { askCounter, capOutputTokens, checkPromptLimit, countUnavailable } from './stages/enforce-limits';
 import { estimateRequestTokens, floorRequestTokens } from './stages/estimate-tokens';
@@ -19,6 +19,8 @@ import { buildPrompt } from './stages/prompt-cache';
 import { Recorder, SpendRecord } from './stages/record-request';
 import { CachedResponse, responseCacheKey, ResponseCacheStore } from './stages/response-cache';
 import { capRoute, fallbackTiers, routeModel } from './stages/route-model';
+import { afterRetry, cacheOnlyRefusal, cheaperRoute, Degradation, deferUnavailableRefusal, limitName, NearLimit, nearLimitOf, nearLimitOutcome, refusedLimitOf } from './stages/near-limit';
+import type { Reservation } from './guards/guard-chain';
 import { RequestIdentity, validateEmbedRequest, validateRequest } from './stages/validate-request';
 import { EmbedResult, GenAiRequest, NO_USAGE, PipelineResult, RouteDecision, TokenEstimate, Usage } from './types';
 
@@ -37,6 +39,22 @@ export interface PipelineDependencies {
   readonly random?: () => number;
   /** Where fail-open events are reported (a cache that could not be read, a guard that could not settle). */
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Where a feature whose `nearLimit` policy is `defer` leaves the work it accepts near its limit (the API's
+   * deferred records). Without one, such a call is refused (429) like the limit would refuse it.
+   */
+  readonly deferral?: Deferral;
+}
+
+/** Accepts a call for later: the receipt says where its result will be. */
+export interface Deferral {
+  /**
+   * Keeps the call, with its reservation, for the scheduled run. `written` is false when the same request was
+   * accepted before (a retry): its first record, and the reservation that record carries, stand.
+   * @param degradedBy the limit that was near and its used share (`tenant/month/costUsd; used=0.83`)
+   * @param reservation the call's spend, reserved on path `batch` (a long-lived hold), for the run to settle
+   */
+  defer(request: GenAiRequest, degradedBy: string, reservation: StoredReservation): Promise<{ readonly receipt: DeferredReceipt; readonly written: boolean }>;
 }
 
 /** An embedding call's usage and its exact price. */
@@ -50,6 +68,15 @@ interface PricedEmbedding {
 export interface RunOptions {
   /** Epoch milliseconds by which the answer must be back (in Lambda: now + the remaining time). */
   readonly deadlineMs?: number;
+  /**
+   * A reservation taken earlier for this call (a deferred record's, taken when the API accepted it): the call is
+   * not reserved again and the usage ledger does not count its request again (the API did); only the other guards
+   * admit it (a paused feature still refuses). A cache hit settles it to nothing, a model call to what was billed, a
+   * call that may have been billed without an answer to its bound, always on path `batch` under its own identity. A
+   * refusal or a failure that billed nothing leaves it held: the caller gives it back (a refused record) or a retry
+   * runs under it.
+   */
+  readonly reservation?: StoredReservation;
 }
 
 
@@ -184,13 +211,15 @@ export class GenAiPipeline {
     const maxTokens = capOutputTokens(request, limits);
     // The ledger bounds its confirmations and settlement by the request's deadline, so it never outlives the function.
     const context: SpendContext = { ...request, path: 'converse', nowMs: startedAt, ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}) };
+    // A call reserved before (a deferred record's) is settled on its stored hold, under the identity it was taken with.
+    const stored = options.reservation ? restoreReservation(options.reservation, startedAt) : undefined;
+    const settleContext = stored?.context ?? context;
 
     // Breakers and request-rate limits, before the cache: a hit is free but still a request. A guard may cap the
     // tier (a breaker downgrading the feature); a capped call then never falls back above the cap. The spend stays
     // pending until the cache says hit or miss.
-    const pending = await this.spend.pending(context);
+    const pending = stored ? await this.spend.reserved(context, stored.context, stored.reservation) : await this.spend.pending(context);
     const route = capRoute(routed, pending.admitted.maxTier, config, pending.admitted.reason);
-    const callConfig = route === routed ? config : { ...config, retry: { ...config.retry, fallbackUpward: false } };
     const cacheKey = config.responseCache && deps.responseCache
       ? responseCacheKey(config.responseCache.namespace, request, systemPrompt, route.modelId, maxTokens)
       : undefined;
@@ -220,18 +249,59 @@ export class GenAiPipeline {
     // to 3× the count on Cyrillic prose): then CountTokens (free) is asked once and the call reserved on the count.
     // Not when even the prompt's lower bound cannot fit what the limit has left: the refusal stands, nothing asked.
     let reservedInput = inputBound;
-    const reservation = await pending.miss(counted !== undefined ? undefined : async (refusal) => {
+    const recount = counted !== undefined ? undefined : async (refusal: unknown): Promise<SpendAmount | undefined> => {
       const least = this.converseUpperBound(route, estimate, floorRequestTokens(request, systemPrompt), maxTokens, requestedTier);
       if (!mayFit(refusal, least)) return undefined;
       // Counted for the model the call goes to first (a breaker may have capped the routed tier).
-      const recount = await askCounter(route === routed ? count : () => countTokensFor(deps.bedrock, baseModelId(route.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
-      if (recount.kind === 'unavailable') throw countUnavailable(recount.reason, limits, request.feature);
-      if (recount.kind !== 'counted' || recount.inputTokens >= inputBound) return undefined;
-      reservedInput = recount.inputTokens;
-      return this.converseUpperBound(route, estimate, recount.inputTokens, maxTokens, requestedTier);
-    }).catch((error: unknown) => {
+      const recounted = await askCounter(route === routed ? count : () => countTokensFor(deps.bedrock, baseModelId(route.modelId), buildPrompt(request, systemPrompt, estimate, undefined)));
+      if (recounted.kind === 'unavailable') throw countUnavailable(recounted.reason, limits, request.feature);
+      if (recounted.kind !== 'counted' || recounted.inputTokens >= inputBound) return undefined;
+      reservedInput = recounted.inputTokens;
+      return this.converseUpperBound(route, estimate, recounted.inputTokens, maxTokens, requestedTier);
+    };
+    // At the limit, a `cheaperTier` policy that degrades there reserves once more on the cheaper route's bound (on the
+    // counted prompt when the count ran first): the one retry `miss` allows.
+    const policy = limits.nearLimit;
+    let pastLimit: { readonly near: NearLimit; readonly route: RouteDecision } | undefined;
+    const smaller = async (refusal: unknown): Promise<SpendAmount | undefined> => {
+      const recounted = await recount?.(refusal);
+      // The prompt fits on its counted size: the call goes as routed, not degraded.
+      if (recounted && mayFit(refusal, recounted)) return recounted;
+      // A cheaper model needs as many tokens: only a USD limit may fit it.
+      const near = policy?.action === 'cheaperTier' ? refusedLimitOf(policy, refusal) : undefined;
+      const cheaper = near && policy && near.status.measure === 'costUsd' ? cheaperRoute(route, policy, config, near) : route;
+      if (!near || cheaper === route) return recounted;
+      pastLimit = { near, route: cheaper };
+      // On the prompt's upper bound, which holds for any model's tokenizer: the count was the routed model's.
+      reservedInput = inputBound;
+      return this.converseUpperBound(cheaper, estimate, inputBound, maxTokens, requestedTier, NO_UPWARD_FALLBACK);
+    };
+    let reservation: Reservation;
+    try {
+      reservation = await pending.miss(recount || policy?.action === 'cheaperTier' ? smaller : undefined);
+    } catch (error) {
+      const refused = refusedLimitOf(policy, error);
+      if (refused && policy?.action === 'cacheOnly') throw cacheOnlyRefusal(refused, this.now(), request.feature);
+      if (refused && policy?.action === 'defer') {
+        const held = this.spend.governed ? this.converseUpperBound(route, estimate, reservedInput, maxTokens, requestedTier) : NO_SPEND;
+        return this.deferredAnswer(request, refused, route, estimate, reservedInput, maxTokens, startedAt, context, held);
+      }
       throw reservedInput === inputBound ? error : withCountedInput(error, reservedInput);
-    });
+    }
+
+    // Near a token or USD limit (or past it, reserved again on a cheaper route), the feature's policy degrades the call.
+    const spendStatus = this.spend.spendStatusOf(reservation);
+    // A stored reservation was taken under its policy already (the API's): it is not degraded twice.
+    const near = stored ? undefined : pastLimit ? afterRetry(pastLimit.near, spendStatus) : nearLimitOf(policy, spendStatus);
+    const outcome = nearLimitOutcome(policy, near, route, requestedTier, config, this.catalog, pastLimit?.route);
+    if (outcome.kind !== 'call') {
+      // Cache only and defer make no model call: the reservation goes back whole, nothing is charged.
+      await this.spend.settle(context, reservation, NO_SPEND);
+      if (outcome.kind === 'cacheOnly') throw cacheOnlyRefusal(outcome.near, this.now(), request.feature);
+      return this.deferredAnswer(request, outcome.near, route, estimate, reservedInput, maxTokens, startedAt, context, reservation.estimate);
+    }
+    const { route: callRoute, serviceTier: callTier, degraded } = outcome;
+    const callConfig = callRoute === routed ? config : { ...config, retry: { ...config.retry, fallbackUpward: false } };
 
     const invokeDeps = {
       bedrock: deps.bedrock,
@@ -243,23 +313,24 @@ export class GenAiPipeline {
     const promptFor = (r: RouteDecision) => this.promptFor(r, request, systemPrompt, estimate);
     const metadata = this.requestMetadataOf(request, request.feature);
     const streamed = sink ? new StreamProgress(sink) : undefined;
-    const spent = await this.spend.spendThenSettle(context, {
+    const spent = await this.spend.spendThenSettle(settleContext, {
       estimate: reservation.estimate,
       reservation,
       invoke: async (): Promise<ModelAnswer> => {
         if (!sink || !streamed) {
-          const called = await invokeWithRetries(route, promptFor, maxTokens, callConfig, invokeDeps, requestedTier, metadata);
+          const called = await invokeWithRetries(callRoute, promptFor, maxTokens, callConfig, invokeDeps, callTier, metadata);
           return this.priced({
             route: called.route, attempts: called.attempts, answer: answerOf(called.response), stopReason: called.response.stopReason,
             usage: called.response.usage, serviceTier: called.response.serviceTier?.type, reported: true,
-          }, requestedTier);
+          }, callTier);
         }
         const limitsNow = this.spend.statusOf(reservation);
         const head = (answering: RouteDecision): AnswerHead => ({
           requestId: request.requestId, model: { id: answering.modelId, tier: answering.tier }, cache: cacheKey ? 'miss' : 'off',
           ...(limitsNow ? { limits: limitsNow } : {}),
+          ...(degraded ? { degraded } : {}),
         });
-        const called = await streamWithRetries(route, promptFor, maxTokens, callConfig, invokeDeps, requestedTier, metadata,
+        const called = await streamWithRetries(callRoute, promptFor, maxTokens, callConfig, invokeDeps, callTier, metadata,
           (text, answering) => streamed.deliver(text, () => head(answering)));
         // Failed before any text was sent: nothing was answered yet, so the client gets an ordinary error, and the
         // call is settled at its bound (once open, the stream may have been billed).
@@ -267,7 +338,7 @@ export class GenAiPipeline {
         try {
           // Completed without a delta (an empty completion): the head still goes out, before `done`.
           await streamed.open(() => head(called.route));
-          return this.priced({ ...called, answer: called.text, reported: called.usage !== undefined }, requestedTier);
+          return this.priced({ ...called, answer: called.text, reported: called.usage !== undefined }, callTier);
         } catch (error) {
           // The model ran (and may have billed) but the answer cannot be priced or sent (a defect, say): settled at
           // the bound like a call cut off mid-way, never at nothing, and recorded as estimated.
@@ -278,8 +349,9 @@ export class GenAiPipeline {
       // most it could have cost, never less.
       billed: ({ usage, costAtto, reported }, reserved) => (reported ? billedAmount(usage, costAtto) : reserved),
       // A call cut off at the deadline may have been billed by Bedrock: count it as the most it could have cost. A
-      // deadline met between attempts (all throttled, say) billed nothing.
-      billedOnError: (error, reserved) => (mayHaveBilled(error) ? reserved : NO_SPEND),
+      // deadline met between attempts (all throttled, say) billed nothing: its reservation goes back, unless it was
+      // stored (a deferred record's), which stays held for the run's retry or the caller to give back.
+      billedOnError: (error, reserved) => (mayHaveBilled(error) ? reserved : stored ? undefined : NO_SPEND),
       alongside: async (called) => {
         if (!cacheKey || called.failure || !isCacheable(called.route.tier, called.stopReason, route)) return;
         await this.writeCache(cacheKey, request.tenantId, {
@@ -305,6 +377,7 @@ export class GenAiPipeline {
       inputTokenBound: reservedInput,
       serviceTier: called.serviceTier,
       ...(spent.limits ? { limits: spent.limits } : {}),
+      ...(degraded ? { degraded } : {}),
     };
     return {
       result,
@@ -321,6 +394,48 @@ export class GenAiPipeline {
           costUsd: cost.totalUsd, estimated, settleFailures,
           ...(spent.limits ? { limits: limitsAfterSettlement(spent.limits, spent.reserved, spent.billed) } : {}),
         };
+      }),
+    };
+  }
+
+  /**
+   * A call a `defer` policy accepts near (or at) its limit. A 202 is a promise the budget must keep, so the call's
+   * spend (`amount`, its converse reservation's, which was given back or refused) is reserved again as a long-lived
+   * hold (path `batch`: kept in the usage ledger for `batchHoldSeconds`, 8 days by default, then swept at its bound)
+   * and stored in the deferred record, which the scheduled run settles to what it billed. If that reservation is
+   * refused, so is the call (the limit's 429): deferring accepts only what still fits. If the record is not written
+   * (a 503), or was written before (a retried request), this reservation goes back. No model is called.
+   */
+  private async deferredAnswer(
+    request: GenAiRequest, near: NearLimit, route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number, startedAt: number,
+    context: SpendContext, amount: SpendAmount,
+  ): Promise<Answer> {
+    if (!this.deps.deferral) throw deferUnavailableRefusal(near, this.now(), request.feature);
+    const { degraded } = near;
+    const heldContext: SpendContext = { ...context, path: 'batch' };
+    const held = await this.spend.reserve(heldContext, amount);
+    // Given back under a key of its own: the request's (`batch:<id>`) stays the run's settlement's.
+    const giveBack = (why: string) => this.spend.settle({ ...heldContext, requestId: `${request.requestId}:${why}` }, held, NO_SPEND);
+    let deferred: Awaited<ReturnType<Deferral['defer']>>;
+    try {
+      deferred = await this.deps.deferral.defer(request, `${limitName(near.status)}; used=${degraded.usedShare.toFixed(2)}`, storeReservation(heldContext, held));
+    } catch (error) {
+      await giveBack('not-deferred');
+      throw error;
+    }
+    if (!deferred.written) await giveBack('deferred-before');
+    const receipt = deferred.receipt;
+    const result: PipelineResult = {
+      requestId: request.requestId, answer: '', stopReason: 'deferred',
+      model: { id: route.modelId, tier: route.tier, reasons: [...route.reasons, `deferred near limit ${degraded.limit}`] },
+      usage: NO_USAGE, cost: { ...NO_COST, priced: 'catalog' }, cache: { response: 'miss', prompt: 'none' }, attempts: 0,
+      latencyMs: this.now() - startedAt, estimatedInputTokens: estimate.total, inputTokenBound: inputBound, degraded, deferred: receipt,
+    };
+    return {
+      result,
+      finish: once(async () => {
+        this.deps.recorder.record({ ...this.recordOf(request, result, 0, maxTokens), status: 202 });
+        return { costUsd: 0, estimated: false, settleFailures: 0 };
       }),
     };
   }
@@ -345,9 +460,13 @@ export class GenAiPipeline {
     return { usage, ...priceCallExact(usage, undefined, modelId, this.catalog, this.config) };
   }
 
-  /** The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach. */
-  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number, serviceTier: ServiceTierName) {
-    const models = [route.modelId, ...fallbackTiers(route.tier, this.config).map((t) => this.config.tiers[t]!.modelId)];
+  /**
+   * The reservation of a Converse call: the bound, the output cap, at the dearest model the call may reach (`upward`
+   * false: a capped call, which never falls back above its tier).
+   */
+  private converseUpperBound(route: RouteDecision, estimate: TokenEstimate, inputBound: number, maxTokens: number, serviceTier: ServiceTierName, upward?: typeof NO_UPWARD_FALLBACK) {
+    const config = upward ? { ...this.config, retry: { ...this.config.retry, ...upward } } : this.config;
+    const models = [route.modelId, ...fallbackTiers(route.tier, config).map((t) => this.config.tiers[t]!.modelId)];
     return spendUpperBound({
       inputTokens: inputBound,
       cacheablePrefixTokens: this.config.promptCaching ? Math.min(inputBound, estimate.bound.system + estimate.bound.context) : 0,
@@ -432,6 +551,7 @@ export class GenAiPipeline {
       promptCache: result.cache.prompt,
       inputTokenBound: result.inputTokenBound,
       settleFailures,
+      ...(result.degraded ? { degraded: result.degraded } : {}),
     };
   }
 
@@ -451,7 +571,10 @@ export class GenAiPipeline {
     const status = error instanceof PipelineError ? error.status : 500;
     const errorCode = error instanceof PipelineError ? error.code : 'INTERNAL_ERROR';
     // A call cut off mid-way was settled at its reservation's bound (it may have been billed): the record says so.
-    this.deps.recorder.record({ ...this.recordBase(who, feature), path, status, errorCode, ...(mayHaveBilled(error) ? { estimated: true } : {}) });
+    const degraded = error instanceof PipelineError ? degradationIn(error) : undefined;
+    this.deps.recorder.record({
+      ...this.recordBase(who, feature), path, status, errorCode, ...(mayHaveBilled(error) ? { estimated: true } : {}), ...(degraded ? { degraded } : {}),
+    });
   }
 }
 
@@ -529,6 +652,16 @@ interface ModelAnswer {
   readonly serviceTier: ServiceTierName;
   readonly failure?: PipelineError;
 }
+
+// A refusal a `nearLimit` policy made (cache only) names its degradation: the record and metric count it.
+function degradationIn(error: PipelineError): Degradation | undefined {
+  const degraded = error.details.degraded as Degradation | undefined;
+  return degraded && typeof degraded.action === 'string' ? degraded : undefined;
+}
+
+const NO_UPWARD_FALLBACK = Object.freeze({ fallbackUpward: false });
+
+const NO_COST = { inputUsd: 0, outputUsd: 0, cacheReadUsd: 0, cacheWrite5mUsd: 0, cacheWrite1hUsd: 0, totalUsd: 0, batch: false } as const;
 
 // What a call settled at its bound was charged: the reservation's whole cost, not split by kind of token (no
 // usage says how it would split).

@@ -143,6 +143,16 @@ export class PowertoolsRecorder implements Recorder {
     // Publishing clears the timestamp, so a record without one is stamped now, as before.
     if (record.timestampMs !== undefined) m.setTimestamp(record.timestampMs);
     m.publishStoredMetrics();
+    if (record.degraded) this.emitDegraded(record, record.degraded);
+  }
+
+  // Its own EMF record: the Action dimension (four wire names) is not one of the request record's dimensions.
+  private emitDegraded(record: SpendRecord, degraded: NonNullable<SpendRecord['degraded']>): void {
+    this.recordGuardEvent({
+      metric: METRIC.degradedRequests,
+      dimensions: { Application: record.application, Feature: record.feature, Action: degraded.action },
+      properties: { limit: degraded.limit, usedShare: degraded.usedShare, requestId: record.requestId, tenantId: record.tenantId, status: record.status },
+    });
   }
 
   // The Lambda facade segment cannot carry annotations, so cost and model go on a subsegment of their own.

@@ -1,6 +1,7 @@
-import type { ServiceTierName } from '../../shared/contract';
+import type { DeferredReceipt, ServiceTierName } from '../../shared/contract';
 import type { CostBreakdown, ModelTier } from '../../shared/core';
 import type { LimitStatus } from './guards/spend-guard';
+import type { Degradation } from './stages/near-limit';
 
 /** One turn of the conversation so far. */
 export interface HistoryTurn {
@@ -96,6 +97,10 @@ export interface PipelineResult {
   readonly serviceTier?: ServiceTierName;
   /** The tightest usage limit after this request, when a guard reports one (the API's `x-ratelimit-*` headers). */
   readonly limits?: LimitStatus;
+  /** The feature's `nearLimit` policy changed the answer: how, and which limit (the `x-genai-degraded` header). */
+  readonly degraded?: Degradation;
+  /** A `defer` policy accepted the work for later: where its result will be (the API answers 202). */
+  readonly deferred?: DeferredReceipt;
 }
 
 /** A validated `POST /embed` request. */

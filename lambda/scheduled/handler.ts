@@ -5,7 +5,7 @@ import { BatchCollectEvent, BatchJobStateChangeEvent, triggerOf } from './batch/
 import { containerPipeline } from '../composition/pipeline-runtime';
 import { dayToProcess } from './schedule-day';
 import { collectContextFor, runBatchDay } from './batch-day';
-import { runOnDemand } from './on-demand';
+import { runDeferredBesideBatch, runOnDemand } from './on-demand';
 import { readScheduleSettings } from './settings';
 import { DayStores } from './stores';
 import type { CollectRunSummary, RemainingTime, ScheduledRunSummary } from './summary';
@@ -23,6 +23,10 @@ const settings = readScheduleSettings();
  * at the batch price, its upper-bound spend reserved on the pipeline's guard chain and settled when it is collected;
  * a smaller day runs on demand through the request pipeline. Every run first collects finished batch jobs;
  * `{ "collect": true }` and Bedrock's "Batch Inference Job State Change" events only collect.
+ *
+ * The day's deferred records (the API's, under `deferred/<day>/`) run on demand as the requests they were, charged
+ * to their tenants, also on a batch day (the job carries only the uploaded records); only when an API defers to this
+ * workflow (`GENAI_ACCEPTS_DEFERRED`), otherwise `deferred/` is not read at all.
  *
  * An on-demand run can be repeated safely: a record whose result exists is skipped, so Lambda's async retries
  * (after a failure, or a run that ran short of time and failed on purpose) continue the day without paying twice.
@@ -45,8 +49,10 @@ export async function handler(
   const collected = batch ? await collectDays(collectContextFor(stores, batch, pipeline), lookbackDays(day, batch.lookbackDays)) : undefined;
   if (trigger.kind === 'collect') return { collected: collected ?? [] };
 
-  const keys = await stores.listDay(day);
+  const [keys, deferredKeys] = await Promise.all([stores.listDay(day), stores.listDeferred(day)]);
   const batchDay = batch ? await runBatchDay(stores, batch, pipeline, day, keys) : {};
-  const summary = batchDay.summary ?? await runOnDemand(stores, day, keys, batchDay.read, context);
+  const summary = batchDay.summary
+    ? await runDeferredBesideBatch(stores, day, batchDay.summary, deferredKeys, context)
+    : await runOnDemand(stores, day, keys, batchDay.read, context, deferredKeys);
   return collected ? { ...summary, collected } : summary;
 }

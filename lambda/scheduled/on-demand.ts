@@ -3,12 +3,14 @@ import { reservedNameRejection } from './batch/marker';
 import { BucketObjects, isError } from './batch/objects';
 import type { DayRecord } from './batch/plan';
 import { SCHEDULE_USER } from './batch/spend';
+import { deferredResultName } from '../../shared/contract';
 import { attoToUsd, usdToAtto } from '../../shared/core';
 import { PipelineError } from '../pipeline/errors';
 import { mayHaveBilled } from '../pipeline/stages/invoke-model';
 import type { PipelineResult, Usage } from '../pipeline/types';
 import { logError, logInfo, logWarn } from '../shared/log';
 import { runTextRequest } from '../shared/text-request';
+import { deferredRequestIdOf, INVALID_DEFERRED_RECORD, readDeferredRecord, releaseDeferredReservation, runDeferredRecord } from './deferred-records';
 import { RECORD_INSTRUCTIONS } from './settings';
 import { DayStores } from './stores';
 import { RemainingTime, ScheduledRunIncompleteError, ScheduledRunSummary } from './summary';
@@ -37,6 +39,11 @@ const MAX_UNSAVED_RESULTS = 50;
  * (Lambda's retry keeps the request id), belongs to an attempt that died.
  */
 const LIVE_MARK_MS = 960_000;
+/**
+ * The 429s a retry minutes later can pass: Bedrock's throttling and a throttled feature's rate (the breaker). Every
+ * other 429 is a limit's decision about the tenant (a usage limit, a near-limit policy's refusal).
+ */
+const TRANSIENT_429_CODES: ReadonlySet<string> = new Set(['MODEL_THROTTLED', 'FEATURE_THROTTLED']);
 
 /** The Lambda context a run reads: its time left, and its request id (kept by Lambda's retries) to own its marks. */
 export type RunContext = RemainingTime & { readonly awsRequestId?: string };
@@ -46,6 +53,16 @@ interface Outcome {
   readonly status: 'processed' | 'rejected' | 'already-done' | 'unsaved' | 'busy' | 'left';
   readonly usage?: Usage;
   readonly costUsd?: number;
+}
+
+/** One object a run processes: an uploaded record of the day, or a deferred record of the API. */
+interface RunItem {
+  readonly key: string;
+  /** Its result's name; undefined for a deferred object whose key names no request id (it gets no result). */
+  readonly name: string | undefined;
+  readonly runner: RecordRunner;
+  /** Its text, when the batch path already read it. */
+  readonly text?: string;
 }
 
 /**
@@ -60,30 +77,93 @@ interface StoredResult {
   readonly startedAt?: string;
   readonly usage?: Usage;
   readonly cost?: { readonly totalUsd?: number };
+  /** Of a deferred record's mark: the tenant it runs as. */
+  readonly tenantId?: string;
 }
 
 /**
  * Every record of the day through the request pipeline (governed and recorded like any request), four at a time
- * (each read unless `read` has it), in the keys' order: results are written as records finish, the sums are exact
- * whatever the order. A record with a result already is skipped; after a failure, or with less than 30 s left, no
- * further record is started.
+ * (each read unless `read` has it), in the keys' order, then the day's deferred records (`deferredKeys`), each as the
+ * request it was (see {@link deferredRunner}): results are written as records finish, the sums are exact whatever the
+ * order. A record with a result already is skipped; after a failure, or with less than 30 s left, no further record
+ * is started.
  */
 export async function runOnDemand(
   stores: DayStores, day: string, keys: ReadonlyArray<string>, read?: ReadonlyArray<DayRecord>, context?: RunContext,
+  deferredKeys: ReadonlyArray<string> = [],
 ): Promise<ScheduledRunSummary> {
+  const items: RunItem[] = [
+    ...keys.map((key, i) => ({ key, name: stores.recordName(day, key), runner: UPLOADED_RECORD, ...(read ? { text: read[i].text } : {}) })),
+    ...deferredItems(day, deferredKeys),
+  ];
+  const outcomes = await processItems(stores, day, items, context);
+  const all = tally(outcomes);
+  const deferred = tally(outcomes.slice(keys.length));
+  const manifestKey = stores.keys(day).manifest;
+  const summary: ScheduledRunSummary = {
+    day, mode: 'on-demand', records: items.length, ...counts(all), manifestKey,
+    ...(deferredKeys.length > 0 ? { deferred: { records: deferredKeys.length, ...counts(deferred) } } : {}),
+    ...(all.left > 0 ? { incomplete: true as const, left: all.left } : {}),
+  };
+  await stores.results.putJson(manifestKey, summary);
+  if (all.left > 0) {
+    logWarn('scheduled run left records (out of time, or another run is processing them); failing it so that Lambda retries them', { ...summary, busy: all.busy });
+    throw new ScheduledRunIncompleteError(summary);
+  }
+  logInfo('scheduled run finished', { ...summary });
+  return summary;
+}
+
+/**
+ * The day's deferred records on demand beside its batch job (which carries only the uploaded records): each is
+ * charged to its own tenant through the pipeline, which a job's single reservation under the workflow's identity
+ * could not do. Writes no manifest (the job's collection writes the day's); the summary carries their tally.
+ */
+export async function runDeferredBesideBatch(
+  stores: DayStores, day: string, batchDay: ScheduledRunSummary, deferredKeys: ReadonlyArray<string>, context?: RunContext,
+): Promise<ScheduledRunSummary> {
+  if (deferredKeys.length === 0) return batchDay;
+  const deferred = tally(await processItems(stores, day, deferredItems(day, deferredKeys), context));
+  const summary: ScheduledRunSummary = {
+    ...batchDay, deferred: { records: deferredKeys.length, ...counts(deferred) },
+    ...(deferred.left > 0 ? { incomplete: true as const, left: deferred.left } : {}),
+  };
+  if (deferred.left > 0) {
+    logWarn('scheduled run left deferred records (out of time, or another run is processing them); failing it so that Lambda retries them', { ...summary, busy: deferred.busy });
+    throw new ScheduledRunIncompleteError(summary);
+  }
+  logInfo('deferred records of a batch day finished', { day, ...summary.deferred });
+  return summary;
+}
+
+/** The items of a day's deferred records: each runs as its tenant's request, under `deferred-<request id>`. */
+function deferredItems(day: string, deferredKeys: ReadonlyArray<string>): RunItem[] {
+  return deferredKeys.map((key) => {
+    const requestId = deferredRequestIdOf(day, key);
+    return { key, name: requestId === undefined ? undefined : deferredResultName(requestId), runner: deferredRunner(requestId ?? '') };
+  });
+}
+
+/** Sends every item through its runner, four at a time; the first failure fails the run once those in flight end. */
+async function processItems(stores: DayStores, day: string, items: ReadonlyArray<RunItem>, context?: RunContext): Promise<Outcome[]> {
   const runId = context?.awsRequestId;
   const dayKeys = stores.keys(day);
   let failure: { readonly error: unknown } | undefined;
   const outOfTime = () => context !== undefined && context.getRemainingTimeInMillis() < TIME_RESERVE_MS;
 
-  const outcomes = await mapLimit(keys, RECORD_CONCURRENCY, async (key, i): Promise<Outcome> => {
+  const outcomes = await mapLimit(items, RECORD_CONCURRENCY, async ({ key, name, runner, text }): Promise<Outcome> => {
     if (failure || outOfTime()) return { status: 'left' };
-    const name = stores.recordName(day, key);
+    if (name === undefined) {
+      // No result: nothing the API could ask for names it.
+      logWarn('deferred object rejected: its key names no request id (deferred/<day>/<request id>.json)', { day, key, code: INVALID_DEFERRED_RECORD });
+      return { status: 'rejected' };
+    }
     try {
       // The record's request id names the workflow (its results location) too: two workflows sharing a ledger and
       // the same record names are two requests.
       const requestId = `s3://${stores.results.bucket}/${dayKeys.result(name)}`;
-      return await runRecord(stores.results, { day, key, name, resultKey: dayKeys.result(name), requestId, runId }, () => (read ? Promise.resolve(read[i].text) : stores.input.getText(key)));
+      return await runRecord(stores.results, { day, key, name, resultKey: dayKeys.result(name), requestId, runId, runner },
+        () => (text !== undefined ? Promise.resolve(text) : stores.input.getText(key)));
     } catch (error) {
       // The first failure fails the run once the records in flight are done; their results stand for the retry.
       failure ??= { error };
@@ -91,7 +171,23 @@ export async function runOnDemand(
     }
   });
   if (failure) throw failure.error;
+  return outcomes;
+}
 
+/** The sums over outcomes. */
+interface Tally {
+  readonly processed: number;
+  readonly rejected: number;
+  readonly alreadyDone: number;
+  readonly unsaved: number;
+  readonly left: number;
+  readonly busy: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costAtto: bigint;
+}
+
+function tally(outcomes: ReadonlyArray<Outcome>): Tally {
   let processed = 0;
   let rejected = 0;
   let unsaved = 0;
@@ -114,19 +210,75 @@ export async function runOnDemand(
     }
     if (outcome.costUsd !== undefined) costAtto += usdToAtto(outcome.costUsd);
   }
-  const manifestKey = dayKeys.manifest;
-  const summary: ScheduledRunSummary = {
-    day, mode: 'on-demand', records: keys.length, processed, rejected, alreadyDone, ...(unsaved > 0 ? { unsaved } : {}), inputTokens, outputTokens, costUsd: attoToUsd(costAtto), manifestKey,
-    ...(left > 0 ? { incomplete: true as const, left } : {}),
+  return { processed, rejected, alreadyDone, unsaved, left, busy: outcomes.filter((o) => o.status === 'busy').length, inputTokens, outputTokens, costAtto };
+}
+
+/** A tally in the summary's terms. */
+function counts(t: Tally) {
+  return {
+    processed: t.processed, rejected: t.rejected, alreadyDone: t.alreadyDone, ...(t.unsaved > 0 ? { unsaved: t.unsaved } : {}),
+    inputTokens: t.inputTokens, outputTokens: t.outputTokens, costUsd: attoToUsd(t.costAtto),
   };
-  await stores.results.putJson(manifestKey, summary);
-  if (left > 0) {
-    const busyCount = outcomes.filter((o) => o.status === 'busy').length;
-    logWarn('scheduled run left records (out of time, or another run is processing them); failing it so that Lambda retries them', { ...summary, busy: busyCount });
-    throw new ScheduledRunIncompleteError(summary);
-  }
-  logInfo('scheduled run finished', { ...summary });
-  return summary;
+}
+
+/**
+ * How a record becomes a request. An uploaded record runs as the workflow's own request; a deferred record as the
+ * API request it was (see {@link deferredRunner}).
+ */
+interface RecordRunner {
+  /** Fields every result of the record carries. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Why the record's name cannot name its result (it is reserved), or undefined. */
+  nameRejection(name: string): ReturnType<typeof reservedNameRejection>;
+  /** The record's text as a request; throws a 4xx `PipelineError` for a record that cannot be one. */
+  prepare(text: string): PreparedRequest;
+  /** Gives back what the record's text holds reserved, once it is rejected (a deferred record's reservation). */
+  release?(text: string): Promise<unknown>;
+}
+
+interface PreparedRequest {
+  /** Fields the record's mark and results carry once it is read. */
+  readonly fields: Readonly<Record<string, unknown>>;
+  send(pipelineRequestId: string): Promise<PipelineResult>;
+  /** Whether a refusal is the record's answer (a `rejected` result) rather than a failure the run's retry should see. */
+  isAnswer(error: PipelineError): boolean;
+}
+
+/** An uploaded record: the workflow's own tenant, the schedule's user, the default feature and instructions. */
+const UPLOADED_RECORD: RecordRunner = {
+  fields: {},
+  nameRejection: reservedNameRejection,
+  prepare: (text) => ({
+    fields: {},
+    send: (id) => runTextRequest(id, SCHEDULE_USER, text, RECORD_INSTRUCTIONS),
+    // A record the pipeline refuses (too large, invalid) is reported, not retried; a limit (429) fails the run.
+    isAnswer: (error) => error.status < 429,
+  }),
+};
+
+/**
+ * A deferred record: run as its tenant's request and charged to its limits. A tenant's limit that refuses it (429
+ * USAGE_LIMIT_EXCEEDED, or a near-limit policy's refusal) is its answer, as it would have been at the API: nothing is
+ * charged, and one tenant's budget never holds up the day. Throttling, a paused feature or an unreachable ledger fail
+ * the run as for an uploaded record, so that Lambda's retry tries again.
+ */
+function deferredRunner(requestId: string): RecordRunner {
+  const fields = { requestId };
+  return {
+    fields,
+    // Its name is generated (`deferred-<request id>`) from a checked request id.
+    nameRejection: () => undefined,
+    // A rejected record's hold goes back: nothing was called for it.
+    release: releaseDeferredReservation,
+    prepare: (text) => {
+      const record = readDeferredRecord(text, requestId);
+      return {
+        fields: { ...fields, tenantId: record.tenantId },
+        send: (id) => runDeferredRecord(id, record),
+        isAnswer: (error) => error.status < 429 || (error.status === 429 && !TRANSIENT_429_CODES.has(error.code)),
+      };
+    },
+  };
 }
 
 /** One record of the run, and where its result goes. */
@@ -139,6 +291,7 @@ interface RecordRef {
   readonly requestId: string;
   /** This run's Lambda request id, when known. */
   readonly runId?: string;
+  readonly runner: RecordRunner;
 }
 
 /**
@@ -149,8 +302,8 @@ interface RecordRef {
  * model for the record again.
  */
 async function runRecord(results: BucketObjects, record: RecordRef, text: () => Promise<string | undefined>): Promise<Outcome> {
-  const { day, key, name, resultKey, requestId, runId } = record;
-  const reserved = reservedNameRejection(name);
+  const { day, key, name, resultKey, requestId, runId, runner } = record;
+  const reserved = runner.nameRejection(name);
   if (reserved) {
     // No result: its key is one of the day's control files.
     logWarn('record rejected: its name is reserved for the day\'s control files', { day, key, code: reserved.code });
@@ -163,21 +316,37 @@ async function runRecord(results: BucketObjects, record: RecordRef, text: () => 
   }
   if (earlier.result) return { status: 'already-done', usage: earlier.result.usage, costUsd: earlier.result.cost?.totalUsd };
   const input = (await text()) ?? '';
-  const mark = { source: key, status: 'invoking', requestId, ...(runId ? { runId } : {}), startedAt: new Date().toISOString() };
-  const owned = await results.putJson(resultKey, mark, earlier.etag ? { ifMatch: earlier.etag } : { onlyIfAbsent: true });
+  const unlessChanged = earlier.etag ? { ifMatch: earlier.etag } : { onlyIfAbsent: true };
+  let prepared: PreparedRequest;
+  try {
+    prepared = runner.prepare(input);
+  } catch (error) {
+    if (!(error instanceof PipelineError)) throw error;
+    // Nothing was sent: the result says why, unless another run wrote one meanwhile.
+    const written = await results.putJson(resultKey, { source: key, status: 'rejected', ...runner.fields, code: error.code, reason: error.message }, unlessChanged);
+    if (!written) return busy(record);
+    logWarn('record rejected before any model call', { day, key, code: error.code, reason: error.message });
+    // After the final result: a retry finds it and never runs the record on a hold already given back.
+    await runner.release?.(input);
+    return { status: 'rejected' };
+  }
+  const mark = { source: key, status: 'invoking', ...prepared.fields, requestId, ...(runId ? { runId } : {}), startedAt: new Date().toISOString() };
+  const owned = await results.putJson(resultKey, mark, unlessChanged);
   if (!owned) return busy(record);
   let result: PipelineResult;
   try {
-    result = await runTextRequest(requestId, SCHEDULE_USER, input, RECORD_INSTRUCTIONS);
+    result = await prepared.send(requestId);
   } catch (error) {
-    // A record the pipeline refuses (too large, invalid) is reported, not retried; anything else fails the run.
-    if (error instanceof PipelineError && error.status < 429) {
+    // A refusal that is the record's answer (too large, invalid, a deferred record's tenant limit) is reported, not
+    // retried; anything else fails the run.
+    if (error instanceof PipelineError && prepared.isAnswer(error)) {
       try {
-        await results.putJson(resultKey, { source: key, status: 'rejected', code: error.code, reason: error.message });
+        await results.putJson(resultKey, { source: key, status: 'rejected', ...prepared.fields, code: error.code, reason: error.message });
       } catch (writeError) {
         await markNotStarted(results, record, error.code);
         throw writeError;
       }
+      await runner.release?.(input);
       return { status: 'rejected' };
     }
     // Unless the model call may have been billed (cut off mid-call, connection lost), nothing was: throttled,
@@ -187,7 +356,7 @@ async function runRecord(results: BucketObjects, record: RecordRef, text: () => 
     else logError('record\'s model call may have been billed without an answer; it is not sent again', { day, key, code: (error as PipelineError).code });
     throw error;
   }
-  await saveResult(results, resultKey, { source: key, status: 'processed', requestId, answer: result.answer, model: result.model, usage: result.usage, cost: result.cost }, result);
+  await saveResult(results, resultKey, { source: key, status: 'processed', requestId, ...prepared.fields, answer: result.answer, model: result.model, usage: result.usage, cost: result.cost }, result);
   return { status: 'processed', usage: result.usage, costUsd: result.cost.totalUsd };
 }
 
@@ -253,15 +422,17 @@ async function saveResult(results: BucketObjects, resultKey: string, stored: Rec
  */
 async function settleUnsaved(results: BucketObjects, record: RecordRef, earlier: StoredResult, etag: string | undefined): Promise<Outcome> {
   const { day, key, resultKey } = record;
+  // A deferred record's request id and tenant, as its mark recorded them.
+  const fields = { ...record.runner.fields, ...(earlier.tenantId !== undefined ? { tenantId: earlier.tenantId } : {}) };
   const kept = unsavedResults.get(resultKey);
   if (kept) {
-    await saveResult(results, resultKey, { source: key, status: 'processed', requestId: kept.requestId, answer: kept.answer, model: kept.model, usage: kept.usage, cost: kept.cost }, kept);
+    await saveResult(results, resultKey, { source: key, status: 'processed', requestId: kept.requestId, ...fields, answer: kept.answer, model: kept.model, usage: kept.usage, cost: kept.cost }, kept);
     return { status: 'processed', usage: kept.usage, costUsd: kept.cost.totalUsd };
   }
   const reason = `An earlier attempt (request ${earlier.requestId ?? 'unknown'}) sent the record to the model and its result was not saved; `
     + 'it is not sent again, so that it is not charged twice. Its answer, if it got one, is in the function\'s logs.';
   // Over exactly the mark read: a run that settled the record meanwhile keeps its outcome.
-  if (!(await results.putJson(resultKey, { source: key, status: 'failed', code: 'RESULT_NOT_SAVED', reason }, etag ? { ifMatch: etag } : {}))) return busy(record);
+  if (!(await results.putJson(resultKey, { source: key, status: 'failed', ...fields, code: 'RESULT_NOT_SAVED', reason }, etag ? { ifMatch: etag } : {}))) return busy(record);
   logError('record not processed: an earlier attempt\'s result was not saved', { day, key, code: 'RESULT_NOT_SAVED' });
   return { status: 'unsaved' };
 }

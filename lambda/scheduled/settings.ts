@@ -12,6 +12,12 @@ export interface ScheduleSettings {
   readonly resultsBucket: string;
   /** Each day's results (and its control files) are under `<resultsPrefix>YYYY-MM-DD/`. */
   readonly resultsPrefix: string;
+  /**
+   * Whether an API defers to this workflow (`GENAI_ACCEPTS_DEFERRED`, set by `ApiWorkflow`'s `deferTo`). Only then
+   * does the run read `deferred/`: a record there runs as the tenant it names, so without a deferring API (whose
+   * role alone the bucket lets write there) any such object is someone else's forgery.
+   */
+  readonly acceptsDeferred: boolean;
 }
 
 /** Reads the settings from the function's environment; a missing bucket is a deployment mistake and throws. */
@@ -21,5 +27,6 @@ export function readScheduleSettings(env: NodeJS.ProcessEnv = process.env): Sche
     inputPrefix: env[ENV.inputPrefix] ?? DEFAULT_INPUT_PREFIX,
     resultsBucket: required(env, ENV.resultsBucket),
     resultsPrefix: env[ENV.resultsPrefix] ?? DEFAULT_RESULTS_PREFIX,
+    acceptsDeferred: env[ENV.acceptsDeferred] === 'true',
   };
 }

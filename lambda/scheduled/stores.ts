@@ -4,6 +4,7 @@ import { batchKeys } from './batch/marker';
 import { BucketObjects } from './batch/objects';
 import type { DayRecord } from './batch/plan';
 import { s3Client } from '../shared/clients';
+import { deferredDayPrefix } from './deferred-records';
 import type { ScheduleSettings } from './settings';
 
 // Records read from S3 at once.
@@ -22,6 +23,15 @@ export class DayStores {
   /** The keys of the day's records. */
   listDay(day: string): Promise<string[]> {
     return this.input.listKeys(this.dayPrefix(day));
+  }
+
+  /**
+   * The keys of the day's deferred records (`deferred/<day>/`, written by the API); none when no API defers to this
+   * workflow, so that an object under `deferred/` is never run (and charged) as the tenant it names.
+   */
+  async listDeferred(day: string): Promise<string[]> {
+    if (!this.settings.acceptsDeferred) return [];
+    return this.input.listKeys(deferredDayPrefix(day));
   }
 
   /** A record's name: its key under the day's folder, which names its result too. */

@@ -12,7 +12,9 @@ export interface ScheduledRunSummary {
   readonly processed: number;
   /**
    * Records this run refused before paying for them: too large, empty, or named after one of the day's control
-   * files (code RESERVED_NAME, see `RESERVED_RECORD_NAMES`; such a record gets no result file).
+   * files (code RESERVED_NAME, see `RESERVED_RECORD_NAMES`; such a record gets no result file); deferred records
+   * refused by their tenant's limit or unreadable (INVALID_DEFERRED_RECORD; one whose key names no request id gets
+   * no result file).
    */
   readonly rejected: number;
   /**
@@ -41,6 +43,11 @@ export interface ScheduledRunSummary {
   readonly incomplete?: true;
   /** Records not started, when `incomplete`. */
   readonly left?: number;
+  /**
+   * The day's deferred records (the API's, under `deferred/<day>/`), each run on demand as its tenant's request: their
+   * part of the totals above on an on-demand day; on a batch day, beside the job (whose figures are collected later).
+   */
+  readonly deferred?: DeferredRunSummary;
   /** Where the day's manifest is (for a batch day: where it will be once the job is collected). */
   readonly manifestKey: string;
   /** The day's batch job, in batch mode; `status: 'refused'` when the guard chain had no room for it. */
@@ -48,6 +55,9 @@ export interface ScheduledRunSummary {
   /** Earlier batch jobs this run looked at (only when batch inference is on). */
   readonly collected?: ReadonlyArray<BatchCollection>;
 }
+
+/** What a run did with the day's deferred records; the fields mean what the run summary's do. */
+export type DeferredRunSummary = Pick<ScheduledRunSummary, 'records' | 'processed' | 'rejected' | 'alreadyDone' | 'unsaved' | 'inputTokens' | 'outputTokens' | 'costUsd'>;
 
 /**
  * Thrown by an on-demand run that ran short of time, after writing the day's manifest (`incomplete: true`): the

@@ -45,3 +45,15 @@ export function breakerUnavailableReporter(application: string, sink: GuardEvent
     sink.recordGuardEvent({ metric: METRIC.breakerUnavailable, dimensions });
   };
 }
+
+/**
+ * A request refused by a throttled feature's breaker as one `ThrottledRequests` record, under the same dimensions
+ * as `BreakerUnavailable` (Model `none`); the request's own record counts it as `Rejected` with code
+ * `FEATURE_THROTTLED` besides.
+ */
+export function breakerThrottledReporter(application: string, sink: GuardEventSink): (feature: string) => void {
+  return (feature) => {
+    const dimensions: Record<MetricDimension, string> = { Application: application, Feature: feature, Model: NO_MODEL };
+    sink.recordGuardEvent({ metric: METRIC.throttledRequests, dimensions });
+  };
+}

@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import {
   BREAKER_ALL_FEATURES, BREAKER_TABLE, BreakerAlarmRule, BreakerBudgetRule, BreakerConfig, BreakerFeatureConfig, BreakerHandlerConfig,
-  BreakerMode, BreakerPeriodUnit, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS, DEFAULT_BREAKER_CACHE_TTL_SECONDS, ENV, METRIC, ModelTier,
+  BreakerMode, BreakerPeriodUnit, breakerTripEffect, DEFAULT_BREAKER_AUDIT_RETENTION_DAYS, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_THROTTLE_SHARE, ENV, METRIC, ModelTier,
 } from '../../shared/contract';
 import type { MatchesContract } from '../private/matches-contract';
 import { GenAiFunction } from '../functions';
@@ -27,6 +27,11 @@ export enum WhenTripped {
   PAUSE = 'pause',
   /** Keep serving it, routed no higher than `downgradeTo` (the simple tier by default). */
   DOWNGRADE = 'downgrade',
+  /**
+   * Admit only `throttleTo` of its requests (a quarter by default) and refuse the rest with 429 `FEATURE_THROTTLED`:
+   * its request rate drops to that share until the breaker closes.
+   */
+  THROTTLE = 'throttle',
 }
 // The guard reads the contract's BREAKER_MODES: this stops compiling when the enum and that list disagree.
 const WHEN_TRIPPED_IS_CONTRACT: MatchesContract<`${WhenTripped}`, BreakerMode> = true;
@@ -138,7 +143,8 @@ export interface CircuitBreakerProps {
 /**
  * An emergency brake on GenAI spend: AWS Budgets notifications and CloudWatch alarms (through SNS) trip a breaker
  * per feature, or a global one; workflows that use it (`circuitBreaker` prop) then pause their non-critical features
- * (503) or downgrade them to a cheaper model tier, and keep critical ones running.
+ * (503), throttle them to a share of their requests (429 for the rest) or downgrade them to a cheaper model tier,
+ * and keep critical ones running.
  *
  * - A DynamoDB table holds a state item per `application#feature` (and `application#*`) and an audit item per change.
  * - A Lambda subscribed to {@link topic} decides what to trip; it is idempotent under repeated notifications.
@@ -225,6 +231,7 @@ export class CircuitBreaker extends Construct implements ICircuitBreaker {
       alarms: this.wiring().alarms,
       alarmPeriod: props.alarmPeriod ?? BreakerPeriod.MONTH,
       auditRetentionDays: (props.auditRetention ?? Duration.days(DEFAULT_BREAKER_AUDIT_RETENTION_DAYS)).toDays(),
+      ...optionalEffects(tripEffects(this)),
     });
     this.handler = new GenAiFunction(this, 'Handler', {
       code: bundledHandlerCode(BundledHandler.BREAKER),
@@ -496,8 +503,27 @@ function otherScope(declared: { application?: string; environment?: string }, in
   return undefined;
 }
 
-// The workflows obeying each breaker, and whether each is critical (recorded by breakerGuardConfig).
-const GOVERNED = new WeakMap<ICircuitBreaker, Array<{ readonly scope: IConstruct; readonly critical: boolean }>>();
+// The workflows obeying each breaker, and how each behaves when it trips (recorded by breakerGuardConfig).
+const GOVERNED = new WeakMap<ICircuitBreaker, Array<{ readonly scope: IConstruct; readonly critical: boolean; readonly behaviour: BreakerFeatureConfig }>>();
+
+// What a trip does to each feature of the workflows obeying the breaker (`*`: to each of them), for its alerts.
+function tripEffects(breaker: CircuitBreaker): Record<string, string> {
+  const byFeature = new Map<string, Set<string>>();
+  for (const { scope, behaviour } of GOVERNED.get(breaker) ?? []) {
+    const feature = GenAiTags.valuesAt(scope).feature;
+    if (feature === undefined || Token.isUnresolved(feature)) continue;
+    byFeature.set(feature, (byFeature.get(feature) ?? new Set()).add(breakerTripEffect(behaviour)));
+  }
+  const effects: Record<string, string> = {};
+  for (const [feature, phrases] of [...byFeature].sort(([a], [b]) => a.localeCompare(b))) effects[feature] = [...phrases].join(' or ');
+  const all = Object.entries(effects).map(([feature, effect]) => `${feature} ${effect}`);
+  if (all.length > 0) effects[BREAKER_ALL_FEATURES] = all.join('; ');
+  return effects;
+}
+
+function optionalEffects(effects: Record<string, string>): { effects?: Record<string, string> } {
+  return Object.keys(effects).length > 0 ? { effects } : {};
+}
 
 // Features every workflow of which (among those obeying the breaker) is critical: a trip never changes them.
 function criticalOnlyFeatures(breaker: CircuitBreaker): Map<string, string[]> {
@@ -514,21 +540,41 @@ function criticalOnlyFeatures(breaker: CircuitBreaker): Map<string, string[]> {
   return result;
 }
 
+/** What a workflow's props say about the breaker it obeys. */
+export interface BreakerBehaviourProps {
+  readonly critical?: boolean;
+  readonly whenTripped?: WhenTripped;
+  readonly downgradeTo?: ModelTier;
+  readonly throttleTo?: number;
+}
+
 /** The `guards.breaker` section a workflow writes, from its props. */
-export function breakerGuardConfig(scope: IConstruct, breaker: ICircuitBreaker, critical: boolean | undefined, whenTripped: WhenTripped | undefined, downgradeTo: ModelTier | undefined): BreakerConfig {
+export function breakerGuardConfig(scope: IConstruct, breaker: ICircuitBreaker, props: BreakerBehaviourProps): BreakerConfig {
+  const { critical, whenTripped, downgradeTo, throttleTo } = props;
+  const mode = whenTripped === undefined ? 'not set (pause)' : `'${whenTripped}'`;
   if (downgradeTo !== undefined && whenTripped !== WhenTripped.DOWNGRADE) {
-    throw new Error(`${scope.node.path}: downgradeTo is '${downgradeTo}' but whenTripped is ${whenTripped === undefined ? 'not set (pause)' : `'${whenTripped}'`}. Fix: set whenTripped: WhenTripped.DOWNGRADE, or leave downgradeTo out.`);
+    throw new Error(`${scope.node.path}: downgradeTo is '${downgradeTo}' but whenTripped is ${mode}. Fix: set whenTripped: WhenTripped.DOWNGRADE, or leave downgradeTo out.`);
+  }
+  if (throttleTo !== undefined && whenTripped !== WhenTripped.THROTTLE) {
+    throw new Error(`${scope.node.path}: throttleTo is ${throttleTo} but whenTripped is ${mode}. Fix: set whenTripped: WhenTripped.THROTTLE, or leave throttleTo out.`);
+  }
+  if (throttleTo !== undefined && !Token.isUnresolved(throttleTo) && !(Number.isFinite(throttleTo) && throttleTo > 0 && throttleTo < 1)) {
+    throw new Error(`${scope.node.path}: throttleTo is ${throttleTo}. Fix: give the share of requests admitted while the breaker is tripped, between 0 and 1 exclusive (e.g. 0.25, the default); for none use WhenTripped.PAUSE, for all leave the breaker out.`);
+  }
+  if (critical && throttleTo !== undefined) {
+    throw new Error(`${scope.node.path}: critical is true and throttleTo is ${throttleTo}, but a critical feature is never throttled (it keeps running when the breaker trips). Fix: drop critical: true to throttle it, or leave whenTripped and throttleTo out.`);
   }
   if (critical && whenTripped !== undefined) {
     Annotations.of(scope).addWarningV2('genai-finops:breaker-critical-when-tripped',
       `${scope.node.path}: critical is true, so whenTripped '${whenTripped}' never applies (critical features keep running when the breaker trips). Remove one of them.`);
   }
-  GOVERNED.set(breaker, [...(GOVERNED.get(breaker) ?? []), { scope, critical: critical ?? false }]);
   const feature: BreakerFeatureConfig = {
     critical: critical ?? false,
     whenTripped: whenTripped ?? WhenTripped.PAUSE,
     ...(downgradeTo !== undefined ? { downgradeTo } : {}),
+    ...(whenTripped === WhenTripped.THROTTLE ? { throttleTo: throttleTo ?? DEFAULT_BREAKER_THROTTLE_SHARE } : {}),
   };
+  GOVERNED.set(breaker, [...(GOVERNED.get(breaker) ?? []), { scope, critical: critical ?? false, behaviour: feature }]);
   return { tableName: breaker.table.tableName, cacheTtlSeconds: breaker.cacheTtl.toSeconds(), features: {}, defaultFeature: feature };
 }
 

@@ -128,7 +128,8 @@ export interface GenAiBudgetsProps {
   readonly denyBedrockApproval?: BudgetActionApproval;
 }
 
-const DEFAULT_PRODUCTION_THRESHOLDS: BudgetThreshold[] = [
+/** The production thresholds, also the default of the feature and workflow-role budgets. */
+export const DEFAULT_PRODUCTION_THRESHOLDS: BudgetThreshold[] = [
   { percent: 80 }, { percent: 100 }, { percent: 100, notificationType: BudgetNotificationType.FORECASTED },
 ];
 const DEFAULT_DEVELOPMENT_THRESHOLDS: BudgetThreshold[] = [{ percent: 50 }, { percent: 80 }, { percent: 100 }];
@@ -137,7 +138,7 @@ const DEFAULT_DEVELOPMENT_THRESHOLDS: BudgetThreshold[] = [{ percent: 50 }, { pe
 const MAX_BUDGET_NAME = 100;
 // Budgets accepts up to 10 notifications per budget and 10 email subscribers per notification.
 const MAX_NOTIFICATIONS = 10;
-const MAX_EMAILS = 10;
+export const MAX_EMAILS = 10;
 
 /**
  * AWS Budgets for GenAI spend, scoped by the cost allocation tags the library puts on every resource:
@@ -254,18 +255,7 @@ export class GenAiBudgets extends Construct {
         filterExpression: filters.length === 1 ? filters[0] : { and: filters },
         metrics: ['UnblendedCost'],
       },
-      notificationsWithSubscribers: thresholds.map((t) => ({
-        notification: {
-          notificationType: t.notificationType ?? BudgetNotificationType.ACTUAL,
-          comparisonOperator: 'GREATER_THAN',
-          threshold: t.percent,
-          thresholdType: 'PERCENTAGE',
-        },
-        subscribers: [
-          { subscriptionType: 'SNS', address: this.topic.topicArn },
-          ...this.emailSubscribers.map((address) => ({ subscriptionType: 'EMAIL', address })),
-        ],
-      })),
+      notificationsWithSubscribers: budgetNotifications(thresholds, this.topic.topicArn, this.emailSubscribers),
     });
     // Budgets must be allowed to publish before it validates the subscription.
     budget.node.addDependency(this.alertTopic);
@@ -307,28 +297,47 @@ function validateBudgetsProps(scope: Construct, props: GenAiBudgetsProps): void 
   checkPercent(where, 'denyBedrockThresholdPercent', props.denyBedrockThresholdPercent);
 }
 
-function checkBudgetName(where: string, name: string): void {
+/** Fails on a budget name Budgets refuses. */
+/** A budget's notifications: one per threshold, each to the topic and the e-mail subscribers. */
+export function budgetNotifications(thresholds: ReadonlyArray<BudgetThreshold>, topicArn: string, emails: ReadonlyArray<string>): budgets.CfnBudget.NotificationWithSubscribersProperty[] {
+  return thresholds.map((t) => ({
+    notification: {
+      notificationType: t.notificationType ?? BudgetNotificationType.ACTUAL,
+      comparisonOperator: 'GREATER_THAN',
+      threshold: t.percent,
+      thresholdType: 'PERCENTAGE',
+    },
+    subscribers: [
+      { subscriptionType: 'SNS', address: topicArn },
+      ...emails.map((address) => ({ subscriptionType: 'EMAIL', address })),
+    ],
+  }));
+}
+
+export function checkBudgetName(where: string, name: string): void {
   if (Token.isUnresolved(name)) return;
   if (name.trim() === '' || name.length > MAX_BUDGET_NAME || /[:\\]/.test(name) || name.includes('/action/')) {
     throw new Error(`${where}: the name must be 1 to ${MAX_BUDGET_NAME} characters without ':', '\\' or '/action/'. Fix: choose a name such as 'customer-support-production'.`);
   }
 }
 
-function checkAmount(where: string, amountUsd: number): void {
+/** Fails on an amount that is not a positive number of US dollars. */
+export function checkAmount(where: string, amountUsd: number): void {
   if (Token.isUnresolved(amountUsd)) return;
   if (!Number.isFinite(amountUsd) || amountUsd <= 0) {
     throw new Error(`${where}: the amount is ${amountUsd} USD. Fix: use a positive number of US dollars per period, e.g. 2000.`);
   }
 }
 
-function checkThresholds(where: string, thresholds: BudgetThreshold[]): void {
+/** Fails on fewer than 1 or more than 10 thresholds, or a bad percent. */
+export function checkThresholds(where: string, thresholds: BudgetThreshold[]): void {
   if (thresholds.length === 0 || thresholds.length > MAX_NOTIFICATIONS) {
     throw new Error(`${where}: it has ${thresholds.length} thresholds; Budgets needs 1 to ${MAX_NOTIFICATIONS}. Fix: give between 1 and ${MAX_NOTIFICATIONS} thresholds, or leave them out for the defaults.`);
   }
   thresholds.forEach((t, i) => checkPercent(where, `thresholds[${i}].percent`, t.percent));
 }
 
-const BUDGET_THRESHOLD_KINDS = { percent: 'number', notificationType: oneOf(BudgetNotificationType, 'BudgetNotificationType') } as const satisfies PropKinds<BudgetThreshold>;
+export const BUDGET_THRESHOLD_KINDS = { percent: 'number', notificationType: oneOf(BudgetNotificationType, 'BudgetNotificationType') } as const satisfies PropKinds<BudgetThreshold>;
 
 // The known keys of GenAiBudgetsProps and what each holds (lib/private/prop-check.ts).
 const GEN_AI_BUDGETS_PROP_KINDS = {

@@ -6,6 +6,8 @@ export { BudgetAlertTopic } from './budget-alert-topic';
 export type { BudgetAlertTopicProps } from './budget-alert-topic';
 export { BedrockDenyBudgetAction, BudgetActionApproval } from './budget-action';
 export type { BedrockDenyBudgetActionProps } from './budget-action';
+export { WorkflowRoleBudget } from './workflow-role-budget';
+export type { WorkflowRoleBudgetProps } from './workflow-role-budget';
 export { EdgeRateLimit, EdgeRateLimitWindow } from './edge-rate-limit';
 export type { EdgeRateLimitProps } from './edge-rate-limit';
 export { BreakerPeriod, CircuitBreaker, WhenTripped } from './circuit-breaker';

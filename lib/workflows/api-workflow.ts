@@ -8,10 +8,14 @@ import { ENV } from '../../shared/contract';
 import { IEmbeddingCache } from '../data-stores';
 import { EdgeRateLimit } from '../guardrails/edge-rate-limit';
 import { BundledHandler } from '../private/bundled-handler';
+import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { GenAiInferenceProfile } from '../inference';
 import { ApiGatewayAccount } from './api-gateway-account';
+import { checkDeferredFeature, deferralEnvironment, grantDeferral } from './api-deferral';
 import { GenAiWorkflowBase } from './genai-workflow-base';
 import { GenAiWorkflowProps } from './genai-workflow-props';
+import type { ScheduledWorkflow } from './scheduled-workflow';
+import { NearLimitAction } from './near-limit-policy';
 import { createWorkflowRuntime } from './workflow-runtime';
 import { WORKFLOW_PROP_KINDS } from './workflow-prop-kinds';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
@@ -88,6 +92,18 @@ export interface ApiWorkflowProps extends GenAiWorkflowProps {
    * @default false
    */
   readonly responseStreaming?: boolean;
+  /**
+   * Where a feature whose `nearLimit` action is `NearLimitAction.DEFER` sends the calls it accepts near its limit:
+   * each is written as a record under `deferred/<day>/` of this scheduled workflow's input bucket and answered
+   * `202 Accepted` with `location: /deferred/<day>/<request id>`, at no model cost then; the workflow's run after that
+   * day answers it on demand (at the scheduled workflow's `serviceTier`) and charges it to the tenant that asked, in
+   * the usage ledger the two workflows should share.
+   * `GET /deferred/{day}/{requestId}` (same authorization as `POST /invoke`) returns the result to that caller only:
+   * 404 until the run wrote it, then 200 with the answer and its cost. The API's role may write and read `deferred/*`
+   * of the input bucket and read only the deferred results (`<resultsPrefix>*\/deferred-*`) of the results bucket.
+   * @default - no deferral; a `defer` policy is a synth error without it
+   */
+  readonly deferTo?: ScheduledWorkflow;
 }
 
 /**
@@ -121,6 +137,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
   public readonly responseStreaming: boolean;
   private readonly invokeMethod: apigw.Method;
   private readonly embedMethod?: apigw.Method;
+  private readonly deferredMethod?: apigw.Method;
 
   constructor(scope: Construct, id: string, props: ApiWorkflowProps = {}) {
     super(scope, id);
@@ -136,11 +153,19 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       inferenceType: 'realtime',
       defaultTimeout: timeout,
       createResponseCache: props.responseCaching ?? true,
-      environment: props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {},
+      environment: {
+        ...(props.allowedOrigins ? { [ENV.allowedOrigins]: JSON.stringify(props.allowedOrigins) } : {}),
+        ...(props.deferTo ? deferralEnvironment(props.deferTo) : {}),
+      },
       embeddingCache: props.embeddingCache,
       responseStreaming: this.responseStreaming,
     });
     this._useRuntime(runtime);
+    if (props.deferTo) {
+      grantDeferral(this.role, props.deferTo);
+      props.deferTo._acceptDeferredFrom(this, this.role);
+      checkDeferredFeature(this, props.deferTo, props.nearLimit?.action === NearLimitAction.DEFER);
+    }
     this.embeddingCache = runtime.embeddingCache;
     this.embeddingProfile = runtime.embeddingProfile;
 
@@ -163,7 +188,7 @@ export class ApiWorkflow extends GenAiWorkflowBase {
         accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
       },
       defaultCorsPreflightOptions: props.allowedOrigins
-        ? { allowOrigins: props.allowedOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Amz-Date', 'X-Amz-Security-Token', 'X-Api-Key'] }
+        ? { allowOrigins: props.allowedOrigins, allowMethods: props.deferTo ? ['GET', 'POST', 'OPTIONS'] : ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization', 'X-Amz-Date', 'X-Amz-Security-Token', 'X-Api-Key'] }
         : undefined,
     });
 
@@ -207,6 +232,16 @@ export class ApiWorkflow extends GenAiWorkflowBase {
       });
     }
 
+    if (props.deferTo) {
+      // The day and id are checked by the handler too (they name S3 keys); API Gateway only requires both.
+      this.deferredMethod = this.api.root.addResource('deferred').addResource('{day}').addResource('{requestId}').addMethod('GET', integration, {
+        authorizationType: authorization === ApiAuthorization.IAM ? apigw.AuthorizationType.IAM : apigw.AuthorizationType.NONE,
+        apiKeyRequired: authorization === ApiAuthorization.API_KEY,
+        requestValidator: validator,
+        requestParameters: { 'method.request.path.day': true, 'method.request.path.requestId': true },
+      });
+    }
+
     if (authorization === ApiAuthorization.API_KEY) {
       this.apiKey = this.api.addApiKey('ApiKey', { description: `Key for ${this.node.path}` });
       this.usagePlan = this.api.addUsagePlan('UsagePlan', {
@@ -234,17 +269,22 @@ export class ApiWorkflow extends GenAiWorkflowBase {
 
   /**
    * Allow `grantee` to call the API with IAM credentials (SigV4): `execute-api:Invoke` on `POST /invoke`, and on
-   * `POST /embed` when the workflow has an embedding cache, in the deployed stage; no other method or stage. With
+   * `POST /embed` when the workflow has an embedding cache, and on `GET /deferred/{day}/{requestId}` when it defers
+   * (`deferTo`), in the deployed stage; no other method or stage. With
    * API-key authorization the methods check the key, not IAM, so a grant changes nothing there.
    */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     const stage = this.api.deploymentStage.stageName;
-    const methods = [this.invokeMethod, this.embedMethod].filter((m): m is apigw.Method => m !== undefined);
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['execute-api:Invoke'],
-      resourceArns: methods.map((m) => this.api.arnForExecuteApi(m.httpMethod, m.resource.path, stage)),
-    });
+    const methods = [this.invokeMethod, this.embedMethod, this.deferredMethod].filter((m): m is apigw.Method => m !== undefined);
+    // A path parameter is any one segment of the called path: `/deferred/{day}/{requestId}` → `/deferred/*/*`.
+    const arns = methods.map((m) => this.api.arnForExecuteApi(m.httpMethod, m.resource.path.replace(/\{[^}]+\}/g, '*'), stage));
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: arns });
+    const principal = grantee.grantPrincipal;
+    if (this.deferredMethod && Construct.isConstruct(principal)) {
+      acknowledgeWildcardResource(principal, arns[arns.length - 1],
+        'Polls deferred results: GET /deferred/{day}/{requestId} of one API stage, the day and request id known only at run time; the handler returns a result to the caller that was deferred only.');
+    }
+    return grant;
   }
 }
 
@@ -302,6 +342,7 @@ const API_WORKFLOW_PROP_KINDS = {
   responseCaching: 'boolean',
   embeddingCache: 'object',
   responseStreaming: 'boolean',
+  deferTo: 'object',
 } as const satisfies PropKinds<ApiWorkflowProps>;
 
 function validateApiProps(scope: Construct, props: ApiWorkflowProps): void {

@@ -5,8 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, MetricName, NO_MODEL, UNTAGGED } from '../../shared/contract';
+import { METRIC, MetricName, NO_MODEL, UNTAGGED, UsageLimitConfig } from '../../shared/contract';
 import { IResponseCache } from '../data-stores';
+import type { IUsageLedger } from '../guardrails/usage-ledger';
 import { GenAiInferenceProfile } from '../inference';
 import { genAiMetric } from '../observability/genai-metric';
 import { MonitoredWorkflow, MonitoredWorkflows } from '../observability/monitored-workflow';
@@ -80,6 +81,15 @@ export abstract class GenAiWorkflowBase extends Construct {
    */
   public get routedModels(): string[] {
     return this.runtime.routedModels;
+  }
+
+  /**
+   * Where the workflow counts its usage limits, and the limits: what a workflow that hands its calls to this one
+   * (an API deferring to a scheduled workflow) must share so the calls stay inside the same budgets.
+   * @internal
+   */
+  public get _usageAccounting(): { readonly ledger?: IUsageLedger; readonly limits: ReadonlyArray<UsageLimitConfig> } {
+    return { ledger: this.runtime.usageLedger, limits: this.runtime.usageLimits };
   }
 
   /**

@@ -7,6 +7,7 @@ import { UsageLimit } from '../guardrails/usage-limits';
 import type { ICircuitBreaker, WhenTripped } from '../guardrails/circuit-breaker';
 import type { ModelPriceOverrideFields, ModelTier, ServiceTierName } from '../../shared/contract';
 import type { MatchesContract } from '../private/matches-contract';
+import type { NearLimitPolicy } from './near-limit-policy';
 import { GenAiTagValues } from '../tagging';
 
 /** The routing tiers, cheapest first. */
@@ -150,8 +151,18 @@ export interface GenAiWorkflowProps {
    */
   readonly usageLimits?: UsageLimit[];
   /**
+   * Degrade before refusing: what the feature does once a call's reservation brings one of its token or USD
+   * `usageLimits` to `atShare` (80 % by default) of the limit — route to a cheaper tier, ask the Flex service tier,
+   * answer from the response cache only, or (an ApiWorkflow with `deferTo`) accept the work for the scheduled
+   * workflow — and, with `atLimit: AtLimit.DEGRADE`, when the limit itself refuses. Every degraded answer carries
+   * `x-genai-degraded` and counts in the `DegradedRequests` metric. No resource and no cost of its own.
+   * @default - no degradation: a call is answered as routed until a limit refuses it (429)
+   */
+  readonly nearLimit?: NearLimitPolicy;
+  /**
    * A circuit breaker to obey: while it is tripped for this workflow's feature (or globally), a non-critical
-   * workflow is paused (503 `FEATURE_PAUSED`) or downgraded (`whenTripped`); a critical one keeps running. The
+   * workflow is paused (503 `FEATURE_PAUSED`), throttled (429 `FEATURE_THROTTLED`) or downgraded (`whenTripped`); a
+   * critical one keeps running. The
    * handler reads the breaker's state at most once per its cache TTL (30 s by default) and fails open when the table
    * cannot be read. A `CircuitBreaker`, or `CircuitBreaker.fromTable(...)` for another stack's.
    * @default - no circuit breaker
@@ -172,6 +183,14 @@ export interface GenAiWorkflowProps {
    * @default RoutingTier.SIMPLE
    */
   readonly downgradeTo?: RoutingTier;
+  /**
+   * With `WhenTripped.THROTTLE`: the share of requests admitted while the breaker is tripped, between 0 and 1
+   * exclusive; the rest get 429 `FEATURE_THROTTLED` with `Retry-After`. Each Lambda container admits this share of
+   * the requests it receives (the first of a trip, then evenly: at 0.25 the 1st, 5th, 9th...), so the workflow admits
+   * at most share × requests + one per container. A request the response cache would answer counts too.
+   * @default 0.25
+   */
+  readonly throttleTo?: number;
   /**
    * Count `usageLimits` in this shared DynamoDB ledger instead of each container's memory: exact across containers
    * and across every workflow given the same ledger, with tenant tiers, sharded counters and a failure mode per

@@ -1,11 +1,11 @@
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
-import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, ENV } from '../../shared/contract';
+import { Construct, IConstruct } from 'constructs';
+import { BATCH_PREFIX, BEDROCK_MINIMUM_BATCH_RECORDS, DEFAULT_INPUT_PREFIX, DEFAULT_RESULTS_PREFIX, DEFERRED_PREFIX, ENV } from '../../shared/contract';
 import { BundledHandler } from '../private/bundled-handler';
 import { BedrockModel } from '../inference';
 import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
@@ -27,13 +27,16 @@ export interface ScheduledWorkflowProps extends GenAiWorkflowProps {
   /**
    * The bucket holding the records; each day's records are under `<inputPrefix>YYYY-MM-DD/`. A record's result is
    * `<resultsPrefix>YYYY-MM-DD/<name>.json`, so the names `_manifest`, `_batch` and `_batch-records` are reserved for
-   * the day's control files: such a record is rejected (code `RESERVED_NAME`, counted in the manifest) and gets no
-   * result.
+   * the day's control files, and names starting with `deferred-` for the results of deferred API calls: such a record
+   * is rejected (code `RESERVED_NAME`, counted in the manifest) and gets no result. The API's deferred calls
+   * (`deferred/YYYY-MM-DD/`, which only the API's role may write) run with the day as their tenants' requests, when
+   * an ApiWorkflow defers to this one: the construct's own bucket then denies every other writer there; for a bucket
+   * given here, synthesis warns (`genai-finops:deferred-prefix-unprotected`) that its policy must do so.
    * @default - a new encrypted, TLS-only, versioned bucket with public access blocked and access logs
    */
   readonly existingInputBucket?: s3.IBucket;
   /**
-   * The prefix of the dated record folders.
+   * The prefix of the dated record folders; it may not start with `deferred/`, the API's deferred calls' prefix.
    * @default 'records/'
    */
   readonly inputPrefix?: string;
@@ -78,24 +81,33 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
   public readonly inputBucket: s3.IBucket;
   /** The bucket results are written to. */
   public readonly resultsBucket: s3.IBucket;
+  /** The prefix of the dated result folders (`resultsPrefix`): an API that defers to this workflow reads there. */
+  public readonly resultsPrefix: string;
   /** The schedule rule. */
   public readonly rule: events.Rule;
   /** The role Bedrock assumes to run the batch jobs, when batch inference is on. */
   public readonly batchRole?: iam.Role;
   /** The rule that invokes the handler when one of Bedrock's batch jobs changes state, when batch inference is on. */
   public readonly batchJobRule?: events.Rule;
+  private readonly handlerFunction: lambda.Function;
+  // Whether the input bucket is the construct's own (its policy is then the construct's to write).
+  private readonly ownsInputBucket: boolean;
+  // The roles of the APIs that defer to this workflow (`deferTo`): the only principals that may write `deferred/`.
+  private readonly deferringRoleArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps = {}) {
     super(scope, id);
     checkProps(this, 'ScheduledWorkflowProps', props, { ...SCHEDULED_WORKFLOW_PROP_KINDS, ...API_ONLY_PROP_KINDS });
-    const inputPrefix = validatePrefix(this, 'inputPrefix', props.inputPrefix ?? DEFAULT_INPUT_PREFIX);
+    const inputPrefix = validateInputPrefix(this, props.inputPrefix ?? DEFAULT_INPUT_PREFIX);
     const resultsPrefix = validatePrefix(this, 'resultsPrefix', props.resultsPrefix ?? DEFAULT_RESULTS_PREFIX);
+    this.resultsPrefix = resultsPrefix;
     const batchMinimumRecords = validateBatchMinimum(this, props.batchMinimumRecords);
 
     const accessLogs = props.existingInputBucket && props.existingResultsBucket
       ? undefined
       : createSecureBucket(this, 'AccessLogs', {});
     this.inputBucket = props.existingInputBucket ?? createSecureBucket(this, 'InputBucket', { accessLogsBucket: accessLogs });
+    this.ownsInputBucket = props.existingInputBucket === undefined;
     this.resultsBucket = props.existingResultsBucket ?? createSecureBucket(this, 'ResultsBucket', { accessLogsBucket: accessLogs });
 
     const runtime = createWorkflowRuntime(this, props, {
@@ -111,6 +123,7 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
       },
     });
     this._useRuntime(runtime);
+    this.handlerFunction = runtime.handler.function;
     grantListPrefix(this.inputBucket, this.role, inputPrefix);
     grantReadObjects(this.inputBucket, this.role, inputPrefix);
     grantPutObjects(this.resultsBucket, this.role, resultsPrefix);
@@ -152,6 +165,52 @@ export class ScheduledWorkflow extends GenAiWorkflowBase {
       });
       this.batchJobRule.addTarget(new targets.LambdaFunction(this.handler, { retryAttempts: 2, maxEventAge: Duration.hours(6) }));
     }
+  }
+
+  /**
+   * Called by an `ApiWorkflow` whose `deferTo` is this workflow, with the role that writes the deferred records. The
+   * run reads `deferred/` only from then on (`GENAI_ACCEPTS_DEFERRED`; read-only rights: a record's identity is
+   * trusted because the scheduled role cannot write one), and on the construct's own input bucket no principal but a
+   * deferring API's role may write or delete there; a bucket brought with `existingInputBucket` gets a warning
+   * saying what its policy must add.
+   * @internal
+   */
+  public _acceptDeferredFrom(api: IConstruct, role: iam.IRole): void {
+    if (this.ownsInputBucket && Stack.of(api) !== Stack.of(this)) {
+      // The bucket policy would name the API's role (this stack depending on the API's) while the API names the
+      // buckets (the API's stack depending on this one): a cycle CloudFormation cannot deploy.
+      throw new Error(`${api.node.path}: deferTo is ${this.node.path}, in another stack (${Stack.of(this).stackName}), whose input bucket policy must name this API's role as the only writer of '${DEFERRED_PREFIX}' (each record there runs as the tenant it names); each stack would then depend on the other. Fix: define the ApiWorkflow in the same stack as the ScheduledWorkflow it defers to, or give the ScheduledWorkflow existingInputBucket and deny writes to '${DEFERRED_PREFIX}*' to every other principal in that bucket's policy.`);
+    }
+    if (this.deferringRoleArns.length === 0) {
+      this.handlerFunction.addEnvironment(ENV.acceptsDeferred, 'true');
+      grantListPrefix(this.inputBucket, this.role, DEFERRED_PREFIX);
+      grantReadObjects(this.inputBucket, this.role, DEFERRED_PREFIX);
+      if (this.ownsInputBucket) this.denyDeferredWritesToOthers();
+    }
+    if (!this.ownsInputBucket) {
+      Annotations.of(this).addWarningV2('genai-finops:deferred-prefix-unprotected',
+        `${api.node.path} defers calls to this workflow, whose input bucket was brought with existingInputBucket: each record under '${DEFERRED_PREFIX}' runs as the tenant it names, so anyone who may put objects there (e.g. through grantPut) can charge any tenant. `
+        + `Fix: add to that bucket's policy a Deny of s3:PutObject, s3:DeleteObject and s3:DeleteObjectVersion on '<bucket ARN>/${DEFERRED_PREFIX}*' for Principal '*' with the condition ArnNotEquals aws:PrincipalArn = the API's role ARN (${api.node.path}'s role), or let the workflow create its input bucket.`);
+    }
+    this.deferringRoleArns.push(role.roleArn);
+  }
+
+  /**
+   * One Deny on the input bucket: `deferred/*` is written (and deleted) by the deferring APIs' roles only, whatever
+   * an identity policy or `grantPut` on the bucket allows. For a session of a role, `aws:PrincipalArn` is the role's
+   * own ARN, not the session's (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+   * so every Lambda invocation of the API matches. Reads are not denied: the scheduled role still reads the records.
+   */
+  private denyDeferredWritesToOthers(): void {
+    const ownRoles = this.deferringRoleArns;
+    this.inputBucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DeferredRecordsOnlyFromTheDeferringApis',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      resources: [this.inputBucket.arnForObjects(`${DEFERRED_PREFIX}*`)],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => ownRoles }) } },
+    }));
   }
 
   /**
@@ -288,6 +347,15 @@ function jobNamePrefix(scope: Construct): string {
     .replace(/-+/g, '-')
     .replace(/^-+|-+$/g, '');
   return name === '' ? 'genai-batch' : name;
+}
+
+/** The input prefix: a literal one outside `deferred/`, where a record would be trusted with the tenant it names. */
+function validateInputPrefix(scope: Construct, value: string): string {
+  const prefix = validatePrefix(scope, 'inputPrefix', value);
+  if (prefix.startsWith(DEFERRED_PREFIX)) {
+    throw new Error(`${scope.node.path}: inputPrefix is '${prefix}', inside '${DEFERRED_PREFIX}', where the API writes its deferred calls and each record runs as the tenant it names. Fix: use another prefix, such as '${DEFAULT_INPUT_PREFIX}'.`);
+  }
+  return prefix;
 }
 
 function validatePrefix(scope: Construct, name: string, value: string): string {

@@ -2,6 +2,7 @@ import { LedgerFailureMode, UsageScope, UsageWindow } from '../guardrails/usage-
 import { WhenTripped } from '../guardrails/circuit-breaker';
 import { oneOf, PropKinds } from '../private/prop-check';
 import { GENAI_TAG_VALUE_KINDS } from '../tagging/tag-value-kinds';
+import { NEAR_LIMIT_KINDS } from './near-limit';
 import type { GenAiWorkflowProps, ModelPriceOverride, ModelRouting } from './genai-workflow-props';
 import { RoutingTier, ServiceTier } from './genai-workflow-props';
 import type { UsageLimit } from '../guardrails/usage-limits';
@@ -43,10 +44,12 @@ export const WORKFLOW_PROP_KINDS = {
   maxHintedTier: oneOf(RoutingTier, 'RoutingTier'),
   serviceTier: oneOf(ServiceTier, 'ServiceTier'),
   usageLimits: { items: { fields: USAGE_LIMIT_KINDS } },
+  nearLimit: { fields: NEAR_LIMIT_KINDS },
   circuitBreaker: 'object',
   critical: 'boolean',
   whenTripped: oneOf(WhenTripped, 'WhenTripped'),
   downgradeTo: oneOf(RoutingTier, 'RoutingTier'),
+  throttleTo: 'number',
   usageLedger: 'object',
   promptCaching: 'boolean',
   responseCache: 'object',

@@ -5,11 +5,12 @@ import { IEmbeddingCache, IResponseCache, ResponseCacheTable } from '../data-sto
 import { GenAiFunction } from '../functions';
 import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
 import { BedrockModel, CrossRegionGeography, GenAiInferenceProfile } from '../inference';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelPriceOverrideFields, ModelTier, PipelineConfigDocument } from '../../shared/contract';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, ENV, METRIC_NAMESPACE, MODEL_TIERS, ModelPriceOverrideFields, ModelTier, PipelineConfigDocument, UsageLimitConfig } from '../../shared/contract';
 import { DEFAULT_FALLBACK_PRICE, lookupModel, serviceTiersOf, geographyServesRegion, AVAILABILITY_READ_ON, MODEL_AVAILABILITY, preferredOption, regionKind, modelFacts } from '../../shared/core';
 import { checkModelRegion } from '../inference/region-availability';
 import { IUsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
+import { checkNearLimit } from './near-limit';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
@@ -50,6 +51,9 @@ export interface WorkflowRuntime {
   readonly embeddingProfile?: GenAiInferenceProfile;
   /** The distinct base model ids of the tiers, cheapest first. */
   readonly routedModels: string[];
+  /** Where the usage limits are counted (absent: in each container), and the limits as the runtime reads them. */
+  readonly usageLedger?: IUsageLedger;
+  readonly usageLimits: ReadonlyArray<UsageLimitConfig>;
 }
 
 /** How one workflow differs from the others. */
@@ -103,8 +107,14 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const embeddingTarget = embedding ? embeddingInvocation(scope, embedding) : undefined;
 
   const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
+  const nearLimit = checkNearLimit(scope, props, {
+    routed: Object.fromEntries(MODEL_TIERS.map((t) => [t, tierModel(routing, t)]).filter(([, m]) => m !== undefined)),
+    // The workflow defers only when it was given somewhere to write deferred records (ApiWorkflow `deferTo`).
+    canDefer: options.environment[ENV.deferredBucket] !== undefined,
+    hasResponseCache: responseCache !== undefined,
+  });
   const ledger = props.usageLedger;
-  const breaker = circuitBreakerSection(scope, props);
+  const breaker = circuitBreakerSection(scope, props, options.bundledHandler);
   const pipelineConfig: PipelineConfigDocument = {
     tiers,
     defaultLimits: {
@@ -112,6 +122,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
       maxOutputTokens: props.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
       ...(props.maxHintedTier ? { maxHintedTier: props.maxHintedTier } : {}),
       ...(props.serviceTier && props.serviceTier !== 'standard' ? { serviceTier: props.serviceTier } : {}),
+      ...(nearLimit ? { nearLimit } : {}),
     },
     promptCaching: props.promptCaching ?? true,
     responseCache: responseCache
@@ -153,7 +164,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   embeddingTarget?.grant(handler.function);
   props.circuitBreaker?.grantRead(handler.function);
   if (ledger && usageLimits.length > 0) ledger.grantReserveAndSettle(handler.function);
-  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, embeddingProfile: embeddingTarget?.profile, routedModels };
+  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, embeddingProfile: embeddingTarget?.profile, routedModels, usageLedger: ledger, usageLimits };
 }
 
 /**
@@ -171,14 +182,19 @@ function grantCountTokens(scope: Construct, handler: GenAiFunction, models: Read
   handler.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['bedrock:CountTokens'], resources: arns }));
 }
 
-/** The breaker section of `guards` (the `circuitBreaker`, `critical`, `whenTripped` and `downgradeTo` props). */
-function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps) {
+/** The breaker section of `guards` (the `circuitBreaker`, `critical`, `whenTripped`, `downgradeTo` and `throttleTo` props). */
+function circuitBreakerSection(scope: Construct, props: GenAiWorkflowProps, bundledHandler: BundledHandler) {
+  // A throttle thins a stream of requests that callers retry. A scheduled day or a document is one invocation that
+  // a refusal fails as a whole (its retries spent on the same refusals): there it would act as a pause that loses work.
+  if (props.whenTripped === 'throttle' && (bundledHandler === BundledHandler.SCHEDULED || bundledHandler === BundledHandler.DOCUMENT)) {
+    throw new Error(`${scope.node.path}: whenTripped is WhenTripped.THROTTLE, but this ${bundledHandler === BundledHandler.SCHEDULED ? 'scheduled' : 'document'} workflow runs each day or document as one invocation, which a throttled refusal would fail whole. Fix: use WhenTripped.PAUSE (the work waits for the breaker to close) or WhenTripped.DOWNGRADE here; THROTTLE is for ApiWorkflow.`);
+  }
   if (!props.circuitBreaker) {
-    const set = (['critical', 'whenTripped', 'downgradeTo'] as const).filter((p) => props[p] !== undefined);
+    const set = (['critical', 'whenTripped', 'downgradeTo', 'throttleTo'] as const).filter((p) => props[p] !== undefined);
     if (set.length > 0) throw new Error(`${scope.node.path}: ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set without a circuitBreaker, so ${set.length > 1 ? 'they do' : 'it does'} nothing. Fix: pass circuitBreaker (a CircuitBreaker, or CircuitBreaker.fromTable(...)), or remove ${set.join(', ')}.`);
     return undefined;
   }
-  return breakerGuardConfig(scope, props.circuitBreaker, props.critical, props.whenTripped, props.downgradeTo);
+  return breakerGuardConfig(scope, props.circuitBreaker, props);
 }
 
 /**

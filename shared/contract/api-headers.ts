@@ -16,4 +16,6 @@ export const API_EXPOSED_HEADERS: ReadonlyArray<string> = [
   'x-genai-run-remaining-requests',
   'x-genai-run-remaining-tokens',
   'x-genai-run-remaining-usd',
+  'x-genai-degraded',
+  'location',
 ];

@@ -7,10 +7,11 @@ import type { ModelTier } from './pipeline-config';
  */
 
 /**
- * What a tripped breaker does to a non-critical feature: refuse it (503), or cap its routing at a cheaper tier. The
- * public `WhenTripped` enum is checked against this list at compile time.
+ * What a tripped breaker does to a non-critical feature: refuse it (503), cap its routing at a cheaper tier, or admit
+ * only a share of its requests (429 for the rest). The public `WhenTripped` enum is checked against this list at
+ * compile time.
  */
-export const BREAKER_MODES = Object.freeze(['pause', 'downgrade'] as const);
+export const BREAKER_MODES = Object.freeze(['pause', 'downgrade', 'throttle'] as const);
 
 /** One breaker mode. */
 export type BreakerMode = (typeof BREAKER_MODES)[number];
@@ -22,6 +23,12 @@ export interface BreakerFeatureConfig {
   readonly whenTripped: BreakerMode;
   /** With `downgrade`: the highest tier the feature may be routed to while tripped. @default 'simple' */
   readonly downgradeTo?: ModelTier;
+  /**
+   * With `throttle`: the share of the feature's requests admitted while tripped, 0 < share < 1 (each container
+   * admits that share of the requests it receives).
+   * @default DEFAULT_BREAKER_THROTTLE_SHARE
+   */
+  readonly throttleTo?: number;
 }
 
 /** The guard's configuration (`guards.breaker`), as the workflow constructs write it. */
@@ -80,12 +87,36 @@ export interface BreakerHandlerConfig {
   readonly alarmPeriod?: BreakerPeriodUnit;
   /** Days an audit item is kept (DynamoDB TTL). @default DEFAULT_BREAKER_AUDIT_RETENTION_DAYS */
   readonly auditRetentionDays?: number;
+  /**
+   * What a trip does to each feature of the workflows obeying the breaker, in words ({@link breakerTripEffect}; `*`:
+   * every feature's), so that a breaker alert says "throttled to 25 %" rather than "paused or downgraded".
+   * @default - none: alerts describe the modes in general
+   */
+  readonly effects?: Readonly<Record<string, string>>;
 }
 
 /** The feature name of the global breaker: tripping it trips every feature of the application. */
 export const BREAKER_ALL_FEATURES = '*';
 /** How long the guard waits for the breaker table by default: a brake must not hold up the requests it lets through. */
 export const DEFAULT_BREAKER_READ_TIMEOUT_MS = 1_000;
+/**
+ * The share of a throttled feature's requests admitted while its breaker is open, by default: a quarter of the load
+ * keeps the feature usable (a user who retries gets through) while its spend rate drops by three quarters.
+ */
+export const DEFAULT_BREAKER_THROTTLE_SHARE = 0.25;
+/** A throttle share as the refusals and alerts write it: 0.25 → `25 %`, 0.125 → `12.5 %`. */
+export function breakerSharePercent(share: number): string {
+  return `${Number((share * 100).toFixed(4))} %`;
+}
+/** What a trip does to a feature with this behaviour, as the breaker's alerts say it. */
+export function breakerTripEffect(feature: BreakerFeatureConfig): string {
+  if (feature.critical) return 'unaffected (critical, it keeps running)';
+  switch (feature.whenTripped) {
+    case 'pause': return 'paused (503 FEATURE_PAUSED)';
+    case 'downgrade': return `downgraded to the ${feature.downgradeTo ?? 'simple'} tier`;
+    case 'throttle': return `throttled to ${breakerSharePercent(feature.throttleTo ?? DEFAULT_BREAKER_THROTTLE_SHARE)} of its requests (429 FEATURE_THROTTLED for the rest)`;
+  }
+}
 /** The guard's default cache TTL. */
 export const DEFAULT_BREAKER_CACHE_TTL_SECONDS = 30;
 /**

@@ -26,6 +26,18 @@ export const ENV = Object.freeze({
   inputPrefix: 'INPUT_PREFIX',
   resultsBucket: 'RESULTS_BUCKET',
   resultsPrefix: 'RESULTS_PREFIX',
+  /**
+   * Deferral (API workflow with `deferTo`): the scheduled workflow's input bucket the API writes deferred records to
+   * (under `deferred/`), and its results bucket and prefix the API reads their results from. Unset: no deferral.
+   */
+  deferredBucket: 'GENAI_DEFERRED_BUCKET',
+  deferredResultsBucket: 'GENAI_DEFERRED_RESULTS_BUCKET',
+  deferredResultsPrefix: 'GENAI_DEFERRED_RESULTS_PREFIX',
+  /**
+   * Scheduled workflow: `true` when an ApiWorkflow defers to it (`deferTo`). Unset, the run never reads `deferred/`,
+   * whose records run as the tenant they name: no one but a deferring API's role may write one.
+   */
+  acceptsDeferred: 'GENAI_ACCEPTS_DEFERRED',
   /** Batch inference (scheduled workflow); batch is off when the role or the model is unset. */
   batchRoleArn: 'BATCH_ROLE_ARN',
   batchModelId: 'BATCH_MODEL_ID',

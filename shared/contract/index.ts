@@ -13,3 +13,5 @@ export * from './reconciliation';
 export * from './tag-keys';
 export * from './alerts';
 export * from './api-headers';
+export * from './degrade';
+export * from './deferred';

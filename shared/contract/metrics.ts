@@ -64,6 +64,13 @@ export const METRIC = Object.freeze({
   guardFailClosed: 'GuardFailClosed',
   /** Reservations never settled (their Lambda died) given back to the ledger once they expired. */
   guardHoldsExpired: 'GuardHoldsExpired',
+  /**
+   * A call answered (or accepted) degraded because a limit neared: a cheaper tier, Flex, cache only, or deferred
+   * (`nearLimit`); dimensions Application, Feature, Action (the action's wire name).
+   */
+  degradedRequests: 'DegradedRequests',
+  /** A request refused by a tripped breaker's throttle (`WhenTripped.THROTTLE`): 429 `FEATURE_THROTTLED`. */
+  throttledRequests: 'ThrottledRequests',
 } as const);
 
 /**

@@ -1,3 +1,4 @@
+import type { NearLimitConfig } from './degrade';
 import type { GuardsConfig } from './guards';
 
 /**
@@ -47,6 +48,8 @@ export interface FeatureLimits {
    * The Bedrock service tier every call of the feature asks for. Absent: standard (no `serviceTier` is sent).
    */
   readonly serviceTier?: ServiceTierName;
+  /** What the feature does as a token or USD limit nears, and at it. Absent: nothing until the limit refuses (429). */
+  readonly nearLimit?: NearLimitConfig;
 }
 
 /** The response cache. */

@@ -327,7 +327,13 @@ describe('the example app\'s guardrails, from its synthesized template to the wo
 
   test('the production budget pauses the non-critical workflows for the month; the critical chat keeps running', async () => {
     const decision = await deliver(budgetDelivery('customer-support-genai-production', '2026-11-27T14:05:12.345Z'));
-    expect(decision).toEqual({ tripped: ['*'], reset: [], unchanged: [], changes: [{ feature: '*', outcome: 'opened', source: 'budget:customer-support-genai-production' }] });
+    expect(decision).toEqual({
+      tripped: ['*'], reset: [], unchanged: [], changes: [{
+        feature: '*', outcome: 'opened', source: 'budget:customer-support-genai-production',
+        // What the trip does to each workflow's feature, as the construct wrote it for the alert.
+        effect: 'conversation-digest paused (503 FEATURE_PAUSED); support-chat unaffected (critical, it keeps running); ticket-attachments paused (503 FEATURE_PAUSED)',
+      }],
+    });
 
     jest.setSystemTime(NOV_27 + 60_000);
     const run = await runWorkflows();

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readBreakerHandlerConfig } from '../../lambda/breaker/config';
-import { ENV } from '../../shared/contract';
+import { DEFAULT_BREAKER_THROTTLE_SHARE, ENV } from '../../shared/contract';
 import { readPipelineConfig } from '../../lambda/pipeline/config';
 import { ApiWorkflow, CircuitBreaker, DocumentWorkflow, GenAiWorkflowProps, RoutingTier, ScheduledWorkflow, WhenTripped } from '../../lib';
 import { resolveIntrinsics } from '../support/intrinsics';
@@ -36,6 +36,18 @@ describe.each<WorkflowKind>(['api', 'document', 'scheduled'])('the circuit break
     // Both sides key states by the same Application: the tag the workflow and the breaker inherit.
     expect(readPipelineConfig(env.workflow).application).toBe(handler.application);
     expect(handler.budgets).toEqual([{ name: 'genai-monthly-total', features: ['support-chat'] }]);
+  });
+
+  test('a throttled workflow: the API\'s runtime reads the share the construct writes (the default when left out); the others refuse THROTTLE', () => {
+    if (kind !== 'api') {
+      // A document or a scheduled day is one invocation a throttled refusal would fail whole.
+      expect(() => environments(kind, { whenTripped: WhenTripped.THROTTLE })).toThrow(/whenTripped is WhenTripped\.THROTTLE, but this (document|scheduled) workflow/);
+      return;
+    }
+    expect(readPipelineConfig(environments(kind, { whenTripped: WhenTripped.THROTTLE, throttleTo: 0.1 }).workflow).guards.breaker?.defaultFeature)
+      .toEqual({ critical: false, whenTripped: 'throttle', throttleTo: 0.1 });
+    expect(readPipelineConfig(environments(kind, { whenTripped: WhenTripped.THROTTLE }).workflow).guards.breaker?.defaultFeature)
+      .toEqual({ critical: false, whenTripped: 'throttle', throttleTo: DEFAULT_BREAKER_THROTTLE_SHARE });
   });
 
   test('the breaker function is given only variables of the contract', () => {

@@ -3,9 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ENV, METRIC_NAMESPACE } from '../../shared/contract';
 import { PipelineConfig, readPipelineConfig } from '../../lambda/pipeline/config';
+import { readDeferralSettings } from '../../lambda/api/deferred-store';
 import {
-  ApiWorkflow, ApiWorkflowProps, BedrockModel, CircuitBreaker, CrossRegionGeography, DocumentWorkflow, EmbeddingCache, GenAiWorkflowProps,
-  ResponseCacheTable, RoutingTier, ScheduledWorkflow, UsageLedger, UsageScope, UsageWindow,
+  ApiWorkflow, ApiWorkflowProps, AtLimit, BedrockModel, CircuitBreaker, CrossRegionGeography, DocumentWorkflow, EmbeddingCache, GenAiWorkflowProps,
+  NearLimitAction, ResponseCacheTable, RoutingTier, ScheduledWorkflow, UsageLedger, UsageScope, UsageWindow,
 } from '../../lib';
 import { resolveIntrinsics } from '../support/intrinsics';
 import { createTestStack } from '../support/test-app';
@@ -38,6 +39,10 @@ const PROPS: ReadonlyArray<[string, (stack: Stack) => GenAiWorkflowProps, (confi
   ['maxTokens', () => ({ maxTokens: 777 }), (c) => c.features[c.defaultFeature].maxOutputTokens, 777],
   ['maxInputTokens', () => ({ maxInputTokens: 12_345 }), (c) => c.features[c.defaultFeature].maxInputTokens, 12_345],
   ['maxHintedTier', () => ({ maxHintedTier: RoutingTier.MEDIUM }), (c) => c.features[c.defaultFeature].maxHintedTier, 'medium'],
+  ['nearLimit', () => ({
+    usageLimits: [{ scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: 250 }], routing: { simple: HAIKU, medium: SONNET },
+    nearLimit: { action: NearLimitAction.CHEAPER_TIER, atShare: 0.75, atLimit: AtLimit.DEGRADE },
+  }), (c) => c.features[c.defaultFeature].nearLimit, { action: 'cheaperTier', atShare: 0.75, tier: 'simple', atLimit: 'degrade' }],
   ['promptCaching', () => ({ promptCaching: false }), (c) => c.promptCaching, false],
   ['model', () => ({ model: SONNET }), (c) => Object.values(c.tiers).map((t) => t!.modelId), ['us.anthropic.claude-sonnet-4-5-20250929-v1:0']],
   ['routing', () => ({ routing: { simple: HAIKU, medium: SONNET } }), (c) => Object.keys(c.tiers), ['simple', 'medium']],
@@ -91,6 +96,13 @@ describe('the construct → runtime contract', () => {
 
         expect(runtimeConfig(kind, embeddings).embedding?.dimensions).toBe(512);
         expect(runtimeConfig(kind).embedding).toBeUndefined();
+      });
+
+      test('the prop deferTo (an API workflow prop) reaches the runtime', () => {
+        const deferTo = (stack: Stack): ApiWorkflowProps => ({ deferTo: new ScheduledWorkflow(stack, 'Nightly', { tags: { feature: 'support-chat' }, resultsPrefix: 'out/' }) });
+
+        expect(readDeferralSettings(handlerEnvironment(kind, deferTo))).toEqual({ bucket: expect.any(String), resultsBucket: expect.any(String), resultsPrefix: 'out/' });
+        expect(readDeferralSettings(handlerEnvironment(kind, () => ({})))).toBeUndefined();
       });
     }
 

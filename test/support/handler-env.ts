@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, GuardsConfig, ModelTier, PipelineConfigDocument, RetryConfig } from '../../shared/contract';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, GuardsConfig, ModelTier, NearLimitConfig, PipelineConfigDocument, RetryConfig } from '../../shared/contract';
 import { emfRecords, stdoutLinesOf } from '../lambda/pipeline/support';
 
 export const HAIKU_45 = 'anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -46,6 +46,8 @@ export interface PipelineConfigOptions {
   readonly retry?: Partial<RetryConfig>;
   readonly maxHintedTier?: ModelTier;
   readonly guards?: GuardsConfig;
+  /** The default feature's `nearLimit` policy (the workflows' `nearLimit` prop). */
+  readonly nearLimit?: NearLimitConfig;
 }
 
 /** GENAI_PIPELINE_CONFIG as createWorkflowRuntime (lib/workflows/workflow-runtime.ts) builds it. */
@@ -55,6 +57,7 @@ export function pipelineConfigJson(options: PipelineConfigOptions = {}): string 
     defaultLimits: {
       maxInputTokens: options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS, maxOutputTokens: options.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
       ...(options.maxHintedTier ? { maxHintedTier: options.maxHintedTier } : {}),
+      ...(options.nearLimit ? { nearLimit: options.nearLimit } : {}),
     },
     promptCaching: true,
     responseCache: options.responseCacheTable ? { tableName: options.responseCacheTable, ttlSeconds: 86_400, namespace: 'v1' } : undefined,

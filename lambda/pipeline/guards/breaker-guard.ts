@@ -1,6 +1,7 @@
-import { BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_READ_TIMEOUT_MS } from '../../../shared/contract';
+import { BreakerConfig, BreakerFeatureConfig, breakerSharePercent, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_BREAKER_READ_TIMEOUT_MS, DEFAULT_BREAKER_THROTTLE_SHARE } from '../../../shared/contract';
 import { BreakerStateReader, effectiveState, EffectiveBreakerState, governingFeatures } from '../../breaker/state';
 import { PipelineError } from '../errors';
+import { BreakerThrottle } from './breaker-throttle';
 import { AdmitDecision, SpendContext, SpendGuard } from './spend-guard';
 
 /** A feature with no configuration: not critical, paused when tripped. */
@@ -19,14 +20,18 @@ export interface BreakerGuardOptions {
   readonly warn?: (message: string, fields: Record<string, unknown>) => void;
   /** Counts a fail-open read (the `BreakerUnavailable` metric). */
   readonly onUnavailable?: (feature: string) => void;
+  /** Counts a request a throttled feature's breaker refused (the `ThrottledRequests` metric). */
+  readonly onThrottled?: (feature: string) => void;
   /** Epoch ms; the cache's clock. @default Date.now */
   readonly now?: () => number;
 }
 
 /**
  * The circuit breaker's guard: at `admit`, before the cache lookup, reads the feature's breaker and the global one
- * (`*`) and, when either is open for the current period, pauses a non-critical feature (503 `FEATURE_PAUSED`) or
- * caps its routing at a cheaper tier; critical features pass without a read.
+ * (`*`) and, when either is open for the current period, pauses a non-critical feature (503 `FEATURE_PAUSED`), caps
+ * its routing at a cheaper tier, or throttles it (admits `throttleTo` of its requests, 429 `FEATURE_THROTTLED` for
+ * the rest: {@link BreakerThrottle}); critical features pass without a read. Admission comes before the response
+ * cache, so a request the cache would have answered counts and may be refused, as under a pause.
  *
  * States are cached in the container for `cacheTtlSeconds` (30 s by default): the hot path reads DynamoDB (one
  * BatchGetItem of two keys) once per TTL per feature, so a trip takes effect within the TTL. Concurrent requests
@@ -40,6 +45,7 @@ export class BreakerGuard implements SpendGuard {
   readonly name = 'circuit-breaker';
   private readonly cache = new Map<string, CachedStates>();
   private readonly inFlight = new Map<string, Promise<ReadonlyArray<EffectiveBreakerState>>>();
+  private readonly throttle = new BreakerThrottle();
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -62,7 +68,10 @@ export class BreakerGuard implements SpendGuard {
     const policy = this.policyOf(context.feature);
     if (policy.critical) return;
     const open = (await this.states(context.feature)).find((s) => s.open);
-    if (!open) return;
+    if (!open) {
+      this.throttle.closed(context.feature);
+      return;
+    }
     const scope = open.feature === '*' ? `the ${this.application} application's global breaker` : `the breaker of feature '${context.feature}'`;
     const why = `${scope} is open since ${open.openedAt ?? 'recently'}${open.reason ? ` (${open.reason})` : ''}`;
     if (policy.whenTripped === 'downgrade') {
@@ -70,17 +79,33 @@ export class BreakerGuard implements SpendGuard {
     }
     const resets = open.resetsAt ? `; it resets at ${open.resetsAt}, when the budget period ends, or when an operator resets it` : '; it resets when its alarm clears or an operator resets it';
     const resetsInSeconds = open.resetsAt ? Math.max(1, Math.ceil((Date.parse(open.resetsAt) - context.nowMs) / 1000)) : undefined;
+    // Callers retry after the cache TTL at the soonest: the breaker is re-read no sooner.
+    const retryAfterSeconds = Math.min(resetsInSeconds ?? Number.MAX_SAFE_INTEGER, Math.max(1, Math.ceil(this.ttlMs / 1000)));
+    if (policy.whenTripped === 'throttle') {
+      const share = policy.throttleTo ?? DEFAULT_BREAKER_THROTTLE_SHARE;
+      if (this.throttle.admits(context.feature, `${open.feature}#${open.openedAt ?? ''}`, share)) return;
+      this.options.onThrottled?.(context.feature);
+      throw new PipelineError(429, 'FEATURE_THROTTLED',
+        `Feature '${context.feature}' is throttled to ${breakerSharePercent(share)} of its requests and this one was not admitted: ${why}${resets}.`,
+        { ...this.breakerDetails(context.feature, open), throttleTo: share, retryAfterSeconds });
+    }
     throw new PipelineError(503, 'FEATURE_PAUSED', `Feature '${context.feature}' is paused: ${why}${resets}.`, {
-      feature: context.feature,
+      ...this.breakerDetails(context.feature, open),
+      retryAfterSeconds,
+    });
+  }
+
+  // What a refusal's details say about the breaker that refused.
+  private breakerDetails(feature: string, open: EffectiveBreakerState): Record<string, string> {
+    return {
+      feature,
       breaker: open.feature,
       ...(open.source ? { source: open.source } : {}),
       ...(open.reason ? { reason: open.reason } : {}),
       ...(open.openedAt ? { openedAt: open.openedAt } : {}),
       ...(open.period ? { period: open.period } : {}),
       ...(open.resetsAt ? { resetsAt: open.resetsAt } : {}),
-      // Callers retry after the cache TTL at the soonest: the breaker is re-read no sooner.
-      retryAfterSeconds: Math.min(resetsInSeconds ?? Number.MAX_SAFE_INTEGER, Math.max(1, Math.ceil(this.ttlMs / 1000))),
-    });
+    };
   }
 
   /** Forget the cached states (tests, and an operator who wants a reset seen at once in a warm container). */

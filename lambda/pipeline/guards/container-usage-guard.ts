@@ -1,7 +1,7 @@
 import type { UsageLimitConfig } from '../../../shared/contract';
 import { usdToAtto } from '../../../shared/core';
 import { PipelineError } from '../errors';
-import { SpendAmount, SpendContext, SpendGuard } from './spend-guard';
+import { LimitStatus, SpendAmount, SpendContext, SpendGuard } from './spend-guard';
 import { windowOf } from './usage-windows';
 
 interface Counter {
@@ -16,6 +16,8 @@ interface Counter {
 interface OpenHold {
   readonly keys: ReadonlyArray<string>;
   readonly amount: SpendAmount;
+  /** The tightest token or USD limit the reservation left (a `nearLimit` policy reads it before the call). */
+  readonly spendStatus?: LimitStatus;
 }
 
 /**
@@ -62,8 +64,13 @@ export class ContainerUsageGuard implements SpendGuard {
     }
     for (const { counter } of entries) add(counter, estimate, 1);
     const hold = `h${++this.nextHold}`;
-    this.open.set(hold, { keys: entries.map((e) => e.key), amount: estimate });
+    const spendStatus = tightestSpend(entries, context.nowMs);
+    this.open.set(hold, { keys: entries.map((e) => e.key), amount: estimate, ...(spendStatus ? { spendStatus } : {}) });
     return hold;
+  }
+
+  spendStatusOf(hold: string): LimitStatus | undefined {
+    return this.open.get(hold)?.spendStatus;
   }
 
   /**
@@ -118,6 +125,30 @@ function scopeId(limit: UsageLimitConfig, context: Pick<SpendContext, 'tenantId'
     case 'feature': return context.feature;
     case 'workflow': return '*';
   }
+}
+
+// The token or USD limit with the least share left once a reservation is counted.
+function tightestSpend(entries: ReadonlyArray<{ limit: UsageLimitConfig; counter: Counter }>, nowMs: number): LimitStatus | undefined {
+  let tightest: LimitStatus | undefined;
+  for (const { limit, counter } of entries) {
+    const candidates: Array<[LimitStatus['measure'], number | undefined, number]> = [
+      ['tokens', limit.maxTokens, counter.tokens],
+      ['costUsd', limit.maxCostUsd, attoUsd(counter.costAtto)],
+    ];
+    for (const [measure, max, used] of candidates) {
+      if (max === undefined) continue;
+      const status: LimitStatus = {
+        scope: limit.scope, window: limit.window, measure, limit: max, remaining: Math.max(0, max - used),
+        resetsAt: new Date(windowOf(limit.window, nowMs).endsAtMs).toISOString(),
+      };
+      if (!tightest || shareLeft(status) < shareLeft(tightest)) tightest = status;
+    }
+  }
+  return tightest;
+}
+
+function shareLeft(status: LimitStatus): number {
+  return status.limit > 0 ? status.remaining / status.limit : 0;
 }
 
 function add(counter: Counter, amount: SpendAmount, sign: 1 | -1): void {

@@ -65,10 +65,20 @@ export class GuardChain {
 
   /** The tightest limit the reservation's holds left (the smallest share remaining), for rate-limit headers. */
   statusOf(reservation: Reservation): LimitStatus | undefined {
+    return this.tightestOf(reservation, (guard, hold) => guard.statusOf?.(hold));
+  }
+
+  /** The tightest token or USD limit the reservation's holds left: what a `nearLimit` policy compares. */
+  spendStatusOf(reservation: Reservation): LimitStatus | undefined {
+    return this.tightestOf(reservation, (guard, hold) => guard.spendStatusOf?.(hold));
+  }
+
+  private tightestOf(reservation: Reservation, statusOf: (guard: SpendGuard, hold: string) => LimitStatus | undefined): LimitStatus | undefined {
     const byName = new Map(this.guards.map((g) => [g.name, g]));
     let tightest: LimitStatus | undefined;
     for (const { guard, hold } of reservation.holds) {
-      const status = hold === undefined ? undefined : byName.get(guard)?.statusOf?.(hold);
+      const owner = byName.get(guard);
+      const status = hold === undefined || !owner ? undefined : statusOf(owner, hold);
       if (status && (!tightest || share(status) < share(tightest))) tightest = status;
     }
     return tightest;

@@ -125,12 +125,15 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     const tightest = tightestLimit(reserved, context.nowMs);
     const run = runRemaining(reserved, context);
     const status = tightest && run ? { ...tightest, run } : tightest;
+    // Kept apart only when a request-rate limit is the tightest: otherwise `status` is the spend limit itself.
+    const spendStatus = tightest && tightest.measure === 'requests' ? tightestLimit(reserved, context.nowMs, SPEND_MEASURES) : undefined;
     const hold: LedgerHold = {
       holdId,
       counters: reserved.filter((r) => r.key !== undefined && r.counted.spend).map((r) => ({ key: r.key!, expiresAt: r.expiresAt })),
       bucket, tokens: estimate.tokens, costAtto: estimate.costAtto,
       fallbackHolds: fallbacks.map((r) => ({ groupSignature: r.group.signature, hold: r.fallbackHold })),
       ...(status ? { status } : {}),
+      ...(spendStatus ? { spendStatus } : {}),
       ...(batch ? { tenantId: context.tenantId } : {}),
     };
     // A batch hold outlives this invocation in a marker in S3: only a reference to it leaves the ledger.
@@ -173,6 +176,12 @@ export class DynamoDbLedgerGuard implements SpendGuard {
   statusOf(encoded: string): LimitStatus | undefined {
     const hold = decodeHold(encoded);
     return isHoldReference(hold) ? undefined : hold.status;
+  }
+
+  spendStatusOf(encoded: string): LimitStatus | undefined {
+    const hold = decodeHold(encoded);
+    if (isHoldReference(hold)) return undefined;
+    return hold.spendStatus ?? (hold.status?.measure === 'requests' ? undefined : hold.status);
   }
 
   /** Waits for the work started beside reservations (tests; the settlement of a hold waits for its own). */
@@ -274,3 +283,6 @@ function runRemaining(reserved: ReadonlyArray<CounterSeen>, context: SpendContex
   }
   return { runId: context.runId, ...least };
 }
+
+// The measures a `nearLimit` policy degrades on: a cheaper answer is still a request, so request-rate limits never do.
+const SPEND_MEASURES: ReadonlyArray<LimitStatus['measure']> = ['tokens', 'costUsd'];

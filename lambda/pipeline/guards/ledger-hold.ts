@@ -36,6 +36,8 @@ export interface LedgerHold {
   readonly fallbackHolds: ReadonlyArray<FallbackHold>;
   /** The tightest limit the reservation left, for the rate-limit headers. */
   readonly status?: LimitStatus;
+  /** The tightest token or USD limit it left (a feature's `nearLimit` policy reads it), when it differs from `status`. */
+  readonly spendStatus?: LimitStatus;
   /** A batch hold's tenant: only a settlement for the same tenant may use it (absent on holds kept before it was). */
   readonly tenantId?: string;
 }
@@ -66,6 +68,7 @@ interface EncodedHold {
   readonly c: string;
   readonly f?: Array<{ readonly g: string; readonly h: string | undefined }>;
   readonly s?: LimitStatus;
+  readonly p?: LimitStatus;
   readonly n?: string;
 }
 
@@ -79,6 +82,7 @@ export function encodeHold(hold: LedgerHold): string {
     c: hold.costAtto.toString(),
     ...(hold.fallbackHolds.length > 0 ? { f: hold.fallbackHolds.map((f) => ({ g: f.groupSignature, h: f.hold })) } : {}),
     ...(hold.status ? { s: hold.status } : {}),
+    ...(hold.spendStatus ? { p: hold.spendStatus } : {}),
     ...(hold.tenantId !== undefined ? { n: hold.tenantId } : {}),
   };
   return JSON.stringify(encoded);
@@ -101,6 +105,7 @@ export function decodeHold(text: string): LedgerHold | HoldReference {
     costAtto: BigInt(parsed.c ?? '0'),
     fallbackHolds: (parsed.f ?? []).map((f) => ({ groupSignature: f.g, hold: f.h })),
     ...(parsed.s ? { status: parsed.s } : {}),
+    ...(parsed.p ? { spendStatus: parsed.p } : {}),
     ...(parsed.n !== undefined ? { tenantId: parsed.n } : {}),
   };
 }

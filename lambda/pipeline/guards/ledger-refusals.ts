@@ -98,7 +98,7 @@ function whatMayStayCounted(unconfirmed: ReadonlyArray<UnconfirmedWrite>, bucket
 }
 
 /** The tightest limit the reserved counters left, from the items the updates returned. */
-export function tightestLimit(counters: ReadonlyArray<CounterSeen>, nowMs: number): LimitStatus | undefined {
+export function tightestLimit(counters: ReadonlyArray<CounterSeen>, nowMs: number, measures: ReadonlyArray<LimitStatus['measure']> = ALL_MEASURES): LimitStatus | undefined {
   let best: LimitStatus | undefined;
   let bestShare = Infinity;
   for (const { group, item, share } of counters) {
@@ -110,7 +110,7 @@ export function tightestLimit(counters: ReadonlyArray<CounterSeen>, nowMs: numbe
       ['costUsd', group.maxCostUsd, share.costAtto !== undefined ? Number(share.costAtto) / 1e18 : undefined, Number(attoAttribute(item.costAtto)) / 1e18],
     ];
     for (const [measure, limit, part, used] of candidates) {
-      if (limit === undefined || part === undefined) continue;
+      if (limit === undefined || part === undefined || !measures.includes(measure)) continue;
       // A sharded limit shows this shard's room, scaled to the whole: an estimate.
       const left = Math.max(0, part - used) * group.shards;
       // Dollars stay exact (the ledger's attodollars as a number): a settlement adds what it gave back to them, and
@@ -125,3 +125,5 @@ export function tightestLimit(counters: ReadonlyArray<CounterSeen>, nowMs: numbe
   }
   return best;
 }
+
+const ALL_MEASURES: ReadonlyArray<LimitStatus['measure']> = ['requests', 'tokens', 'costUsd'];

@@ -101,4 +101,9 @@ export interface SpendGuard {
   settle?(context: SpendContext, hold: string | undefined, reserved: SpendAmount, actual: SpendAmount, idempotencyKey: string): Promise<void>;
   /** The tightest limit a hold of this guard left, for the rate-limit headers. */
   statusOf?(hold: string): LimitStatus | undefined;
+  /**
+   * The tightest token or USD limit a hold of this guard left (request-rate limits left out): what a feature's
+   * `nearLimit` policy compares with its share.
+   */
+  spendStatusOf?(hold: string): LimitStatus | undefined;
 }

@@ -108,6 +108,31 @@ export class PendingSpend {
   }
 }
 
+/**
+ * The spend of a call whose reservation was taken before (a deferred record's, stored when the API accepted it), with
+ * {@link PendingSpend}'s seam: nothing is reserved; a hit settles the reservation to nothing, a miss spends it.
+ */
+export class ReservedSpend {
+  constructor(
+    readonly admitted: AdmitDecision,
+    private readonly reservation: Reservation,
+    private readonly settle: (actual: SpendAmount) => Promise<number>,
+  ) {}
+
+  /** The stored reservation is the bound: a new estimate changes nothing. */
+  bound(_estimate: SpendAmount): void {}
+
+  async hitThenSettle(): Promise<{ readonly limits?: LimitStatus; readonly settle: () => Promise<number> }> {
+    let settling: Promise<number> | undefined;
+    return { settle: () => settling ??= this.settle(NO_SPEND) };
+  }
+
+  /** The stored reservation, whatever a refusal would have offered (nothing is reserved, so nothing is refused). */
+  async miss(_smaller?: SmallerEstimate): Promise<Reservation> {
+    return this.reservation;
+  }
+}
+
 function outcomeOf<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then((value) => ({ ok: true as const, value }), (error) => ({ ok: false as const, error }));
 }

@@ -1,6 +1,6 @@
 import { GuardChain, Reservation, SettleFailure } from '../guards/guard-chain';
 import { AdmitDecision, LimitStatus, NO_SPEND, SpendAmount, SpendContext, SpendGuard } from '../guards/spend-guard';
-import { PendingSpend } from './pending-spend';
+import { PendingSpend, ReservedSpend } from './pending-spend';
 
 /** What a governed call gave back, and how many guards could not settle it. */
 export interface SpendOutcome<T> {
@@ -33,9 +33,10 @@ export interface GovernedCall<T> {
   readonly billed: (value: T, reserved: SpendAmount) => SpendAmount;
   /**
    * What Bedrock billed for a failed one, given what was reserved for it (the estimate, or the smaller one a refusal
-   * led to). @default nothing (throttled and failed calls are not billed)
+   * led to); undefined leaves the reservation held, for a stored one's owner to settle (a deferred record's run).
+   * @default nothing (throttled and failed calls are not billed)
    */
-  readonly billedOnError?: (error: unknown, reserved: SpendAmount) => SpendAmount;
+  readonly billedOnError?: (error: unknown, reserved: SpendAmount) => SpendAmount | undefined;
   /** Work to run beside the settlement (a cache write): one round trip instead of two. */
   readonly alongside?: (value: T) => Promise<void>;
   /** A reservation already taken on every guard ({@link PendingSpend.miss}): nothing more is reserved. */
@@ -79,6 +80,17 @@ export class SpendPort {
     return new PendingSpend(this.chain, context, admitted, (reservation, actual) => this.settle(context, reservation, actual));
   }
 
+  /**
+   * The spend of a call reserved before (the pipeline's `RunOptions.reservation`: a deferred record's stored hold),
+   * in {@link pending}'s terms: the guards that did not count the request in that reservation admit it (a breaker may
+   * still refuse or cap it), nothing is reserved, and it settles under `settleContext` (the stored reservation's
+   * identity, path `batch`).
+   */
+  async reserved(context: SpendContext, settleContext: SpendContext, reservation: Reservation): Promise<ReservedSpend> {
+    const admitted = await this.chain.admit(context, 'others');
+    return new ReservedSpend(admitted, reservation, (actual) => this.settle(settleContext, reservation, actual));
+  }
+
   /** Reserve, call, settle: the whole of a governed call whose outcome is known in this invocation. */
   async spend<T>(context: SpendContext, call: GovernedCall<T>): Promise<SpendOutcome<T>> {
     const { value, settle, limits } = await this.spendThenSettle(context, call);
@@ -95,7 +107,8 @@ export class SpendPort {
     try {
       value = await call.invoke();
     } catch (error) {
-      await this.settle(context, reservation, call.billedOnError?.(error, reservation.estimate) ?? NO_SPEND);
+      const billed = call.billedOnError ? call.billedOnError(error, reservation.estimate) : NO_SPEND;
+      if (billed) await this.settle(context, reservation, billed);
       throw error;
     }
     const billed = call.billed(value, reservation.estimate);
@@ -108,6 +121,11 @@ export class SpendPort {
   /** The tightest limit a reservation left, when a guard reports one (before the call: the response's headers). */
   statusOf(reservation: Reservation): LimitStatus | undefined {
     return this.chain.statusOf(reservation);
+  }
+
+  /** The tightest token or USD limit a reservation left (request-rate limits left out), for a `nearLimit` policy. */
+  spendStatusOf(reservation: Reservation): LimitStatus | undefined {
+    return this.chain.spendStatusOf(reservation);
   }
 
   /** Reserves on every guard or none. For a call settled later (a batch job), keep the reservation with the job. */

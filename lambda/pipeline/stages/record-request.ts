@@ -1,5 +1,6 @@
 import type { SpendPath, ModelTier, ServiceTierName } from '../../../shared/contract';
 import type { Usage } from '../types';
+import type { Degradation } from './near-limit';
 
 /**
  * What one model call (or one refusal) did, on any spend path: recorded once whether it was answered, served from
@@ -50,6 +51,8 @@ export interface SpendRecord {
   readonly estimated?: boolean;
   /** A streamed answer: how the stream ended and how many text deltas reached the client. */
   readonly stream?: { readonly outcome: StreamOutcome; readonly deltasSent: number };
+  /** The feature's `nearLimit` policy degraded the answer (or refused a miss, cache only): the `DegradedRequests` metric. */
+  readonly degraded?: Degradation;
   /**
    * When the spend happened, epoch ms, if not now: a batch job's records are collected hours after the job ran, and
    * CUR bills the hours it ran, so the record carries the job's end time (EMF accepts up to 14 days in the past).

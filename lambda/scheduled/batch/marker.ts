@@ -1,3 +1,4 @@
+import { DEFERRED_RESULT_PREFIX } from '../../../shared/contract';
 import type { StoredBatchSpend } from './spend';
 
 /** The state of a day's batch job, kept next to its results: `<resultsPrefix><day>/_batch.json`. */
@@ -60,8 +61,17 @@ export const RESERVED_NAME = 'RESERVED_NAME';
  */
 export const RESERVED_RECORD_NAMES: ReadonlyArray<string> = ['_manifest', '_batch', '_batch-records'];
 
-/** Why a record cannot be processed under its name, or undefined when the name is free. */
+/**
+ * Why a record cannot be processed under its name (a control file's, or one starting with the deferred results'
+ * `deferred-`), or undefined when the name is free.
+ */
 export function reservedNameRejection(name: string): { readonly code: string; readonly reason: string } | undefined {
+  if (name.startsWith(DEFERRED_RESULT_PREFIX)) {
+    return {
+      code: RESERVED_NAME,
+      reason: `The record name '${name}' is reserved: results named '${DEFERRED_RESULT_PREFIX}*' are the API's deferred requests' (see DEFERRED_PREFIX), and an upload must not stand in for one. Rename the record.`,
+    };
+  }
   if (!RESERVED_RECORD_NAMES.includes(name)) return undefined;
   return {
     code: RESERVED_NAME,

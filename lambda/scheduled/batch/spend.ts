@@ -1,8 +1,8 @@
-import type { SpendPath } from '../../../shared/contract';
+import type { SpendPath, StoredReservation } from '../../../shared/contract';
 import type { ModelCatalog } from '../../../shared/core';
 import { PipelineConfig, workflowTenant } from '../../pipeline/config';
 import { NO_SPEND, Reservation, SpendAmount, SpendContext } from '../../pipeline/guards';
-import { SpendPort, spendUpperBound } from '../../pipeline/spend';
+import { restoreReservation, SpendPort, spendUpperBound, storeReservation } from '../../pipeline/spend';
 import { modelPrice } from '../../pipeline/stages/price-call';
 import type { SpendRecord } from '../../pipeline/stages/record-request';
 import type { RequestIdentity } from '../../pipeline/stages/validate-request';
@@ -25,18 +25,12 @@ export const SCHEDULE_USER = 'schedule';
 
 /**
  * A job's reservation as the day's marker keeps it, with the identity it was taken under: collection settles it
- * hours later, maybe in another container, under the same identity and idempotency key. JSON, so the cost (a
- * bigint of attodollars) is a decimal string.
+ * hours later, maybe in another container, under the same identity and idempotency key (a deferred record keeps its
+ * reservation the same way).
  */
-export interface StoredBatchSpend {
-  readonly requestId: string;
-  readonly tenantId: string;
-  readonly userId: string;
-  readonly feature: string;
-  readonly reservedAt: string;
-  readonly estimate: { readonly tokens: number; readonly cacheReadTokens: number; readonly costAtto: string };
-  readonly holds: ReadonlyArray<{ readonly guard: string; readonly hold?: string }>;
-}
+export type StoredBatchSpend = StoredReservation;
+
+export { storeReservation };
 
 /**
  * Who spends for a day's job: the workflow's own tenant (its Customer tag, else 'internal', as on demand), the
@@ -77,19 +71,6 @@ export async function releaseBatch(governance: BatchGovernance, context: SpendCo
   return governance.spend.settle({ ...context, requestId: `${context.requestId}:${why}` }, reservation, NO_SPEND);
 }
 
-/** The reservation in the marker's terms. */
-export function storeReservation(context: SpendContext, reservation: Reservation): StoredBatchSpend {
-  return {
-    requestId: context.requestId,
-    tenantId: context.tenantId,
-    userId: context.userId,
-    feature: context.feature,
-    reservedAt: new Date(context.nowMs).toISOString(),
-    estimate: { tokens: reservation.estimate.tokens, cacheReadTokens: reservation.estimate.cacheReadTokens, costAtto: reservation.estimate.costAtto.toString() },
-    holds: reservation.holds.map(({ guard, hold }) => (hold === undefined ? { guard } : { guard, hold })),
-  };
-}
-
 /**
  * Settles a stored reservation to what the job was billed, under the job's idempotency key. Returns how many
  * guards could not settle (each logged by the port); a marker without a reservation (written before batch spend
@@ -97,10 +78,6 @@ export function storeReservation(context: SpendContext, reservation: Reservation
  */
 export async function settleBatch(governance: BatchGovernance, stored: StoredBatchSpend | undefined, actual: SpendAmount, nowMs: number): Promise<number> {
   if (!stored) return 0;
-  const context: SpendContext = { requestId: stored.requestId, tenantId: stored.tenantId, userId: stored.userId, feature: stored.feature, path: 'batch', nowMs };
-  const reservation: Reservation = {
-    estimate: { tokens: stored.estimate.tokens, cacheReadTokens: stored.estimate.cacheReadTokens, costAtto: BigInt(stored.estimate.costAtto) },
-    holds: stored.holds.map(({ guard, hold }) => ({ guard, hold })),
-  };
+  const { context, reservation } = restoreReservation(stored, nowMs);
   return governance.spend.settle(context, reservation, actual);
 }

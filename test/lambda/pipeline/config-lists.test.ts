@@ -29,7 +29,14 @@ describe('the pipeline configuration checks its lists against the contract', () 
     expect(() => normalizeConfig(withLimit({ scope: 'team' }))).toThrow("guards.usageLimits[0].scope 'team' is unknown; use one of user, tenant, feature, workflow, run.");
     expect(() => normalizeConfig(withLimit({ window: 'week' }))).toThrow("guards.usageLimits[0].window 'week' is unknown; use one of minute, hour, day, month.");
     expect(() => normalizeConfig(withLimit({ onLedgerUnavailable: 'retry' }))).toThrow("onLedgerUnavailable 'retry' is unknown; use 'open' or 'closed'.");
-    expect(() => normalizeConfig(withBreakerFeature('throttle'))).toThrow("whenTripped 'throttle' is unknown; use 'pause' or 'downgrade'.");
+    expect(() => normalizeConfig(withBreakerFeature('halt'))).toThrow("whenTripped 'halt' is unknown; use 'pause' or 'downgrade' or 'throttle'.");
+  });
+
+  test.each([0, 1, 1.5, -0.25, '0.25'])('fails on a throttle share of %p, outside (0, 1)', (throttleTo) => {
+    const config: PipelineConfigInput = {
+      tiers: TIERS, guards: { usageLimits: [], breaker: { tableName: 'b', cacheTtlSeconds: 30, features: { chat: { critical: false, whenTripped: 'throttle', throttleTo: throttleTo as never } } } },
+    };
+    expect(() => normalizeConfig(config)).toThrow(`guards.breaker.features.chat.throttleTo ${String(throttleTo)} must be a share between 0 and 1 (exclusive), e.g. 0.25.`);
   });
 
   test('a function without Application, Feature or Environment tags reports the contract\'s untagged values', () => {

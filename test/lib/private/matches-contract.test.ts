@@ -5,11 +5,11 @@
  * bites: `tsc --noEmit` (part of `npm test`) fails if any of them stops being an error.
  */
 import {
-  BreakerPeriod, LedgerFailureMode, ModelPriceOverride, RoutingTier, ServiceTier, UsageScope, UsageWindow, WhenTripped,
+  AtLimit, BreakerPeriod, LedgerFailureMode, ModelPriceOverride, NearLimitAction, RoutingTier, ServiceTier, UsageScope, UsageWindow, WhenTripped,
 } from '../../../lib';
 import type { MatchesContract } from '../../../lib/private/matches-contract';
 import {
-  BREAKER_MODES, BREAKER_PERIOD_UNITS, LEDGER_FAILURE_MODES, MODEL_TIERS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, USAGE_SCOPES,
+  AT_LIMIT_BEHAVIOURS, BREAKER_MODES, BREAKER_PERIOD_UNITS, LEDGER_FAILURE_MODES, MODEL_TIERS, NEAR_LIMIT_ACTIONS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, USAGE_SCOPES,
   USAGE_WINDOWS,
 } from '../../../shared/contract';
 
@@ -55,6 +55,8 @@ describe.each([
   ['LedgerFailureMode', LedgerFailureMode, LEDGER_FAILURE_MODES],
   ['WhenTripped', WhenTripped, BREAKER_MODES],
   ['BreakerPeriod', BreakerPeriod, BREAKER_PERIOD_UNITS],
+  ['NearLimitAction', NearLimitAction, NEAR_LIMIT_ACTIONS],
+  ['AtLimit', AtLimit, AT_LIMIT_BEHAVIOURS],
 ] as const)('%s', (_name, publicEnum, contractList) => {
   test('holds exactly the values of its contract list', () => {
     expect(Object.values(publicEnum).sort()).toEqual([...contractList].sort());

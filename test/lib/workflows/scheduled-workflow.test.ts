@@ -44,11 +44,23 @@ describe('ScheduledWorkflow', () => {
     });
   });
 
-  test('the handler reads back its results, even on demand only, but lists only the records', () => {
+  test('the handler reads back its results, even on demand only, but lists only the records (deferred/ only for a deferring API)', () => {
     const s3Statements = policyStatements(scheduledTemplate({ batchInference: false })).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
-    expect(withAction(s3Statements, 's3:GetObject').map((s) => text(s.Resource))).toEqual([expect.stringContaining('/records/*'), expect.stringContaining('/results/*')]);
+    expect(withAction(s3Statements, 's3:GetObject').map((s) => text(s.Resource))).toEqual([
+      expect.stringContaining('/records/*'), expect.stringContaining('/results/*'),
+    ]);
     // Without s3:ListBucket on results/, a missing result reads as 403: the handler treats it as absent.
-    expect(withAction(s3Statements, 's3:ListBucket').map((s) => s.Condition)).toEqual([{ StringLike: { 's3:prefix': ['records/*'] } }]);
+    expect(withAction(s3Statements, 's3:ListBucket').map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['records/*'] } },
+    ]);
+  });
+
+  test('the handler only reads the API\'s deferred calls: it can write nothing to the input bucket', () => {
+    const template = scheduledTemplate({ batchInference: false });
+    const inputBucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('NightlyInputBucket'))!;
+    const writes = policyStatements(template).filter((s) => s.Action.some((a) => a.startsWith('s3:Put') || a.startsWith('s3:Delete')));
+    expect(writes.length).toBeGreaterThan(0);
+    expect(writes.filter((s) => text(s.Resource).includes(inputBucket))).toEqual([]);
   });
 
   test('uses the given schedule', () => {
@@ -101,6 +113,11 @@ describe('ScheduledWorkflow', () => {
       expect(tagValue(resource, 'InferenceType')).toBe('batch');
       expect(tagValue(resource, 'Feature')).toBe('digest');
     }
+  });
+
+  test('fails when the input prefix is inside deferred/, where each record runs as the tenant it names', () => {
+    expect(() => scheduledTemplate({ inputPrefix: 'deferred/uploads/' }))
+      .toThrow("TestStack/Nightly: inputPrefix is 'deferred/uploads/', inside 'deferred/', where the API writes its deferred calls and each record runs as the tenant it names. Fix: use another prefix, such as 'records/'.");
   });
 
   test('fails when a prefix contains a wildcard or starts with a slash', () => {
@@ -181,7 +198,9 @@ describe('ScheduledWorkflow', () => {
       const put = withAction(s3Statements, 's3:PutObject').map((s) => text(s.Resource));
       expect(put).toEqual([expect.stringContaining('/results/*'), expect.stringContaining('/batch/input/*')]);
       const read = withAction(s3Statements, 's3:GetObject').map((s) => text(s.Resource));
-      expect(read).toEqual([expect.stringContaining('/records/*'), expect.stringContaining('/results/*'), expect.stringContaining('/batch/output/*')]);
+      expect(read).toEqual([
+        expect.stringContaining('/records/*'), expect.stringContaining('/results/*'), expect.stringContaining('/batch/output/*'),
+      ]);
       expect(withAction(s3Statements, 's3:ListBucket').map((s) => s.Condition.StringLike['s3:prefix'])).toEqual([['records/*'], ['batch/output/*'], ['results/*']]);
     });
 
