@@ -32,8 +32,11 @@ export const LIBRARY_PRICES = Object.freeze({
   wafRuleMonth: 1,
   /** AWS WAF, per request inspected. [aws-docs] $0.60 per 1M requests. */
   wafRequest: 0.0000006,
-  /** AWS Budgets, per budget-day beyond the first two. [aws-docs] Budgets pricing: $0.02 a day (the article's figure). */
-  budgetDay: 0.02,
+  /**
+   * AWS Budgets, per notification-only budget-day. [aws-price-list] AWSBudgets "Budget Notifications": $0.00 per
+   * budget-day since 2020-10-01 (the article's "$0.02 a day after the first two" is the older price).
+   */
+  budgetDay: 0,
   /** AWS Budgets, per action-enabled budget-day beyond the first two. [aws-docs] $0.10 a day. */
   actionBudgetDay: 0.1,
   /** S3 Standard storage for the CUR export, per GB-month. [aws-docs] S3 pricing, first 50 TB: $0.023. */
@@ -137,7 +140,7 @@ export function libraryCostExact(volume: LibraryVolume, settings: LibrarySetting
   const paidActionBudgets = Math.max(0, settings.actionBudgets - FREE_ACTION_BUDGETS);
   if (settings.budgets + settings.actionBudgets > 0) {
     const daily = add(mul(count(paidBudgets), usd(p.budgetDay)), mul(count(paidActionBudgets), usd(p.actionBudgetDay)));
-    line('AWS Budgets', mul(daily, volume.daysPerMonth), `${settings.budgets} budgets, ${settings.actionBudgets} with actions; the first 2 of each are free, then $0.02 / $0.10 a day`);
+    line('AWS Budgets', mul(daily, volume.daysPerMonth), `${settings.budgets} budgets, ${settings.actionBudgets} with actions; notification-only budgets are free; action-enabled ones: the first 2 free, then $0.10 a day`);
   }
   if (settings.curStorageGb > 0) line('CUR storage (S3)', mul(fromNumber(settings.curStorageGb), usd(p.s3StandardGbMonth)), `${settings.curStorageGb} GB x $0.023`);
   if (settings.athenaTbScannedPerMonth > 0) line('Athena CUR queries', mul(fromNumber(settings.athenaTbScannedPerMonth), usd(p.athenaTbScanned)), `${settings.athenaTbScannedPerMonth} TB scanned x $5`);

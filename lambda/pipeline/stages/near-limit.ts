@@ -1,4 +1,4 @@
-import { AT_LIMIT_BEHAVIOURS, DEGRADED_ACTION_NAMES, MODEL_TIERS, NEAR_LIMIT_ACTIONS, NearLimitActionName, NearLimitConfig, ServiceTierName } from '../../../shared/contract';
+import { AT_LIMIT_BEHAVIOURS, DEFAULT_NEAR_LIMIT_TIER, DEGRADED_ACTION_NAMES, MODEL_TIERS, NEAR_LIMIT_ACTIONS, NearLimitActionName, NearLimitConfig, ServiceTierName } from '../../../shared/contract';
 import { ModelCatalog, serviceTierPrice } from '../../../shared/core';
 import type { PipelineConfig } from '../config';
 import { PipelineError } from '../errors';
@@ -72,7 +72,7 @@ export function afterRetry(near: NearLimit, spendStatus: LimitStatus | undefined
 
 /** The route a `cheaperTier` policy calls: capped at its tier; the route itself when it is no dearer (not degraded). */
 export function cheaperRoute(route: RouteDecision, policy: NearLimitConfig, config: PipelineConfig, near: NearLimit): RouteDecision {
-  return capRoute(route, policy.tier ?? 'simple', config, `near limit ${near.degraded.limit} (${formatShare(near.degraded.usedShare)} used)`);
+  return capRoute(route, policy.tier ?? DEFAULT_NEAR_LIMIT_TIER, config, `near limit ${near.degraded.limit} (${formatShare(near.degraded.usedShare)} used)`);
 }
 
 /** What a policy does to a call it found near (or, retried on a cheaper route, past) its limit. */

@@ -6,6 +6,7 @@ import { DynamoDbBreakerStore } from '../../../lambda/breaker/state-store';
 import { createBreakerTable } from '../../../packages/local/src/demo/resources';
 import { event, GENAI_TAGS, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 const BREAKER_TABLE = 'throttle-api-breaker';
 const LEDGER_TABLE = 'throttle-api-usage-ledger';
@@ -14,7 +15,7 @@ const LEDGER_TABLE = 'throttle-api-usage-ledger';
 const MARCH_15_2036 = Date.UTC(2036, 2, 15, 12, 0, 0);
 
 const guards: GuardsConfig = {
-  store: 'dynamodb', ledgerTableName: LEDGER_TABLE,
+  store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS,
   usageLimits: [{ scope: 'tenant', window: 'month', maxRequests: 1_000, maxCostUsd: 5 }],
   breaker: { tableName: BREAKER_TABLE, cacheTtlSeconds: 30, features: {}, defaultFeature: { critical: false, whenTripped: 'throttle', throttleTo: 0.25 } },
 };

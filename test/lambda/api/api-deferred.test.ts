@@ -15,6 +15,7 @@ import { resetClients } from '../../../lambda/shared/clients';
 import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../packages/local/src/services';
 import { event, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 // Required after installAwsLambdaGlobal(): the module calls awslambda.streamifyResponse when it loads.
 const { handler: streamHandler } = require('../../../lambda/api/stream-handler') as typeof import('../../../lambda/api/stream-handler');
 
@@ -69,7 +70,7 @@ function setEnv(values: Record<string, string | undefined>): Array<[string, stri
 }
 
 function configure(nearLimit: NearLimitConfig | 'none' = DEFER, more: { responseCacheTable?: string } = {}): void {
-  h.useConfig({ maxTokens: 300, guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits: LIMITS }, ...(nearLimit === 'none' ? {} : { nearLimit }), ...more });
+  h.useConfig({ maxTokens: 300, guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, usageLimits: LIMITS }, ...(nearLimit === 'none' ? {} : { nearLimit }), ...more });
 }
 
 /**
@@ -82,7 +83,7 @@ async function runScheduled(more: { responseCacheTable?: string } = {}): Promise
     [ENV.inputBucket]: INPUT_BUCKET, [ENV.inputPrefix]: 'records/', [ENV.resultsBucket]: RESULTS_BUCKET, [ENV.resultsPrefix]: RESULTS_PREFIX,
     [ENV.acceptsDeferred]: 'true', [ENV.deferredBucket]: undefined, [ENV.deferredResultsBucket]: undefined, [ENV.deferredResultsPrefix]: undefined,
   });
-  h.useConfig({ maxTokens: 300, guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits: LIMITS }, ...more });
+  h.useConfig({ maxTokens: 300, guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, usageLimits: LIMITS }, ...more });
   clock = Date.parse('2036-03-16T02:00:00Z');
   try {
     // Loaded here, as Lambda loads it: the scheduled handler reads its buckets when it is loaded.

@@ -16,6 +16,7 @@ import { MemoryRecorder } from '../../../lambda/pipeline/stages/record-request';
 import { GenAiRequest } from '../../../lambda/pipeline/types';
 import { event, HAIKU_45, OPUS_45, PipelineConfigOptions, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 // Required after installAwsLambdaGlobal(): the module calls awslambda.streamifyResponse when it loads.
 const { handler: streamHandler } = require('../../../lambda/api/stream-handler') as typeof import('../../../lambda/api/stream-handler');
 
@@ -39,7 +40,7 @@ afterAll(() => jest.restoreAllMocks());
 function configure(usageLimits: GuardsConfig['usageLimits'], nearLimit?: NearLimitConfig, more: Partial<PipelineConfigOptions> = {}): void {
   h.useConfig({
     responseCacheTable: CACHE_TABLE, maxTokens: MAX_TOKENS, maxHintedTier: 'complex', retry: { maxAttempts: 2, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 },
-    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits }, ...(nearLimit ? { nearLimit } : {}), ...more,
+    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, usageLimits }, ...(nearLimit ? { nearLimit } : {}), ...more,
   });
 }
 

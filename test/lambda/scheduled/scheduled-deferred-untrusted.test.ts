@@ -9,6 +9,7 @@ import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../packages/lo
 import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { useDynamoDbLocal } from '../../support/dynamodb-local';
 import { captureLogs, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 /*
  * A scheduled workflow no API defers to (no GENAI_ACCEPTS_DEFERRED) never reads `deferred/`: an object someone put
@@ -20,7 +21,7 @@ const INPUT_BUCKET = 'untrusted-records';
 const RESULTS_BUCKET = 'untrusted-results';
 const LEDGER_TABLE = 'untrusted-usage-ledger';
 const GUARDS: GuardsConfig = {
-  store: 'dynamodb', ledgerTableName: LEDGER_TABLE,
+  store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS,
   usageLimits: [{ scope: 'tenant', window: 'month', maxRequests: 1000, maxCostUsd: 5 }],
 };
 

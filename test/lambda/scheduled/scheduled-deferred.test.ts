@@ -10,6 +10,7 @@ import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../packages/lo
 import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { useDynamoDbLocal } from '../../support/dynamodb-local';
 import { captureLogs, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 /*
  * Deferred calls (the API's `deferred/<day>/<request id>.json`) in the scheduled run, end to end: the handler against
@@ -35,7 +36,7 @@ const BATCH_ENV = {
 // Every tenant has 1,000 requests and $5 a month; tenants of tier 'broke' a millionth of a dollar, which no call fits.
 // An agent run has $1 a day.
 const GUARDS: GuardsConfig = {
-  store: 'dynamodb', ledgerTableName: LEDGER_TABLE, tenantTiers: { 'key:broke': 'broke' },
+  store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, tenantTiers: { 'key:broke': 'broke' },
   usageLimits: [{ scope: 'tenant', window: 'month', maxRequests: 1000, maxCostUsd: 5 }, { scope: 'tenant', window: 'month', maxCostUsd: 0.000001, tier: 'broke' },
     { scope: 'run', window: 'day', maxRequests: 1000, maxCostUsd: 1 }],
 };
