@@ -20,7 +20,7 @@ import { percentile, round } from './stats';
  * Bedrock calls, with the GC pauses of Node and of DynamoDB Local's JVM and the connections opened, to find where the
  * tail comes from. The simulator runs in a child process by default (`simulatorIn`), as the model does for a Lambda.
  */
-export async function measureRequestOverhead(requests = 300, store: 'container' | 'dynamodb' = 'container', simulatorIn: 'child' | 'process' = 'child') {
+export async function measureRequestOverhead(requests = 300, store: 'container' | 'dynamodb' = 'container', simulatorIn: 'child' | 'process' = 'child', allowanceSeconds = 0) {
   const simulator = simulatorIn === 'child' ? await startSimulatorChild() : await startBedrockSimulator();
   // DynamoDB Local's JVM logs its GC pauses (JAVA_TOOL_OPTIONS reaches the JVM the launcher spawns), to tell its
   // pauses from ours in the tail.
@@ -62,7 +62,7 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
             { scope: 'user', window: 'minute', maxRequests: 1_000_000 },
             { scope: 'tenant', window: 'month', maxTokens: 10_000_000_000, maxCostUsd: 1_000_000 },
             { scope: 'feature', window: 'day', maxCostUsd: 1_000_000 },
-          ],
+          ].map((limit) => (allowanceSeconds > 0 ? { ...limit, allowanceSeconds } : limit)),
         },
       }),
     });
@@ -114,8 +114,9 @@ export async function measureRequestOverhead(requests = 300, store: 'container' 
     const jvmPauses = readJvmGcPauses(jvmGcLog).map((p) => ({ start: p.start - performance.timeOrigin, end: p.end - performance.timeOrigin }));
     const ports = { dynamodb: Number(new URL(dynamo.endpoint).port), bedrock: Number(new URL(simulator.endpoint).port) };
     const summary = (windows: Array<Interval & { answered: number }>) => summarize(windows, timeline, jvmPauses, ports);
-    const guardChain = `${store === 'dynamodb' ? 'usage ledger (DynamoDB, speculative reservation beside the cache read)' : 'container'} usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD`;
-    return { requests, store, guardChain, warmUpFailures, cacheMiss: summary(miss), cacheHit: summary(hit) };
+    const ledger = `usage ledger (DynamoDB, speculative reservation beside the cache read${allowanceSeconds > 0 ? `, container allowances of ${allowanceSeconds} s` : ''})`;
+    const guardChain = `${store === 'dynamodb' ? ledger : 'container'} usage limits: user/minute requests, tenant/month tokens and USD, feature/day USD`;
+    return { requests, store, allowanceSeconds, guardChain, warmUpFailures, cacheMiss: summary(miss), cacheHit: summary(hit) };
   } finally {
     process.stdout.write = stdoutWrite;
     timeline.stop();

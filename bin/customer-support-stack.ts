@@ -71,7 +71,8 @@ export class CustomerSupportStack extends Stack {
     GenAiTags.apply(guardrails, { feature: 'finops-guardrails' });
     // No budget names typed here: the breaker acts on the budgets and spend alarms whose topics it subscribes to.
     this.breaker = new CircuitBreaker(guardrails, 'Breaker', { application: EXAMPLE_APPLICATION });
-    const ledger = new UsageLedger(guardrails, 'UsageLedger', { defaultTenantTier: 'startup' });
+    // IAM callers name their tenant (`iam:<tenantId>`); the article's limits have an `enterprise` and a `startup` tier.
+    const ledger = new UsageLedger(guardrails, 'UsageLedger', { tenantTiers: { 'iam:acme-corp': 'enterprise' }, defaultTenantTier: 'startup' });
 
     this.chat = new ApiWorkflow(this, 'Chat', {
       tags: { feature: 'support-chat' },

@@ -1,10 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { SpendPath } from '../../shared/contract';
-import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { containerPipeline } from '../composition/pipeline-runtime';
 import { deferredAccepted } from './deferred-accepted';
 import { answerDeferredResult, isDeferredRoute } from './deferred-route';
-import { callerIdentity, corsHeaders, degradedHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
+import { apiRequestOf, corsHeaders, degradedHeaders, embeddingResponse, errorResponse, json, limitHeaders } from './http';
 
 /**
  * API Gateway proxy requests → the request pipeline. `POST /invoke` answers a message; `POST /embed` returns
@@ -15,28 +13,16 @@ export async function handler(event: APIGatewayProxyEvent, context?: Pick<Contex
   const requestId = event?.requestContext?.requestId ?? `local-${Date.now()}`;
   const cors = corsHeaders(event?.headers);
   if (isDeferredRoute(event)) return answerDeferredResult(event, requestId, cors);
-  let path: SpendPath = 'converse';
-  let identity: RequestIdentity = { requestId };
-  // Refusals before the pipeline are recorded here; the pipeline records its own.
-  let inPipeline = false;
   try {
-    path = routeOf(event);
-    identity = callerIdentity(event, requestId);
-    const body = parseJsonBody(event?.body, Boolean(event?.isBase64Encoded));
-    inPipeline = true;
-    if (path === 'embedding') {
-      const { vectors, inputTokens, costUsd } = await containerPipeline().embed(body, identity);
-      // The cache is keyed by tenant, so a free (cached) text is one this tenant embedded before, never another's.
-      return json(200, { requestId, vectors, inputTokens, costUsd }, cors);
-    }
-    const result = await containerPipeline().handle(body, identity, {
+    const request = apiRequestOf(event, requestId);
+    if (request.path === 'embedding') return await embeddingResponse(request, requestId, cors);
+    const result = await containerPipeline().handle(request.body, request.identity, {
       deadlineMs: context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : undefined,
     });
     if (result.deferred) return deferredAccepted(event, { ...result, deferred: result.deferred }, cors);
     return json(200, result, { ...cors, ...limitHeaders(result.limits), ...degradedHeaders(result.degraded) });
   } catch (error) {
-    if (!inPipeline) recordRejection(error, path, identity);
+    // Recorded already: a refusal before the pipeline by `apiRequestOf`, one inside it by the pipeline.
     return errorResponse(error, requestId, cors);
   }
 }
-

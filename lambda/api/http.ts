@@ -4,7 +4,7 @@ import { API_EXPOSED_HEADERS, DEGRADED_HEADER, ENV } from '../../shared/contract
 import { Degradation, degradedHeaderValue } from '../pipeline/stages/near-limit';
 import { PipelineError } from '../pipeline/errors';
 import type { LimitStatus, RunRemaining } from '../pipeline/guards/spend-guard';
-import { RequestIdentity } from '../pipeline/stages/validate-request';
+import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { logError } from '../shared/log';
 import { containerPipeline } from '../composition/pipeline-runtime';
 
@@ -78,6 +78,36 @@ const MAX_PRINCIPAL_CHARS = 512;
 
 function isPrincipal(value: unknown): value is string {
   return typeof value === 'string' && value !== '' && value.length <= MAX_PRINCIPAL_CHARS;
+}
+
+/** What the pipeline is asked: the route's spend path, the authenticated caller and the parsed body. */
+export interface ApiRequest {
+  readonly path: SpendPath;
+  readonly identity: RequestIdentity;
+  readonly body: unknown;
+}
+
+/**
+ * An API request read before the pipeline (route, caller, JSON body), the same way by the buffered and the streaming
+ * handler. A refusal here (404, 405, 403, 400) is recorded as the request's one metric record, then thrown.
+ */
+export function apiRequestOf(event: APIGatewayProxyEvent, requestId: string): ApiRequest {
+  let path: SpendPath = 'converse';
+  let identity: RequestIdentity = { requestId };
+  try {
+    path = routeOf(event);
+    identity = callerIdentity(event, requestId);
+    return { path, identity, body: parseJsonBody(event?.body, Boolean(event?.isBase64Encoded)) };
+  } catch (error) {
+    recordRejection(error, path, identity);
+    throw error;
+  }
+}
+
+/** `POST /embed`: the vectors (cached ones free). The cache is keyed by tenant, so a free text is one this tenant embedded before. */
+export async function embeddingResponse(request: ApiRequest, requestId: string, cors: Record<string, string>): Promise<APIGatewayProxyResult> {
+  const { vectors, inputTokens, costUsd } = await containerPipeline().embed(request.body, request.identity);
+  return json(200, { requestId, vectors, inputTokens, costUsd }, cors);
 }
 
 export function recordRejection(error: unknown, path: SpendPath, identity: RequestIdentity): void {

@@ -1,13 +1,11 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import type { Writable } from 'node:stream';
-import type { SpendPath } from '../../shared/contract';
 import type { Answer, Settlement } from '../pipeline/answer';
-import { parseJsonBody, RequestIdentity } from '../pipeline/stages/validate-request';
 import { containerPipeline } from '../composition/pipeline-runtime';
 import { logError } from '../shared/log';
 import { deferredAccepted } from './deferred-accepted';
 import { answerDeferredResult, isDeferredRoute } from './deferred-route';
-import { callerIdentity, corsHeaders, degradedHeaders, errorResponse, json, limitHeaders, recordRejection, routeOf } from './http';
+import { apiRequestOf, corsHeaders, degradedHeaders, embeddingResponse, errorResponse, json, limitHeaders } from './http';
 import { RESPONSE_MARGIN_MS } from '../pipeline/stages/invoke-model';
 import { EventStreamSink, ResponseWriter, wantsEventStream } from './sse';
 
@@ -47,23 +45,16 @@ async function respond(event: APIGatewayProxyEvent, responseStream: Writable, co
     return;
   }
   const sink = wantsEventStream(event) ? new EventStreamSink(writer, requestId, cors) : undefined;
-  let path: SpendPath = 'converse';
-  let identity: RequestIdentity = { requestId };
-  let inPipeline = false;
   let answer: Answer;
   try {
-    path = routeOf(event);
-    identity = callerIdentity(event, requestId);
-    const body = parseJsonBody(event?.body, Boolean(event?.isBase64Encoded));
-    inPipeline = true;
-    if (path === 'embedding') {
-      const { vectors, inputTokens, costUsd } = await containerPipeline().embed(body, identity);
-      await writer.whole(json(200, { requestId, vectors, inputTokens, costUsd }, cors));
+    const request = apiRequestOf(event, requestId);
+    if (request.path === 'embedding') {
+      await writer.whole(await embeddingResponse(request, requestId, cors));
       return;
     }
-    answer = await containerPipeline().handleAnswer(body, identity, { deadlineMs }, sink);
+    answer = await containerPipeline().handleAnswer(request.body, request.identity, { deadlineMs }, sink);
   } catch (error) {
-    if (!inPipeline) recordRejection(error, path, identity);
+    // Recorded already: a refusal before the pipeline by `apiRequestOf`, one inside it by the pipeline.
     if (sink?.started) {
       // Only a defect can throw once the answer started: end the events with an error rather than a second status.
       logError('request failed after its answer started', { requestId, error: String(error), stack: (error as Error)?.stack });

@@ -1,6 +1,6 @@
 import {
   BREAKER_MODES, BreakerConfig, BreakerFeatureConfig, DEFAULT_BREAKER_CACHE_TTL_SECONDS, DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_RETRY, EmbeddingConfig, ENV, FeatureLimits, GuardsConfig, MODEL_TIERS,
-  LEDGER_FAILURE_MODES, MAX_LEDGER_SHARDS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, PipelineConfigDocument, ResponseCacheConfig, RetryConfig, TierModel, UNTAGGED,
+  LEDGER_FAILURE_MODES, MAX_ALLOWANCE_SECONDS, MAX_LEDGER_SHARDS, ModelPriceOverrideFields, ModelTier, SERVICE_TIERS, PipelineConfigDocument, ResponseCacheConfig, RetryConfig, TierModel, UNTAGGED,
   RUN_WINDOWS, USAGE_SCOPES, USAGE_WINDOWS, UsageLimitConfig,
 } from '../../shared/contract';
 import { checkNearLimitConfig } from './stages/near-limit';
@@ -162,7 +162,12 @@ function checkUsageLimit(limit: UsageLimitConfig, index: number): UsageLimitConf
   if (limit.onLedgerUnavailable !== undefined && !isOneOf(limit.onLedgerUnavailable, LEDGER_FAILURE_MODES)) {
     throw new Error(`${where}.onLedgerUnavailable '${String(limit.onLedgerUnavailable)}' is unknown; use ${quotedChoices(LEDGER_FAILURE_MODES)}.`);
   }
+  const allowance = limit.allowanceSeconds;
+  if (allowance !== undefined && !(typeof allowance === 'number' && Number.isFinite(allowance) && allowance >= 0 && allowance <= MAX_ALLOWANCE_SECONDS)) {
+    throw new Error(`${where}.allowanceSeconds is ${String(allowance)}; use a number of seconds from 0 to ${MAX_ALLOWANCE_SECONDS}.`);
+  }
   if (limit.scope === 'run') {
+    if (allowance) throw new Error(`${where}.allowanceSeconds cannot apply to a run (its calls land on any container); remove it.`);
     if (!isOneOf(limit.window, RUN_WINDOWS)) throw new Error(`${where}.window '${limit.window}' cannot bound a run; use ${quotedChoices(RUN_WINDOWS)}.`);
     if (limit.onLedgerUnavailable === 'open') throw new Error(`${where}.onLedgerUnavailable 'open' cannot bound a run (each container would count it apart); use 'closed'.`);
   }

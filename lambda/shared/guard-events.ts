@@ -12,6 +12,7 @@ const METRIC_OF: Readonly<Record<LedgerEvent['kind'], GuardEventRecord['metric']
   failOpen: METRIC.guardFailOpen,
   failClosed: METRIC.guardFailClosed,
   holdsExpired: METRIC.guardHoldsExpired,
+  allowancesExpired: METRIC.guardAllowancesExpired,
 };
 
 /** Stable messages, for log filters and alarms on logs. */
@@ -19,12 +20,13 @@ export const LEDGER_EVENT_MESSAGE: Readonly<Record<LedgerEvent['kind'], string>>
   failOpen: 'usage ledger unreachable; failing open on a per-container count',
   failClosed: 'usage ledger unreachable; failing closed (503)',
   holdsExpired: 'usage ledger: expired reservations given back',
+  allowancesExpired: 'usage ledger: container allowances never settled stay counted',
 };
 
 /**
- * The ledger guard's events as one EMF record each (metric `GuardFailOpen`, `GuardFailClosed` or
- * `GuardHoldsExpired`, dimensions GUARD_EVENT_DIMENSIONS, i.e. Application; feature, tenant, user, scope and window
- * as properties) and a structured warning with a stable message.
+ * The ledger guard's events as one EMF record each (metric `GuardFailOpen`, `GuardFailClosed`, `GuardHoldsExpired`
+ * or `GuardAllowancesExpired`; dimensions GUARD_EVENT_DIMENSIONS, i.e. Application; feature, tenant, user, scope and
+ * window as properties) and a structured warning with a stable message.
  */
 export function ledgerEventReporter(application: string, sink: GuardEventSink): (event: LedgerEvent) => void {
   return (event) => {

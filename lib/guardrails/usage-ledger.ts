@@ -136,6 +136,22 @@ export class UsageLedger extends Construct implements IUsageLedger {
     return this.guardMetric(METRIC.guardFailClosed, application, props);
   }
 
+  /**
+   * Reservations never settled (their Lambda died) given back to the ledger once they expired (`GuardHoldsExpired`).
+   * Sum over 5 minutes.
+   */
+  public metricHoldsExpired(application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.guardMetric(METRIC.guardHoldsExpired, application, props);
+  }
+
+  /**
+   * Container allowances (`allowanceSeconds`) their container never settled, which stay counted: the most the
+   * ledger over-counts by (`GuardAllowancesExpired`). Sum over 5 minutes.
+   */
+  public metricAllowancesExpired(application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.guardMetric(METRIC.guardAllowancesExpired, application, props);
+  }
+
   private guardMetric(metricName: string, application: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     // Exactly the dimensions the runtime writes guard events with (GUARD_EVENT_DIMENSIONS): one more or less and
     // the metric would read a series nobody writes.

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type * as contract from '../../shared/contract';
-import { MAX_LEDGER_SHARDS, RUN_WINDOWS, UsageLimitConfig } from '../../shared/contract';
+import { MAX_ALLOWANCE_SECONDS, MAX_LEDGER_SHARDS, RUN_WINDOWS, UsageLimitConfig } from '../../shared/contract';
 import type { MatchesContract } from '../private/matches-contract';
 import { TIER_NAME } from './usage-ledger';
 
@@ -67,15 +67,18 @@ export interface UsageLimit {
   readonly maxCostUsd?: number;
   /**
    * Apply this limit only to tenants of this tier (the usage ledger's `tenantTiers` and `defaultTenantTier`).
-   * Needs a `usageLedger`.
+   * Needs a `usageLedger`. A tier that is neither a value of the ledger's `tenantTiers` nor its
+   * `defaultTenantTier` applies to no tenant: synthesis warns.
    * @default - every tenant
    */
   readonly tier?: string;
   /**
    * With a `usageLedger`: how many counter items the limit is spread over. One item takes about 1,000 write units
-   * a second, and a model call costs it 3 (a 1-unit reservation, a 2-unit transactional settlement): about 330
-   * calls a second per shard (1,000 for a request-only limit). Each shard holds its share of the limit, so the
-   * total never exceeds it (a request bigger than one share is refused).
+   * a second, and a model call writes each counter twice (a reservation and a settlement, 1 unit each while the
+   * counter keeps at most about 55 calls in flight): about 500 calls a second per shard (1,000 for a request-only
+   * limit). Each shard holds its share of the limit, so the
+   * total never exceeds it (a request bigger than one share is refused; a token share below the workflow's output
+   * cap could admit no call, and is refused at synthesis).
    * @default 1
    */
   readonly shards?: number;
@@ -84,6 +87,23 @@ export interface UsageLimit {
    * @default - LedgerFailureMode.CLOSED for token and USD limits, LedgerFailureMode.OPEN for request-only limits
    */
   readonly onLedgerUnavailable?: LedgerFailureMode;
+  /**
+   * With a `usageLedger`: let each Lambda container take an **allowance** of this limit, what its own calls reserved
+   * in the last `allowanceSeconds`, by one ledger write, and count its calls against it in memory: while the
+   * allowance lasts a call makes no ledger write (the guard then costs about what the per-container guard costs),
+   * and the container settles what it used when the allowance is renewed (every `allowanceSeconds` at most). The
+   * total still never exceeds the limit; what it costs instead:
+   * - a container that dies (or idles past 16 minutes) leaves its unused allowance counted: over-counted by at most
+   *   this many seconds of that container's demand, never under (metric `GuardAllowancesExpired`);
+   * - what other containers spent reaches the response headers' remaining figures at the container's next ledger
+   *   write (at most this many seconds later);
+   * - near the limit allowances shrink (at most an eighth of what is left) and then stop, so the last of a limit is
+   *   reserved call by call, exactly as without allowances.
+   * A container takes one only once its calls reserved at least 4 calls' worth in that time, so quiet workflows are
+   * unchanged. Not for RUN limits (a run's calls land on any container).
+   * @default 0 - every call reserves and settles in the ledger
+   */
+  readonly allowanceSeconds?: number;
 }
 
 /** Ready-made sets of usage limits. */
@@ -136,7 +156,7 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
         throw new Error(`${where}.${name} is ${value}. Fix: use a ${whole ? 'whole number' : 'number of US dollars'} above 0.`);
       }
     }
-    for (const [name, value] of [['tier', limit.tier], ['shards', limit.shards], ['onLedgerUnavailable', limit.onLedgerUnavailable]] as const) {
+    for (const [name, value] of [['tier', limit.tier], ['shards', limit.shards], ['onLedgerUnavailable', limit.onLedgerUnavailable], ['allowanceSeconds', limit.allowanceSeconds]] as const) {
       if (value !== undefined && !hasLedger) {
         throw new Error(`${where}.${name} is ${JSON.stringify(value)}, which only a shared ledger counts. Fix: pass usageLedger: new UsageLedger(...), or remove ${name}.`);
       }
@@ -145,14 +165,16 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
       throw new Error(`${where}.tier is ${JSON.stringify(limit.tier)}. Fix: use 1 to 64 letters, digits or . _ -, e.g. 'enterprise'.`);
     }
     if (limit.shards !== undefined && !Token.isUnresolved(limit.shards) && (!Number.isInteger(limit.shards) || limit.shards < 1 || limit.shards > MAX_LEDGER_SHARDS)) {
-      throw new Error(`${where}.shards is ${limit.shards}. Fix: use a whole number from 1 to ${MAX_LEDGER_SHARDS}; each shard sustains about 330 model calls a second.`);
+      throw new Error(`${where}.shards is ${limit.shards}. Fix: use a whole number from 1 to ${MAX_LEDGER_SHARDS}; each shard sustains about 500 model calls a second.`);
     }
     if (limit.onLedgerUnavailable !== undefined && !Object.values(LedgerFailureMode).includes(limit.onLedgerUnavailable)) {
       throw new Error(`${where}.onLedgerUnavailable is ${JSON.stringify(limit.onLedgerUnavailable)}. Fix: use LedgerFailureMode.OPEN or CLOSED.`);
     }
+    checkAllowance(where, limit);
     return {
       scope: limit.scope,
       window: limit.window,
+      ...(limit.allowanceSeconds ? { allowanceSeconds: limit.allowanceSeconds } : {}),
       ...(limit.tier !== undefined ? { tier: limit.tier } : {}),
       ...(limit.shards !== undefined ? { shards: limit.shards } : {}),
       ...(limit.onLedgerUnavailable !== undefined ? { onLedgerUnavailable: limit.onLedgerUnavailable } : {}),
@@ -161,6 +183,18 @@ export function usageLimitsConfig(scope: IConstruct, limits: ReadonlyArray<Usage
       ...(limit.maxCostUsd !== undefined ? { maxCostUsd: limit.maxCostUsd } : {}),
     };
   });
+}
+
+/** An allowance is a number of seconds up to {@link MAX_ALLOWANCE_SECONDS}, and never of a run (its calls land on any container). */
+function checkAllowance(where: string, limit: UsageLimit): void {
+  const seconds = limit.allowanceSeconds;
+  if (seconds === undefined || Token.isUnresolved(seconds)) return;
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_ALLOWANCE_SECONDS) {
+    throw new Error(`${where}.allowanceSeconds is ${seconds}. Fix: use a number of seconds from 0 to ${MAX_ALLOWANCE_SECONDS} (0: every call reserves in the ledger).`);
+  }
+  if (seconds > 0 && limit.scope === UsageScope.RUN) {
+    throw new Error(`${where}.allowanceSeconds is ${seconds} on a RUN limit, whose calls land on any container (an allowance held by one would be missing to the others). Fix: remove allowanceSeconds from the run limit.`);
+  }
 }
 
 /**

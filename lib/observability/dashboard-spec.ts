@@ -21,9 +21,10 @@ export type SeriesStat = 'Sum' | 'Maximum' | 'p50' | 'p99';
 
 /**
  * Where a series' values come from: the pipeline's records (namespace `GenAI/FinOps`), Bedrock's own metrics
- * (`AWS/Bedrock`, by `ModelId`), or the workflow's Lambda handler and dead-letter queue.
+ * (`AWS/Bedrock`, by `ModelId`), the workflow's Lambda handler and dead-letter queue, or the usage ledger's guard
+ * events (`GenAI/FinOps` too, but with the Application dimension only: GUARD_EVENT_DIMENSIONS).
  */
-export type SeriesSource = 'pipeline' | 'bedrock' | 'handler' | 'deadLetterQueue';
+export type SeriesSource = 'pipeline' | 'bedrock' | 'handler' | 'deadLetterQueue' | 'usageLedger';
 
 /** A ratio of sums, shown in percent: `100 * sum(numerator) / sum(denominator)`. */
 export interface RatioSpec {
@@ -54,15 +55,18 @@ export interface SeriesSpec {
   /** The metric name: one of `METRIC` for the pipeline, Bedrock's, Lambda's or SQS's name otherwise; absent for a ratio. */
   readonly name?: string;
   readonly stat: SeriesStat;
-  /** The workflow (Application and Feature); absent: every workflow of the dashboard added up. */
+  /** The workflow (Application and Feature; a usage-ledger series has the Application only); absent: every workflow of the dashboard added up. */
   readonly application?: string;
   readonly feature?: string;
   /** A ratio of pipeline sums instead of one metric. */
   readonly ratio?: RatioSpec;
   /** The running sum since the first hour of the current calendar month (UTC), instead of the per-period value. */
   readonly monthToDate?: boolean;
-  /** One line per value of this dimension instead of one series: `Model` (pipeline) or `ModelId` (Bedrock). */
-  readonly groupBy?: 'Model' | 'ModelId';
+  /**
+   * One line per value of this dimension instead of one series: `Model` (pipeline), `ModelId` (Bedrock), or `Action`
+   * (the pipeline's `DegradedRequests`, whose Action values are the near-limit actions' wire names).
+   */
+  readonly groupBy?: 'Model' | 'ModelId' | 'Action';
   /** The y axis. @default 'left' */
   readonly axis?: 'left' | 'right';
 }
@@ -116,6 +120,12 @@ export interface DashboardWorkflowSpec {
   readonly deadLetterQueue?: boolean;
   /** Whether its handler's log records can be queried (the route mix and error codes come from them). */
   readonly logs?: boolean;
+  /** Whether a `nearLimit` policy can degrade its calls (`DegradedRequests`, by Action). */
+  readonly degrades?: boolean;
+  /** Whether a tripped circuit breaker throttles it (`WhenTripped.THROTTLE`: `ThrottledRequests`). */
+  readonly throttles?: boolean;
+  /** Whether it counts its usage limits in a usage ledger (the ledger's guard events, by its Application). */
+  readonly usesUsageLedger?: boolean;
 }
 
 const FULL = 24;
@@ -124,7 +134,7 @@ const FIVE_MINUTES = 300;
 
 /**
  * The dashboard's widgets for these workflows, row by row: spend, tokens, caches, routing and rejections,
- * latency and Bedrock, handlers, guardrails. The guardrails row is last so that widgets added later (the circuit
+ * latency and Bedrock, handlers, limits (only for workflows that degrade, throttle or count in a usage ledger), guardrails. The guardrails row is last so that widgets added later (the circuit
  * breaker's state) land in it.
  */
 export function dashboardWidgetSpecs(workflows: DashboardWorkflowSpec[]): WidgetSpec[] {
@@ -259,6 +269,8 @@ export function dashboardWidgetSpecs(workflows: DashboardWorkflowSpec[]): Widget
     }
   }
 
+  widgets.push(...limitWidgets(workflows));
+
   widgets.push(
     text('guardrails-header', '## Guardrails\nGuard health: reservations a guard could not settle after a billed call, token bounds the billed input exceeded, the largest request.'),
     {
@@ -274,6 +286,44 @@ export function dashboardWidgetSpecs(workflows: DashboardWorkflowSpec[]): Widget
       metrics: perWorkflow((w, label) => [pipeline(METRIC.inputTokenBound, 'Maximum', label, w)]),
     },
   );
+  return widgets;
+}
+
+/**
+ * The limits row: what the guards did to requests instead of serving them as asked, drawn only for the workflows
+ * that can emit it (a widget nobody writes to would stay empty). DegradedRequests is a SEARCH by Action, so each
+ * action shows as emitted; ThrottledRequests carries Model `none`; the ledger's events carry the Application only,
+ * so workflows of one Application share one set of lines.
+ */
+function limitWidgets(workflows: DashboardWorkflowSpec[]): WidgetSpec[] {
+  const limited = workflows.filter((w) => w.degrades || w.throttles);
+  const applications = [...new Set(workflows.filter((w) => w.usesUsageLedger).map((w) => w.application))];
+  if (limited.length === 0 && applications.length === 0) return [];
+  const width = limited.length && applications.length ? 12 : FULL;
+  const widgets: WidgetSpec[] = [text('limits-header', '## Limits\nCalls a feature\'s `nearLimit` policy degraded (by action), requests a throttled circuit breaker refused, and the usage ledger\'s events: requests let through or refused while it could not be reached, reservations and container allowances that expired unsettled.')];
+  if (limited.length) {
+    widgets.push({
+      id: 'degraded-throttled', title: 'Degraded and throttled', kind: 'line', width, height: 6, periodSeconds: FIVE_MINUTES, unit: 'Requests',
+      metrics: limited.flatMap((w): SeriesSpec[] => {
+        const scope = { source: 'pipeline' as const, stat: 'Sum' as const, application: w.application, feature: w.feature };
+        return [
+          ...(w.degrades ? [{ ...scope, label: `${workflowLabel(w)} degraded`, name: METRIC.degradedRequests, groupBy: 'Action' as const }] : []),
+          ...(w.throttles ? [{ ...scope, label: `${workflowLabel(w)} throttled`, name: METRIC.throttledRequests }] : []),
+        ];
+      }),
+    });
+  }
+  if (applications.length) {
+    widgets.push({
+      id: 'usage-ledger', title: 'Usage ledger', kind: 'line', width, height: 6, periodSeconds: FIVE_MINUTES, unit: 'Count',
+      metrics: applications.flatMap((application): SeriesSpec[] => ([
+        [METRIC.guardFailOpen, 'failed open'],
+        [METRIC.guardFailClosed, 'failed closed'],
+        [METRIC.guardHoldsExpired, 'holds expired'],
+        [METRIC.guardAllowancesExpired, 'allowances expired'],
+      ] as const).map(([name, what]) => ({ label: `${application} ${what}`, source: 'usageLedger', name, stat: 'Sum', application }))),
+    });
+  }
   return widgets;
 }
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { MetricName } from '../../shared/contract';
+import { GuardEventDimension, METRIC_NAMESPACE, MetricName } from '../../shared/contract';
 import { dashboardWidgetSpecs, SeriesSpec, WidgetSpec, workflowLabel } from './dashboard-spec';
 import { monthToDateExpression, pipelineTerm, sumTerms, Term, termMetric } from './metric-math';
 import { logGroupOf, MonitoredWorkflow, validateWorkflows } from './monitored-workflow';
@@ -31,7 +31,9 @@ export interface GenAiDashboardProps {
  * Rows: spend (cost per hour per workflow and in total, by model, month to date, response-cache savings), tokens (by bucket,
  * by model), cache hit rates (prompt cache with the 90 % target, response cache, embedding cache), routing and
  * rejections (route mix and error codes from Logs Insights), latency p50/p99 and Bedrock throttles and errors by
- * model, handler errors and dead-letter depth, guardrails (settle failures, exceeded token bounds, largest request
+ * model, handler errors and dead-letter depth, limits (only for workflows that can emit them: calls degraded by a
+ * `nearLimit` policy by action, requests a throttled breaker refused, the usage ledger's fail-open, fail-closed,
+ * expired holds and expired allowances), guardrails (settle failures, exceeded token bounds, largest request
  * against the 20,000-token alert). The same widget list, as data, is `dashboardWidgetSpecs` in the contract, which the
  * local demo page draws too.
  *
@@ -60,6 +62,9 @@ export class GenAiDashboard extends Construct {
       handler: w.handler !== undefined,
       deadLetterQueue: w.deadLetterQueue !== undefined,
       logs: logGroupOf(w) !== undefined,
+      degrades: w.degrades,
+      throttles: w.throttles,
+      usesUsageLedger: w.usesUsageLedger,
     })));
     this.dashboard = new cloudwatch.Dashboard(this, 'Resource', {
       dashboardName: props.dashboardName,
@@ -123,6 +128,11 @@ export class GenAiDashboard extends Construct {
   }
 
   private metricOf(series: SeriesSpec, period: Duration, id: string): cloudwatch.IMetric {
+    if (series.source === 'usageLedger') {
+      // Exactly the dimensions the runtime writes guard events with (GUARD_EVENT_DIMENSIONS), as UsageLedger's metrics.
+      const dimensionsMap: Record<GuardEventDimension, string> = { Application: series.application! };
+      return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: series.name!, dimensionsMap, statistic: series.stat, period, label: series.label });
+    }
     const workflows = this.workflowsOf(series);
     const label = series.label;
     switch (series.source) {
@@ -148,10 +158,12 @@ export class GenAiDashboard extends Construct {
   }
 
   private pipelineMetric(series: SeriesSpec, workflows: MonitoredWorkflow[], period: Duration, id: string): cloudwatch.IMetric {
-    if (series.groupBy === 'Model') {
+    if (series.groupBy === 'Model' || series.groupBy === 'Action') {
+      // One line per value of the third dimension, whatever values are written (Action: the near-limit actions'
+      // wire names, only the ones a feature's policy has used).
       const w = workflows[0];
       return new cloudwatch.SearchExpression({
-        expression: `SEARCH('{GenAI/FinOps,Application,Feature,Model} MetricName="${series.name}" Application="${w.application}" Feature="${w.feature}"', '${series.stat}', ${period.toSeconds()})`,
+        expression: `SEARCH('{${METRIC_NAMESPACE},Application,Feature,${series.groupBy}} MetricName="${series.name}" Application="${w.application}" Feature="${w.feature}"', '${series.stat}', ${period.toSeconds()})`,
         label: series.label,
         period,
       });

@@ -6,6 +6,8 @@ import { MonitoredWorkflow } from './monitored-workflow';
 
 // The metrics whose records include refusals, which carry Model = none.
 const WITH_REFUSALS = new Set<MetricName>([METRIC.requests, METRIC.rejected, METRIC.failed]);
+// The metrics written only for requests that reached no model: Model is always none (breakerThrottledReporter).
+const ONLY_REFUSALS = new Set<MetricName>([METRIC.throttledRequests]);
 
 /** A metric math term: an expression over uniquely named metrics, to be combined into a bigger expression. */
 export interface Term {
@@ -21,7 +23,7 @@ export interface Term {
 export function pipelineTerm(name: MetricName, workflows: MonitoredWorkflow[], statistic: string, period: Duration, prefix: string): Term {
   const usingMetrics: Record<string, cloudwatch.IMetric> = {};
   for (const w of workflows) {
-    const models = [...new Set([...w.models, ...(WITH_REFUSALS.has(name) ? [NO_MODEL] : [])])];
+    const models = ONLY_REFUSALS.has(name) ? [NO_MODEL] : [...new Set([...w.models, ...(WITH_REFUSALS.has(name) ? [NO_MODEL] : [])])];
     for (const model of models) {
       usingMetrics[`${prefix}${Object.keys(usingMetrics).length}`] = genAiMetric(name, { application: w.application, feature: w.feature, models: [model] }, { statistic, period });
     }

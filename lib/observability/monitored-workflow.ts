@@ -41,6 +41,23 @@ export interface MonitoredWorkflow {
    * @default true
    */
   readonly promptCaching?: boolean;
+  /**
+   * Whether a `nearLimit` policy can degrade its calls: the dashboard shows its `DegradedRequests` by action.
+   * @default false
+   */
+  readonly degrades?: boolean;
+  /**
+   * Whether a tripped circuit breaker throttles it (`WhenTripped.THROTTLE`): the dashboard shows its
+   * `ThrottledRequests`.
+   * @default false
+   */
+  readonly throttles?: boolean;
+  /**
+   * Whether it counts its usage limits in a `UsageLedger`: the dashboard shows the ledger's events for its
+   * Application (fail open, fail closed, expired holds and allowances).
+   * @default false
+   */
+  readonly usesUsageLedger?: boolean;
 }
 
 /** The most models one workflow may list: a CloudWatch alarm's metric math may use at most 10 metrics. */

@@ -166,7 +166,7 @@ export abstract class GenAiWorkflowBase extends Construct {
   /**
    * This workflow as the observability constructs take it (`GenAiDashboard`, `GenAiAlarms`): its Application and
    * Feature tags as the runtime writes them, every model it can spend on, its handler, log group and dead-letter
-   * queue.
+   * queue, and the guard signals it can emit (degraded, throttled, the usage ledger's events).
    */
   public monitored(): MonitoredWorkflow {
     // Dashboards and alarms need the dimension values as literals: those GenAiTags.apply set are known now.
@@ -178,6 +178,7 @@ export abstract class GenAiWorkflowBase extends Construct {
       handler: this.handler,
       logGroup: this.logGroup,
       deadLetterQueue: this.deadLetterQueue,
+      ...this.runtime.signals,
     });
   }
 

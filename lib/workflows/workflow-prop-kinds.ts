@@ -21,6 +21,7 @@ const USAGE_LIMIT_KINDS = {
   tier: 'string',
   shards: 'number',
   onLedgerUnavailable: oneOf(LedgerFailureMode, 'LedgerFailureMode'),
+  allowanceSeconds: 'number',
 } as const satisfies PropKinds<UsageLimit>;
 
 const PRICE_KINDS = {

@@ -11,6 +11,7 @@ import { checkModelRegion } from '../inference/region-availability';
 import { IUsageLedger } from '../guardrails/usage-ledger';
 import { usageLimitsConfig } from '../guardrails/usage-limits';
 import { checkNearLimit } from './near-limit';
+import { checkUsageLimitsFit } from './usage-limit-fit';
 import { breakerGuardConfig } from '../guardrails/circuit-breaker';
 import { GenAiTags } from '../tagging';
 import { checkGenAiTags } from '../tagging/tag-check';
@@ -54,6 +55,12 @@ export interface WorkflowRuntime {
   /** Where the usage limits are counted (absent: in each container), and the limits as the runtime reads them. */
   readonly usageLedger?: IUsageLedger;
   readonly usageLimits: ReadonlyArray<UsageLimitConfig>;
+  /**
+   * The guard signals the handler can emit, for the dashboard: `DegradedRequests` (a `nearLimit` policy),
+   * `ThrottledRequests` (a breaker in THROTTLE mode, the feature not critical), the ledger's events (limits counted
+   * in a usage ledger).
+   */
+  readonly signals: { readonly degrades: boolean; readonly throttles: boolean; readonly usesUsageLedger: boolean };
 }
 
 /** How one workflow differs from the others. */
@@ -107,6 +114,7 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   const embeddingTarget = embedding ? embeddingInvocation(scope, embedding) : undefined;
 
   const usageLimits = usageLimitsConfig(scope, props.usageLimits, props.usageLedger !== undefined);
+  checkUsageLimitsFit(scope, usageLimits, props.maxTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, props.usageLedger);
   const nearLimit = checkNearLimit(scope, props, {
     routed: Object.fromEntries(MODEL_TIERS.map((t) => [t, tierModel(routing, t)]).filter(([, m]) => m !== undefined)),
     // The workflow defers only when it was given somewhere to write deferred records (ApiWorkflow `deferTo`).
@@ -164,7 +172,13 @@ export function createWorkflowRuntime(scope: Construct, props: GenAiWorkflowProp
   embeddingTarget?.grant(handler.function);
   props.circuitBreaker?.grantRead(handler.function);
   if (ledger && usageLimits.length > 0) ledger.grantReserveAndSettle(handler.function);
-  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, embeddingProfile: embeddingTarget?.profile, routedModels, usageLedger: ledger, usageLimits };
+  // What the handler can emit beside the request records, for the dashboard's limits row (a critical feature is never throttled).
+  const signals = {
+    degrades: nearLimit !== undefined,
+    throttles: breaker?.defaultFeature !== undefined && !breaker.defaultFeature.critical && breaker.defaultFeature.whenTripped === 'throttle',
+    usesUsageLedger: ledger !== undefined && usageLimits.length > 0,
+  };
+  return { handler, profile: profilesByModel.get(routing.simple)!, profiles, responseCache, embeddingCache: embedding, embeddingProfile: embeddingTarget?.profile, routedModels, usageLedger: ledger, usageLimits, signals };
 }
 
 /**

@@ -51,7 +51,17 @@ export interface UsageLimitConfig {
    * or USD (a quota or a budget), `open` when it limits requests only (a rate limit).
    */
   readonly onLedgerUnavailable?: LedgerFailureMode;
+  /**
+   * `dynamodb` store: a container may take from the limit at once what its own calls reserved in the last this many
+   * seconds (an allowance reserved in the ledger) and count in memory, so that its calls write nothing until the
+   * allowance runs low; also the allowance's longest life. 0 or absent: every call reserves and settles in the
+   * ledger. See `lambda/pipeline/guards/ledger-allowances.ts`.
+   */
+  readonly allowanceSeconds?: number;
 }
+
+/** The most seconds of demand an allowance may hold: a container's unused allowance stays counted if it dies. */
+export const MAX_ALLOWANCE_SECONDS = 60;
 
 /** Where usage limits are counted. */
 export type UsageStore = 'container' | 'dynamodb';

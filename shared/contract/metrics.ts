@@ -14,8 +14,9 @@ export const METRIC_DIMENSIONS = Object.freeze(['Application', 'Feature', 'Model
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[number];
 
 /**
- * The dimensions of the usage ledger's events (`GuardFailOpen`, `GuardFailClosed`, `GuardHoldsExpired`): the
- * Application only, what `UsageLedger.metricFailOpen()` and `metricFailClosed()` read. Feature, tenant, user, scope
+ * The dimensions of the usage ledger's events (`GuardFailOpen`, `GuardFailClosed`, `GuardHoldsExpired`,
+ * `GuardAllowancesExpired`): the Application only, what `UsageLedger`'s `metricFailOpen()`, `metricFailClosed()`,
+ * `metricHoldsExpired()`, `metricAllowancesExpired()` and the dashboard's usage-ledger widget read. Feature, tenant, user, scope
  * and window are EMF properties: an outage would otherwise mint a billed metric per tenant.
  */
 export const GUARD_EVENT_DIMENSIONS = Object.freeze(['Application'] as const);
@@ -64,6 +65,11 @@ export const METRIC = Object.freeze({
   guardFailClosed: 'GuardFailClosed',
   /** Reservations never settled (their Lambda died) given back to the ledger once they expired. */
   guardHoldsExpired: 'GuardHoldsExpired',
+  /**
+   * Container allowances (`allowanceSeconds`) whose container never settled them (it died or idled past their
+   * bucket): their amounts stay counted, the most the ledger over-counts by.
+   */
+  guardAllowancesExpired: 'GuardAllowancesExpired',
   /**
    * A call answered (or accepted) degraded because a limit neared: a cheaper tier, Flex, cache only, or deferred
    * (`nearLimit`); dimensions Application, Feature, Action (the action's wire name).

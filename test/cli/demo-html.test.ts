@@ -137,6 +137,9 @@ describe('genai-finops demo --html', () => {
     expect(run.stderr).toContain(`wrote the dashboard page (${REQUESTS * report.runs.length + quotaSent + breakerSent} EMF records`);
     expect(run.stderr).toContain(pageFile);
     expect(statSync(pageFile).size).toBeGreaterThan(0);
+    // The page names the command that made it as a clone runs it; stderr offers no --html hint, having written one.
+    expect(readFileSync(pageFile, 'utf8')).toContain(`npx genai-finops demo --requests ${REQUESTS} --seed ${SEED} --html FILE`);
+    expect(run.stderr).not.toContain('--html dashboard.html');
   });
 
   test('the page loads nothing: no script or link points anywhere, and its CSP allows no request', () => {

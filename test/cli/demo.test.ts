@@ -28,8 +28,10 @@ describe('genai-finops demo', () => {
     }
     expect(run.stdout).not.toContain('"_aws"');
     expect(run.stderr).toContain('run optimized');
-    // It ends on its own, and names the chat page's command (which serves until Ctrl-C)
-    expect(run.stderr).toContain('genai-finops demo chat');
+    // It ends on its own, and names the next commands as a clone runs them (the bare command is not on PATH there)
+    expect(run.stderr).toContain('npx genai-finops demo chat');
+    expect(run.stderr).toContain('npx genai-finops demo --html dashboard.html');
+    expect(run.stderr).not.toMatch(/[^x] genai-finops demo/);
   });
 
   test('the optimized run costs less than naive and makes fewer model calls', () => {

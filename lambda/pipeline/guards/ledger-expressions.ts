@@ -101,6 +101,14 @@ export interface CounterReservation {
   readonly holdId: string;
   /** Each addition only while the counter stays within its share. */
   readonly share: CounterShare;
+  /** How many requests `countRequest` counts (a container allowance takes several at once). @default 1 */
+  readonly requests?: number;
+  /**
+   * Whether the estimate is also held in the bucket's sums, so that a sweep gives it back if the hold is never
+   * settled. A container allowance is not (`false`): what its container used is known only to it, so an allowance
+   * never settled stays counted whole (over-counted, never under). @default true
+   */
+  readonly heldInBucket?: boolean;
 }
 
 /**
@@ -115,16 +123,20 @@ export function reserveCounterUpdate(table: string, r: CounterReservation): Upda
   const values: Item = { ':e': { N: String(r.expiresAt) } };
   const names: Record<string, string> = {};
   if (r.countRequest) {
+    const requests = r.requests ?? 1;
     adds.push('requests :r');
-    values[':r'] = { N: '1' };
+    values[':r'] = { N: String(requests) };
     if (r.share.requests !== undefined) {
       conditions.push('(attribute_not_exists(requests) OR requests <= :rmax)');
-      values[':rmax'] = { N: String(r.share.requests - 1) };
+      values[':rmax'] = { N: String(r.share.requests - requests) };
     }
   }
   if (r.estimate) {
     const bucket = bucketAttributes(r.bucket);
-    adds.push('tokens :t', 'costAtto :c', '#bt :t', '#bc :c', '#bs :hs');
+    const held = r.heldInBucket ?? true;
+    // An allowance creates the bucket (zero sums, so its sweep finds it and drops its id) without holding in it.
+    adds.push('tokens :t', 'costAtto :c', `#bt ${held ? ':t' : ':z'}`, `#bc ${held ? ':c' : ':z'}`, '#bs :hs');
+    if (!held) values[':z'] = { N: '0' };
     names['#bt'] = bucket.tokens;
     names['#bc'] = bucket.costAtto;
     names['#bs'] = bucket.liveHolds;
@@ -161,14 +173,17 @@ export interface CountedOnCounter {
   readonly costAtto: bigint;
 }
 
-/** Takes a reservation back out of a counter, only if its hold is live there (so never twice). */
-export function withdrawUpdate(table: string, key: string, bucket: string, holdId: string, counted: CountedOnCounter): UpdateItemCommandInput {
+/**
+ * Takes a reservation back out of a counter, only if its hold is live there (so never twice). `heldInBucket` as the
+ * reservation wrote it (a container allowance's amounts are not in its bucket's sums).
+ */
+export function withdrawUpdate(table: string, key: string, bucket: string, holdId: string, counted: CountedOnCounter, heldInBucket = true): UpdateItemCommandInput {
   const names = bucketAttributes(bucket);
   return {
     TableName: table, Key: { pk: { S: key } },
-    UpdateExpression: 'ADD requests :r, tokens :t, costAtto :c, #bt :t, #bc :c DELETE #bs :hs',
+    UpdateExpression: `ADD requests :r, tokens :t, costAtto :c${heldInBucket ? ', #bt :t, #bc :c' : ''} DELETE #bs :hs`,
     ConditionExpression: 'contains(#bs, :h)',
-    ExpressionAttributeNames: { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds },
+    ExpressionAttributeNames: heldInBucket ? { '#bt': names.tokens, '#bc': names.costAtto, '#bs': names.liveHolds } : { '#bs': names.liveHolds },
     ExpressionAttributeValues: {
       ':r': { N: String(-counted.requests) }, ':t': { N: String(-counted.tokens) }, ':c': { N: (-counted.costAtto).toString() },
       ':h': { S: holdId }, ':hs': { SS: [holdId] },
@@ -228,6 +243,36 @@ export function settleCounterUpdate(
     ExpressionAttributeValues: values,
     // Which way the condition failed (settled already, or given back by a sweep) is read from the item as it was.
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** What a container allowance took from a counter, or what its container used of it. */
+export interface AllowanceAmounts {
+  readonly requests: number;
+  readonly tokens: number;
+  readonly costAtto: bigint;
+}
+
+/**
+ * Settles a container allowance on its counter: `ADD used - granted` (requests, tokens, cost) and the cache reads
+ * its calls made, its id out of the live set, only while the id is live: applied once, like a hold's settlement.
+ * Its bucket's sums are left alone (the allowance never held in them); once its bucket is swept the id is gone and
+ * nothing applies: the allowance stays counted whole.
+ */
+export function settleAllowanceUpdate(
+  table: string, counter: { readonly key: string; readonly expiresAt: number }, bucket: string, holdId: string,
+  granted: AllowanceAmounts, used: AllowanceAmounts & { readonly cacheReadTokens: number },
+): UpdateItemCommandInput {
+  return {
+    TableName: table, Key: { pk: { S: counter.key } },
+    UpdateExpression: 'SET expiresAt = if_not_exists(expiresAt, :e) ADD requests :r, tokens :t, costAtto :c, cacheReadTokens :cr DELETE #bs :hs',
+    ConditionExpression: 'contains(#bs, :h)',
+    ExpressionAttributeNames: { '#bs': bucketAttributes(bucket).liveHolds },
+    ExpressionAttributeValues: {
+      ':e': { N: String(counter.expiresAt) }, ':cr': { N: String(used.cacheReadTokens) },
+      ':r': { N: String(used.requests - granted.requests) }, ':t': { N: String(used.tokens - granted.tokens) },
+      ':c': { N: (used.costAtto - granted.costAtto).toString() }, ':h': { S: holdId }, ':hs': { SS: [holdId] },
+    },
   };
 }
 

@@ -1,23 +1,27 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GuardsConfig } from '../../../shared/contract';
 import { ContainerUsageGuard } from './container-usage-guard';
+import { AllowanceTicket, LedgerAllowances } from './ledger-allowances';
 import { decodeHold, encodeHold, encodeHoldReference, expiryBucketOf, isHoldReference, LedgerHold, newHoldId } from './ledger-hold';
 import { counterGroups, CounterGroup, limitsForTenant, limitsSpend, tierOf } from './ledger-limits';
-import { LedgerProtocol } from './ledger-protocol';
+import { LedgerProtocol, ReservedCounter } from './ledger-protocol';
 import { CounterSeen, ledgerUnavailable, tightestLimit } from './ledger-refusals';
 import { RunLinks } from './ledger-runs';
-import { LimitStatus, RunRemaining, SpendAmount, SpendContext, SpendGuard } from './spend-guard';
+import { LimitStatus, NO_SPEND, RunRemaining, SpendAmount, SpendContext, SpendGuard } from './spend-guard';
 import { windowOf } from './usage-windows';
 
 /** Something the ledger guard reports: each is a metric (`GuardFailOpen`, `GuardFailClosed`, `GuardHoldsExpired`). */
 export interface LedgerEvent {
-  readonly kind: 'failOpen' | 'failClosed' | 'holdsExpired';
+  readonly kind: 'failOpen' | 'failClosed' | 'holdsExpired' | 'allowancesExpired';
   readonly scope: string;
   readonly window: string;
   readonly tenantId: string;
   readonly userId: string;
   readonly feature: string;
-  /** For `holdsExpired`: what the expired reservations held and was given back. */
+  /**
+   * For `holdsExpired`: what the expired reservations held and was given back. For `allowancesExpired`: what
+   * container allowances never settled held, which stays counted (the most the ledger over-counts by).
+   */
   readonly tokens?: number;
   readonly costUsd?: number;
   /** For `failOpen` and `failClosed`: why the ledger could not be used. */
@@ -82,6 +86,9 @@ export class DynamoDbLedgerGuard implements SpendGuard {
   private readonly fallbacks = new Map<string, ContainerUsageGuard>();
   /** Per hold: the sweeps and withdrawals started beside its model call, which its settlement waits for. */
   private readonly besideTheCall = new Map<string, Promise<void>>();
+  /** Container allowances of the limits that allow them (`allowanceSeconds`), and each live hold's tickets on them. */
+  private readonly allowances: LedgerAllowances;
+  private readonly tickets = new Map<string, AllowanceTicket[]>();
   private readonly holdMs: number;
   private readonly batchHoldMs: number;
 
@@ -105,13 +112,27 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     });
     this.holdMs = (options.holdSeconds ?? 960) * 1000;
     this.batchHoldMs = (options.batchHoldSeconds ?? 8 * 86_400) * 1000;
+    this.allowances = new LedgerAllowances(this.protocol, this.holdMs);
   }
 
   /** Counts the request on every request-rate limit (when it is not counted by `reserve` with `admits`). */
   async admit(context: SpendContext): Promise<void> {
     const groups = (await this.groupsOf(context)).filter((g) => g.maxRequests !== undefined);
     if (groups.length === 0) return;
-    await this.protocol.reserve(context, groups, { countsRequest: true, bucket: '', holdId: '' });
+    // Counted on an allowance where one has room (not as demand: the same call's reservation counts that), for good
+    // once the others admit it too; given back if they refuse. No grant starts here, before the cache or model call.
+    const tickets = this.allowances.take(groups, context, undefined, true, false);
+    const exact = groups.filter((g) => !tickets.has(g.signature));
+    const unsettledBefore = this.allowances.unsettled();
+    let reserved: ReservedCounter[] = [];
+    try {
+      if (exact.length > 0) ({ reserved } = await this.protocol.reserve(context, exact, { countsRequest: true, bucket: '', holdId: '' }));
+    } catch (error) {
+      this.allowances.give(tickets.values(), NO_SPEND, true);
+      throw error;
+    }
+    this.allowances.give(tickets.values(), NO_SPEND);
+    await this.allowances.upkeep(groups, context, reserved, unsettledBefore, true);
   }
 
   async reserve(context: SpendContext, estimate: SpendAmount, admits = false): Promise<string | undefined> {
@@ -120,13 +141,27 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     const batch = context.path === 'batch';
     const bucket = expiryBucketOf(context.nowMs, batch ? this.batchHoldMs : this.holdMs, batch);
     const holdId = newHoldId();
-    const { reserved, withdrawing } = await this.protocol.reserve(context, groups, { estimate, countsRequest: admits, bucket, holdId });
+    // Groups whose container allowance has room take the call from it; the others reserve in the ledger.
+    const tickets = this.allowances.take(groups, context, estimate, admits);
+    const exact = groups.filter((g) => !tickets.has(g.signature));
+    const unsettledBefore = this.allowances.unsettled();
+    let reserved: ReservedCounter[] = [];
+    let withdrawing: Array<Promise<void>> = [];
+    if (exact.length > 0) {
+      try {
+        ({ reserved, withdrawing } = await this.protocol.reserve(context, exact, { estimate, countsRequest: admits, bucket, holdId }));
+      } catch (error) {
+        this.allowances.give(tickets.values(), NO_SPEND, true);
+        throw error;
+      }
+    }
+    const seen = [...reserved.map((r) => this.allowances.seenExactly(r, unsettledBefore)), ...[...tickets.values()].map((t) => this.allowances.seenThrough(t))];
     const fallbacks = reserved.filter((r) => r.fallbackHold !== undefined);
-    const tightest = tightestLimit(reserved, context.nowMs);
+    const tightest = tightestLimit(seen, context.nowMs);
     const run = runRemaining(reserved, context);
     const status = tightest && run ? { ...tightest, run } : tightest;
     // Kept apart only when a request-rate limit is the tightest: otherwise `status` is the spend limit itself.
-    const spendStatus = tightest && tightest.measure === 'requests' ? tightestLimit(reserved, context.nowMs, SPEND_MEASURES) : undefined;
+    const spendStatus = tightest && tightest.measure === 'requests' ? tightestLimit(seen, context.nowMs, SPEND_MEASURES) : undefined;
     const hold: LedgerHold = {
       holdId,
       counters: reserved.filter((r) => r.key !== undefined && r.counted.spend).map((r) => ({ key: r.key!, expiresAt: r.expiresAt })),
@@ -147,6 +182,9 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     // Expired buckets seen in the returned items are swept beside the model call, and fail-open writes of unknown
     // outcome withdrawn; the settlement waits for both.
     const work = [...reserved.filter((r) => r.item && r.key).map((r) => this.protocol.sweep(r.key!, r.item!, r.group, context)), ...withdrawing];
+    if (tickets.size > 0) this.tickets.set(encoded, [...tickets.values()]);
+    const upkeep = this.allowances.upkeep(groups, context, reserved, unsettledBefore);
+    if (upkeep) work.push(upkeep);
     if (work.length > 0) {
       const all = Promise.all(work).then(() => undefined);
       if (batch) await all;
@@ -166,11 +204,26 @@ export class DynamoDbLedgerGuard implements SpendGuard {
     const started = this.besideTheCall.get(encoded);
     this.besideTheCall.delete(encoded);
     await started;
-    for (const { groupSignature, hold: fallbackHold } of hold.fallbackHolds) {
-      await this.fallbacks.get(groupSignature)?.settle(context, fallbackHold, reserved, actual, idempotencyKey);
+    const tickets = this.tickets.get(encoded);
+    // An allowance retired while this call was in flight is settled once its last call is, beside the counters.
+    let allowances: Promise<void> | undefined;
+    if (tickets) {
+      this.tickets.delete(encoded);
+      this.allowances.give(tickets, actual);
+      allowances = this.allowances.settleRetired(context);
     }
-    if (hold.counters.length === 0) return;
-    await this.protocol.settle(context, hold, actual);
+    // Every write started here is done when this returns, even when one of them fails.
+    const settled = await Promise.allSettled([
+      (async () => {
+        for (const { groupSignature, hold: fallbackHold } of hold.fallbackHolds) {
+          await this.fallbacks.get(groupSignature)?.settle(context, fallbackHold, reserved, actual, idempotencyKey);
+        }
+      })(),
+      allowances,
+      hold.counters.length > 0 ? this.protocol.settle(context, hold, actual) : undefined,
+    ]);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   statusOf(encoded: string): LimitStatus | undefined {
@@ -187,6 +240,15 @@ export class DynamoDbLedgerGuard implements SpendGuard {
   /** Waits for the work started beside reservations (tests; the settlement of a hold waits for its own). */
   async flush(): Promise<void> {
     await Promise.all(this.besideTheCall.values());
+  }
+
+  /**
+   * Settles every container allowance once its calls in flight have settled (tests, and a container that knows it
+   * is stopping): afterwards the ledger's counters hold exactly what was billed.
+   */
+  async releaseAllowances(context: Pick<SpendContext, 'nowMs' | 'deadlineMs'>): Promise<void> {
+    await this.flush();
+    await this.allowances.release({ requestId: 'release', tenantId: '', userId: '', feature: '', path: 'converse', ...context });
   }
 
   /**

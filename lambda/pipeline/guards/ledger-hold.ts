@@ -119,6 +119,22 @@ export function newHoldId(): string {
   return randomBytes(12).toString('base64url');
 }
 
+/**
+ * A container allowance's id (`./ledger-allowances`): a hold id marked `a` that carries what the allowance took
+ * (requests, tokens, attodollars, base 36), so that the sweep that drops it unsettled can say what stays counted.
+ */
+export function newAllowanceId(amounts: { readonly requests: number; readonly tokens: number; readonly costAtto: bigint }): string {
+  return `a${newHoldId()}.${amounts.requests.toString(36)}.${amounts.tokens.toString(36)}.${amounts.costAtto.toString(36)}`;
+}
+
+/** What an allowance id says its allowance took; undefined for a call's hold id. */
+export function allowanceAmountsOf(id: string): { requests: number; tokens: number; costAtto: bigint } | undefined {
+  const m = /^a[A-Za-z0-9_-]{16}\.([0-9a-z]+)\.([0-9a-z]+)\.([0-9a-z]+)$/.exec(id);
+  if (!m) return undefined;
+  const big36 = (digits: string) => [...digits].reduce((n, d) => n * 36n + BigInt(parseInt(d, 36)), 0n);
+  return { requests: parseInt(m[1], 36), tokens: parseInt(m[2], 36), costAtto: big36(m[3]) };
+}
+
 /** Expiry bucket widths: about 5 live at once for requests, so a counter item stays under the 1 KB of one write unit. */
 const REQUEST_BUCKET_MS = 300_000;
 const BATCH_BUCKET_MS = 12 * 3_600_000;

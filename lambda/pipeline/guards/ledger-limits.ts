@@ -19,6 +19,8 @@ export interface CounterGroup {
   readonly signature: string;
   /** A run-scope group, for one run of the request's chain: the run it counts for (the request's own or an ancestor). */
   readonly runId?: string;
+  /** Seconds of a container's demand its allowance may hold (`./ledger-allowances`); 0: none. */
+  readonly allowanceSeconds?: number;
 }
 
 /** The limits that apply to a tenant: those without a tier, and those of the tenant's tier. */
@@ -53,10 +55,13 @@ export function counterGroups(limits: ReadonlyArray<UsageLimitConfig>): CounterG
     const maxCostUsd = min(same.map((l) => l.maxCostUsd));
     const shards = Math.max(...same.map((l) => l.shards ?? DEFAULT_LEDGER_SHARDS));
     const failure: LedgerFailureMode = same.some((l) => failureModeOf(l) === 'closed') ? 'closed' : 'open';
+    // The most cautious of the merged limits: one that takes no allowance keeps the counter exact.
+    const allowanceSeconds = Math.min(...same.map((l) => (l.scope === 'run' ? 0 : l.allowanceSeconds ?? 0)));
     return {
       scope: same[0].scope, window: same[0].window, maxRequests, maxTokens, maxCostUsd,
       maxCostAtto: maxCostUsd !== undefined ? usdToAtto(maxCostUsd) : undefined, shards, failure,
-      signature: `${same[0].scope}|${same[0].window}|${maxRequests}|${maxTokens}|${maxCostUsd}|${shards}`,
+      ...(allowanceSeconds > 0 ? { allowanceSeconds } : {}),
+      signature: `${same[0].scope}|${same[0].window}|${maxRequests}|${maxTokens}|${maxCostUsd}|${shards}${allowanceSeconds > 0 ? `|a${allowanceSeconds}` : ''}`,
     };
   });
 }

@@ -4,12 +4,12 @@ import {
 import { PipelineError } from '../errors';
 import type { ContainerUsageGuard } from './container-usage-guard';
 import {
-  attoAttribute, bucketAttributes, CounterShare, dropGivenBackUpdate, expiredBuckets, fenceUpdate, holdIsLive, holdRecordPut, holdRecordRead, holdRecordRemoval,
-  holdWasGivenBack, Item, numberAttribute, reserveCounterUpdate, settleCounterUpdate, settleGivenBackUpdate, staleGivenBackBuckets, sweepUpdate,
+  AllowanceAmounts, attoAttribute, bucketAttributes, CounterShare, dropGivenBackUpdate, expiredBuckets, fenceUpdate, holdIsLive, holdRecordPut, holdRecordRead, holdRecordRemoval,
+  holdWasGivenBack, Item, numberAttribute, reserveCounterUpdate, settleAllowanceUpdate, settleCounterUpdate, settleGivenBackUpdate, staleGivenBackBuckets, sweepUpdate,
   uncountRequestsUpdate, withdrawUpdate,
 } from './ledger-expressions';
 import type { LedgerEvent } from './ledger-guard';
-import { encodeHold, HeldCounter, LedgerHold } from './ledger-hold';
+import { allowanceAmountsOf, encodeHold, HeldCounter, LedgerHold } from './ledger-hold';
 import { CounterGroup, counterKey, limitsSpend, scopeIdOf, shareOf, shareOfAtto } from './ledger-limits';
 import { Counted, ledgerUnavailable, limitRefusal, UnconfirmedWrite, withWhatMayStayCounted } from './ledger-refusals';
 import { NO_SPEND, SpendAmount, SpendContext } from './spend-guard';
@@ -52,6 +52,17 @@ export interface ReservedCounter {
   /** The container fallback's hold, when the group failed open. */
   readonly fallbackHold?: string;
   readonly share?: CounterShare;
+}
+
+/** A container allowance to reserve on one counter: the counter seen last, and what to take from it. */
+export interface AllowanceGrant {
+  readonly group: CounterGroup;
+  readonly key: string;
+  readonly expiresAt: number;
+  readonly share: CounterShare;
+  readonly bucket: string;
+  readonly holdId: string;
+  readonly amounts: AllowanceAmounts;
 }
 
 /** The outcome of reserving on one group's counter. */
@@ -199,6 +210,45 @@ export class LedgerProtocol {
   }
 
   /**
+   * Reserves a container allowance on one counter (`./ledger-allowances`): one conditional `UpdateItem` within the
+   * counter's share, under its own hold id, not held in its bucket's sums. Refused: the allowance does not fit (the
+   * container goes on reserving call by call). A write of unknown outcome is withdrawn before this returns, so an
+   * allowance nobody holds is never left counted unless the ledger stayed unreachable through the confirmation.
+   */
+  async grantAllowance(context: SpendContext, grant: AllowanceGrant): Promise<Item | undefined> {
+    const { key, expiresAt, bucket, holdId, amounts, share } = grant;
+    const estimate: SpendAmount = { tokens: amounts.tokens, cacheReadTokens: 0, costAtto: amounts.costAtto };
+    const input = reserveCounterUpdate(this.table, {
+      key, expiresAt, bucket, holdId, share, estimate, heldInBucket: false, countRequest: amounts.requests > 0, requests: amounts.requests,
+    });
+    // Beside a call, within its time: a grant that cannot be tried before the deadline is not tried.
+    const tryMs = this.tryTime(this.options.timeoutMs, deadlineOf(context));
+    if (tryMs <= 0) return undefined;
+    try {
+      return (await this.send(new UpdateItemCommand(input), tryMs)).Attributes;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') {
+        const item = (error as { Item?: Item }).Item;
+        // The SDK repeated a write that had landed: the allowance holds.
+        return holdIsLive(item, bucket, holdId) ? item : undefined;
+      }
+      if (!mayHaveLanded(error)) return undefined;
+      const counted: Counted = { requests: amounts.requests, spend: true, tokens: amounts.tokens, costAtto: amounts.costAtto };
+      // Bounded as before a refusal: the call beside which it runs must not wait on a slow ledger for its whole time.
+      await this.withdraw({ group: grant.group, key, expiresAt, counted, allowance: true }, bucket, holdId, this.refusalDeadline(context));
+      return undefined;
+    }
+  }
+
+  /**
+   * Settles a container allowance once (by its id, like a hold): what its container used replaces what it took.
+   * Delivered after its bucket's sweep it changes nothing (the allowance stays counted whole).
+   */
+  async settleAllowance(context: SpendContext, grant: Pick<AllowanceGrant, 'key' | 'expiresAt' | 'bucket' | 'holdId' | 'amounts'>, used: AllowanceAmounts & { readonly cacheReadTokens: number }): Promise<void> {
+    await this.writeUntilDone(context, () => settleAllowanceUpdate(this.table, grant, grant.bucket, grant.holdId, grant.amounts, used), () => 'done');
+  }
+
+  /**
    * Keeps a batch hold's record in the ledger table (its holder gets only a reference to it); on failure nothing
    * stays reserved and the ledger counts as unreachable (503).
    */
@@ -254,11 +304,15 @@ export class LedgerProtocol {
       try {
         // The given-back sets past their time go with the first bucket's sweep.
         await this.send(new UpdateItemCommand(sweepUpdate(this.table, key, bucket, { tokens, costAtto, liveHolds }, i === 0 ? stale : [])));
+        const where = { scope: group.scope, window: group.window, tenantId: context.tenantId, userId: context.userId, feature: context.feature };
         if (tokens !== 0 || costAtto !== 0n) {
-          this.options.onEvent?.({
-            kind: 'holdsExpired', scope: group.scope, window: group.window, tenantId: context.tenantId, userId: context.userId,
-            feature: context.feature, tokens, costUsd: Number(costAtto) / 1e18,
-          });
+          this.options.onEvent?.({ kind: 'holdsExpired', ...where, tokens, costUsd: Number(costAtto) / 1e18 });
+        }
+        // Container allowances dropped unsettled: nothing is given back (what their containers used is unknown).
+        const dead = liveHolds.map(allowanceAmountsOf).filter((a) => a !== undefined);
+        if (dead.length > 0) {
+          const heldAtto = dead.reduce((sum, a) => sum + a.costAtto, 0n);
+          this.options.onEvent?.({ kind: 'allowancesExpired', ...where, tokens: dead.reduce((sum, a) => sum + a.tokens, 0), costUsd: Number(heldAtto) / 1e18 });
         }
       } catch {
         // Another request swept it first, or a late settlement changed it: the next one to see it tries again.
@@ -362,7 +416,7 @@ export class LedgerProtocol {
       let tryMs = this.tryTime(this.options.confirmTimeoutMs, until);
       if (tryMs <= 0) return false;
       try {
-        await this.send(new UpdateItemCommand(withdrawUpdate(this.table, write.key, bucket, holdId, write.counted)), tryMs);
+        await this.send(new UpdateItemCommand(withdrawUpdate(this.table, write.key, bucket, holdId, write.counted, !write.allowance)), tryMs);
         return true;
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') continue;

@@ -15,6 +15,8 @@ export interface UnconfirmedWrite {
   readonly key: string;
   readonly expiresAt: number;
   readonly counted: Counted;
+  /** A container allowance's grant: its amounts are not held in its bucket's sums (see `withdrawUpdate`). */
+  readonly allowance?: boolean;
 }
 
 /** What a group's update added: the request, and the reservation's amounts when it reserved spend. */

@@ -39,6 +39,21 @@ describe('the pipeline configuration checks its lists against the contract', () 
     expect(() => normalizeConfig(config)).toThrow(`guards.breaker.features.chat.throttleTo ${String(throttleTo)} must be a share between 0 and 1 (exclusive), e.g. 0.25.`);
   });
 
+  test.each([0, 10, 60])('accepts allowanceSeconds %p', (allowanceSeconds) => {
+    expect(normalizeConfig(withLimit({ allowanceSeconds })).guards.usageLimits[0].allowanceSeconds).toBe(allowanceSeconds);
+  });
+
+  test.each(['10', -1, 61, null])('fails on allowanceSeconds %p, naming the field and the range', (allowanceSeconds) => {
+    expect(() => normalizeConfig(withLimit({ allowanceSeconds })))
+      .toThrow(`Pipeline configuration: guards.usageLimits[0].allowanceSeconds is ${String(allowanceSeconds)}; use a number of seconds from 0 to 60.`);
+  });
+
+  test('fails on allowanceSeconds on a run limit, whose calls land on any container; 0 there is harmless', () => {
+    expect(() => normalizeConfig(withLimit({ scope: 'run', window: 'day', allowanceSeconds: 5 })))
+      .toThrow('Pipeline configuration: guards.usageLimits[0].allowanceSeconds cannot apply to a run (its calls land on any container); remove it.');
+    expect(normalizeConfig(withLimit({ scope: 'run', window: 'day', allowanceSeconds: 0 })).guards.usageLimits[0].scope).toBe('run');
+  });
+
   test('a function without Application, Feature or Environment tags reports the contract\'s untagged values', () => {
     const config = normalizeConfig({ tiers: TIERS });
 

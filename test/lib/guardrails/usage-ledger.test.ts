@@ -104,6 +104,49 @@ describe('UsageLedger', () => {
       .toThrow(/TestStack\/Chat: usageLimits\[0\]\.shards is 0\. Fix: use a whole number from 1 to 100/);
   });
 
+  describe('allowanceSeconds', () => {
+    const tenantMonth = { scope: UsageScope.TENANT, window: UsageWindow.MONTH, maxCostUsd: 100 };
+
+    test('reaches the pipeline configuration of the function when valid, and the runtime reads it back', () => {
+      const template = apiWithLedger([{ ...tenantMonth, allowanceSeconds: 10 }]);
+
+      expect(pipelineConfigOf(template, 'ChatHandler').guards.usageLimits).toEqual([{ ...tenantMonth, allowanceSeconds: 10 }]);
+      expect(normalizeConfig(pipelineConfigOf(template, 'ChatHandler')).guards.usageLimits[0].allowanceSeconds).toBe(10);
+    });
+
+    test('0 (every call reserves in the ledger) is left out of the configuration', () => {
+      const limits = pipelineConfigOf(apiWithLedger([{ ...tenantMonth, allowanceSeconds: 0 }]), 'ChatHandler').guards.usageLimits;
+
+      expect(limits).toEqual([tenantMonth]);
+      expect(limits[0]).not.toHaveProperty('allowanceSeconds');
+    });
+
+    test('fails without a ledger, naming the path, the value and the fix', () => {
+      const stack = createTestStack();
+      expect(() => new ApiWorkflow(stack, 'Chat', { tags: { feature: 'support-chat' }, usageLimits: [{ ...tenantMonth, allowanceSeconds: 10 }] }))
+        .toThrow(/TestStack\/Chat: usageLimits\[0\]\.allowanceSeconds is 10, which only a shared ledger counts\. Fix: pass usageLedger: new UsageLedger\(\.\.\.\), or remove allowanceSeconds/);
+    });
+
+    test('fails on a RUN limit, whose calls land on any container', () => {
+      expect(() => apiWithLedger([{ scope: UsageScope.RUN, window: UsageWindow.DAY, maxRequests: 20, allowanceSeconds: 5 }]))
+        .toThrow(/TestStack\/Chat: usageLimits\[0\]\.allowanceSeconds is 5 on a RUN limit.*Fix: remove allowanceSeconds from the run limit/);
+    });
+
+    test.each([[-1, '-1'], [Number.NaN, 'NaN'], [61, '61'], [Number.POSITIVE_INFINITY, 'Infinity']])('fails when it is %p, naming the value and the range', (seconds, shown) => {
+      expect(() => apiWithLedger([{ ...tenantMonth, allowanceSeconds: seconds }]))
+        .toThrow(new RegExp(`TestStack/Chat: usageLimits\\[0\\]\\.allowanceSeconds is ${shown}\\. Fix: use a number of seconds from 0 to 60`));
+    });
+
+    test('60, the most, is accepted', () => {
+      expect(pipelineConfigOf(apiWithLedger([{ ...tenantMonth, allowanceSeconds: 60 }]), 'ChatHandler').guards.usageLimits[0].allowanceSeconds).toBe(60);
+    });
+
+    test('a string from JavaScript fails as a string, with the fix of passing a number', () => {
+      expect(() => apiWithLedger([{ ...tenantMonth, allowanceSeconds: '10' as any }]))
+        .toThrow(/TestStack\/Chat: usageLimits\[0\]\.allowanceSeconds must be a number; got the string "10"\. Fix: pass 10 without quotes/);
+    });
+  });
+
   test('fails when a tenant id has no source prefix, naming the tenant and the fix', () => {
     expect(() => ledgerTemplate({ tenantTiers: { acme: 'enterprise' } }))
       .toThrow(/TestStack\/Ledger: tenantTiers has the tenant 'acme', which no caller can be\. Fix: prefix the id with where it comes from: 'key:<API key id>'/);

@@ -5,7 +5,7 @@ import { dashboardWidgetSpecs, PROMPT_CACHE_HIT_RATE_TARGET } from '../../../lib
 
 describe('dashboardWidgetSpecs', () => {
   const specs = dashboardWidgetSpecs([
-    { application: 'support', feature: 'chat', handler: true, deadLetterQueue: true, logs: true },
+    { application: 'support', feature: 'chat', handler: true, deadLetterQueue: true, logs: true, degrades: true, throttles: true, usesUsageLedger: true },
     { application: 'support', feature: 'search' },
   ]);
 
@@ -19,9 +19,10 @@ describe('dashboardWidgetSpecs', () => {
     expect(rows.every((width) => width === 24)).toBe(true);
   });
 
-  test('names only contract metrics for the pipeline\'s series', () => {
+  test('names only contract metrics for the pipeline\'s and the usage ledger\'s series', () => {
     const names = new Set<string>(Object.values(METRIC));
-    for (const series of specs.flatMap((s) => s.metrics).filter((m) => m.source === 'pipeline')) {
+    expect(specs.some((s) => s.id === 'degraded-throttled') && specs.some((s) => s.id === 'usage-ledger')).toBe(true);
+    for (const series of specs.flatMap((s) => s.metrics).filter((m) => m.source === 'pipeline' || m.source === 'usageLedger')) {
       for (const name of series.ratio ? [...series.ratio.numerator, ...series.ratio.denominator] : [series.name!]) expect(names.has(name)).toBe(true);
     }
   });

@@ -186,6 +186,13 @@ describe('GenAiDashboard', () => {
   });
 
   test('matches the snapshot', () => {
-    expect(dashboardOf().template.toJSON()).toMatchSnapshot();
+    // Workflows that emit every guard signal, so the limits row (genai-dashboard-limits.test.ts) is in it too.
+    const stack = createTestStack();
+    const workflows = [
+      MonitoredWorkflows.of({ ...chatWorkflow(stack), degrades: true, throttles: true, usesUsageLedger: true }),
+      MonitoredWorkflows.of({ ...searchWorkflow(), usesUsageLedger: true }),
+    ];
+    new GenAiDashboard(stack, 'Dashboard', { workflows });
+    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
 });

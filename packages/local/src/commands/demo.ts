@@ -43,6 +43,8 @@ export async function demoCommand(argv: ReadonlyArray<string>, io: CommandIo): P
   // The estimator's figure for the same workload, beside the replayed "Library defaults" cost.
   const optimized = report.runs.find((r) => r.scenario.id === 'optimized');
   if (!options.json && optimized) await out(formatPrediction(predictDemo(requests, seed), optimized.totals.costUsd));
-  log('to chat with the streaming API and watch each answer\'s cost settle: genai-finops demo chat (serves a page on 127.0.0.1 until Ctrl-C)');
+  // `npx`: in a clone the command is not on PATH (only an installed package's bin is, and only through npx or a script).
+  if (!htmlFile) log('to see the CloudWatch dashboard as a page computed from this run: npx genai-finops demo --html dashboard.html');
+  log('to chat with the streaming API and watch each answer\'s cost settle: npx genai-finops demo chat (serves a page on 127.0.0.1 until Ctrl-C)');
   return 0;
 }

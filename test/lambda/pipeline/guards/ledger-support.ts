@@ -1,5 +1,6 @@
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { SpendAmount, SpendContext } from '../../../../lambda/pipeline/guards';
+import { PipelineError } from '../../../../lambda/pipeline/errors';
+import type { DynamoDbLedgerGuard, SpendAmount, SpendContext } from '../../../../lambda/pipeline/guards';
 import { LocalDynamoDb, localClientConfig, startDynamoDbLocal } from '../../../../packages/local/src/services';
 import { createLedgerTable } from '../../../../packages/local/src/services/ledger-table';
 import { FaultProxy, startFaultProxy } from '../../../support/fault-proxy';
@@ -12,6 +13,20 @@ export const ctx = (overrides: Partial<SpendContext> = {}): SpendContext => ({
 
 /** An amount in tokens and micro-dollars (exact in attodollars). */
 export const amount = (tokens: number, microUsd = 0, cacheReadTokens = 0): SpendAmount => ({ tokens, cacheReadTokens, costAtto: BigInt(microUsd) * 10n ** 12n });
+
+/** What {@link reserveOrRefused} returns for a call the ledger refused with 429. */
+export const REFUSED = Symbol('refused');
+
+/** Reserves a call's bound (counting the request): its hold, or {@link REFUSED} on a 429 (anything else fails the test). */
+export async function reserveOrRefused(guard: DynamoDbLedgerGuard, context: SpendContext, bound: SpendAmount): Promise<string | undefined | typeof REFUSED> {
+  try {
+    return await guard.reserve(context, bound, true);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PipelineError);
+    expect((error as PipelineError).status).toBe(429);
+    return REFUSED;
+  }
+}
 
 /** The counters of one item, as numbers and exact attodollars, with its expiry buckets. */
 export interface CounterState {

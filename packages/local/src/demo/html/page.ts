@@ -68,7 +68,7 @@ export function buildDashboardPage(input: DashboardPageInput): string {
   + 'against the Bedrock simulator and DynamoDB Local, once per scenario from empty caches; then the guardrail runs: a runaway tenant\'s '
   + 'burst against its quota (refused with 429) and a circuit breaker tripped by spend alarms (paused with 503). Every number below is computed from the '
   + `${records} EMF records the handler wrote (namespace GenAI/FinOps), the records CloudWatch turns into the dashboard's metrics.`)}</p>
-<p class="command">${escapeHtml(`genai-finops demo --requests ${report.requests} --seed ${report.seed} --html FILE`)}</p>
+<p class="command">${escapeHtml(`npx genai-finops demo --requests ${report.requests} --seed ${report.seed} --html FILE`)}</p>
 </header>
 <main>
 ${summarySection(totals, report)}

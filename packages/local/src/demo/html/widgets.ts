@@ -67,6 +67,7 @@ const NOT_EMITTED: Readonly<Record<Exclude<DashboardSeriesSpec['source'], 'pipel
   bedrock: 'Bedrock\'s own metrics (AWS/Bedrock): the simulator does not publish them',
   handler: 'the Lambda service\'s metrics of the handler: there is no Lambda service locally',
   deadLetterQueue: 'the dead-letter queue\'s metrics (SQS): there is no queue locally',
+  usageLedger: 'the usage ledger\'s events (dimension Application only): not drawn on this page',
 };
 
 /** The dashboard's rows for `workflows` (default: the demo's), as the page draws them. */
