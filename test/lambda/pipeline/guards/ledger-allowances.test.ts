@@ -65,6 +65,15 @@ function sum(amounts: ReadonlyArray<SpendAmount | undefined>): { tokens: number;
   return total;
 }
 
+/** A container busy enough to hold an allowance (30 calls in 0.6 s), about to die with it live. */
+async function containerAboutToDie(): Promise<{ limits: UsageLimitConfig[]; dying: DynamoDbLedgerGuard; billed: Array<SpendAmount | undefined> }> {
+  const limits: UsageLimitConfig[] = [{ scope: 'tenant', window: 'month', maxCostUsd: 100, allowanceSeconds: 10 }];
+  const dying = container(limits);
+  const billed: Array<SpendAmount | undefined> = [];
+  for (let i = 0; i < 30; i++) billed.push(await call(dying, i, NOW + i * 20));
+  return { limits, dying, billed };
+}
+
 describe('container allowances of the usage ledger (DynamoDB Local)', () => {
   test('a busy container takes an allowance: its calls then write nothing until it runs low, the counter never shows less than was billed, and released it holds exactly the billed sums', async () => {
     const guard = container([{ scope: 'tenant', window: 'month', maxTokens: 10_000_000, maxCostUsd: 100, allowanceSeconds: 10 }]);
@@ -126,10 +135,7 @@ describe('container allowances of the usage ledger (DynamoDB Local)', () => {
   }, 120_000);
 
   test('a container that dies keeps its unused allowance counted (never under); the sweep gives none of it back, and its late settlement adds nothing', async () => {
-    const limits: UsageLimitConfig[] = [{ scope: 'tenant', window: 'month', maxCostUsd: 100, allowanceSeconds: 10 }];
-    const dying = container(limits);
-    const billed: Array<SpendAmount | undefined> = [];
-    for (let i = 0; i < 30; i++) billed.push(await call(dying, i, NOW + i * 20));
+    const { limits, dying, billed } = await containerAboutToDie();
     // The container dies here with its allowance live: the ledger counts more than was billed, never less.
     const orphaned = (await counterOf(client, table, TENANT_MONTH))!.costAtto - sum(billed).costAtto;
     expect(orphaned).toBeGreaterThan(0n);
@@ -214,10 +220,7 @@ describe('container allowances of the usage ledger (DynamoDB Local)', () => {
   }, 60_000);
 
   test('the sweep that drops a dead container\'s allowance reports what stays counted (GuardAllowancesExpired)', async () => {
-    const limits: UsageLimitConfig[] = [{ scope: 'tenant', window: 'month', maxCostUsd: 100, allowanceSeconds: 10 }];
-    const dying = container(limits);
-    const billed: Array<SpendAmount | undefined> = [];
-    for (let i = 0; i < 30; i++) billed.push(await call(dying, i, NOW + i * 20));
+    const { limits, dying, billed } = await containerAboutToDie();
     const counted = (await counterOf(client, table, TENANT_MONTH))!.costAtto;
     const events: LedgerEvent[] = [];
     const other = new DynamoDbLedgerGuard({ client, tableName: table, guards: { usageLimits: limits }, onEvent: (e) => events.push(e), timeoutMs: 30_000, confirmTimeoutMs: 30_000, refusalConfirmMs: 30_000 });
