@@ -116,6 +116,8 @@ export class LedgerAllowances {
    * now certainly counts at their granted amounts (taken at a write's start, checked again at its end).
    */
   unsettled(): ReadonlySet<Allowance> {
+    // The common case (no limit sets allowanceSeconds): nothing to copy on every call.
+    if (this.held.size === 0 && this.retired.size === 0) return NONE_UNSETTLED;
     return new Set([...this.held.values(), ...this.retired].filter(isCountedWhole));
   }
 
@@ -371,6 +373,8 @@ const REFUSED_PAUSE_MS = 1000;
 const PRUNE_AT = 1024;
 /** An allowance's bucket outlives any invocation (16 minutes), so its sweep keeps no ids (see `expiryBucketOf`). */
 const MIN_ALLOWANCE_BUCKET_MS = 960_000;
+
+const NONE_UNSETTLED: ReadonlySet<Allowance> = new Set();
 
 function allowsAllowance(group: CounterGroup): boolean {
   return (group.allowanceSeconds ?? 0) > 0 && group.scope !== 'run';

@@ -220,7 +220,7 @@ describe('container allowances of the usage ledger (DynamoDB Local)', () => {
   }, 60_000);
 
   test('the sweep that drops a dead container\'s allowance reports what stays counted (GuardAllowancesExpired)', async () => {
-    const { limits, dying, billed } = await containerAboutToDie();
+    const { limits, billed } = await containerAboutToDie();
     const counted = (await counterOf(client, table, TENANT_MONTH))!.costAtto;
     const events: LedgerEvent[] = [];
     const other = new DynamoDbLedgerGuard({ client, tableName: table, guards: { usageLimits: limits }, onEvent: (e) => events.push(e), timeoutMs: 30_000, confirmTimeoutMs: 30_000, refusalConfirmMs: 30_000 });
