@@ -24,6 +24,7 @@ import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
 import type { MatchesContract } from '../private/matches-contract';
 import { acknowledgeWildcardResource } from '../private/nag-acknowledgements';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
+import { createStateTable } from '../private/state-table';
 import { alertChartSpec } from './alert-widgets';
 
 /** The notifier's timeout: two alerts of at most 20 s each (chart 10 s, webhook 5 s, claims and secret 5 s), and room. */
@@ -207,15 +208,8 @@ export class AlertDelivery extends Construct {
         });
       }
 
-      this.claimsTable = new dynamodb.Table(this, 'Claims', {
-        partitionKey: { name: NOTIFIER_CLAIMS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        timeToLiveAttribute: NOTIFIER_CLAIMS_TABLE.ttlAttribute,
-        encryption: dynamodb.TableEncryption.AWS_MANAGED,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        // Claims only prevent duplicate posts for a fortnight: nothing to keep when the stack goes.
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
+      // Claims only prevent duplicate posts for a fortnight: nothing to keep when the stack goes.
+      this.claimsTable = createStateTable(this, 'Claims', NOTIFIER_CLAIMS_TABLE, RemovalPolicy.DESTROY);
 
       this.imageBucket = new s3.Bucket(this, 'Images', {
         encryption: s3.BucketEncryption.S3_MANAGED,

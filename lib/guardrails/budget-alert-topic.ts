@@ -155,7 +155,7 @@ function validateTopicProps(scope: Construct, props: BudgetAlertTopicProps): voi
 }
 
 // The known keys of BudgetAlertTopicProps and what each holds (lib/private/prop-check.ts).
-const BUDGET_ALERT_TOPIC_PROP_KINDS = {
+export const BUDGET_ALERT_TOPIC_PROP_KINDS = {
   emailSubscribers: 'string[]',
   slackWorkspaceId: 'string',
   slackChannelId: 'string',

@@ -20,6 +20,7 @@ import { BundledHandler, bundledHandlerCode } from '../private/bundled-handler';
 import { allowServiceToPublish, allowServiceToUseKey, TopicPublisher } from '../private/encrypted-topic';
 import { genAiMetric, GenAiMetricScope } from '../observability/genai-metric';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
+import { createStateTable } from '../private/state-table';
 
 /** What a tripped breaker does to a non-critical feature. */
 export enum WhenTripped {
@@ -199,15 +200,7 @@ export class CircuitBreaker extends Construct implements ICircuitBreaker {
     this.application = props.application;
     validateProps(this, props);
 
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: BREAKER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: BREAKER_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: BREAKER_TABLE.ttlAttribute,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = createStateTable(this, 'Table', BREAKER_TABLE, props.removalPolicy ?? RemovalPolicy.RETAIN);
 
     this.key = new kms.Key(this, 'TopicKey', {
       description: `Encrypts the circuit breaker topic of ${this.node.path}`,

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { GenAiTagKey } from '../tagging/genai-tag-keys';
 import { BedrockDenyBudgetAction, BudgetActionApproval, checkPercent } from './budget-action';
-import { BudgetAlertTopic } from './budget-alert-topic';
+import { BUDGET_ALERT_TOPIC_PROP_KINDS, BudgetAlertTopic, BudgetAlertTopicProps } from './budget-alert-topic';
 import { declareBreakerSignal } from './breaker-signals';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
@@ -49,8 +49,11 @@ export interface GenAiFeatureBudget {
   readonly thresholds?: BudgetThreshold[];
 }
 
-/** Properties of {@link GenAiBudgets}. */
-export interface GenAiBudgetsProps {
+/**
+ * Properties of {@link GenAiBudgets}. The e-mail, Slack and Microsoft Teams options are those of the
+ * {@link BudgetAlertTopic} it creates; each budget also notifies the e-mail addresses directly (at most 10).
+ */
+export interface GenAiBudgetsProps extends BudgetAlertTopicProps {
   /** The Application tag value every budget filters on, e.g. `customer-support`. */
   readonly application: string;
   /**
@@ -98,18 +101,6 @@ export interface GenAiBudgetsProps {
    * @default BudgetPeriod.MONTHLY
    */
   readonly period?: BudgetPeriod;
-  /** @default - no email subscription (see {@link BudgetAlertTopicProps.emailSubscribers}) */
-  readonly emailSubscribers?: string[];
-  /** @default - no Slack delivery (see {@link BudgetAlertTopicProps.slackWorkspaceId}) */
-  readonly slackWorkspaceId?: string;
-  /** @default - no Slack delivery */
-  readonly slackChannelId?: string;
-  /** @default - no Microsoft Teams delivery (see {@link BudgetAlertTopicProps.teamsTenantId}) */
-  readonly teamsTenantId?: string;
-  /** @default - no Microsoft Teams delivery */
-  readonly teamsTeamId?: string;
-  /** @default - no Microsoft Teams delivery */
-  readonly teamsChannelId?: string;
   /**
    * Roles of the non-critical workflows: when the production total's actual spend crosses
    * `denyBedrockThresholdPercent`, a Budgets action denies them Bedrock model invocation.
@@ -138,7 +129,7 @@ const DEFAULT_DEVELOPMENT_THRESHOLDS: BudgetThreshold[] = [{ percent: 50 }, { pe
 const MAX_BUDGET_NAME = 100;
 // Budgets accepts up to 10 notifications per budget and 10 email subscribers per notification.
 const MAX_NOTIFICATIONS = 10;
-export const MAX_EMAILS = 10;
+const MAX_EMAILS = 10;
 
 /**
  * AWS Budgets for GenAI spend, scoped by the cost allocation tags the library puts on every resource:
@@ -239,23 +230,18 @@ export class GenAiBudgets extends Construct {
 
   private addBudget(id: string, budgetName: string, amountUsd: number, tags: Record<string, string>,
     thresholds: BudgetThreshold[], feature: string | undefined): budgets.CfnBudget {
-    const where = `${this.node.path}: budget ${JSON.stringify(budgetName)}`;
-    checkBudgetName(where, budgetName);
-    checkAmount(where, amountUsd);
-    checkThresholds(where, thresholds);
+    checkBudget(this.node.path, budgetName, amountUsd, thresholds);
     const filters = [{ [GenAiTagKey.APPLICATION]: this.application }, ...Object.entries(tags).map(([k, v]) => ({ [k]: v }))]
       .map((entry) => { const [key, value] = Object.entries(entry)[0]; return { tags: { key, values: [value], matchOptions: ['EQUALS'] } }; });
-    const budget = new budgets.CfnBudget(this, id, {
-      budget: {
-        budgetName,
-        budgetType: 'COST',
-        timeUnit: this.period,
-        budgetLimit: { amount: amountUsd, unit: 'USD' },
-        // FilterExpression (with Metrics) supersedes CostFilters; tag keys are the cost allocation tag keys.
-        filterExpression: filters.length === 1 ? filters[0] : { and: filters },
-        metrics: ['UnblendedCost'],
-      },
-      notificationsWithSubscribers: budgetNotifications(thresholds, this.topic.topicArn, this.emailSubscribers),
+    const budget = newCostBudget(this, id, {
+      budgetName,
+      period: this.period,
+      amountUsd,
+      // Tag keys are the cost allocation tag keys.
+      filterExpression: filters.length === 1 ? filters[0] : { and: filters },
+      thresholds,
+      topicArn: this.topic.topicArn,
+      emails: this.emailSubscribers,
     });
     // Budgets must be allowed to publish before it validates the subscription.
     budget.node.addDependency(this.alertTopic);
@@ -286,9 +272,7 @@ function validateBudgetsProps(scope: Construct, props: GenAiBudgetsProps): void 
   if (props.productionAmountUsd === undefined && props.developmentAmountUsd === undefined && (props.features ?? []).length === 0) {
     throw new Error(`${where}: no budget is configured. Fix: set productionAmountUsd, developmentAmountUsd or features.`);
   }
-  if ((props.emailSubscribers ?? []).length > MAX_EMAILS) {
-    throw new Error(`${where}: emailSubscribers has ${props.emailSubscribers!.length} addresses; Budgets accepts at most ${MAX_EMAILS} per notification. Fix: subscribe a distribution list, or the others to the topic.`);
-  }
+  checkEmailSubscribers(where, props.emailSubscribers ?? []);
   (props.features ?? []).forEach((f, i) => {
     if (!Token.isUnresolved(f.feature) && !/^[A-Za-z0-9][A-Za-z0-9_.:/=+\-@]*$/.test(f.feature)) {
       throw new Error(`${where}: features[${i}].feature is ${JSON.stringify(f.feature)}. Fix: use the Feature tag value of the workflow, e.g. 'chatbot'.`);
@@ -297,9 +281,41 @@ function validateBudgetsProps(scope: Construct, props: GenAiBudgetsProps): void 
   checkPercent(where, 'denyBedrockThresholdPercent', props.denyBedrockThresholdPercent);
 }
 
-/** Fails on a budget name Budgets refuses. */
+/** What {@link newCostBudget} makes. */
+export interface CostBudgetSpec {
+  readonly budgetName: string;
+  readonly period: BudgetPeriod;
+  readonly amountUsd: number;
+  /** Which costs the budget counts. */
+  readonly filterExpression: budgets.CfnBudget.ExpressionProperty;
+  readonly thresholds: ReadonlyArray<BudgetThreshold>;
+  /** The topic notified at each threshold. */
+  readonly topicArn: string;
+  /** The addresses notified directly at each threshold. */
+  readonly emails: ReadonlyArray<string>;
+}
+
+/**
+ * A budget on the unblended cost that `filterExpression` selects, notifying the topic and the e-mail subscribers at
+ * each threshold: the one shape of every budget this library makes.
+ */
+export function newCostBudget(scope: Construct, id: string, spec: CostBudgetSpec): budgets.CfnBudget {
+  return new budgets.CfnBudget(scope, id, {
+    budget: {
+      budgetName: spec.budgetName,
+      budgetType: 'COST',
+      timeUnit: spec.period,
+      budgetLimit: { amount: spec.amountUsd, unit: 'USD' },
+      // FilterExpression (with Metrics) supersedes CostFilters.
+      filterExpression: spec.filterExpression,
+      metrics: ['UnblendedCost'],
+    },
+    notificationsWithSubscribers: budgetNotifications(spec.thresholds, spec.topicArn, spec.emails),
+  });
+}
+
 /** A budget's notifications: one per threshold, each to the topic and the e-mail subscribers. */
-export function budgetNotifications(thresholds: ReadonlyArray<BudgetThreshold>, topicArn: string, emails: ReadonlyArray<string>): budgets.CfnBudget.NotificationWithSubscribersProperty[] {
+function budgetNotifications(thresholds: ReadonlyArray<BudgetThreshold>, topicArn: string, emails: ReadonlyArray<string>): budgets.CfnBudget.NotificationWithSubscribersProperty[] {
   return thresholds.map((t) => ({
     notification: {
       notificationType: t.notificationType ?? BudgetNotificationType.ACTUAL,
@@ -314,7 +330,26 @@ export function budgetNotifications(thresholds: ReadonlyArray<BudgetThreshold>, 
   }));
 }
 
-export function checkBudgetName(where: string, name: string): void {
+/**
+ * Fails on a budget Budgets refuses (its name, amount or thresholds); the message names the construct path and the
+ * budget.
+ */
+export function checkBudget(path: string, budgetName: string, amountUsd: number, thresholds: ReadonlyArray<BudgetThreshold>): void {
+  const where = `${path}: budget ${JSON.stringify(budgetName)}`;
+  checkBudgetName(where, budgetName);
+  checkAmount(where, amountUsd);
+  checkThresholds(where, thresholds);
+}
+
+/** Fails on more e-mail subscribers than one Budgets notification takes. */
+export function checkEmailSubscribers(where: string, emails: ReadonlyArray<string>): void {
+  if (emails.length > MAX_EMAILS) {
+    throw new Error(`${where}: emailSubscribers has ${emails.length} addresses; Budgets accepts at most ${MAX_EMAILS} per notification. Fix: subscribe a distribution list, or the others to the topic.`);
+  }
+}
+
+/** Fails on a budget name Budgets refuses. */
+function checkBudgetName(where: string, name: string): void {
   if (Token.isUnresolved(name)) return;
   if (name.trim() === '' || name.length > MAX_BUDGET_NAME || /[:\\]/.test(name) || name.includes('/action/')) {
     throw new Error(`${where}: the name must be 1 to ${MAX_BUDGET_NAME} characters without ':', '\\' or '/action/'. Fix: choose a name such as 'customer-support-production'.`);
@@ -322,7 +357,7 @@ export function checkBudgetName(where: string, name: string): void {
 }
 
 /** Fails on an amount that is not a positive number of US dollars. */
-export function checkAmount(where: string, amountUsd: number): void {
+function checkAmount(where: string, amountUsd: number): void {
   if (Token.isUnresolved(amountUsd)) return;
   if (!Number.isFinite(amountUsd) || amountUsd <= 0) {
     throw new Error(`${where}: the amount is ${amountUsd} USD. Fix: use a positive number of US dollars per period, e.g. 2000.`);
@@ -330,7 +365,7 @@ export function checkAmount(where: string, amountUsd: number): void {
 }
 
 /** Fails on fewer than 1 or more than 10 thresholds, or a bad percent. */
-export function checkThresholds(where: string, thresholds: BudgetThreshold[]): void {
+function checkThresholds(where: string, thresholds: ReadonlyArray<BudgetThreshold>): void {
   if (thresholds.length === 0 || thresholds.length > MAX_NOTIFICATIONS) {
     throw new Error(`${where}: it has ${thresholds.length} thresholds; Budgets needs 1 to ${MAX_NOTIFICATIONS}. Fix: give between 1 and ${MAX_NOTIFICATIONS} thresholds, or leave them out for the defaults.`);
   }
@@ -351,12 +386,7 @@ const GEN_AI_BUDGETS_PROP_KINDS = {
   developmentThresholds: { items: { fields: BUDGET_THRESHOLD_KINDS } },
   features: { items: { fields: { feature: 'string', amountUsd: 'number', budgetName: 'string', thresholds: { items: { fields: BUDGET_THRESHOLD_KINDS } } } satisfies PropKinds<GenAiFeatureBudget> } },
   period: oneOf(BudgetPeriod, 'BudgetPeriod'),
-  emailSubscribers: 'string[]',
-  slackWorkspaceId: 'string',
-  slackChannelId: 'string',
-  teamsTenantId: 'string',
-  teamsTeamId: 'string',
-  teamsChannelId: 'string',
+  ...BUDGET_ALERT_TOPIC_PROP_KINDS,
   nonCriticalRoles: { items: 'object' },
   denyBedrockThresholdPercent: 'number',
   denyBedrockApproval: oneOf(BudgetActionApproval, 'BudgetActionApproval'),

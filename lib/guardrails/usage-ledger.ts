@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { GuardEventDimension, LEDGER_TABLE, METRIC, METRIC_NAMESPACE } from '../../shared/contract';
 import { acknowledgeWildcardAction } from '../private/nag-acknowledgements';
 import { checkProps, PropKinds } from '../private/prop-check';
+import { createStateTable } from '../private/state-table';
 
 /**
  * A usage ledger workflows can count their limits in (`usageLedger` on a workflow): its table, the tenant tiers the
@@ -103,14 +104,7 @@ export class UsageLedger extends Construct implements IUsageLedger {
     this.tenantTiers = validatedTiers(this, props);
     this.defaultTenantTier = props.defaultTenantTier;
 
-    this.table = new dynamodb.Table(this, 'Resource', {
-      partitionKey: { name: LEDGER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: LEDGER_TABLE.ttlAttribute,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = createStateTable(this, 'Resource', LEDGER_TABLE, props.removalPolicy ?? RemovalPolicy.RETAIN);
   }
 
   /**

@@ -8,8 +8,8 @@ import type { GenAiWorkflowBase } from '../workflows/genai-workflow-base';
 import { BedrockDenyBudgetAction, BudgetActionApproval, checkPercent } from './budget-action';
 import { declareBreakerSignal, nameOfBudget } from './breaker-signals';
 import {
-  BUDGET_THRESHOLD_KINDS, BudgetPeriod, BudgetThreshold, checkAmount, checkBudgetName,
-  budgetNotifications, checkThresholds, DEFAULT_PRODUCTION_THRESHOLDS, MAX_EMAILS,
+  BUDGET_THRESHOLD_KINDS, BudgetPeriod, BudgetThreshold, checkBudget, checkEmailSubscribers,
+  DEFAULT_PRODUCTION_THRESHOLDS, newCostBudget,
 } from './genai-budgets';
 import { checkProps, oneOf, PropKinds } from '../private/prop-check';
 
@@ -98,15 +98,10 @@ export class WorkflowRoleBudget extends Construct {
     const role = ownedRole(where, props.workflow);
     const thresholds = props.thresholds ?? DEFAULT_PRODUCTION_THRESHOLDS;
     this.budgetName = props.budgetName ?? defaultBudgetName(where, props.workflow);
-    const named = `${where}: budget ${JSON.stringify(this.budgetName)}`;
-    checkBudgetName(named, this.budgetName);
-    checkAmount(named, props.amountUsd);
-    checkThresholds(named, thresholds);
+    checkBudget(where, this.budgetName, props.amountUsd, thresholds);
     checkPercent(where, 'denyBedrockAtPercent', props.denyBedrockAtPercent);
     const emails = props.emailSubscribers ?? [];
-    if (emails.length > MAX_EMAILS) {
-      throw new Error(`${where}: emailSubscribers has ${emails.length} addresses; Budgets accepts at most ${MAX_EMAILS} per notification. Fix: subscribe a distribution list, or the others to the topic.`);
-    }
+    checkEmailSubscribers(where, emails);
     if (props.denyBedrockApproval !== undefined && props.denyBedrockAtPercent === undefined) {
       throw new Error(`${where}: denyBedrockApproval is ${props.denyBedrockApproval} but denyBedrockAtPercent is not set, so there is no action to approve. Fix: set denyBedrockAtPercent (e.g. 100), or leave denyBedrockApproval out.`);
     }
@@ -114,24 +109,22 @@ export class WorkflowRoleBudget extends Construct {
     this.roleTagValue = roleTagValueOf(where, props.workflow);
     Tags.of(role).add(WorkflowRoleBudget.ROLE_TAG_KEY, this.roleTagValue);
 
-    this.budget = new budgets.CfnBudget(this, 'Resource', {
-      budget: {
-        budgetName: this.budgetName,
-        budgetType: 'COST',
-        timeUnit: props.period ?? BudgetPeriod.MONTHLY,
-        budgetLimit: { amount: props.amountUsd, unit: 'USD' },
-        // The IAM principal tag is attached to Bedrock usage only, so no service filter is needed (and one on
-        // "Amazon Bedrock" would miss the Marketplace-billed models).
-        filterExpression: {
-          tags: {
-            key: `${WorkflowRoleBudget.IAM_PRINCIPAL_TAG_PREFIX}${WorkflowRoleBudget.ROLE_TAG_KEY}`,
-            values: [this.roleTagValue],
-            matchOptions: ['EQUALS'],
-          },
+    this.budget = newCostBudget(this, 'Resource', {
+      budgetName: this.budgetName,
+      period: props.period ?? BudgetPeriod.MONTHLY,
+      amountUsd: props.amountUsd,
+      // The IAM principal tag is attached to Bedrock usage only, so no service filter is needed (and one on
+      // "Amazon Bedrock" would miss the Marketplace-billed models).
+      filterExpression: {
+        tags: {
+          key: `${WorkflowRoleBudget.IAM_PRINCIPAL_TAG_PREFIX}${WorkflowRoleBudget.ROLE_TAG_KEY}`,
+          values: [this.roleTagValue],
+          matchOptions: ['EQUALS'],
         },
-        metrics: ['UnblendedCost'],
       },
-      notificationsWithSubscribers: budgetNotifications(thresholds, props.topic.topicArn, emails),
+      thresholds,
+      topicArn: props.topic.topicArn,
+      emails,
     });
     checkNameUnique(this, this.budget, this.budgetName);
     // Budgets checks that it may publish when the budget is created: the topic's policy must exist first.

@@ -123,34 +123,26 @@ export class GenAiAlarms extends Construct {
       // reset the anomaly detector's learned band.
       const workflowScope = new Construct(this, workflowScopeId(w));
       const cost = pipelineTerm(METRIC.costUsd, [w], 'Sum', hour, 'c');
-      this.spend(new cloudwatch.Alarm(workflowScope, 'HourlySpend', {
+      this.spend(singlePeriodAlarm(workflowScope, 'HourlySpend', {
         metric: termMetric(cost, hour, `${label} cost per hour`),
         threshold: workflowThreshold,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `${label} spent more than $${workflowThreshold} in an hour (CostUSD, all models). Check the GenAI dashboard's spend and tokens rows.`,
       }), w);
       this.anomaly(workflowScope, cost, label, stdDevs, w);
 
-      this.add(new cloudwatch.Alarm(workflowScope, 'ContentLength', {
+      this.add(singlePeriodAlarm(workflowScope, 'ContentLength', {
         metric: termMetric(pipelineTerm(METRIC.inputTokenBound, [w], 'Maximum', fiveMinutes, 'b'), fiveMinutes, `${label} largest request`),
         threshold: maxTokens,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `A single ${label} request had more than ${maxTokens} input tokens (InputTokenBound, the upper bound the limits use; `
           + 'near the limit it is Bedrock\'s CountTokens figure). Look for a runaway context (history or documents appended in a loop).',
       }));
 
       if (w.promptCaching ?? true) {
         for (const model of w.models.filter(supportsPromptCaching)) {
-          this.add(new cloudwatch.Alarm(workflowScope, `PromptCache-${model}`, {
+          this.add(singlePeriodAlarm(workflowScope, `PromptCache-${model}`, {
             metric: promptCacheRate({ ...w, models: [model] }, minCalls, hour, `${label} ${model} prompt-cache hit rate`),
             threshold: Math.round(target * 1000) / 10,
             comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluationPeriods: 1,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
             alarmDescription: `Under ${target * 100} % of ${label}'s input tokens to ${model} were read from the prompt cache in an hour with at least ${minCalls} calls. `
               + 'Check that the system prompt and context are stable and above the model\'s cache minimum.',
           }));
@@ -158,22 +150,16 @@ export class GenAiAlarms extends Construct {
       }
 
       if (w.handler) {
-        this.add(new cloudwatch.Alarm(workflowScope, 'HandlerErrors', {
+        this.add(singlePeriodAlarm(workflowScope, 'HandlerErrors', {
           metric: w.handler.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
           threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
           alarmDescription: `The ${label} handler failed (Lambda Errors). Its log group has the error.`,
         }));
       }
       if (w.deadLetterQueue) {
-        this.add(new cloudwatch.Alarm(workflowScope, 'DeadLetters', {
+        this.add(singlePeriodAlarm(workflowScope, 'DeadLetters', {
           metric: w.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
           threshold: 0,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
           alarmDescription: `Failed asynchronous invocations of the ${label} handler are waiting in its dead-letter queue.`,
         }));
       }
@@ -183,12 +169,9 @@ export class GenAiAlarms extends Construct {
       // In label order, so that reordering the workflows leaves the alarm's metric math as it is.
       const byLabel = [...props.workflows].sort((a, b) => (workflowLabel(a) < workflowLabel(b) ? -1 : 1));
       const total = sumTerms(byLabel.map((w, i) => pipelineTerm(METRIC.costUsd, [w], 'Sum', hour, `w${i}_`)));
-      this.spend(new cloudwatch.Alarm(this, 'TotalHourlySpend', {
+      this.spend(singlePeriodAlarm(this, 'TotalHourlySpend', {
         metric: termMetric(total, hour, 'Total cost per hour'),
         threshold: props.hourlySpendThresholdUsd,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `The workflows together spent more than $${props.hourlySpendThresholdUsd} in an hour.`,
       }), { application: sameApplication(props.workflows), feature: '*' });
     }
@@ -267,7 +250,7 @@ export class GenAiAlarms extends Construct {
         ],
       },
     });
-    const alarm = new cloudwatch.Alarm(scope, 'CostAnomaly', {
+    const alarm = singlePeriodAlarm(scope, 'CostAnomaly', {
       metric: new cloudwatch.MathExpression({
         expression: `ANOMALY_DETECTION_BAND(cost, ${stdDevs})`,
         usingMetrics: { cost: termMetric(cost, hour, `${label} cost per hour`) },
@@ -276,14 +259,25 @@ export class GenAiAlarms extends Construct {
       }),
       threshold: cloudwatch.Alarm.ANOMALY_DETECTION_NO_THRESHOLD,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `${label}'s cost in the last hour is above the band CloudWatch anomaly detection expects (${stdDevs} standard deviations).`,
     });
     alarm.node.addDependency(detector);
     this.anomalyDetectors.push(detector);
     this.spend(alarm, workflow);
   }
+}
+
+/**
+ * An alarm that fires on the first period past its threshold (above it unless `comparisonOperator` says otherwise);
+ * a period without data, a workflow without traffic, is not a breach.
+ */
+function singlePeriodAlarm(scope: Construct, id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods' | 'treatMissingData'>): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(scope, id, {
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    ...props,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
 }
 
 /**

@@ -167,15 +167,7 @@ export function priceUsageExact(usage: BedrockUsage, standardPrice: ModelPrice, 
   const cacheReadAtto = cacheReadTokens * cacheRead * factor;
   const cacheWrite5mAtto = (details5m + uncovered) * write5m * factor;
   const cacheWrite1hAtto = (details1h * write1h + detailsOther * writeUnknownTtl) * factor;
-  return Object.freeze({
-    inputAtto,
-    outputAtto,
-    cacheReadAtto,
-    cacheWrite5mAtto,
-    cacheWrite1hAtto,
-    totalAtto: inputAtto + outputAtto + cacheReadAtto + cacheWrite5mAtto + cacheWrite1hAtto,
-    batch: discountPpm > 0n,
-  });
+  return exactCost(inputAtto, outputAtto, cacheReadAtto, cacheWrite5mAtto, cacheWrite1hAtto, discountPpm > 0n);
 }
 
 /**
@@ -189,20 +181,14 @@ export function addCosts(a: CostBreakdown, b: CostBreakdown): CostBreakdown {
 
 /** Adds two exact costs. */
 export function addExactCosts(a: ExactCostBreakdown, b: ExactCostBreakdown): ExactCostBreakdown {
-  const inputAtto = a.inputAtto + b.inputAtto;
-  const outputAtto = a.outputAtto + b.outputAtto;
-  const cacheReadAtto = a.cacheReadAtto + b.cacheReadAtto;
-  const cacheWrite5mAtto = a.cacheWrite5mAtto + b.cacheWrite5mAtto;
-  const cacheWrite1hAtto = a.cacheWrite1hAtto + b.cacheWrite1hAtto;
-  return Object.freeze({
-    inputAtto,
-    outputAtto,
-    cacheReadAtto,
-    cacheWrite5mAtto,
-    cacheWrite1hAtto,
-    totalAtto: inputAtto + outputAtto + cacheReadAtto + cacheWrite5mAtto + cacheWrite1hAtto,
-    batch: a.batch || b.batch,
-  });
+  return exactCost(
+    a.inputAtto + b.inputAtto,
+    a.outputAtto + b.outputAtto,
+    a.cacheReadAtto + b.cacheReadAtto,
+    a.cacheWrite5mAtto + b.cacheWrite5mAtto,
+    a.cacheWrite1hAtto + b.cacheWrite1hAtto,
+    a.batch || b.batch,
+  );
 }
 
 /** Converts an exact cost to USD numbers, each correctly rounded from its exact decimal value. */
@@ -220,11 +206,25 @@ export function exactToCostBreakdown(exact: ExactCostBreakdown): CostBreakdown {
 
 /** Reads a USD breakdown back into exact attodollars; the total is recomputed from the parts. */
 export function costBreakdownToExact(cost: CostBreakdown): ExactCostBreakdown {
-  const inputAtto = usdToAtto(cost.inputUsd);
-  const outputAtto = usdToAtto(cost.outputUsd);
-  const cacheReadAtto = usdToAtto(cost.cacheReadUsd);
-  const cacheWrite5mAtto = usdToAtto(cost.cacheWrite5mUsd);
-  const cacheWrite1hAtto = usdToAtto(cost.cacheWrite1hUsd);
+  return exactCost(
+    usdToAtto(cost.inputUsd),
+    usdToAtto(cost.outputUsd),
+    usdToAtto(cost.cacheReadUsd),
+    usdToAtto(cost.cacheWrite5mUsd),
+    usdToAtto(cost.cacheWrite1hUsd),
+    cost.batch === true,
+  );
+}
+
+/** The one place an exact cost is assembled, so its total is always the sum of its five parts. */
+function exactCost(
+  inputAtto: bigint,
+  outputAtto: bigint,
+  cacheReadAtto: bigint,
+  cacheWrite5mAtto: bigint,
+  cacheWrite1hAtto: bigint,
+  batch: boolean,
+): ExactCostBreakdown {
   return Object.freeze({
     inputAtto,
     outputAtto,
@@ -232,7 +232,7 @@ export function costBreakdownToExact(cost: CostBreakdown): ExactCostBreakdown {
     cacheWrite5mAtto,
     cacheWrite1hAtto,
     totalAtto: inputAtto + outputAtto + cacheReadAtto + cacheWrite5mAtto + cacheWrite1hAtto,
-    batch: cost.batch === true,
+    batch,
   });
 }
 

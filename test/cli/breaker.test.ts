@@ -4,12 +4,14 @@ import { CliRun, eventFile, runCli } from './run-cli';
 describe('genai-finops local invoke --workflow breaker', () => {
   let budget: CliRun;
   let alarm: CliRun;
+  // Each run starts its own DynamoDB Local JVM: on a loaded CI machine two at once take well over the 45 s runCli
+  // allows by default (the bounds only catch a hang, as in local-invoke.test.ts).
   beforeAll(async () => {
     [budget, alarm] = await Promise.all([
-      runCli(['local', 'invoke', '--workflow', 'breaker', '--event', eventFile('sns-budgets-notification')]),
-      runCli(['local', 'invoke', '--workflow', 'breaker', '--event', eventFile('sns-cloudwatch-alarm')]),
+      runCli(['local', 'invoke', '--workflow', 'breaker', '--event', eventFile('sns-budgets-notification')], 120_000),
+      runCli(['local', 'invoke', '--workflow', 'breaker', '--event', eventFile('sns-cloudwatch-alarm')], 120_000),
     ]);
-  }, 60_000);
+  }, 150_000);
 
   test('prints only the decision as JSON on stdout: the budget trips the global breaker', () => {
     expect({ code: budget.code, stderr: budget.code === 0 ? '' : budget.stderr }).toEqual({ code: 0, stderr: '' });
@@ -48,7 +50,7 @@ describe('genai-finops breaker reset', () => {
     const audit = await store.history('customer-support', 'support-chat');
     expect(audit.map((a) => a.action)).toEqual(['open', 'reset']);
     expect(audit[1]).toMatchObject({ reason: 'budget raised', source: expect.stringMatching(/^cli:/) });
-  }, 30_000);
+  }, 60_000); // above runCli's own 45 s bound: a CLI process loads the SDK, seconds on a loaded CI machine
 
   test('finds the application when --application is left out', async () => {
     await trippedTable('cli-reset-2');
@@ -57,7 +59,7 @@ describe('genai-finops breaker reset', () => {
 
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ application: 'customer-support', reset: ['support-chat'] });
-  }, 30_000);
+  }, 60_000);
 
   test('fails with usage help when --table is missing', async () => {
     const run = await runCli(['breaker', 'reset', '--feature', 'support-chat']);

@@ -49,7 +49,7 @@ export function useApiHarness(options: ApiHarnessOptions = {}): ApiHarness {
     ]);
     restoreEnv = setHandlerEnv({ bedrock: parts.sim.endpoint, dynamodb: parts.dynamodb.endpoint }, { GENAI_PIPELINE_CONFIG: pipelineConfigJson(options.config) });
     resetContainer();
-  });
+  }, 120_000); // above startDynamoDbLocal's own 90 s startup bound: a cold JVM on a loaded CI machine is slow
 
   afterAll(async () => {
     resetClients();

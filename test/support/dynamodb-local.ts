@@ -19,7 +19,7 @@ export function useDynamoDbLocal(): TestDynamoDb {
   beforeAll(async () => {
     ddb = await startDynamoDbLocal();
     client = new DynamoDBClient(localClientConfig(ddb.endpoint));
-  }, 30_000);
+  }, 120_000); // above startDynamoDbLocal's own 90 s startup bound: a cold JVM on a loaded CI machine is slow
   afterAll(async () => {
     client?.destroy();
     await ddb?.stop();

@@ -82,7 +82,7 @@ export interface LocalEndpoints {
  * Sets the environment the construct gives a handler, pointed at local endpoints, with dummy credentials.
  * Returns a function that restores the previous environment (jest runs test files in one process).
  */
-export function setHandlerEnv(endpoints: LocalEndpoints, variables: Record<string, string>): () => void {
+export function setHandlerEnv(endpoints: LocalEndpoints, variables: Record<string, string | undefined>): () => void {
   const values: Record<string, string | undefined> = {
     GENAI_TAGS: JSON.stringify(GENAI_TAGS),
     POWERTOOLS_METRICS_NAMESPACE: 'GenAI/FinOps',

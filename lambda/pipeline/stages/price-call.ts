@@ -54,15 +54,8 @@ export function servedTier(reported: string | undefined, requested: ServiceTierN
  * override from a newer price sheet) is never priced below what it may cost: Flex at the standard price, Priority at
  * the fallback price, and `priced` says 'fallback'.
  */
-export function priceCall(
-  usage: Usage,
-  cacheDetails: ReadonlyArray<{ ttl?: string; inputTokens?: number }> | undefined,
-  modelId: string,
-  catalog: ModelCatalog,
-  config: PipelineConfig,
-  serviceTier: ServiceTierName = 'standard',
-): PipelineResult['cost'] {
-  return priceCallExact(usage, cacheDetails, modelId, catalog, config, serviceTier).cost;
+export function priceCall(...call: Parameters<typeof priceCallExact>): PipelineResult['cost'] {
+  return priceCallExact(...call).cost;
 }
 
 /** {@link priceCall}, with the exact total in attodollars beside it (what guards settle to), priced once. */

@@ -6,6 +6,7 @@ import { createLedgerTable } from '../../../packages/local/src/services/ledger-t
 import { proseOfWords, usd } from '../pipeline/support';
 import { event, HAIKU_45, OPUS_45, PipelineConfigOptions, pipelineConfigJson, PROFILE_ARNS, SONNET_45, TITAN_EMBED_V2, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { startWindowClock } from '../../support/window-clock';
 
 // Prices per 1M tokens (lambda/core/model-catalog.ts). The API workflow's default routing calls Claude Haiku 4.5
 // through a US profile: the global $1 in / $5 out plus the 10% regional premium = $1.10 / $5.50; cache reads
@@ -363,7 +364,9 @@ describe('API handler: routes, tenants and refusals, each refusal one metric rec
     useConfig({ responseCacheTable: CACHE_TABLE, guards: { store: 'container', usageLimits: [{ scope: 'user', window: 'minute', maxRequests: 2 }] } });
     const ask = (i: number) => invoke(apiEvent({ message: `Question number ${i} about invoices?`, tenantId: 'tenant-limited', userId: 'user-burst' }));
 
-    const answers = [await ask(1), await ask(2), await ask(3)];
+    // On a clock whose minute does not end between the three requests
+    const clock = startWindowClock();
+    const answers = await (async () => [await ask(1), await ask(2), await ask(3)])().finally(() => clock.mockRestore());
 
     expect(answers.map((a) => a.response.statusCode)).toEqual([200, 200, 429]);
     expect(answers[2].body).toMatchObject({ error: 'USAGE_LIMIT_EXCEEDED', details: { scope: 'user', window: 'minute', measure: 'requests', limit: 2 } });
@@ -387,7 +390,10 @@ describe('API handler: the user a per-user limit counts comes from authenticatio
     },
   });
   // Counted by the usage ledger in DynamoDB Local, as deployed with a UsageLedger; a fresh ledger table per test, and a
-  // ledger timeout long enough that a busy machine cannot turn an answer into a 503.
+  // ledger timeout long enough that a busy machine cannot turn an answer into a 503. The hour windows run on a clock
+  // whose hour does not end during a test.
+  beforeEach(() => { startWindowClock(); });
+  afterEach(() => jest.restoreAllMocks());
   let ledgers = 0;
   const perUserLimit = async (maxRequests: number) => {
     const ledgerTableName = `identity-usage-ledger-${++ledgers}`;

@@ -5,6 +5,7 @@ import { handler } from '../../../lambda/api/handler';
 import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
 import { event, pipelineConfigJson, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 const CACHE_TABLE = 'ledger-api-response-cache';
 const LEDGER_TABLE = 'ledger-api-usage-ledger';
@@ -12,10 +13,12 @@ const LEDGER_TABLE = 'ledger-api-usage-ledger';
 let requestCounter = 0;
 const h = useApiHarness({ cacheTables: [CACHE_TABLE], ledgerTables: [LEDGER_TABLE] });
 
-function useLedger(usageLimits: GuardsConfig['usageLimits'], ledgerTimeoutMs?: number): void {
+// These tests are about the ledger's counts, not its timeout: the deployed 1.5 s would fall back to the container guard
+// on a slow DynamoDB Local (cold JVM, loaded CI machine) and the counts would be missing.
+function useLedger(usageLimits: GuardsConfig['usageLimits'], ledgerTimeoutMs = SLOW_MACHINE_TIMEOUT_MS): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
     responseCacheTable: CACHE_TABLE, retry: { maxAttempts: 2, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 },
-    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits, ...(ledgerTimeoutMs ? { ledgerTimeoutMs } : {}) },
+    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits, ledgerTimeoutMs },
   });
   resetContainer();
 }

@@ -17,6 +17,7 @@ import { seededRandom } from '../../../packages/local/src/bedrock-simulator/rand
 import { realInputTokens } from '../../fixtures/prompt-corpus';
 import { event, HAIKU_45, pipelineConfigJson, TIERS, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 const LEDGER_TABLE = 'recount-usage-ledger';
 const CACHE_TABLE = 'recount-response-cache';
@@ -31,7 +32,8 @@ const h = useApiHarness({ cacheTables: [CACHE_TABLE], ledgerTables: [LEDGER_TABL
 function useLimits(usageLimits: GuardsConfig['usageLimits'] | undefined, maxInputTokens?: number, responseCacheTable?: string): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
     tiers: ONE_TIER, maxTokens: MAX_OUTPUT, ...(maxInputTokens ? { maxInputTokens } : {}), ...(responseCacheTable ? { responseCacheTable } : {}),
-    ...(usageLimits ? { guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits } } : {}),
+    // About recounting, not the ledger's timeout: the deployed 1.5 s can pass on a slow DynamoDB Local on loaded CI.
+    ...(usageLimits ? { guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, usageLimits } } : {}),
   });
   resetContainer();
 }

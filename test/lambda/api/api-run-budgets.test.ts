@@ -5,16 +5,19 @@ import { handler } from '../../../lambda/api/handler';
 import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
 import { event, pipelineConfigJson, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 const LEDGER_TABLE = 'run-budgets-usage-ledger';
 
 let requestCounter = 0;
 const h = useApiHarness({ ledgerTables: [LEDGER_TABLE] });
 
-function useLedger(usageLimits: GuardsConfig['usageLimits'], ledgerTimeoutMs?: number): void {
+// These tests are about run budgets, not the ledger's timeout: the deployed 1.5 s would fall back to the container
+// guard on a slow DynamoDB Local (cold JVM, loaded CI machine).
+function useLedger(usageLimits: GuardsConfig['usageLimits'], ledgerTimeoutMs = SLOW_MACHINE_TIMEOUT_MS): void {
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
     retry: { maxAttempts: 2, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 },
-    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits, ...(ledgerTimeoutMs ? { ledgerTimeoutMs } : {}) },
+    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits, ledgerTimeoutMs },
   });
   resetContainer();
 }

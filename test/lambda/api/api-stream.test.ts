@@ -13,6 +13,8 @@ import { containerPipeline } from '../../../lambda/composition/pipeline-runtime'
 import { emfRecords, usd } from '../pipeline/support';
 import { event, withEmf } from '../../support/handler-env';
 import { useApiHarness } from '../../support/api-harness';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
+import { startWindowClock } from '../../support/window-clock';
 // Required after installAwsLambdaGlobal(): the module calls awslambda.streamifyResponse when it loads.
 const { handler: streamHandler } = require('../../../lambda/api/stream-handler') as typeof import('../../../lambda/api/stream-handler');
 
@@ -27,11 +29,15 @@ let requestCounter = 0;
 function useLedger(usageLimits: GuardsConfig['usageLimits']): void {
   h.useConfig({
     responseCacheTable: CACHE_TABLE, retry: { maxAttempts: 2, attemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 1 },
-    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, usageLimits },
+    // About streaming, not the ledger's timeout: the deployed 1.5 s can pass on a slow DynamoDB Local on loaded CI.
+    guards: { store: 'dynamodb', ledgerTableName: LEDGER_TABLE, ledgerTimeoutMs: SLOW_MACHINE_TIMEOUT_MS, usageLimits },
   });
 }
 
 beforeEach(() => useLedger([{ scope: 'user', window: 'hour', maxRequests: 100, maxTokens: 100_000 }]));
+// The limits' windows on a clock whose hour does not end during a test (a request limit of 1 an hour is tested).
+beforeEach(() => { startWindowClock(); });
+afterEach(() => jest.restoreAllMocks());
 
 function apiEvent(body: unknown, accept = 'text/event-stream'): APIGatewayProxyEvent {
   const base = event('api-gateway-proxy');
@@ -421,7 +427,7 @@ describe('streaming API handler: empty answers, exact limits, slow clients, fail
     expect(ledger.tokens).toBe(sim.usage!.inputTokens + sim.usage!.outputTokens);
     expect(ledger.costAtto).toBe(usdToAtto(pricedUsd(sim.usage!, sim.baseModelId!)));
     expect(converseRecords(emf)).toEqual([expect.objectContaining({ streamOutcome: 'client-disconnected', streamDeltasSent: 0 })]);
-  }, 20_000);
+  }); // jest's default 60 s: the deadline's 4.5 s are real time, and a loaded CI machine adds to them
 
   test.each(['text/event-stream', 'application/json'])('with Accept: %s the client has the whole answer, then the settlement runs, then the response ends', async (accept) => {
     const tenantId = `tenant-order-${accept.replace(/\W/g, '-')}`;

@@ -11,6 +11,7 @@ import { startBedrockSimulator } from '../../../packages/local/src/bedrock-simul
 import { LocalDynamoDb, LocalS3, localClientConfig, localS3ClientConfig, startDynamoDbLocal, startLocalS3 } from '../../../packages/local/src/services';
 import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
 import { dynamoDbOperation, FaultProxy, startFaultProxy } from '../../support/fault-proxy';
+import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 import { captureLogs, createCacheTable, event, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
 
 /*
@@ -97,13 +98,16 @@ beforeEach(() => {
 });
 afterEach(() => logs.restore());
 
-/** A new ledger table, and the pipeline configuration that names it (the API container is rebuilt with it). */
+/**
+ * A new ledger table, and the pipeline configuration that names it (the API container is rebuilt with it). Its ledger
+ * timeout is long unless the test is about it: the deployed 1.5 s can pass on a loaded CI machine's DynamoDB Local.
+ */
 async function newLedger(extra: { limits?: UsageLimitConfig[]; ledgerTimeoutMs?: number; maxTokens?: number; responseCache?: boolean } = {}): Promise<string> {
   const table = `faults-ledger-${++tableCounter}`;
   await createLedgerTable(ddb, table);
   process.env.GENAI_PIPELINE_CONFIG = pipelineConfigJson({
     ...(extra.responseCache === false ? {} : { responseCacheTable: CACHE_TABLE }), retry: RETRY, ...(extra.maxTokens ? { maxTokens: extra.maxTokens } : {}),
-    guards: { store: 'dynamodb', ledgerTableName: table, usageLimits: extra.limits ?? LIMITS, ...(extra.ledgerTimeoutMs ? { ledgerTimeoutMs: extra.ledgerTimeoutMs } : {}) },
+    guards: { store: 'dynamodb', ledgerTableName: table, usageLimits: extra.limits ?? LIMITS, ledgerTimeoutMs: extra.ledgerTimeoutMs ?? SLOW_MACHINE_TIMEOUT_MS },
   });
   resetContainer();
   return table;
@@ -274,10 +278,13 @@ describe('the ledger equals the bill under faults: API handler', () => {
   });
 
   test('a settlement slower than the ledger timeout is waited for: the answer is counted once', async () => {
-    const table = await newLedger({ ledgerTimeoutMs: 400 });
+    // The reservation is not delayed: the timeout leaves it the time a loaded CI machine's DynamoDB Local needs. The
+    // settlement's first writes (one UpdateItem per counter, the only writes that count cache reads) reach the table
+    // 5x the timeout late, so its tries after them overtake them.
+    const table = await newLedger({ ledgerTimeoutMs: 2_000 });
+    let settlementWrites = 0;
     ddbProxy.rule = (request) => (request.body.includes(table) && dynamoDbOperation(request) === 'UpdateItem'
-      // A settlement (one UpdateItem per counter): the only writes that count cache reads.
-      && request.body.includes('cacheReadTokens') ? { delayMs: 1_000 } : undefined);
+      && request.body.includes('cacheReadTokens') && settlementWrites++ < LIMITS.length ? { delayMs: 10_000 } : undefined);
 
     const response = await invoke(apiEvent('What does the premium plan include?'));
 

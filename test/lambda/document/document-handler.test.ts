@@ -135,7 +135,7 @@ const isRejectionWrite = (command: string, input: Record<string, any>) => comman
 const isRelease = (command: string) => command === 'DeleteItemCommand';
 
 /** Waits until `condition` holds, polling DynamoDB Local or whatever it reads. */
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
@@ -150,6 +150,20 @@ function outcomeOf(settled: PromiseSettledResult<{ results: Array<{ status: stri
 }
 
 const deliver = (e: unknown, requestId: string) => withEmf(() => handler(e, { awsRequestId: requestId })).then((r) => r.result);
+
+/**
+ * Delivers `e` while the DynamoDB calls `matches` picks fail with a 500, then heals the table: what the delivery threw
+ * (undefined if it succeeded), and how many calls failed.
+ */
+async function deliverWhileFailing(e: unknown, deliveryId: string, matches: (commandName: string, input: Record<string, any>) => boolean): Promise<{ failure: unknown; failures: number }> {
+  const table = failDynamoDb(matches);
+  try {
+    const failure = await deliver(e, deliveryId).then(() => undefined, (error: unknown) => error);
+    return { failure, failures: table.failures() };
+  } finally {
+    table.heal();
+  }
+}
 
 describe('document handler with the real SDK, DynamoDB Local, a local S3 and the Bedrock simulator', () => {
   test('summarises an uploaded document from its URL-encoded S3 notification and records the result with its cost', async () => {
@@ -347,11 +361,12 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
 
     test('once taken over, keeps the new owner\'s item: the slow invocation\'s result is not written over it', async () => {
       const version = await upload(TICKET);
-      sim.setLatency(1000);
+      // Long enough for the takeover below to land while the model call waits, on a loaded machine too.
+      sim.setLatency(3_000);
       let slow: { results: Array<{ status: string }> };
       try {
         ({ result: slow } = await withEmf(async () => {
-          // Given a delivery working on the document (its model call takes a second)
+          // Given a delivery working on the document (its model call takes three seconds)
           const delivery = handler(s3Event(version), { awsRequestId: 'slow-delivery' });
           await until(async () => (await resultItem(version.versionId))?.status?.S === 'invoking');
           // While it waits for the model, its claim is taken over by a delivery that is still working
@@ -457,18 +472,11 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
       // Given a results table that fails every result write for a while
       const version = await upload(TICKET);
       const e = s3Event(version);
-      const table = failDynamoDb(isResultWrite);
-
-      let failure: unknown;
-      try {
-        failure = await deliver(e, 'delivery-1').then(() => undefined, (error: unknown) => error);
-      } finally {
-        table.heal();
-      }
+      const { failure, failures } = await deliverWhileFailing(e, 'delivery-1', isResultWrite);
 
       // Then the invocation fails after the first write and three retries, with the claim left invoking, not given back
       expect(failure).toBeInstanceOf(InternalServerError);
-      expect(table.failures()).toBe(4);
+      expect(failures).toBe(4);
       expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'invoking' }, deliveryId: { S: 'delivery-1' } });
       // And what was bought is in the log at error level
       const lost = logs.lines().find((line) => line.message === 'document result not saved; the model call was billed, its result follows');
@@ -490,12 +498,7 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     test('when the result write keeps failing and the retry runs in a new container, record RESULT_NOT_SAVED without a second model call', async () => {
       const version = await upload(TICKET);
       const e = s3Event(version);
-      const table = failDynamoDb(isResultWrite);
-      try {
-        await expect(deliver(e, 'delivery-1')).rejects.toBeInstanceOf(InternalServerError);
-      } finally {
-        table.heal();
-      }
+      expect((await deliverWhileFailing(e, 'delivery-1', isResultWrite)).failure).toBeInstanceOf(InternalServerError);
 
       // When the retry runs in a fresh container (modules loaded anew: nothing kept from the first attempt)
       let coldHandler!: DocumentHandler;
@@ -573,13 +576,7 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     test('gives the claim back and fails, so that Lambda\'s retry records the rejection', async () => {
       const version = await oversize();
       const e = s3Event(version);
-      const table = failDynamoDb(isRejectionWrite);
-
-      try {
-        await expect(deliver(e, 'delivery-1')).rejects.toBeInstanceOf(InternalServerError);
-      } finally {
-        table.heal();
-      }
+      expect((await deliverWhileFailing(e, 'delivery-1', isRejectionWrite)).failure).toBeInstanceOf(InternalServerError);
       expect(await resultItem(version.versionId)).toBeUndefined();
 
       const retry = await deliver(e, 'delivery-1');
@@ -592,16 +589,10 @@ describe('document handler with the real SDK, DynamoDB Local, a local S3 and the
     test('fails with the rejection\'s error even when giving the claim back fails too, and the retry re-takes its claim', async () => {
       const version = await oversize();
       const e = s3Event(version);
-      const table = failDynamoDb((command, input) => isRejectionWrite(command, input) || isRelease(command));
+      const { failure, failures } = await deliverWhileFailing(e, 'delivery-1', (command, input) => isRejectionWrite(command, input) || isRelease(command));
 
-      let failure: unknown;
-      try {
-        failure = await deliver(e, 'delivery-1').then(() => undefined, (error: unknown) => error);
-      } finally {
-        table.heal();
-      }
       expect(failure).toBeInstanceOf(InternalServerError);
-      expect(table.failures()).toBe(2);
+      expect(failures).toBe(2);
       expect(await resultItem(version.versionId)).toMatchObject({ status: { S: 'processing' }, deliveryId: { S: 'delivery-1' } });
 
       const retry = await deliver(e, 'delivery-1');

@@ -47,6 +47,9 @@ let tableCount = 0;
 
 beforeAll(async () => {
   browser = await launchChromium();
+  // One chart drawn before the tests: Chromium's first page is the slow one (seconds on a loaded CI machine), and the
+  // notifier gives a chart 10 s (CHART_TIMEOUT_MS) before posting without it.
+  await drawMetricWidget(browser, { title: 'warm-up', metrics: [], width: 600, height: 300 }, HOURLY_COST);
   receiver = await startWebhookReceiver();
   s3 = await startLocalS3();
   aws = await startLocalAwsJson({
@@ -376,7 +379,7 @@ describe('delivery at least once, posted once', () => {
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-alarm' }]);
     expect(logs.lines()).toContainEqual(expect.objectContaining({ error: expect.stringContaining('did not answer within 200 ms') }));
-  }, 10_000);
+  }); // jest's default 60 s: the alert's chart is drawn in Chromium first, seconds on a loaded CI machine
 
   test('a webhook failing every delivery ends in the dead-letter queue after the queue\'s receive count', async () => {
     const notify = await notifierWith();
@@ -400,7 +403,8 @@ describe('delivery at least once, posted once', () => {
 
 describe('the webhook URL is a secret', () => {
   test('never appears in a log line, posted or failed', async () => {
-    const notify = await notifierWith({ webhookTimeoutMs: 200 });
+    // Long enough for the third post to be answered on a loaded CI machine; the hang still times out.
+    const notify = await notifierWith({ webhookTimeoutMs: 2_000 });
     receiver.answerNext(500, 'hang');
 
     await notify(sqsEvent(alarm()));
@@ -412,7 +416,7 @@ describe('the webhook URL is a secret', () => {
     expect(logs.lines().length).toBeGreaterThanOrEqual(3);
     expect(logged).not.toContain('XyzSecretWebhookToken42');
     expect(logged).not.toContain('/services/');
-  }, 10_000);
+  }); // jest's default 60 s: three alerts, each with its chart drawn in Chromium
 
   test('as deployed, a webhook on http://127.0.0.1 is refused: in Lambda the Runtime API and extensions listen there', async () => {
     expect(synthesized).not.toHaveProperty('allowLoopbackHttp');

@@ -98,6 +98,17 @@ export async function pipelineErrorOf(fn: () => unknown): Promise<PipelineError>
   throw new Error('expected a PipelineError, nothing was thrown');
 }
 
+/** The PipelineError synchronous `fn` throws; anything else it throws fails the test as it is, and so does nothing. */
+export function pipelineErrorThrownBy(fn: () => unknown): PipelineError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PipelineError) return error;
+    throw error;
+  }
+  throw new Error('expected a PipelineError, nothing was thrown');
+}
+
 const FOUR_LETTER_WORDS = [
   'alfa', 'bank', 'cord', 'dune', 'echo', 'fern', 'gale', 'hive', 'iris', 'jade', 'kite', 'lime', 'moss', 'nest', 'opal', 'pine',
   'rock', 'sand', 'tree', 'wind', 'blue', 'gold', 'lake', 'hill', 'road', 'farm', 'ship', 'rain', 'snow', 'star', 'moon', 'fire',

@@ -1,15 +1,9 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeferredRecord, deferredRecordKey, deferredResultName, GuardsConfig } from '../../../shared/contract';
-import { resetBedrockControlClient } from '../../../lambda/scheduled/batch/clients';
-import { resetClients } from '../../../lambda/shared/clients';
-import { containerPipeline, resetContainer } from '../../../lambda/composition/pipeline-runtime';
+import { containerPipeline } from '../../../lambda/composition/pipeline-runtime';
 import { storeReservation } from '../../../lambda/pipeline/spend';
-import { startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
-import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../packages/local/src/services';
-import { createLedgerTable } from '../../../packages/local/src/services/ledger-table';
-import { useDynamoDbLocal } from '../../support/dynamodb-local';
-import { captureLogs, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
+import { HAIKU_45, withEmf } from '../../support/handler-env';
+import { scheduledFor, useScheduledHarness } from '../../support/scheduled-harness';
 import { SLOW_MACHINE_TIMEOUT_MS } from '../../support/slow-machine';
 
 /*
@@ -41,52 +35,12 @@ const GUARDS: GuardsConfig = {
     { scope: 'run', window: 'day', maxRequests: 1000, maxCostUsd: 1 }],
 };
 
-type ScheduledHandler = typeof import('../../../lambda/scheduled/handler').handler;
-// The simulator with its batch control plane.
-type BedrockSimulator = Awaited<ReturnType<typeof startBedrockSimulator>>;
-let handler: ScheduledHandler;
-let sim: BedrockSimulator;
-let s3: LocalS3;
-let s3Client: S3Client;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
-const dynamo = useDynamoDbLocal();
-
-beforeAll(async () => {
-  s3 = await startLocalS3();
-  sim = await startBedrockSimulator({ modelAliases: MODEL_ALIASES, batchCompletion: 'manual', batchS3Endpoint: s3.endpoint, batchMinimumRecords: BATCH_MINIMUM });
-  s3Client = new S3Client(localS3ClientConfig(s3.endpoint));
-  await Promise.all([INPUT_BUCKET, RESULTS_BUCKET].map((Bucket) => s3Client.send(new CreateBucketCommand({ Bucket }))));
-  await createLedgerTable(dynamo.client, LEDGER_TABLE);
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, s3: s3.endpoint, dynamodb: dynamo.endpoint }, {
-    INPUT_BUCKET, INPUT_PREFIX: 'records/', RESULTS_BUCKET, RESULTS_PREFIX: 'results/', GENAI_ACCEPTS_DEFERRED: 'true',
-    GENAI_PIPELINE_CONFIG: pipelineConfigJson({ retry: { baseDelayMs: 1, maxDelayMs: 1 }, guards: GUARDS }),
-  });
-  resetClients();
-  resetBedrockControlClient();
-  resetContainer();
-  // The handler reads its buckets when it is loaded, as Lambda loads it after setting the environment.
-  handler = (require('../../../lambda/scheduled/handler') as typeof import('../../../lambda/scheduled/handler')).handler;
-}, 30_000);
-
-afterAll(async () => {
-  resetClients();
-  resetBedrockControlClient();
-  resetContainer();
-  s3Client?.destroy();
-  await Promise.all([s3?.stop(), sim?.close()]);
-  restoreEnv?.();
+const h = useScheduledHarness({
+  inputBucket: INPUT_BUCKET, resultsBucket: RESULTS_BUCKET, ledgerTable: LEDGER_TABLE,
+  simulator: (s3Endpoint) => ({ batchCompletion: 'manual', batchS3Endpoint: s3Endpoint, batchMinimumRecords: BATCH_MINIMUM }),
+  config: { retry: { baseDelayMs: 1, maxDelayMs: 1 }, guards: GUARDS },
+  env: { GENAI_ACCEPTS_DEFERRED: 'true' },
 });
-
-beforeEach(() => {
-  sim.reset();
-  logs = captureLogs();
-});
-afterEach(() => logs.restore());
-
-const put = (key: string, body: string) => s3Client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: body }));
-const readJson = async (key: string) => JSON.parse(await (await s3Client.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body!.transformToString('utf8'));
-const resultKeys = async (prefix: string) => ((await s3Client.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
 
 /** A deferred call as the API writes it. */
 function deferred(day: string, requestId: string, fields: Partial<DeferredRecord> & Pick<DeferredRecord, 'tenantId'>): Promise<unknown> {
@@ -94,7 +48,7 @@ function deferred(day: string, requestId: string, fields: Partial<DeferredRecord
     version: 1, requestId, userId: 'u1', feature: 'chat', message: `Question ${requestId}: how do I export my invoices?`,
     acceptedAt: `${day}T10:00:00Z`, degradedBy: 'tenant/month/costUsd', ...fields,
   };
-  return put(deferredRecordKey(day, requestId), JSON.stringify(record));
+  return h.putInput(deferredRecordKey(day, requestId), JSON.stringify(record));
 }
 
 /**
@@ -107,21 +61,14 @@ async function reservedDeferred(day: string, requestId: string, tenantId: string
   await deferred(day, requestId, { tenantId, reservation: storeReservation(context, held) });
 }
 
-const uploaded = (day: string, name: string, text: string) => put(`records/${day}/${name}`, text);
-const deferredResult = (day: string, requestId: string) => readJson(`results/${day}/${deferredResultName(requestId)}.json`);
+const uploaded = (day: string, name: string, text: string) => h.putInput(`records/${day}/${name}`, text);
+const deferredResult = (day: string, requestId: string) => h.resultJson(`results/${day}/${deferredResultName(requestId)}.json`);
 
-/** The recorded shape of the 02:00 schedule event of the day after `day`. */
-function scheduledFor(day: string): any {
-  const next = new Date(`${day}T02:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return { 'version': '0', 'id': 'e', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '1', 'time': next.toISOString(), 'region': 'us-east-1', 'resources': [], 'detail': {} };
-}
-
-const run = (day: string) => withEmf(() => handler(scheduledFor(day)));
+const run = (day: string) => withEmf(() => h.handler(scheduledFor(day)));
 
 /** A tenant's ledger counters (every window), summed; or those of one of its runs. */
 async function countersOf(tenant: string, scope: 'tenant' | 'run' = 'tenant', runId = ''): Promise<{ requests: number; tokens: number; costAtto: bigint }> {
-  const { Items = [] } = await dynamo.client.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
+  const { Items = [] } = await h.dynamo.client.send(new ScanCommand({ TableName: LEDGER_TABLE, ConsistentRead: true }));
   const id = scope === 'run' ? `${encodeURIComponent(tenant)}/${encodeURIComponent(runId)}` : encodeURIComponent(tenant);
   const mine = Items.filter((i) => i.pk.S!.startsWith(`${scope}#${id}#`));
   return {
@@ -133,7 +80,7 @@ async function countersOf(tenant: string, scope: 'tenant' | 'run' = 'tenant', ru
 
 /** What the simulator billed the tenant's Converse calls (by the tenant each call's request metadata names). */
 function billedTo(tenant: string, prices = ON_DEMAND_ATTO): { requests: number; tokens: number; costAtto: bigint } {
-  const calls = sim.calls.filter((c) => c.operation === 'Converse' && c.status === 200 && c.requestMetadata?.tenantId === tenant);
+  const calls = h.sim.calls.filter((c) => c.operation === 'Converse' && c.status === 200 && c.requestMetadata?.tenantId === tenant);
   return {
     requests: calls.length,
     tokens: calls.reduce((s, c) => s + c.usage!.inputTokens + c.usage!.outputTokens + c.usage!.cacheWriteInputTokens, 0),
@@ -141,7 +88,7 @@ function billedTo(tenant: string, prices = ON_DEMAND_ATTO): { requests: number; 
   };
 }
 
-const converseCalls = () => sim.calls.filter((c) => c.operation === 'Converse');
+const converseCalls = () => h.sim.calls.filter((c) => c.operation === 'Converse');
 
 describe('scheduled run: deferred calls on an on-demand day', () => {
   test('each deferred record is charged to its own tenant, and the uploaded records to the workflow\'s', async () => {
@@ -171,7 +118,7 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
       mode: 'on-demand', records: 4, processed: 4, rejected: 0,
       deferred: { records: 2, processed: 2, rejected: 0, alreadyDone: 0, costUsd: alpha.cost.totalUsd + (await deferredResult(day, 'req-beta-1')).cost.totalUsd },
     });
-    expect(await resultKeys(`results/${day}/`)).toEqual([
+    expect(await h.resultKeys(`results/${day}/`)).toEqual([
       `results/${day}/_manifest.json`, `results/${day}/deferred-req-alpha-1.json`, `results/${day}/deferred-req-beta-1.json`,
       `results/${day}/ticket-1.txt.json`, `results/${day}/ticket-2.txt.json`,
     ]);
@@ -231,7 +178,7 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
   test('Bedrock\'s throttling is no answer for a deferred record: the run fails, nothing is charged, and the retry runs it once', async () => {
     const day = '2026-10-07';
     await deferred(day, 'req-kappa', { tenantId: 'key:kappa' });
-    sim.injectFaults('throttle', 10);
+    h.sim.injectFaults('throttle', 10);
 
     const failure = await run(day).then(() => undefined, (error: unknown) => error);
 
@@ -240,7 +187,7 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
     // The attempt counts as a request (a rate limit counts attempts); no token or cent of it stays counted.
     expect(await countersOf('key:kappa')).toMatchObject({ tokens: 0, costAtto: 0n });
 
-    sim.reset();
+    h.sim.reset();
     const { result } = await run(day);
     expect(result).toMatchObject({ deferred: { records: 1, processed: 1 } });
     expect(await deferredResult(day, 'req-kappa')).toMatchObject({ status: 'processed', tenantId: 'key:kappa' });
@@ -254,13 +201,13 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
     await reservedDeferred(day, 'req-lambda', 'key:lambda', { tokens: 5000, costUsd: 0.01 });
     const held = { tokens: 5000, costAtto: 10_000_000_000_000_000n };
     expect(await countersOf('key:lambda')).toMatchObject(held);
-    sim.injectFaults('throttle', 10);
+    h.sim.injectFaults('throttle', 10);
 
     await expect(run(day)).rejects.toMatchObject({ status: 429, code: 'MODEL_THROTTLED' });
     // Nothing was billed, and the promise stands: the hold is kept for the retry (not given back, not charged).
     expect(await countersOf('key:lambda')).toMatchObject(held);
 
-    sim.reset();
+    h.sim.reset();
     const { result } = await run(day);
     expect(result).toMatchObject({ deferred: { records: 1, processed: 1 } });
     const { tokens, costAtto } = billedTo('key:lambda');
@@ -275,11 +222,11 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
 
   test('a malformed deferred record is rejected with a clear reason; an object that names no request gets no result', async () => {
     const day = '2026-10-05';
-    await put(deferredRecordKey(day, 'req-garbled'), '{"version": 1, "requestId": "req-garbled", "tenantId": ');
-    await put(deferredRecordKey(day, 'req-renamed'), JSON.stringify({ version: 1, requestId: 'req-other', tenantId: 'key:zeta', userId: 'u', feature: 'chat', message: 'hi', acceptedAt: `${day}T00:00:00Z` }));
+    await h.putInput(deferredRecordKey(day, 'req-garbled'), '{"version": 1, "requestId": "req-garbled", "tenantId": ');
+    await h.putInput(deferredRecordKey(day, 'req-renamed'), JSON.stringify({ version: 1, requestId: 'req-other', tenantId: 'key:zeta', userId: 'u', feature: 'chat', message: 'hi', acceptedAt: `${day}T00:00:00Z` }));
     await deferred(day, 'req-no-message', { tenantId: 'key:zeta', message: '' });
     await deferred(day, 'req-unknown-feature', { tenantId: 'key:zeta', feature: 'search' });
-    await put(`deferred/${day}/notes.txt`, 'not a deferred call');
+    await h.putInput(`deferred/${day}/notes.txt`, 'not a deferred call');
 
     const { result } = await run(day);
 
@@ -292,8 +239,8 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
     });
     expect(await deferredResult(day, 'req-no-message')).toMatchObject({ status: 'rejected', tenantId: 'key:zeta', code: 'INVALID_REQUEST', reason: 'message: must be a non-empty string.' });
     expect(await deferredResult(day, 'req-unknown-feature')).toMatchObject({ status: 'rejected', code: 'INVALID_REQUEST', reason: expect.stringContaining("'search' is not a feature of this workflow") });
-    expect((await resultKeys(`results/${day}/`)).filter((k) => k.includes('notes'))).toEqual([]);
-    expect(logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: `deferred/${day}/notes.txt`, code: 'INVALID_DEFERRED_RECORD' })]));
+    expect((await h.resultKeys(`results/${day}/`)).filter((k) => k.includes('notes'))).toEqual([]);
+    expect(h.logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: `deferred/${day}/notes.txt`, code: 'INVALID_DEFERRED_RECORD' })]));
     expect(await countersOf('key:zeta')).toEqual({ requests: 0, tokens: 0, costAtto: 0n });
     expect(result).toMatchObject({ records: 5, processed: 0, rejected: 5, deferred: { records: 5, rejected: 5 } });
   });
@@ -308,8 +255,8 @@ describe('scheduled run: deferred calls on an on-demand day', () => {
 
     expect(converseCalls().map((c) => c.requestMetadata?.tenantId)).toEqual([WORKFLOW_TENANT]);
     expect(await countersOf('key:eta')).toEqual({ requests: 0, tokens: 0, costAtto: 0n });
-    expect(await resultKeys(`results/${day}/deferred-`)).toEqual([]);
-    expect(logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: `records/${day}/deferred-forged`, code: 'RESERVED_NAME' })]));
+    expect(await h.resultKeys(`results/${day}/deferred-`)).toEqual([]);
+    expect(h.logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: `records/${day}/deferred-forged`, code: 'RESERVED_NAME' })]));
     expect(result).toMatchObject({ records: 2, processed: 1, rejected: 1 });
     expect(result.deferred).toBeUndefined();
   });
@@ -342,7 +289,7 @@ describe('scheduled run: deferred calls on a batch day', () => {
 
     // The job holds the three uploaded records only; the deferred ones went through Converse under their tenants.
     expect(result).toMatchObject({ mode: 'batch', batch: { status: 'started', records: BATCH_MINIMUM }, deferred: { records: 3, processed: 2, rejected: 1 } });
-    expect(sim.batchJobs.filter((j) => j.jobName === `deferred-nightly-${day}`)).toHaveLength(1);
+    expect(h.sim.batchJobs.filter((j) => j.jobName === `deferred-nightly-${day}`)).toHaveLength(1);
     expect(converseCalls().map((c) => c.requestMetadata?.tenantId).sort()).toEqual(['key:iota', 'key:theta']);
     expect(await countersOf('key:theta')).toEqual(billedTo('key:theta'));
     expect(await countersOf('key:iota')).toEqual(billedTo('key:iota'));
@@ -358,9 +305,9 @@ describe('scheduled run: deferred calls on a batch day', () => {
     expect(await countersOf(WORKFLOW_TENANT)).toEqual(workflowBefore);
 
     // Collected, the job's reservation is settled to the workflow's tenant at the batch price: its records' usage, exactly.
-    await sim.completeBatchJobs();
-    await withEmf(() => handler({ collect: true, time: scheduledFor(day).time } as never));
-    const batchResults = await Promise.all(Array.from({ length: BATCH_MINIMUM }, (_, i) => readJson(`results/${day}/chat-${i}.txt.json`)));
+    await h.sim.completeBatchJobs();
+    await withEmf(() => h.handler({ collect: true, time: scheduledFor(day).time } as never));
+    const batchResults = await Promise.all(Array.from({ length: BATCH_MINIMUM }, (_, i) => h.resultJson(`results/${day}/chat-${i}.txt.json`)));
     expect(batchResults.every((r) => r.status === 'processed' && r.mode === 'batch')).toBe(true);
     const workflowAfter = await countersOf(WORKFLOW_TENANT);
     expect(workflowAfter.requests - workflowStart.requests).toBe(1);

@@ -1,14 +1,10 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { attoToUsd, usdToAtto } from '../../../shared/core';
 import { RESERVED_RECORD_NAMES } from '../../../lambda/scheduled/batch/marker';
 import { PipelineError } from '../../../lambda/pipeline/errors';
-import { resetClients } from '../../../lambda/shared/clients';
-import { resetContainer } from '../../../lambda/composition/pipeline-runtime';
 import * as textRequest from '../../../lambda/shared/text-request';
-import { BedrockSimulator, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
-import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../packages/local/src/services';
 import { usd } from '../pipeline/support';
-import { captureLogs, event, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../support/handler-env';
+import { event, HAIKU_45, withEmf } from '../../support/handler-env';
+import { useScheduledHarness } from '../../support/scheduled-harness';
 
 // Prices per 1M tokens (lambda/core/model-catalog.ts): short records route to Claude Haiku 4.5 through a US profile,
 // the global $1 in / $5 out plus the 10% regional premium = $1.10 / $5.50.
@@ -16,64 +12,21 @@ import { captureLogs, event, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHan
 const INPUT_BUCKET = 'support-records';
 const RESULTS_BUCKET = 'support-results';
 
-type ScheduledHandler = typeof import('../../../lambda/scheduled/handler').handler;
-let handler: ScheduledHandler;
-let ScheduledRunIncompleteError: typeof import('../../../lambda/scheduled/handler').ScheduledRunIncompleteError;
-let sim: BedrockSimulator;
-let s3: LocalS3;
-let s3Client: S3Client;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  [sim, s3] = await Promise.all([startBedrockSimulator({ modelAliases: MODEL_ALIASES }), startLocalS3()]);
-  s3Client = new S3Client(localS3ClientConfig(s3.endpoint));
-  await Promise.all([INPUT_BUCKET, RESULTS_BUCKET].map((Bucket) => s3Client.send(new CreateBucketCommand({ Bucket }))));
-  // The scheduled workflow has no response cache, hence no DynamoDB.
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, s3: s3.endpoint }, {
-    INPUT_BUCKET, INPUT_PREFIX: 'records/', RESULTS_BUCKET, RESULTS_PREFIX: 'results/',
-    // The construct leaves the retry defaults; a 1 ms backoff keeps the throttling test fast.
-    GENAI_PIPELINE_CONFIG: pipelineConfigJson({ retry: { baseDelayMs: 1, maxDelayMs: 1 } }),
-  });
-  resetContainer();
-  // The handler reads its buckets when it is loaded, as Lambda loads it after setting the environment.
-  ({ handler, ScheduledRunIncompleteError } = require('../../../lambda/scheduled/handler') as typeof import('../../../lambda/scheduled/handler'));
+// The scheduled workflow has no response cache, hence no DynamoDB.
+const h = useScheduledHarness({
+  inputBucket: INPUT_BUCKET, resultsBucket: RESULTS_BUCKET,
+  // The construct leaves the retry defaults; a 1 ms backoff keeps the throttling test fast.
+  config: { retry: { baseDelayMs: 1, maxDelayMs: 1 } },
 });
 
-afterAll(async () => {
-  resetClients();
-  resetContainer();
-  s3Client?.destroy();
-  await Promise.all([s3?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-beforeEach(() => {
-  sim.reset();
-  logs = captureLogs();
-});
-afterEach(() => logs.restore());
-
-async function putRecord(key: string, text: string): Promise<void> {
-  await s3Client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key: key, Body: text, ContentType: 'text/plain' }));
-}
-
-async function resultJson(key: string): Promise<any> {
-  const object = await s3Client.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }));
-  return JSON.parse(await object.Body!.transformToString('utf8'));
-}
-
-async function resultKeys(prefix: string): Promise<string[]> {
-  const { Contents } = await s3Client.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: prefix }));
-  return (Contents ?? []).map((o) => o.Key!).sort();
-}
+const putRecord = (key: string, text: string) => h.putInput(key, text, 'text/plain');
 
 /** The recorded schedule event, fired at 02:00 UTC on `date` (it processes the day before). */
 function scheduledAt(date: string): any {
   return { ...event('eventbridge-scheduled'), time: `${date}T02:00:00Z` };
 }
 
-const run = (e: unknown, context?: { getRemainingTimeInMillis(): number }) => withEmf(() => handler(e as never, context)).then((r) => r.result);
+const run = (e: unknown, context?: { getRemainingTimeInMillis(): number }) => withEmf(() => h.handler(e as never, context)).then((r) => r.result);
 const runFailure = (e: unknown, context?: { getRemainingTimeInMillis(): number }) => run(e, context).then(() => undefined, (error: unknown) => error);
 
 /** A Lambda context whose first `calls` reads of the remaining time find plenty left, and the later ones 10 s. */
@@ -96,11 +49,11 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     const summary = await run(event('eventbridge-scheduled'));
 
     // Then both records of the 27th, and only those, went through the model; the cost is what Bedrock billed
-    const expectedCost = sim.calls.reduce((sum, c) => sum + usd(c.usage!.inputTokens, 1.1) + usd(c.usage!.outputTokens, 5.5), 0);
-    expect(sim.calls).toHaveLength(2);
+    const expectedCost = h.sim.calls.reduce((sum, c) => sum + usd(c.usage!.inputTokens, 1.1) + usd(c.usage!.outputTokens, 5.5), 0);
+    expect(h.sim.calls).toHaveLength(2);
     expect(summary).toMatchObject({ day: '2026-11-27', mode: 'on-demand', records: 2, processed: 2, rejected: 0, manifestKey: 'results/2026-11-27/_manifest.json' });
     expect(summary.costUsd).toBeCloseTo(expectedCost, 12);
-    expect(await resultKeys('results/2026-11-2')).toEqual([
+    expect(await h.resultKeys('results/2026-11-2')).toEqual([
       'results/2026-11-27/_manifest.json', 'results/2026-11-27/ticket-1.txt.json', 'results/2026-11-27/ticket-2.txt.json',
     ]);
   });
@@ -110,8 +63,8 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
     await run(scheduledAt('2026-11-29'));
 
-    const billed = sim.calls[0].usage!;
-    const result = await resultJson('results/2026-11-28/ticket-3.txt.json');
+    const billed = h.sim.calls[0].usage!;
+    const result = await h.resultJson('results/2026-11-28/ticket-3.txt.json');
     expect(result).toMatchObject({
       source: 'records/2026-11-28/ticket-3.txt', status: 'processed', model: { id: `us.${HAIKU_45}`, tier: 'simple' },
       usage: { inputTokens: billed.inputTokens, outputTokens: billed.outputTokens },
@@ -126,8 +79,8 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
     await run(scheduledAt('2026-11-30'));
 
-    const [a, b] = await Promise.all([resultJson('results/2026-11-29/a.txt.json'), resultJson('results/2026-11-29/b.txt.json')]);
-    const manifest = await resultJson('results/2026-11-29/_manifest.json');
+    const [a, b] = await Promise.all([h.resultJson('results/2026-11-29/a.txt.json'), h.resultJson('results/2026-11-29/b.txt.json')]);
+    const manifest = await h.resultJson('results/2026-11-29/_manifest.json');
     expect(manifest).toMatchObject({ day: '2026-11-29', records: 2, processed: 2, rejected: 0 });
     expect(manifest.costUsd).toBeCloseTo(a.cost.totalUsd + b.cost.totalUsd, 12);
     expect(manifest.inputTokens).toBe(a.usage.inputTokens + b.usage.inputTokens);
@@ -141,10 +94,10 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
     const summary = await run(scheduledAt('2026-12-01'));
 
-    expect(sim.calls).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
     expect(summary).toMatchObject({ records: 2, processed: 1, rejected: 1 });
-    expect(await resultJson('results/2026-11-30/huge.txt.json')).toMatchObject({ status: 'rejected', code: 'PROMPT_TOO_LARGE' });
-    const small = await resultJson('results/2026-11-30/small.txt.json');
+    expect(await h.resultJson('results/2026-11-30/huge.txt.json')).toMatchObject({ status: 'rejected', code: 'PROMPT_TOO_LARGE' });
+    const small = await h.resultJson('results/2026-11-30/small.txt.json');
     expect(summary.costUsd).toBe(small.cost.totalUsd);
   });
 
@@ -152,23 +105,23 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     const summary = await run(scheduledAt('2027-01-02'));
 
     expect(summary).toMatchObject({ day: '2027-01-01', records: 0, processed: 0, costUsd: 0 });
-    expect(await resultJson('results/2027-01-01/_manifest.json')).toMatchObject({ records: 0, costUsd: 0 });
-    expect(sim.calls).toEqual([]);
+    expect(await h.resultJson('results/2027-01-01/_manifest.json')).toMatchObject({ records: 0, costUsd: 0 });
+    expect(h.sim.calls).toEqual([]);
   });
 
   test('fails the run when the model stays throttled, so that Lambda retries it; the retry processes the record', async () => {
     await putRecord('records/2026-12-01/t.txt', 'A record processed while Bedrock throttles.');
-    sim.injectFaults('throttle', 10);
+    h.sim.injectFaults('throttle', 10);
 
     const failure = await runFailure(scheduledAt('2026-12-02'));
 
     expect(failure).toBeInstanceOf(PipelineError);
     expect((failure as PipelineError).status).toBe(429);
     // Nothing billed: the record's mark says the model was not reached, so the retry calls it.
-    expect(await resultKeys('results/2026-12-01/')).toEqual(['results/2026-12-01/t.txt.json']);
-    expect(await resultJson('results/2026-12-01/t.txt.json')).toMatchObject({ status: 'not-started', code: 'MODEL_THROTTLED' });
+    expect(await h.resultKeys('results/2026-12-01/')).toEqual(['results/2026-12-01/t.txt.json']);
+    expect(await h.resultJson('results/2026-12-01/t.txt.json')).toMatchObject({ status: 'not-started', code: 'MODEL_THROTTLED' });
 
-    sim.reset();
+    h.sim.reset();
     expect(await run(scheduledAt('2026-12-02'))).toMatchObject({ records: 1, processed: 1, alreadyDone: 0 });
   });
 
@@ -178,16 +131,16 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     await putRecord('records/2026-12-02/huge.txt', 'word '.repeat(60_000));
     const first = await run(scheduledAt('2026-12-03'));
     expect(first).toMatchObject({ records: 3, processed: 2, rejected: 1, alreadyDone: 0 });
-    expect(sim.calls).toHaveLength(2);
+    expect(h.sim.calls).toHaveLength(2);
 
     // The same day again, plus a record that arrived late: only that one goes to the model.
     await putRecord('records/2026-12-02/c.txt', 'A late record about a missing invoice.');
     const second = await run(scheduledAt('2026-12-03'));
 
-    expect(sim.calls).toHaveLength(3);
+    expect(h.sim.calls).toHaveLength(3);
     expect(second).toMatchObject({ records: 4, processed: 1, rejected: 0, alreadyDone: 3 });
-    const results = await Promise.all(['a', 'b', 'c'].map((n) => resultJson(`results/2026-12-02/${n}.txt.json`)));
-    const manifest = await resultJson('results/2026-12-02/_manifest.json');
+    const results = await Promise.all(['a', 'b', 'c'].map((n) => h.resultJson(`results/2026-12-02/${n}.txt.json`)));
+    const manifest = await h.resultJson('results/2026-12-02/_manifest.json');
     expect(manifest).toEqual({ ...second, incomplete: undefined, left: undefined, collected: undefined });
     expect(manifest.costUsd).toBe(exactSum(results));
     expect(manifest.inputTokens).toBe(results.reduce((sum, r) => sum + r.usage.inputTokens, 0));
@@ -196,19 +149,20 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
   test('sends four records to the model at a time, with the manifest and its exact cost independent of the order', async () => {
     for (let i = 0; i < 9; i++) await putRecord(`records/2026-12-03/r${i}.txt`, `Record ${i}: a customer asks about invoice ${4000 + i}.`);
-    sim.setLatency(300);
+    // Each call waits 1 s: the first four arrive well within it even on a loaded machine, the fifth only after one ends.
+    h.sim.setLatency(1_000);
     try {
       const summary = await run(scheduledAt('2026-12-04'));
       expect(summary).toMatchObject({ records: 9, processed: 9 });
     } finally {
-      sim.setLatency(0);
+      h.sim.setLatency(0);
     }
-    // Calls that arrived while another was still being answered (each waits 300 ms).
-    const overlapping = sim.calls.map((c) => sim.calls.filter((o) => o.at >= c.at && o.at < c.at + 300).length);
+    // Calls that arrived while another was still being answered.
+    const overlapping = h.sim.calls.map((c) => h.sim.calls.filter((o) => o.at >= c.at && o.at < c.at + 1_000).length);
     expect(Math.max(...overlapping)).toBe(4);
-    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => resultJson(`results/2026-12-03/r${i}.txt.json`)));
+    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => h.resultJson(`results/2026-12-03/r${i}.txt.json`)));
     expect(results.map((r) => r.source)).toEqual(Array.from({ length: 9 }, (_, i) => `records/2026-12-03/r${i}.txt`));
-    expect((await resultJson('results/2026-12-03/_manifest.json')).costUsd).toBe(exactSum(results));
+    expect((await h.resultJson('results/2026-12-03/_manifest.json')).costUsd).toBe(exactSum(results));
   });
 
   test('stops starting records when the Lambda has less than 30 s left, writes an incomplete manifest and fails; the retry finishes the day', async () => {
@@ -217,42 +171,42 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
     // Time enough to start two records only.
     const failure = await runFailure(scheduledAt('2026-12-05'), runningOut(2));
 
-    expect(failure).toBeInstanceOf(ScheduledRunIncompleteError);
+    expect(failure).toBeInstanceOf(h.ScheduledRunIncompleteError);
     expect((failure as Error).message).toBe('The run of 2026-12-04 ran short of time with 4 of 6 records left; a retry continues where it stopped.');
-    expect(sim.calls).toHaveLength(2);
-    expect(await resultJson('results/2026-12-04/_manifest.json')).toMatchObject({ records: 6, processed: 2, alreadyDone: 0, incomplete: true, left: 4 });
-    expect(await resultKeys('results/2026-12-04/')).toHaveLength(3);
+    expect(h.sim.calls).toHaveLength(2);
+    expect(await h.resultJson('results/2026-12-04/_manifest.json')).toMatchObject({ records: 6, processed: 2, alreadyDone: 0, incomplete: true, left: 4 });
+    expect(await h.resultKeys('results/2026-12-04/')).toHaveLength(3);
 
     // Lambda's retry: the two records done are not paid for again.
     const summary = await run(scheduledAt('2026-12-05'), runningOut(100));
 
-    expect(sim.calls).toHaveLength(6);
+    expect(h.sim.calls).toHaveLength(6);
     expect(summary).toMatchObject({ records: 6, processed: 4, alreadyDone: 2 });
     expect(summary.incomplete).toBeUndefined();
-    const manifest = await resultJson('results/2026-12-04/_manifest.json');
+    const manifest = await h.resultJson('results/2026-12-04/_manifest.json');
     expect(manifest.incomplete).toBeUndefined();
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => resultJson(`results/2026-12-04/r${i}.txt.json`)));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => h.resultJson(`results/2026-12-04/r${i}.txt.json`)));
     expect(manifest.costUsd).toBe(exactSum(results));
   });
 
   test('a connection reset after the model ran (billed, no answer): the run fails, and the retry does not pay for the record again', async () => {
     await putRecord('records/2026-12-06/r.txt', 'A record whose answer is lost on the way back.');
-    sim.injectFaults('connection-reset', 1);
+    h.sim.injectFaults('connection-reset', 1);
 
     const failure = await runFailure(scheduledAt('2026-12-07'));
 
     expect(failure).toBeInstanceOf(PipelineError);
     expect((failure as PipelineError).code).toBe('MODEL_CONNECTION_LOST');
     // The mark stays: the model may have billed the call.
-    expect(await resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'invoking' });
+    expect(await h.resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'invoking' });
 
     const retry = await run(scheduledAt('2026-12-07'));
 
     // Billed once (the simulator ran the model once), recorded as not saved rather than bought again.
-    expect(sim.calls).toHaveLength(1);
-    expect(sim.calls[0].usage).toBeDefined();
+    expect(h.sim.calls).toHaveLength(1);
+    expect(h.sim.calls[0].usage).toBeDefined();
     expect(retry).toMatchObject({ records: 1, processed: 0, unsaved: 1 });
-    expect(await resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'failed', code: 'RESULT_NOT_SAVED' });
+    expect(await h.resultJson('results/2026-12-06/r.txt.json')).toMatchObject({ status: 'failed', code: 'RESULT_NOT_SAVED' });
   });
 
   test('a failure before the model call that is not a pipeline error (a client error) clears the mark: the retry processes the record', async () => {
@@ -263,13 +217,13 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
       const failure = await runFailure(scheduledAt('2026-12-08'));
 
       expect(failure).toBe(clientError);
-      expect(sim.calls).toHaveLength(0);
-      expect(await resultJson('results/2026-12-07/r.txt.json')).toMatchObject({ status: 'not-started', code: 'TypeError' });
+      expect(h.sim.calls).toHaveLength(0);
+      expect(await h.resultJson('results/2026-12-07/r.txt.json')).toMatchObject({ status: 'not-started', code: 'TypeError' });
 
       const retry = await run(scheduledAt('2026-12-08'));
 
       expect(retry).toMatchObject({ records: 1, processed: 1 });
-      expect(sim.calls).toHaveLength(1);
+      expect(h.sim.calls).toHaveLength(1);
     } finally {
       spy.mockRestore();
     }
@@ -281,10 +235,10 @@ describe('scheduled handler with the real SDK, a local S3 and the Bedrock simula
 
     const summary = await run(scheduledAt('2026-12-06'));
 
-    expect(sim.calls).toHaveLength(1);
+    expect(h.sim.calls).toHaveLength(1);
     expect(summary).toMatchObject({ records: 4, processed: 1, rejected: 3 });
-    expect(await resultKeys('results/2026-12-05/')).toEqual(['results/2026-12-05/_manifest.json', 'results/2026-12-05/ok.txt.json']);
-    expect(await resultJson('results/2026-12-05/_manifest.json')).toMatchObject({ mode: 'on-demand', records: 4, processed: 1, rejected: 3 });
-    expect(logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'records/2026-12-05/_batch', code: 'RESERVED_NAME' })]));
+    expect(await h.resultKeys('results/2026-12-05/')).toEqual(['results/2026-12-05/_manifest.json', 'results/2026-12-05/ok.txt.json']);
+    expect(await h.resultJson('results/2026-12-05/_manifest.json')).toMatchObject({ mode: 'on-demand', records: 4, processed: 1, rejected: 3 });
+    expect(h.logs.lines()).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'records/2026-12-05/_batch', code: 'RESERVED_NAME' })]));
   });
 });

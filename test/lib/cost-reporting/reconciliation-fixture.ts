@@ -2,11 +2,9 @@
  * One day of meter records and CUR 2.0 line items whose reconciliation is worked out by hand (see EXPECTED), with
  * the rows either side of the day, refusals, guard events, non-Bedrock and non-usage lines the query must leave out.
  */
-import type { LedgerEvent } from '../../../lambda/pipeline/guards/ledger-guard';
-import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
-import { ledgerEventReporter } from '../../../lambda/shared/guard-events';
 import type { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
 import type { CurRow } from './cur-fixture';
+import { otherNamespaceLine, recordedEmfLines, recordGuardEvent } from './meter-emf';
 
 /** The day reconciled. */
 export const DAY = '2026-03-10';
@@ -85,30 +83,15 @@ export const EXPECTED = {
  * a guard event record (same namespace, no Requests) and a record of another namespace.
  */
 export function meterLines(): string[] {
-  const lines: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) if (line.startsWith('{"_aws"')) lines.push(line);
-    return true;
-  }) as typeof process.stdout.write;
-  const now = jest.spyOn(Date, 'now');
-  try {
-    const recorder = new PowertoolsRecorder();
+  const lines = recordedEmfLines((recorder, clockAt) => {
     for (const call of METER_CALLS) {
-      now.mockReturnValue(DAY_MS + (call.collectedAt ?? call.at));
+      clockAt(DAY_MS + (call.collectedAt ?? call.at));
       recorder.record(spendRecord(call));
     }
-    now.mockReturnValue(DAY_MS + 1000);
-    guardEvent(recorder, { kind: 'failOpen', scope: 'feature', window: 'day', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
-  } finally {
-    now.mockRestore();
-    process.stdout.write = write;
-  }
-  lines.push(JSON.stringify({
-    _aws: { Timestamp: DAY_MS + 2000, CloudWatchMetrics: [{ Namespace: 'Other/App', Dimensions: [['Application']], Metrics: [{ Name: 'CostUSD', Unit: 'None' }] }] },
-    Application: 'support-bot', Feature: 'chat', Requests: 1, CostUSD: 100,
-  }));
-  return lines;
+    clockAt(DAY_MS + 1000);
+    recordGuardEvent(recorder, { kind: 'failOpen', scope: 'feature', window: 'day', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
+  });
+  return [...lines, otherNamespaceLine(DAY_MS + 2000)];
 }
 
 function spendRecord(call: MeterCall): SpendRecord {
@@ -197,14 +180,4 @@ export function curRows(): CurRow[] {
       billing_period: period,
     } as unknown as CurRow;
   });
-}
-
-// A guard event record as the runtime writes it (same namespace, no Requests), its warning kept off the test output.
-function guardEvent(recorder: PowertoolsRecorder, event: LedgerEvent): void {
-  const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  try {
-    ledgerEventReporter('support-bot', recorder)(event);
-  } finally {
-    warn.mockRestore();
-  }
 }

@@ -1,34 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckdbMeterSelect, meterSerdeParameters, METER_COLUMNS, meterWindow } from '../../../shared/queries/meter';
+import { meterSerdeParameters, METER_COLUMNS, meterWindow } from '../../../shared/queries/meter';
 import { reconciliationQuery } from '../../../shared/queries/reconciliation';
 import { parseReconciliationRows, reconcile } from '../../../shared/queries/reconciliation-verdict';
 import { createTableSql, insertSql } from './cur-fixture';
+import { useDuckDbMeter } from './duckdb-meter';
 import { curRows, DAY, EXPECTED, meterLines } from './reconciliation-fixture';
 
-let connection: DuckDBConnection;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'reconcile-sql-'));
-  const meterFile = path.join(dir, 'meter.jsonl');
-  writeFileSync(meterFile, `${meterLines().join('\n')}\n`);
-  connection = await (await DuckDBInstance.create(':memory:')).connect();
+const { rows } = useDuckDbMeter(meterLines, 'reconcile-sql-', async (connection) => {
   await connection.run(createTableSql('cur'));
   await connection.run(insertSql('cur', curRows()));
-  await connection.run(`CREATE VIEW meter AS ${duckdbMeterSelect([meterFile])}`);
 });
-
-afterAll(() => {
-  connection?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function rows(sql: string): Promise<Array<Record<string, any>>> {
-  return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, any>>;
-}
 
 describe('the meter table over EMF lines', () => {
   test('reads the recorder\'s records of the GenAI namespace, with their time, cost, tokens and tenant', async () => {

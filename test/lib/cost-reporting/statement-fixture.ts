@@ -3,10 +3,8 @@
  * the real recorder (Powertools Metrics), with records either side of the month, a refusal, a response-cache hit, a
  * guard event record and another namespace's record the statement must leave out.
  */
-import type { LedgerEvent } from '../../../lambda/pipeline/guards/ledger-guard';
-import { PowertoolsRecorder } from '../../../lambda/pipeline/powertools-recorder';
-import { ledgerEventReporter } from '../../../lambda/shared/guard-events';
 import type { SpendRecord } from '../../../lambda/pipeline/stages/record-request';
+import { otherNamespaceLine, recordedEmfLines, recordGuardEvent } from './meter-emf';
 
 export const MONTH = '2026-11';
 const START = Date.parse('2026-11-01T00:00:00Z');
@@ -67,30 +65,15 @@ export const STATEMENT_EXPECTED = {
 
 /** The meter's EMF lines: the recorder's, with the clock at each call's time, then a guard event and a foreign record. */
 export function statementMeterLines(): string[] {
-  const lines: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) if (line.startsWith('{"_aws"')) lines.push(line);
-    return true;
-  }) as typeof process.stdout.write;
-  const now = jest.spyOn(Date, 'now');
-  try {
-    const recorder = new PowertoolsRecorder();
+  const lines = recordedEmfLines((recorder, clockAt) => {
     for (const call of CALLS) {
-      now.mockReturnValue(call.at);
+      clockAt(call.at);
       recorder.record(recordOf(call));
     }
-    now.mockReturnValue(START + 1000);
-    guardEvent(recorder, { kind: 'failOpen', scope: 'tenant', window: 'month', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
-  } finally {
-    now.mockRestore();
-    process.stdout.write = write;
-  }
-  lines.push(JSON.stringify({
-    _aws: { Timestamp: START + 2000, CloudWatchMetrics: [{ Namespace: 'Other/App', Dimensions: [['Application']], Metrics: [{ Name: 'CostUSD', Unit: 'None' }] }] },
-    Application: 'support-bot', Feature: 'chat', Requests: 1, CostUSD: 100, tenantId: 'acme',
-  }));
-  return lines;
+    clockAt(START + 1000);
+    recordGuardEvent(recorder, { kind: 'failOpen', scope: 'tenant', window: 'month', tenantId: 'acme', userId: 'u-1', feature: 'chat', error: 'timeout' });
+  });
+  return [...lines, otherNamespaceLine(START + 2000, { tenantId: 'acme' })];
 }
 
 function recordOf(call: Call): SpendRecord {
@@ -107,14 +90,4 @@ function recordOf(call: Call): SpendRecord {
       }
       : { errorCode: 'TenantQuotaExceeded' }),
   };
-}
-
-// A guard event record as the runtime writes it (same namespace, no Requests), its warning kept off the test output.
-function guardEvent(recorder: PowertoolsRecorder, event: LedgerEvent): void {
-  const warn = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-  try {
-    ledgerEventReporter('support-bot', recorder)(event);
-  } finally {
-    warn.mockRestore();
-  }
 }

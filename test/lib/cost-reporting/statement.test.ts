@@ -1,32 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { FOCUS_COLUMNS, focusSelect } from '../../../shared/queries/focus';
-import { duckdbMeterSelect } from '../../../shared/queries/meter';
 import { STATEMENT_COLUMNS, STATEMENT_MONTH_OF, statementQuery, statementSelect } from '../../../shared/queries/statement';
 import { tenantStatements } from '../../../bin/cli/statement';
+import { useDuckDbMeter } from './duckdb-meter';
 import { MONTH, STATEMENT_EXPECTED, statementMeterLines } from './statement-fixture';
 
-let connection: DuckDBConnection;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'statement-sql-'));
-  const meterFile = path.join(dir, 'meter.jsonl');
-  writeFileSync(meterFile, `${statementMeterLines().join('\n')}\n`);
-  connection = await (await DuckDBInstance.create(':memory:')).connect();
-  await connection.run(`CREATE VIEW meter AS ${duckdbMeterSelect([meterFile])}`);
-});
-
-afterAll(() => {
-  connection?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function rows(sql: string): Promise<Array<Record<string, any>>> {
-  return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Array<Record<string, any>>;
-}
+const duckdb = useDuckDbMeter(statementMeterLines, 'statement-sql-');
+const { rows } = duckdb;
 
 const query = (tenant?: string) => statementQuery({ meterTable: 'meter', monthOf: STATEMENT_MONTH_OF.duckdb, month: MONTH, tenant });
 
@@ -81,10 +61,10 @@ describe('the tenant statement in DuckDB', () => {
 describe('the FOCUS 1.2 export', () => {
   let parquet: string;
   beforeAll(async () => {
-    parquet = path.join(dir, 'focus.parquet');
+    parquet = path.join(duckdb.dir, 'focus.parquet');
     // As the command does: TIMESTAMPTZ values read back in the session's zone.
-    await connection.run("SET TimeZone = 'UTC'");
-    await connection.run(`COPY (${focusSelect(query())}) TO '${parquet}' (FORMAT PARQUET)`);
+    await duckdb.connection.run("SET TimeZone = 'UTC'");
+    await duckdb.connection.run(`COPY (${focusSelect(query())}) TO '${parquet}' (FORMAT PARQUET)`);
   });
 
   // FOCUS 1.2's Mandatory columns (the spec's column index), and the types its data types map to in Parquet.
@@ -107,12 +87,12 @@ describe('the FOCUS 1.2 export', () => {
   });
 
   test('DateTime columns are UTC timestamps (Parquet isAdjustedToUTC), whatever the writer\'s time zone', async () => {
-    const other = path.join(dir, 'focus-new-york.parquet');
-    await connection.run("SET TimeZone = 'America/New_York'");
+    const other = path.join(duckdb.dir, 'focus-new-york.parquet');
+    await duckdb.connection.run("SET TimeZone = 'America/New_York'");
     try {
-      await connection.run(`COPY (${focusSelect(query())}) TO '${other}' (FORMAT PARQUET)`);
+      await duckdb.connection.run(`COPY (${focusSelect(query())}) TO '${other}' (FORMAT PARQUET)`);
     } finally {
-      await connection.run("SET TimeZone = 'UTC'");
+      await duckdb.connection.run("SET TimeZone = 'UTC'");
     }
     const schema = await rows(`SELECT name, logical_type FROM parquet_schema('${other}')`);
     for (const column of FOCUS_COLUMNS.filter((c) => c.focusType === 'DateTime')) {

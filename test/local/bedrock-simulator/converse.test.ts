@@ -1,7 +1,7 @@
-import { BedrockRuntimeClient, ConverseCommand, ConverseCommandInput, ValidationException } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockMessages, BedrockSimulator, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
+import { ConverseCommand, ConverseCommandInput, ValidationException } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockMessages, countTokens } from '../../../packages/local/src/bedrock-simulator';
 import { modelFacts } from '../../../shared/core';
-import { clientFor, rejectionOf } from './support';
+import { rejectionOf, useSimulator } from './support';
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
 const LLAMA = 'meta.llama3-8b-instruct-v1:0';
@@ -12,24 +12,10 @@ function ask(question: string, modelId = HAIKU, extra: Partial<ConverseCommandIn
 }
 
 describe('Bedrock simulator: Converse', () => {
-  let sim: BedrockSimulator;
-  let client: BedrockRuntimeClient;
-
-  beforeAll(async () => {
-    sim = await startBedrockSimulator({ modelAliases: { [APP_PROFILE]: HAIKU } });
-    client = clientFor(sim);
-  });
-  afterEach(() => {
-    sim.reset();
-    sim.setLatency(0);
-  });
-  afterAll(async () => {
-    client.destroy();
-    await sim.close();
-  });
+  const h = useSimulator({ modelAliases: { [APP_PROFILE]: HAIKU } });
 
   test('answers like Bedrock: an assistant message, end_turn, usage and metrics', async () => {
-    const response = await client.send(ask('What does prompt caching cost?'));
+    const response = await h.client.send(ask('What does prompt caching cost?'));
     const text = response.output?.message?.content?.[0]?.text ?? '';
     expect(response.output?.message?.role).toBe('assistant');
     expect(response.stopReason).toBe('end_turn');
@@ -41,16 +27,16 @@ describe('Bedrock simulator: Converse', () => {
   });
 
   test('the same request always gets the same answer and usage', async () => {
-    const first = await client.send(ask('Summarise last month of spend.'));
-    const second = await client.send(ask('Summarise last month of spend.'));
+    const first = await h.client.send(ask('Summarise last month of spend.'));
+    const second = await h.client.send(ask('Summarise last month of spend.'));
     expect(second.output).toEqual(first.output);
     expect(second.usage).toEqual(first.usage);
   });
 
   test('the answer depends on the last user message and on the model', async () => {
-    const base = await client.send(ask('Question one'));
-    const otherQuestion = await client.send(ask('Question two'));
-    const otherModel = await client.send(ask('Question one', 'anthropic.claude-sonnet-4-20250514-v1:0'));
+    const base = await h.client.send(ask('Question one'));
+    const otherQuestion = await h.client.send(ask('Question two'));
+    const otherModel = await h.client.send(ask('Question one', 'anthropic.claude-sonnet-4-20250514-v1:0'));
     expect(otherQuestion.output?.message?.content?.[0]?.text).not.toBe(base.output?.message?.content?.[0]?.text);
     expect(otherModel.output?.message?.content?.[0]?.text).not.toBe(base.output?.message?.content?.[0]?.text);
   });
@@ -58,7 +44,7 @@ describe('Bedrock simulator: Converse', () => {
   test('output length is deterministic per message and stays within 40 to 400 tokens', async () => {
     const counts = new Set<number>();
     for (let i = 0; i < 25; i++) {
-      const response = await client.send(ask(`Question number ${i}`));
+      const response = await h.client.send(ask(`Question number ${i}`));
       const outputTokens = response.usage?.outputTokens ?? -1;
       expect(outputTokens).toBeGreaterThanOrEqual(40);
       expect(outputTokens).toBeLessThanOrEqual(400);
@@ -68,18 +54,18 @@ describe('Bedrock simulator: Converse', () => {
   });
 
   test('a request for a detailed explanation gets a long answer, as real models write without a cap', async () => {
-    const response = await client.send(ask('Explain step by step how my invoice is computed'));
+    const response = await h.client.send(ask('Explain step by step how my invoice is computed'));
     expect(response.usage?.outputTokens).toBeGreaterThanOrEqual(800);
     expect(response.usage?.outputTokens).toBeLessThanOrEqual(2500);
     expect(response.stopReason).toBe('end_turn');
   });
 
   test('maxTokens truncates the answer and reports max_tokens', async () => {
-    const full = await client.send(ask('Explain the bill in detail'));
+    const full = await h.client.send(ask('Explain the bill in detail'));
     const fullText = full.output?.message?.content?.[0]?.text ?? '';
     expect(full.usage?.outputTokens).toBeGreaterThan(12);
 
-    const cut = await client.send(ask('Explain the bill in detail', HAIKU, { inferenceConfig: { maxTokens: 12 } }));
+    const cut = await h.client.send(ask('Explain the bill in detail', HAIKU, { inferenceConfig: { maxTokens: 12 } }));
     const cutText = cut.output?.message?.content?.[0]?.text ?? '';
     expect(cut.stopReason).toBe('max_tokens');
     expect(cut.usage?.outputTokens).toBe(12);
@@ -89,14 +75,14 @@ describe('Bedrock simulator: Converse', () => {
   });
 
   test('a maxTokens above the answer length changes nothing', async () => {
-    const full = await client.send(ask('Short please'));
-    const roomy = await client.send(ask('Short please', HAIKU, { inferenceConfig: { maxTokens: 4096 } }));
+    const full = await h.client.send(ask('Short please'));
+    const roomy = await h.client.send(ask('Short please', HAIKU, { inferenceConfig: { maxTokens: 4096 } }));
     expect(roomy.stopReason).toBe('end_turn');
     expect(roomy.output).toEqual(full.output);
   });
 
   test('a stop sequence ends the answer early with stop_sequence', async () => {
-    const response = await client.send(ask('Two sentences?', HAIKU, { inferenceConfig: { stopSequences: ['.'] } }));
+    const response = await h.client.send(ask('Two sentences?', HAIKU, { inferenceConfig: { stopSequences: ['.'] } }));
     const text = response.output?.message?.content?.[0]?.text ?? '';
     expect(response.stopReason).toBe('stop_sequence');
     expect(text).not.toContain('.');
@@ -106,7 +92,7 @@ describe('Bedrock simulator: Converse', () => {
   test('input tokens are system blocks plus message text plus 3 tokens per message', async () => {
     const system = 'You are a terse FinOps assistant.';
     const turns = ['How much did we spend?', 'About 1,234 USD.', 'And per team?'];
-    const response = await client.send(
+    const response = await h.client.send(
       new ConverseCommand({
         modelId: LLAMA,
         system: [{ text: system }],
@@ -129,7 +115,7 @@ describe('Bedrock simulator: Converse', () => {
     // Claude 3 Haiku has no prompt caching on Bedrock; Claude Haiku 4.5 has.
     const cachingModel = 'anthropic.claude-haiku-4-5-20251001-v1:0';
     expect(modelFacts(cachingModel).minCacheTokens).toBeDefined();
-    const response = await client.send(ask('No cache points here', cachingModel));
+    const response = await h.client.send(ask('No cache points here', cachingModel));
     expect(response.usage?.cacheReadInputTokens).toBe(0);
     expect(response.usage?.cacheWriteInputTokens).toBe(0);
     expect(response.usage?.cacheDetails).toBeUndefined();
@@ -143,17 +129,17 @@ describe('Bedrock simulator: Converse', () => {
     ['an inference-profile ARN', `arn:aws:bedrock:us-east-1:111122223333:inference-profile/eu.${HAIKU}`],
     ['an application-inference-profile ARN in modelAliases', APP_PROFILE],
   ])('resolves %s to the base model', async (_label, modelId) => {
-    const viaBase = await client.send(ask('Which model are you?'));
-    const response = await client.send(ask('Which model are you?', modelId));
+    const viaBase = await h.client.send(ask('Which model are you?'));
+    const response = await h.client.send(ask('Which model are you?', modelId));
     expect(response.output).toEqual(viaBase.output);
-    expect(sim.calls[sim.calls.length - 1]).toMatchObject({ modelId, baseModelId: HAIKU, status: 200 });
+    expect(h.sim.calls[h.sim.calls.length - 1]).toMatchObject({ modelId, baseModelId: HAIKU, status: 200 });
   });
 
   test.each([
     ['an application-inference-profile ARN not in modelAliases', 'arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/unknown'],
     ['text that is not a model id', 'not a model'],
   ])('rejects %s as an invalid model identifier', async (_label, modelId) => {
-    const error = await rejectionOf(client.send(ask('Hello', modelId)));
+    const error = await rejectionOf(h.client.send(ask('Hello', modelId)));
     expect(error).toBeInstanceOf(ValidationException);
     expect(error.message).toBe(BedrockMessages.invalidModel);
     expect(error.$metadata.httpStatusCode).toBe(400);
@@ -161,13 +147,13 @@ describe('Bedrock simulator: Converse', () => {
 
   test('validates conversations like Bedrock', async () => {
     const startsWithAssistant = await rejectionOf(
-      client.send(new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'assistant', content: [{ text: 'Hi' }] }] })),
+      h.client.send(new ConverseCommand({ modelId: HAIKU, messages: [{ role: 'assistant', content: [{ text: 'Hi' }] }] })),
     );
     expect(startsWithAssistant).toBeInstanceOf(ValidationException);
     expect(startsWithAssistant.message).toMatch(/must start with a user message/);
 
     const notAlternating = await rejectionOf(
-      client.send(
+      h.client.send(
         new ConverseCommand({
           modelId: HAIKU,
           messages: [
@@ -179,33 +165,34 @@ describe('Bedrock simulator: Converse', () => {
     );
     expect(notAlternating.message).toMatch(/must alternate between user and assistant/);
 
-    const badMaxTokens = await rejectionOf(client.send(ask('Hi', HAIKU, { inferenceConfig: { maxTokens: 0 } })));
+    const badMaxTokens = await rejectionOf(h.client.send(ask('Hi', HAIKU, { inferenceConfig: { maxTokens: 0 } })));
     expect(badMaxTokens).toBeInstanceOf(ValidationException);
   });
 
   test('Converse on an embeddings model is a ValidationException', async () => {
-    const error = await rejectionOf(client.send(ask('Hi', 'amazon.titan-embed-text-v2:0')));
+    const error = await rejectionOf(h.client.send(ask('Hi', 'amazon.titan-embed-text-v2:0')));
     expect(error).toBeInstanceOf(ValidationException);
     expect(error.message).toBe(BedrockMessages.unsupportedOperation);
   });
 
   test('waits the simulated latency without blocking other requests', async () => {
-    sim.setLatency(150);
+    h.sim.setLatency(1_000);
     const started = Date.now();
-    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => client.send(ask(`Parallel ${i}`))));
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => h.client.send(ask(`Parallel ${i}`))));
     const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(145);
-    // Five sequential waits would take 750 ms; concurrent timers take about one.
-    expect(elapsed).toBeLessThan(740); // one after another would take at least 5 x 150 ms
-    expect(responses.map((r) => r.metrics?.latencyMs)).toEqual([150, 150, 150, 150, 150]);
+    expect(elapsed).toBeGreaterThanOrEqual(995);
+    // One after another would take at least 5 x 1 s; concurrent timers take about one, and a loaded machine adds far
+    // less than the 1 s of margin this leaves.
+    expect(elapsed).toBeLessThan(4_000);
+    expect(responses.map((r) => r.metrics?.latencyMs)).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
   });
 
   test('records every call with operation, model, status, usage and latency', async () => {
-    sim.setLatency(5);
-    const response = await client.send(ask('Log me', `us.${HAIKU}`));
-    await rejectionOf(client.send(ask('Hi', 'not a model')));
-    expect(sim.calls).toHaveLength(2);
-    expect(sim.calls[0]).toMatchObject({
+    h.sim.setLatency(5);
+    const response = await h.client.send(ask('Log me', `us.${HAIKU}`));
+    await rejectionOf(h.client.send(ask('Hi', 'not a model')));
+    expect(h.sim.calls).toHaveLength(2);
+    expect(h.sim.calls[0]).toMatchObject({
       operation: 'Converse',
       modelId: `us.${HAIKU}`,
       baseModelId: HAIKU,
@@ -219,14 +206,14 @@ describe('Bedrock simulator: Converse', () => {
         cacheWriteInputTokens: 0,
       },
     });
-    expect(sim.calls[1]).toMatchObject({ operation: 'Converse', modelId: 'not a model', status: 400, errorType: 'ValidationException', latencyMs: 0 });
-    expect(sim.calls[1].usage).toBeUndefined();
+    expect(h.sim.calls[1]).toMatchObject({ operation: 'Converse', modelId: 'not a model', status: 400, errorType: 'ValidationException', latencyMs: 0 });
+    expect(h.sim.calls[1].usage).toBeUndefined();
   });
 
   test('reset() clears the call log', async () => {
-    await client.send(ask('One'));
-    expect(sim.calls).toHaveLength(1);
-    sim.reset();
-    expect(sim.calls).toHaveLength(0);
+    await h.client.send(ask('One'));
+    expect(h.sim.calls).toHaveLength(1);
+    h.sim.reset();
+    expect(h.sim.calls).toHaveLength(0);
   });
 });

@@ -78,10 +78,11 @@ describe('Bedrock simulator: CountTokens', () => {
 
   test('is not a model call: it neither consumes injected faults nor waits for latency', async () => {
     sim.injectFaults('throttle', 1);
-    sim.setLatency(5_000);
+    sim.setLatency(60_000);
     const started = Date.now();
     const response = await client.send(new CountTokensCommand({ modelId: SONNET_45, input: { converse: { messages: MESSAGES } } }));
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // Far below the minute a model call would wait, whatever the machine's load.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(response.inputTokens).toBeGreaterThan(0);
     expect(sim.calls).toEqual([expect.objectContaining({ operation: 'CountTokens', status: 200, latencyMs: 0 })]);
     sim.setLatency(0);

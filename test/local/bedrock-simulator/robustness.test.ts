@@ -124,7 +124,8 @@ describe('Bedrock simulator: bad input and transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await slow.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Far below the minute the call waits, whatever the machine's load.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(await pending).toBeInstanceOf(Error);
     slowClient.destroy();
   });

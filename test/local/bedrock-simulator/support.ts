@@ -1,5 +1,5 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { BedrockSimulator, countTokens } from '../../../packages/local/src/bedrock-simulator';
+import { BedrockSimulator, BedrockSimulatorOptions, countTokens, startBedrockSimulator } from '../../../packages/local/src/bedrock-simulator';
 
 /** A Bedrock Runtime client pointed at the simulator, exactly as production code builds one. */
 export function clientFor(sim: BedrockSimulator, maxAttempts = 1): BedrockRuntimeClient {
@@ -52,4 +52,46 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
     return err as Error & { $metadata: { httpStatusCode?: number; requestId?: string } };
   }
   throw new Error('expected the promise to reject');
+}
+
+/** A simulator and a client pointed at it; read the fields inside hooks and tests. */
+export interface SimulatorUnderTest {
+  readonly sim: BedrockSimulator;
+  readonly client: BedrockRuntimeClient;
+}
+
+/**
+ * One simulator for the enclosing block, started before its tests and closed after them; each test leaves it as it
+ * found it (call log and queued faults cleared, no latency).
+ */
+export function useSimulator(options: BedrockSimulatorOptions = {}): SimulatorUnderTest {
+  const parts = {} as { -readonly [K in keyof SimulatorUnderTest]: SimulatorUnderTest[K] };
+  beforeAll(async () => {
+    parts.sim = await startBedrockSimulator(options);
+    parts.client = clientFor(parts.sim);
+  });
+  afterEach(() => {
+    parts.sim.reset();
+    parts.sim.setLatency(0);
+  });
+  afterAll(async () => {
+    parts.client.destroy();
+    await parts.sim.close();
+  });
+  return parts;
+}
+
+/** A new simulator per test, on its own {@link FakeClock}: no prompt cache or call outlives its test. */
+export function useSimulatorPerTest(): SimulatorUnderTest & { readonly clock: FakeClock } {
+  const parts = {} as { sim: BedrockSimulator; client: BedrockRuntimeClient; clock: FakeClock };
+  beforeEach(async () => {
+    parts.clock = new FakeClock();
+    parts.sim = await startBedrockSimulator({ now: parts.clock.now });
+    parts.client = clientFor(parts.sim);
+  });
+  afterEach(async () => {
+    parts.client.destroy();
+    await parts.sim.close();
+  });
+  return parts;
 }

@@ -49,7 +49,8 @@ function processEnded(pid: number): boolean {
   return existsSync(stat) && readFileSync(stat, 'utf8').split(') ')[1]?.startsWith('Z') === true;
 }
 
-async function eventually(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+/** Polls `condition` until it holds; `timeoutMs` only catches a hang (a loaded CI machine may take seconds to reap a JVM). */
+async function eventually(condition: () => boolean, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) return false;
@@ -204,14 +205,14 @@ describe('DynamoDB Local', () => {
     child.kill('SIGKILL'); // no exit handlers run: only the JVM's stdin watchdog can notice
     // The JVM's process is gone. (Its port is not checked: with test files running in parallel, another file's
     // emulator may be handed the freed port by the OS at once.)
-    expect(await eventually(() => processEnded(pid), 10_000)).toBe(true);
+    expect(await eventually(() => processEnded(pid))).toBe(true);
   });
 
   it('lets a script that forgets stop() exit, and kills its JVM on the way out', async () => {
     const { child, pid } = await startInChild('/* no stop(): the event loop must still drain */');
     const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(exitCode).toBe(0);
-    expect(await eventually(() => processEnded(pid), 10_000)).toBe(true);
+    expect(await eventually(() => processEnded(pid))).toBe(true);
   });
 
   it('stop() ends the JVM and frees the port', async () => {

@@ -42,8 +42,8 @@ describe('startLocalServices', () => {
       await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }));
       await s3.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'in/first doc.txt', Body: 'hello' }));
       expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(['uploads']);
-      // Notifications are delivered asynchronously, after the PutObject response.
-      for (let waited = 0; created.length === 0 && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      // Notifications are delivered asynchronously, after the PutObject response; the bound only catches a hang.
+      for (let waited = 0; created.length === 0 && waited < 20_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(created.map((r) => r.s3.object.key)).toEqual(['in/first+doc.txt']);
     } finally {
       ddb.destroy();

@@ -15,14 +15,7 @@ export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
  * is that member's structure as JSON.
  */
 export function eventFrame(eventType: string, payload: Record<string, unknown>): Uint8Array {
-  return codec.encode({
-    headers: {
-      ':message-type': { type: 'string', value: 'event' },
-      ':event-type': { type: 'string', value: eventType },
-      ':content-type': { type: 'string', value: 'application/json' },
-    },
-    body: new Uint8Array(Buffer.from(JSON.stringify(payload), 'utf8')),
-  });
+  return jsonFrame('event', eventType, payload);
 }
 
 /**
@@ -30,10 +23,15 @@ export function eventFrame(eventType: string, payload: Record<string, unknown>):
  * `throttlingException`); the SDK raises it, as its shape (ThrottlingException, ...), from the stream's iterator.
  */
 export function exceptionFrame(exceptionType: string, payload: Record<string, unknown>): Uint8Array {
+  return jsonFrame('exception', exceptionType, payload);
+}
+
+/** A message whose `:<message-type>-type` header names the union member and whose body is the member as JSON. */
+function jsonFrame(messageType: 'event' | 'exception', member: string, payload: Record<string, unknown>): Uint8Array {
   return codec.encode({
     headers: {
-      ':message-type': { type: 'string', value: 'exception' },
-      ':exception-type': { type: 'string', value: exceptionType },
+      ':message-type': { type: 'string', value: messageType },
+      [`:${messageType}-type`]: { type: 'string', value: member },
       ':content-type': { type: 'string', value: 'application/json' },
     },
     body: new Uint8Array(Buffer.from(JSON.stringify(payload), 'utf8')),

@@ -8,7 +8,7 @@ import { bundlePath, checkHandlerBundles, loadBundledHandler } from '../demo/han
 import { startLocalStack } from '../demo/local-stack';
 import type { WorkflowTemplate } from '../demo/workflow-stack';
 import { createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../template';
-import { localLambdaContext, localRuntimeEnvironment } from '../template/runtime-environment';
+import { localLambdaContext, localRuntimeEnvironment, withLocalStateTableTimeouts } from '../template/runtime-environment';
 import { parseArgs, subcommandArgs, UsageError } from '../../../../shared/cli/args';
 import type { CommandIo } from './command-io';
 import { LOCAL_HELP, LOCAL_INVOKE_HELP } from './help';
@@ -73,9 +73,9 @@ async function invoke(argv: ReadonlyArray<string>, io: CommandIo): Promise<numbe
 
   const requestId = randomUUID();
   log(`invoking ${bundlePath(workflow as Workflow)} (request id ${requestId}) ...`);
-  const restoreEnv = applyEnvironment({
+  const restoreEnv = applyEnvironment(withLocalStateTableTimeouts({
     ...fn.environment, [ENV.pipelineConfig]: JSON.stringify(config), ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region),
-  });
+  }));
   const context = localLambdaContext(fn, requestId, resolver.account, resolver.region);
   const loaded = loadWithStdoutOnStderr(() => loadBundledHandler(workflow as Workflow));
   if ('error' in loaded) return printInvocation(() => Promise.reject(loaded.error), restoreEnv, out, log);

@@ -14,7 +14,7 @@ import {
 } from '../template';
 import { isStreamingHandler } from '../template/lambda-streaming';
 import { loadHandlerExport } from '../template/load-handler';
-import { localLambdaContext, localRuntimeEnvironment } from '../template/runtime-environment';
+import { localLambdaContext, localRuntimeEnvironment, withLocalStateTableTimeouts } from '../template/runtime-environment';
 import { UsageError } from '../../../../shared/cli/args';
 import { uploadAnnouncedObjects } from './invoke-fixtures';
 import type { CommandIo } from './command-io';
@@ -58,7 +58,7 @@ export async function invokeFromTemplate(
 
   const requestId = randomUUID();
   log(`invoking ${fn.functionName} (request id ${requestId}) ...`);
-  const restoreEnv = applyEnvironment({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) });
+  const restoreEnv = applyEnvironment(withLocalStateTableTimeouts({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) }));
   const context = localLambdaContext(fn, requestId, resolver.account, resolver.region);
   const loaded = loadWithStdoutOnStderr(() => loadHandlerExport(entry.file, entry.exportName));
   if ('error' in loaded) return printInvocation(() => Promise.reject(loaded.error), restoreEnv, out, log);

@@ -5,7 +5,7 @@
  */
 import { ENV } from '../../../../shared/contract';
 import { createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../template';
-import { localRuntimeEnvironment } from '../template/runtime-environment';
+import { localRuntimeEnvironment, withLocalStateTableTimeouts } from '../template/runtime-environment';
 import type { DemoTemplate } from './demo-stack';
 import { ConstructPipelineConfig, modelAliases } from './function-env';
 import type { LocalStack } from './local-stack';
@@ -54,12 +54,12 @@ export class DemoDeployment {
 
   /**
    * Creates the tables and buckets the function's environment names (an existing one is kept) and returns the
-   * environment to run it with: the template's, the runtime's, the local endpoints.
+   * environment to run it with: the template's, the runtime's, the local endpoints, the local state-table timeouts.
    */
   async prepare(logicalId: string, stack: LocalStack): Promise<Record<string, string>> {
     const fn = this.function(logicalId);
     await createTemplateResources(this.resolver, fn.referenced, stack);
-    return { ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, this.resolver.region) };
+    return withLocalStateTableTimeouts({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, this.resolver.region) });
   }
 
   /** The physical name a resource of the stack resolves to (a table's name, say). */

@@ -15,7 +15,7 @@ import { attoToUsd, usdToAtto } from '../../../../shared/core';
 import { BreakerConfig, BreakerHandlerConfig, ENV, LEDGER_TABLE, MODEL_TIERS, ModelTier } from '../../../../shared/contract';
 import type { PipelineResult } from '../../../../lambda/pipeline/types';
 import type { DemoDeployment } from './deployment';
-import { applyEnvironment, ConstructPipelineConfig } from './function-env';
+import { applyEnvironment } from './function-env';
 import { BREAKER_FEATURES, FEATURE_ALARM, GLOBAL_ALARM, TENANT_TOKEN_LIMIT, TENANT_USD_LIMIT } from './guardrail-settings';
 import { lambdaContext, LambdaHandler, loadBundledHandler } from './handler-bundle';
 import type { LocalStack } from './local-stack';
@@ -123,7 +123,7 @@ async function runQuota(stack: LocalStack, deployment: DemoDeployment, seed: num
     tenantId: RUNAWAY_TENANT, message: `${r.body.message} (ticket #${r.index + 1})`,
   }));
   const startedAt = Date.now();
-  const answers = await withApiHandler(withLocalLedgerTimeout(env), (handler) => Promise.all(
+  const answers = await withApiHandler(env, (handler) => Promise.all(
     burst.map((r) => invoke(handler, r, `burst-${r.index}`)),
   ), onMetricRecord);
   const wallMs = Date.now() - startedAt;
@@ -190,16 +190,6 @@ async function runBreaker(stack: LocalStack, deployment: DemoDeployment, seed: n
   trips.push({ alarm: GLOBAL_ALARM, tripped: await trip(breaker, GLOBAL_ALARM) });
   await step(`alarm ${GLOBAL_ALARM} (*)`);
   return { trips, rows };
-}
-
-/**
- * The one local change to a function's configuration: a longer ledger timeout. DynamoDB Local on a busy machine can
- * take seconds under a burst of 200; the deployed default (1.5 s) would fail closed with 503 here.
- */
-function withLocalLedgerTimeout(env: Record<string, string>): Record<string, string> {
-  const config = JSON.parse(env[ENV.pipelineConfig]) as ConstructPipelineConfig;
-  const guards = config.guards && { ...config.guards, ledgerTimeoutMs: 15_000 };
-  return { ...env, [ENV.pipelineConfig]: JSON.stringify({ ...config, guards }) };
 }
 
 /** Requests of every class, the non-simple ones first, so that routing (and a downgrade) shows in the tiers. */

@@ -8,6 +8,7 @@ import type { BedrockSimulator } from '../bedrock-simulator';
 import { lambdaContext, LambdaHandler } from './handler-bundle';
 import { redirectStdout } from './stdout-redirect';
 import type { WorkloadRequest } from './workload';
+import { invokeProxyEvent } from './invoke-event';
 
 /** Model families, for the routing split. */
 export type ModelFamily = 'haiku' | 'sonnet' | 'opus' | 'other';
@@ -116,33 +117,20 @@ export async function replayWorkload(
 
 /** The API Gateway proxy event of `POST /invoke` for a request, as API Gateway (REST, IAM auth) delivers it. */
 export function apiGatewayEvent(request: WorkloadRequest, requestId: string): Record<string, unknown> {
-  return {
-    resource: '/invoke',
-    path: '/invoke',
-    httpMethod: 'POST',
+  return invokeProxyEvent({
+    apiId: 'local',
+    requestId,
     headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
     multiValueHeaders: {},
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'local',
-      resourcePath: '/invoke',
-      httpMethod: 'POST',
-      requestId,
-      path: '/v1/invoke',
-      stage: 'v1',
+    body: JSON.stringify(request.body),
+    context: {
       // Signed by the demo's backend role (as every IAM-authorized call is): its users are sub-ids of this principal.
       identity: {
         accountId: '111122223333', caller: 'AROADEMOREPLAY:replay', user: 'AROADEMOREPLAY:replay',
         userArn: 'arn:aws:sts::111122223333:assumed-role/genai-finops-demo/replay', sourceIp: '127.0.0.1', userAgent: 'genai-finops-demo',
       },
     },
-    body: JSON.stringify(request.body),
-    isBase64Encoded: false,
-  };
+  });
 }
 
 function family(modelId: string): ModelFamily {

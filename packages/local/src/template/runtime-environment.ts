@@ -3,7 +3,7 @@
  * credentials, and the endpoint overrides that point its AWS clients at the Bedrock simulator, DynamoDB Local and
  * the local S3 instead of a real account.
  */
-import { ENV } from '../../../../shared/contract';
+import { ENV, PipelineConfigDocument } from '../../../../shared/contract';
 import { LOCAL_REGION } from './resolve';
 
 /** Endpoints of the local services. */
@@ -37,6 +37,29 @@ export function localRuntimeEnvironment(fn: LocalFunctionIdentity, endpoints: Pa
     ...(endpoints.s3 ? { [ENV.s3Endpoint]: endpoints.s3 } : {}),
     AWS_EC2_METADATA_DISABLED: 'true',
   };
+}
+
+/** How long a local run waits for DynamoDB Local before the ledger fails closed or the breaker fails open. */
+export const LOCAL_STATE_TABLE_TIMEOUT_MS = 15_000;
+
+/**
+ * The one local change to a function's configuration: the usage ledger and the circuit breaker wait
+ * {@link LOCAL_STATE_TABLE_TIMEOUT_MS} for their tables. DynamoDB Local on a busy machine (a cold JVM, a burst of
+ * 200) can take seconds where DynamoDB takes milliseconds; with the deployed defaults (1.5 s, 1 s) the ledger would
+ * refuse with 503 and the breaker let a tripped feature through, which says nothing about the deployed function.
+ */
+export function withLocalStateTableTimeouts(env: Record<string, string>): Record<string, string> {
+  const json = env[ENV.pipelineConfig];
+  if (json === undefined) return env;
+  const config = JSON.parse(json) as PipelineConfigDocument;
+  if (!config.guards) return env;
+  const { breaker } = config.guards;
+  const guards = {
+    ...config.guards,
+    ledgerTimeoutMs: LOCAL_STATE_TABLE_TIMEOUT_MS,
+    ...(breaker ? { breaker: { ...breaker, readTimeoutMs: LOCAL_STATE_TABLE_TIMEOUT_MS } } : {}),
+  };
+  return { ...env, [ENV.pipelineConfig]: JSON.stringify({ ...config, guards }) };
 }
 
 /** A Lambda context object for one local invocation of the function. */

@@ -34,9 +34,11 @@ beforeEach(async () => {
 // DynamoDB Local serializes a hot item's updates at a few milliseconds each: 1,000 at once take seconds, so the
 // concurrency tests give the ledger more time than the 1.5 s a Lambda gives DynamoDB, for its compensations (the
 // withdrawals of a refused request's other reservations) as for its first writes: on a busy machine a withdrawal
-// queued behind 1,000 updates took longer than the 5 s default and left its reservation counted.
+// queued behind 1,000 updates took longer than the 5 s default and left its reservation counted. The test's own
+// timeout (CONCURRENT_TEST_MS) stays above the ledger's, so a hang shows as the ledger's error, not jest's.
+const CONCURRENT_TEST_MS = 180_000;
 function ledger(usageLimits: UsageLimitConfig[], extra: Partial<GuardsConfig> & { onEvent?: (e: LedgerEvent) => void; client?: DynamoDBClient; timeoutMs?: number } = {}) {
-  const { onEvent, client: other, timeoutMs = 60_000, ...guards } = extra;
+  const { onEvent, client: other, timeoutMs = 120_000, ...guards } = extra;
   return new DynamoDbLedgerGuard({ client: other ?? client, tableName: table, guards: { usageLimits, ...guards }, onEvent, timeoutMs, confirmTimeoutMs: timeoutMs, refusalConfirmMs: timeoutMs });
 }
 
@@ -73,7 +75,7 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
     expect(user).toMatchObject({ tokens: sum.tokens, costAtto: sum.costAtto, cacheReadTokens: sum.cacheRead });
     expect(tenant).toMatchObject({ tokens: sum.tokens, costAtto: sum.costAtto, cacheReadTokens: sum.cacheRead });
     expect(Object.values(tenant!.buckets).every((v) => v === '0')).toBe(true);
-  }, 60_000);
+  }, CONCURRENT_TEST_MS);
 
   test('1,000 concurrent speculative reservations count requests and tokens in one update, within both limits', async () => {
     const guard = ledger([{ scope: 'user', window: 'hour', maxRequests: 100, maxTokens: 10_000 }]);
@@ -85,7 +87,7 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
     expect(admitted).toBe(66);
     const user = await counterOf(client, table, USER_HOUR);
     expect(user).toMatchObject({ requests: admitted, tokens: admitted * 150 });
-  }, 60_000);
+  }, CONCURRENT_TEST_MS);
 
   test('a sharded limit spreads the counter over its shards, each within its share, and the total never exceeds the limit', async () => {
     // Given 1,001 tokens over 4 shards: shares 251, 250, 250, 250
@@ -101,7 +103,7 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
     expect(total).toBeLessThanOrEqual(1_001);
     // 10 reservations of 25 fit in every share: all 40 are admitted
     expect(total).toBe(1_000);
-  }, 30_000);
+  }, CONCURRENT_TEST_MS);
 
   test('a duplicate settlement changes nothing', async () => {
     const guard = ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }]);
@@ -210,7 +212,7 @@ describe('DynamoDbLedgerGuard against DynamoDB Local', () => {
     await Promise.all(holds.map((h, i) => guard.settle(ctx({ requestId: `x${i}` }), h, reserved, { tokens: 1, cacheReadTokens: 0, costAtto: oddAtto }, `converse:x${i}`)));
 
     expect((await counterOf(client, table, TENANT_MONTH))!.costAtto).toBe(oddAtto * 50n);
-  });
+  }, CONCURRENT_TEST_MS);
 });
 
 describe('DynamoDbLedgerGuard when the ledger is unreachable', () => {

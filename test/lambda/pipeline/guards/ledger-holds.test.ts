@@ -69,7 +69,7 @@ describe('ledger holds: one reservation, one settlement', () => {
 
   test('a reservation write that lands after the timeout is withdrawn: the 503 says nothing was charged, and nothing is', async () => {
     const guard = ledger([{ scope: 'user', window: 'day', maxRequests: 30, maxTokens: 100_000 }], { timeoutMs: 300 });
-    delayFirst('UpdateItem', 1, 1_200);
+    delayFirst('UpdateItem', 1, 3_000); // 10x the timeout: late however loaded the machine
 
     const error = await pipelineErrorOf(() => guard.reserve(ctx(), amount(2_000), true));
     await db.proxy.idle();
@@ -83,8 +83,9 @@ describe('ledger holds: one reservation, one settlement', () => {
 
   test('a withdrawal that reaches the table before the late write fences it: the late write changes nothing', async () => {
     const guard = ledger([{ scope: 'user', window: 'day', maxRequests: 30, maxTokens: 100_000 }], { timeoutMs: 300 });
-    // Only the reservation is slow: the withdrawal (the next UpdateItems) overtakes it.
-    delayFirst('UpdateItem', 1, 1_500);
+    // Only the reservation is slow: the withdrawal (the next UpdateItems) overtakes it. The delay leaves the withdrawal
+    // seconds to do so: a loaded CI machine's DynamoDB Local must not let the late write win the race.
+    delayFirst('UpdateItem', 1, 5_000);
 
     const error = await pipelineErrorOf(() => guard.reserve(ctx(), amount(2_000), true));
     await db.proxy.idle();
@@ -97,7 +98,8 @@ describe('ledger holds: one reservation, one settlement', () => {
   });
 
   test('ten requests refused while every ledger write is slower than the timeout leave the request limit untouched', async () => {
-    const guard = ledger([{ scope: 'user', window: 'day', maxRequests: 30, maxTokens: 100_000 }], { timeoutMs: 300, confirmTimeoutMs: 5_000 });
+    // Every write is delayed 10x the timeout; the withdrawals' 5 s stay far above the delay.
+    const guard = ledger([{ scope: 'user', window: 'day', maxRequests: 30, maxTokens: 100_000 }], { timeoutMs: 60, confirmTimeoutMs: 5_000 });
     db.proxy.rule = () => ({ delayMs: 600 });
 
     for (let i = 0; i < 10; i++) {
@@ -111,8 +113,10 @@ describe('ledger holds: one reservation, one settlement', () => {
 
   test('a settlement that times out is waited for and lands once', async () => {
     const guard = ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }], { timeoutMs: 300, confirmTimeoutMs: 5_000 });
-    const hold = await guard.reserve(ctx(), amount(1_000, 50));
-    delayFirst('UpdateItem', 1, 800); // the settlement: one UpdateItem on the one counter
+    // Reserved by a ledger with time to spare: the reservation is not delayed, and 300 ms is not enough for a loaded CI
+    // machine's DynamoDB Local. A hold is settled by its id, whichever container reserved it.
+    const hold = await ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }]).reserve(ctx(), amount(1_000, 50));
+    delayFirst('UpdateItem', 1, 3_000); // the settlement: one UpdateItem on the one counter, 10x the timeout
 
     await guard.settle(ctx(), hold, amount(1_000, 50), amount(292, 7), 'converse:req-1');
     await db.proxy.idle();
@@ -270,7 +274,7 @@ describe('ledger: every confirmation and settlement within the request\'s time (
 
 describe('ledger settlements refused by throttling (finding 4)', () => {
   test('a settlement throttled after the SDK\'s retries is tried again: it certainly did not land', async () => {
-    const guard = ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }], { timeoutMs: 2_000, confirmTimeoutMs: 5_000 });
+    const guard = ledger([{ scope: 'user', window: 'hour', maxTokens: 10_000 }]); // about throttles: the generous timeouts
     const hold = await guard.reserve(ctx(), amount(1_000, 50));
     let throttled = 0;
     db.proxy.rule = (request) => (dynamoDbOperation(request) === 'UpdateItem' && throttled++ < 1
@@ -315,7 +319,7 @@ describe('batch hold references (findings 5 and 6)', () => {
   });
 
   test('a batch hold that could not be kept nor withdrawn says when it is given back: at its bucket\'s end, days away', async () => {
-    const guard = ledger([{ scope: 'tenant', window: 'month', maxTokens: 100_000 }], { timeoutMs: 1_000, confirmTimeoutMs: 1_000 });
+    const guard = ledger([{ scope: 'tenant', window: 'month', maxTokens: 100_000 }]); // about failures: the generous timeouts
     let updates = 0;
     const fail = { fail: { status: 500, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' }) } };
     // The reservation lands; keeping its document and every withdrawal fail.

@@ -83,9 +83,11 @@ describe('ledger settlement: one conditional write per counter, each applied onc
 
   test('a settlement write that landed but whose answer was lost is sent again and counts once', async () => {
     const guard = ledger({ timeoutMs: 300, confirmTimeoutMs: 5_000 });
-    const hold = await guard.reserve(ctx(), amount(1_000, 50));
+    // Reserved by a ledger with time to spare: 300 ms is not enough for a loaded CI machine's DynamoDB Local.
+    const hold = await ledger().reserve(ctx(), amount(1_000, 50));
     let delayed = 0;
-    db.proxy.rule = (request) => (isSettlementOf(TENANT_MONTH)(request) && delayed++ === 0 ? { delayResponseMs: 1_000 } : undefined);
+    // The answer is lost for 10x the timeout; the write sent again has the 5 s confirmation time.
+    db.proxy.rule = (request) => (isSettlementOf(TENANT_MONTH)(request) && delayed++ === 0 ? { delayResponseMs: 3_000 } : undefined);
 
     await guard.settle(ctx(), hold, amount(1_000, 50), amount(292, 7), 'converse:req-1');
     await db.proxy.idle();
@@ -95,7 +97,7 @@ describe('ledger settlement: one conditional write per counter, each applied onc
   });
 
   test('one counter failing: the settlement fails, the other counter is settled, and delivered again only the failed one applies', async () => {
-    const guard = ledger({ timeoutMs: 1_000, confirmTimeoutMs: 1_000 });
+    const guard = ledger(); // about failures, not timeouts: the generous timeouts
     const hold = await guard.reserve(ctx(), amount(1_000, 50));
     const fail = { fail: { status: 500, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' }) } };
     db.proxy.rule = (request) => (isSettlementOf(TENANT_MONTH)(request) ? fail : undefined);
@@ -113,7 +115,7 @@ describe('ledger settlement: one conditional write per counter, each applied onc
   });
 
   test('a settlement throttled on one counter is tried again on that counter alone', async () => {
-    const guard = ledger({ timeoutMs: 2_000, confirmTimeoutMs: 5_000 });
+    const guard = ledger(); // about throttles, not timeouts: the generous timeouts
     const hold = await guard.reserve(ctx(), amount(1_000, 50));
     const sent: string[] = [];
     let throttled = 0;
@@ -132,15 +134,17 @@ describe('ledger settlement: one conditional write per counter, each applied onc
   });
 
   test('throttles do not use up the tries of a write that then times out: throttled twice, timed out twice, it lands once', async () => {
-    const guard = ledger({ timeoutMs: 300, confirmTimeoutMs: 300 });
-    const hold = await guard.reserve(ctx(), amount(1_000, 50));
+    // The last try must land within the same time as the two delayed ones must not: 2 s is enough for a loaded CI
+    // machine's DynamoDB Local, and the lost answers come 10x later.
+    const guard = ledger({ timeoutMs: 2_000, confirmTimeoutMs: 2_000 });
+    const hold = await ledger().reserve(ctx(), amount(1_000, 50));
     const throttle = { fail: { status: 400, headers: { 'x-amzn-errortype': 'ThrottlingException' }, body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }) } };
     let tries = 0;
     // Refused twice, then applied with its answer lost, then refused by its condition with that answer lost too.
     db.proxy.rule = (request) => {
       if (!isSettlementOf(USER_HOUR)(request)) return undefined;
       const n = tries++;
-      return n < 2 ? throttle : n < 4 ? { delayResponseMs: 1_000 } : undefined;
+      return n < 2 ? throttle : n < 4 ? { delayResponseMs: 20_000 } : undefined;
     };
 
     await guard.settle(ctx(), hold, amount(1_000, 50), amount(292, 7), 'converse:req-1');

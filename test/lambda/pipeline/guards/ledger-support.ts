@@ -77,7 +77,7 @@ export function useLedgerBehindProxy(prefix: string): LedgerBehindProxy {
     state.proxy = await startFaultProxy(dynamodb.endpoint);
     state.direct = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
     state.proxied = new DynamoDBClient({ ...localClientConfig(state.proxy.endpoint), maxAttempts: 1 });
-  });
+  }, 120_000); // above startDynamoDbLocal's own 90 s startup bound: a cold JVM on a loaded CI machine is slow
   afterAll(async () => {
     state.direct?.destroy();
     state.proxied?.destroy();

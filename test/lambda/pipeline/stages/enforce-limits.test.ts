@@ -1,8 +1,7 @@
 import { MAX_PROMPT_CHARS } from '../../../../shared/core';
-import { PipelineError } from '../../../../lambda/pipeline/errors';
 import { capOutputTokens, checkPromptLimit, enforcePromptLimit } from '../../../../lambda/pipeline/stages/enforce-limits';
 import { estimateRequestTokens, floorRequestTokens } from '../../../../lambda/pipeline/stages/estimate-tokens';
-import { estimateOf, testRequest } from '../support';
+import { estimateOf, pipelineErrorOf, pipelineErrorThrownBy, testRequest } from '../support';
 
 const limits = { maxInputTokens: 1_000, maxOutputTokens: 512 };
 
@@ -15,26 +14,6 @@ function counter(tokens: number | undefined | Error) {
     return tokens;
   };
   return { count, calls };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<PipelineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof PipelineError) return error;
-    throw error;
-  }
-  throw new Error('expected a PipelineError, nothing was thrown');
-}
-
-function thrownBy(fn: () => unknown): PipelineError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PipelineError) return error;
-    throw error;
-  }
-  throw new Error('expected a PipelineError, nothing was thrown');
 }
 
 describe('checkPromptLimit', () => {
@@ -56,7 +35,7 @@ describe('checkPromptLimit', () => {
     const estimate = estimateOf({ system: 400, message: 601 }, { system: 800, message: 1_200 });
 
     // When the limit is checked
-    const error = await rejectionOf(checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 1_001 }));
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 1_001 }));
 
     // Then it is a 413 on the floor, and Bedrock was not asked
     expect(error.status).toBe(413);
@@ -91,7 +70,7 @@ describe('checkPromptLimit', () => {
     // Given an estimate of 900 and a count of 1,200
     const estimate = estimateOf({ context: 900 }, { context: 1_800 });
 
-    const error = await rejectionOf(checkPromptLimit(estimate, limits, 'chat', { count: counter(1_200).count, floor: () => 600 }));
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, limits, 'chat', { count: counter(1_200).count, floor: () => 600 }));
 
     expect(error.status).toBe(413);
     expect(error.details).toMatchObject({ measure: 'count', countedInputTokens: 1_200, estimatedInputTokens: 900, maxInputTokens: 1_000 });
@@ -106,7 +85,7 @@ describe('checkPromptLimit', () => {
     // Given an estimate within the limit and a bound above it
     const estimate = estimateOf({ context: 900 }, { context: 1_800 });
 
-    const error = await rejectionOf(checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 600 }));
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 600 }));
 
     // Then it is rejected as unconfirmed, and the message states neither the bound nor the estimate as the size
     expect(error.status).toBe(413);
@@ -123,7 +102,7 @@ describe('checkPromptLimit', () => {
     // Given an estimate within the limit and a bound above it, and a counter that cannot answer now
     const estimate = estimateOf({ context: 900 }, { context: 1_800 });
 
-    const error = await rejectionOf(checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 600 }));
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, limits, 'chat', { count, floor: () => 600 }));
 
     // Then the caller is told to retry (nothing charged), not to shorten the prompt, and no size is stated
     expect(error.status).toBe(503);
@@ -137,7 +116,7 @@ describe('checkPromptLimit', () => {
     const { count, calls } = counter(1);
     const estimate = estimateOf({ message: 10 }, { message: 10 }, MAX_PROMPT_CHARS + 1);
 
-    const error = await rejectionOf(checkPromptLimit(estimate, { ...limits, maxInputTokens: 10_000_000 }, 'chat', { count }));
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, { ...limits, maxInputTokens: 10_000_000 }, 'chat', { count }));
 
     expect(error.status).toBe(413);
     expect(error.details).toMatchObject({ measure: 'characters', characters: MAX_PROMPT_CHARS + 1, maxCharacters: MAX_PROMPT_CHARS });
@@ -152,7 +131,7 @@ describe('checkPromptLimit', () => {
     expect(estimate.total).toBeLessThan(50_000);
 
     // When the limit is checked without a counter
-    const error = await rejectionOf(checkPromptLimit(estimate, { maxInputTokens: 50_000, maxOutputTokens: 512 }, 'chat', {
+    const error = await pipelineErrorOf(() => checkPromptLimit(estimate, { maxInputTokens: 50_000, maxOutputTokens: 512 }, 'chat', {
       floor: () => floorRequestTokens(request, undefined),
     }));
 
@@ -168,7 +147,7 @@ describe('enforcePromptLimit (no counting)', () => {
   });
 
   test('rejects a prompt whose bound is over the limit even when the estimate is within it, as unconfirmed', () => {
-    const error = thrownBy(() => enforcePromptLimit(estimateOf({ message: 900 }, { message: 1_001 }), limits, 'chat'));
+    const error = pipelineErrorThrownBy(() => enforcePromptLimit(estimateOf({ message: 900 }, { message: 1_001 }), limits, 'chat'));
 
     expect(error.status).toBe(413);
     expect(error.details).toMatchObject({ measure: 'unconfirmed', estimatedInputTokens: 900, boundInputTokens: 1_001 });
@@ -178,7 +157,7 @@ describe('enforcePromptLimit (no counting)', () => {
     // Given a prompt of 1,500 tokens, most of it context, at least 1,200 of them certain
     const estimate = estimateOf({ system: 100, context: 1_200, history: 150, message: 50 });
 
-    const error = thrownBy(() => enforcePromptLimit(estimate, limits, 'chat', () => 1_200));
+    const error = pipelineErrorThrownBy(() => enforcePromptLimit(estimate, limits, 'chat', () => 1_200));
 
     expect(error.details).toEqual({
       measure: 'floor',

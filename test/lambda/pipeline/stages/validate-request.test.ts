@@ -1,25 +1,14 @@
 import { PipelineError } from '../../../../lambda/pipeline/errors';
 import { MAX_BODY_CHARS, parseJsonBody, validateRequest } from '../../../../lambda/pipeline/stages/validate-request';
-import { CHAT_LIMITS, testConfig } from '../support';
+import { CHAT_LIMITS, pipelineErrorThrownBy, testConfig } from '../support';
 
 const config = testConfig({ features: { chat: CHAT_LIMITS, summarize: { maxInputTokens: 8_000, maxOutputTokens: 300 } } });
 const identity = { requestId: 'req-1' };
 const valid = { message: 'How do I reset my password?', tenantId: 'customer-123' };
 
-/** The PipelineError `fn` throws. */
-function thrownBy(fn: () => unknown): PipelineError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PipelineError) return error;
-    throw error;
-  }
-  throw new Error('expected a PipelineError, nothing was thrown');
-}
-
 /** The 400 that validating `body` throws. */
 function rejectionOf(body: unknown): PipelineError {
-  return thrownBy(() => validateRequest(body, identity, config));
+  return pipelineErrorThrownBy(() => validateRequest(body, identity, config));
 }
 
 describe('validate-request stage', () => {
@@ -248,14 +237,14 @@ describe('parseJsonBody', () => {
     ['undefined', undefined],
     ['empty', ''],
   ])('rejects a %s body with 400 naming the body', (_name, raw) => {
-    const error = thrownBy(() => parseJsonBody(raw, false));
+    const error = pipelineErrorThrownBy(() => parseJsonBody(raw, false));
 
     expect(error.status).toBe(400);
     expect(error.details).toEqual({ field: 'body' });
   });
 
   test('rejects a body that is not JSON with 400', () => {
-    const error = thrownBy(() => parseJsonBody('message=Hi', false));
+    const error = pipelineErrorThrownBy(() => parseJsonBody('message=Hi', false));
 
     expect(error.status).toBe(400);
     expect(error.message).toBe('body: is not valid JSON.');
@@ -265,7 +254,7 @@ describe('parseJsonBody', () => {
     // Given a body one character over the limit (and not even valid JSON)
     const raw = 'x'.repeat(MAX_BODY_CHARS + 1);
 
-    const error = thrownBy(() => parseJsonBody(raw, false));
+    const error = pipelineErrorThrownBy(() => parseJsonBody(raw, false));
 
     expect(error.status).toBe(413);
     expect(error.code).toBe('BODY_TOO_LARGE');
@@ -276,7 +265,7 @@ describe('parseJsonBody', () => {
     // Given a base64 body whose decoded text is over the limit
     const raw = Buffer.from('y'.repeat(MAX_BODY_CHARS + 1)).toString('base64');
 
-    const error = thrownBy(() => parseJsonBody(raw, true));
+    const error = pipelineErrorThrownBy(() => parseJsonBody(raw, true));
 
     expect(error.status).toBe(413);
     expect(error.details).toMatchObject({ chars: 2_000_001 });

@@ -1,10 +1,6 @@
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { resetBedrockControlClient } from '../../../../lambda/scheduled/batch/clients';
-import { resetClients } from '../../../../lambda/shared/clients';
-import { resetContainer } from '../../../../lambda/composition/pipeline-runtime';
-import { startBedrockSimulator } from '../../../../packages/local/src/bedrock-simulator';
-import { LocalS3, localS3ClientConfig, startLocalS3 } from '../../../../packages/local/src/services';
-import { captureLogs, GENAI_TAGS, HAIKU_45, MODEL_ALIASES, pipelineConfigJson, setHandlerEnv, withEmf } from '../../../support/handler-env';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GENAI_TAGS, HAIKU_45, withEmf } from '../../../support/handler-env';
+import { scheduledFor, useScheduledHarness } from '../../../support/scheduled-harness';
 
 /*
  * Batch spend through the spend port: the scheduled handler against the Bedrock simulator and the local S3, with the
@@ -27,89 +23,51 @@ const BATCH_OUTPUT_ATTO = 2_750_000_000_000n;
 // $0.275, plus the input) but not two; the simulator's short answers cost a fraction of their bound.
 const MONTHLY_USD = 0.4;
 
-type Handler = typeof import('../../../../lambda/scheduled/handler').handler;
-type BedrockSimulator = Awaited<ReturnType<typeof startBedrockSimulator>>;
-
-let handler: Handler;
-let sim: BedrockSimulator;
-let s3: LocalS3;
-let s3Client: S3Client;
-let restoreEnv: () => void;
-let logs: ReturnType<typeof captureLogs>;
 // The simulator's clock, when a test fixes it (the time a batch job ends).
 let simulatorNow: number | undefined;
 
-const scheduledFor = (day: string) => {
-  const next = new Date(`${day}T02:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + 1);
-  return { 'version': '0', 'id': 'e', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '1', 'time': next.toISOString(), 'region': 'us-east-1', 'resources': [], 'detail': {} } as any;
-};
+const h = useScheduledHarness({
+  inputBucket: INPUT_BUCKET, resultsBucket: RESULTS_BUCKET,
+  simulator: (s3Endpoint) => ({ batchCompletion: 'manual', batchS3Endpoint: s3Endpoint, now: () => simulatorNow ?? Date.now() }),
+  config: {
+    maxTokens: MAX_OUTPUT,
+    guards: { store: 'container', usageLimits: [{ scope: 'workflow', window: 'month', maxCostUsd: MONTHLY_USD }] },
+  },
+  env: { BATCH_ROLE_ARN: ROLE, BATCH_MODEL_ID: BATCH_MODEL, BATCH_MIN_RECORDS: String(RECORDS), BATCH_JOB_PREFIX: 'spend-nightly' },
+  // Each test starts with a fresh container: its usage guard has counted nothing yet.
+  freshContainerEachTest: true,
+});
+
 const collectAt = (day: string) => ({ collect: true as const, time: scheduledFor(day).time });
-const readJson = async (key: string) => JSON.parse(await (await s3Client.send(new GetObjectCommand({ Bucket: RESULTS_BUCKET, Key: key }))).Body!.transformToString('utf8'));
-const exists = async (key: string) => (await s3Client.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: key }))).KeyCount! > 0;
-const createsFor = (day: string) => sim.controlPlaneCalls.filter((c) => c.operation === 'CreateModelInvocationJob' && c.jobName?.endsWith(day));
+const exists = async (key: string) => (await h.s3Client.send(new ListObjectsV2Command({ Bucket: RESULTS_BUCKET, Prefix: key }))).KeyCount! > 0;
+const createsFor = (day: string) => h.sim.controlPlaneCalls.filter((c) => c.operation === 'CreateModelInvocationJob' && c.jobName?.endsWith(day));
 // A collection also collects the earlier days' jobs still pending: only the records of `day` count.
 const batchRecords = (emf: Array<Record<string, any>>, day: string) => emf.filter((r) => r.path === 'batch' && String(r.requestId).includes(day));
 
 async function writeDay(day: string): Promise<void> {
   for (let i = 0; i < RECORDS; i++) {
     const Key = `records/${day}/chat-${String(i).padStart(3, '0')}.txt`;
-    await s3Client.send(new PutObjectCommand({ Bucket: INPUT_BUCKET, Key, Body: `Customer ${i} asked about invoice ${1000 + i} and a refund for order ${i * 7}.` }));
+    await h.putInput(Key, `Customer ${i} asked about invoice ${1000 + i} and a refund for order ${i * 7}.`);
   }
 }
-
-beforeAll(async () => {
-  s3 = await startLocalS3();
-  // The simulator's batch jobs read their input from, and write their output to, the local S3.
-  sim = await startBedrockSimulator({ modelAliases: MODEL_ALIASES, batchCompletion: 'manual', batchS3Endpoint: s3.endpoint, now: () => simulatorNow ?? Date.now() });
-  s3Client = new S3Client(localS3ClientConfig(s3.endpoint));
-  await Promise.all([INPUT_BUCKET, RESULTS_BUCKET].map((Bucket) => s3Client.send(new CreateBucketCommand({ Bucket }))));
-  restoreEnv = setHandlerEnv({ bedrock: sim.endpoint, s3: s3.endpoint }, {
-    INPUT_BUCKET, INPUT_PREFIX: 'records/', RESULTS_BUCKET, RESULTS_PREFIX: 'results/',
-    GENAI_PIPELINE_CONFIG: pipelineConfigJson({
-      maxTokens: MAX_OUTPUT,
-      guards: { store: 'container', usageLimits: [{ scope: 'workflow', window: 'month', maxCostUsd: MONTHLY_USD }] },
-    }),
-    BATCH_ROLE_ARN: ROLE, BATCH_MODEL_ID: BATCH_MODEL, BATCH_MIN_RECORDS: String(RECORDS), BATCH_JOB_PREFIX: 'spend-nightly',
-  });
-  resetClients();
-  resetBedrockControlClient();
-  handler = (require('../../../../lambda/scheduled/handler') as typeof import('../../../../lambda/scheduled/handler')).handler;
-});
-
-afterAll(async () => {
-  resetClients();
-  resetBedrockControlClient();
-  resetContainer();
-  s3Client?.destroy();
-  await Promise.all([s3?.stop(), sim?.close()]);
-  restoreEnv?.();
-});
-
-// Each test starts with a fresh container: its usage guard has counted nothing yet.
-beforeEach(() => {
-  resetContainer();
-  logs = captureLogs();
-});
-afterEach(() => logs.restore());
 
 describe('scheduled workflow: batch spend through the spend port', () => {
   test('creates the day\'s job with the workflow\'s GenAI tags and InferenceType batch', async () => {
     await writeDay('2026-05-01');
 
-    const { result } = await withEmf(() => handler(scheduledFor('2026-05-01')));
+    const { result } = await withEmf(() => h.handler(scheduledFor('2026-05-01')));
 
     expect(result.batch).toMatchObject({ status: 'started', jobName: 'spend-nightly-2026-05-01' });
-    const job = sim.batchJobs.find((j) => j.jobName === 'spend-nightly-2026-05-01')!;
+    const job = h.sim.batchJobs.find((j) => j.jobName === 'spend-nightly-2026-05-01')!;
     expect(Object.fromEntries(job.tags.map((t) => [t.key, t.value]))).toEqual({ ...GENAI_TAGS, InferenceType: 'batch' });
   });
 
   test('keeps the job\'s upper-bound reservation in the day\'s marker: every record\'s input bound and output cap, at the batch price', async () => {
     await writeDay('2026-05-02');
 
-    await withEmf(() => handler(scheduledFor('2026-05-02')));
+    await withEmf(() => h.handler(scheduledFor('2026-05-02')));
 
-    const { spend } = await readJson('results/2026-05-02/_batch.json');
+    const { spend } = await h.resultJson('results/2026-05-02/_batch.json');
     expect(spend).toMatchObject({ requestId: 'spend-nightly-2026-05-02', tenantId: 'internal', userId: 'schedule', feature: GENAI_TAGS.Feature });
     expect(spend.holds).toEqual([{ guard: 'container-usage', hold: expect.any(String) }]);
     const outputCap = RECORDS * MAX_OUTPUT;
@@ -123,14 +81,14 @@ describe('scheduled workflow: batch spend through the spend port', () => {
   test('refuses a day the guards have no room for: no job, a rejection on path batch, a manifest saying why, and a run that ends without failing', async () => {
     await writeDay('2026-05-03');
     await writeDay('2026-05-04');
-    await withEmf(() => handler(scheduledFor('2026-05-03')));
+    await withEmf(() => h.handler(scheduledFor('2026-05-03')));
 
-    const { result, emf } = await withEmf(() => handler(scheduledFor('2026-05-04')));
+    const { result, emf } = await withEmf(() => h.handler(scheduledFor('2026-05-04')));
 
     expect(result).toMatchObject({ day: '2026-05-04', mode: 'batch', processed: 0, costUsd: 0, batch: { status: 'refused', refusal: { status: 429, code: 'USAGE_LIMIT_EXCEEDED' } } });
     expect(createsFor('2026-05-04')).toEqual([]);
     expect(await exists('results/2026-05-04/_batch.json')).toBe(false);
-    expect(await readJson('results/2026-05-04/_manifest.json')).toMatchObject({
+    expect(await h.resultJson('results/2026-05-04/_manifest.json')).toMatchObject({
       day: '2026-05-04', mode: 'batch', status: 'refused', code: 'USAGE_LIMIT_EXCEEDED', reason: expect.stringContaining('workflow limit of 0.4 USD per month'),
       retryAfterSeconds: expect.any(Number), records: RECORDS, submitted: 0, costUsd: 0,
     });
@@ -140,14 +98,14 @@ describe('scheduled workflow: batch spend through the spend port', () => {
   test('settles the reservation to the exact batch cost at collection, which gives the rest of the bound back for the next day', async () => {
     await writeDay('2026-05-05');
     await writeDay('2026-05-06');
-    await withEmf(() => handler(scheduledFor('2026-05-05')));
-    expect((await withEmf(() => handler(scheduledFor('2026-05-06')))).result.batch).toMatchObject({ status: 'refused' });
+    await withEmf(() => h.handler(scheduledFor('2026-05-05')));
+    expect((await withEmf(() => h.handler(scheduledFor('2026-05-06')))).result.batch).toMatchObject({ status: 'refused' });
 
-    await sim.completeBatchJobs();
-    await withEmf(() => handler(collectAt('2026-05-05')));
-    const { result } = await withEmf(() => handler(scheduledFor('2026-05-06')));
+    await h.sim.completeBatchJobs();
+    await withEmf(() => h.handler(collectAt('2026-05-05')));
+    const { result } = await withEmf(() => h.handler(scheduledFor('2026-05-06')));
 
-    const manifest = await readJson('results/2026-05-05/_manifest.json');
+    const manifest = await h.resultJson('results/2026-05-05/_manifest.json');
     expect(manifest).toMatchObject({ status: 'Completed', processed: RECORDS, settleFailures: 0 });
     expect(manifest.costUsd).toBeGreaterThan(0);
     expect(manifest.costUsd).toBeLessThan(manifest.reservedUsd);
@@ -157,18 +115,18 @@ describe('scheduled workflow: batch spend through the spend port', () => {
 
   test('records one EMF record per collected record on path batch, with its model, usage and exact cost', async () => {
     await writeDay('2026-05-07');
-    await withEmf(() => handler(scheduledFor('2026-05-07')));
-    await sim.completeBatchJobs();
+    await withEmf(() => h.handler(scheduledFor('2026-05-07')));
+    await h.sim.completeBatchJobs();
 
-    const { emf } = await withEmf(() => handler(collectAt('2026-05-07')));
+    const { emf } = await withEmf(() => h.handler(collectAt('2026-05-07')));
 
     const records = batchRecords(emf, '2026-05-07');
     expect(records).toHaveLength(RECORDS);
-    const manifest = await readJson('results/2026-05-07/_manifest.json');
+    const manifest = await h.resultJson('results/2026-05-07/_manifest.json');
     let totalUsd = 0;
     for (let i = 0; i < RECORDS; i++) {
       const name = `chat-${String(i).padStart(3, '0')}.txt`;
-      const result = await readJson(`results/2026-05-07/${name}.json`);
+      const result = await h.resultJson(`results/2026-05-07/${name}.json`);
       const record = records.find((r) => r.requestId === `2026-05-07:${name}`)!;
       expect(record).toMatchObject({
         Application: GENAI_TAGS.Application, Feature: GENAI_TAGS.Feature, Model: HAIKU_45, Requests: 1, ModelAttempts: 1,
@@ -184,17 +142,17 @@ describe('scheduled workflow: batch spend through the spend port', () => {
 
   test('stamps the records with the job\'s end time, the hours CUR bills, not the collection\'s (the next UTC day)', async () => {
     await writeDay('2026-05-09');
-    await withEmf(() => handler(scheduledFor('2026-05-09')));
+    await withEmf(() => h.handler(scheduledFor('2026-05-09')));
     const endedAt = Date.parse('2026-05-09T23:40:00Z');
     simulatorNow = endedAt;
     try {
-      await sim.completeBatchJobs();
+      await h.sim.completeBatchJobs();
     } finally {
       simulatorNow = undefined;
     }
 
     // Collected on 2026-05-10 at 02:00 (and, in this process, at the machine's time): neither is the billed day.
-    const { emf } = await withEmf(() => handler(collectAt('2026-05-09')));
+    const { emf } = await withEmf(() => h.handler(collectAt('2026-05-09')));
 
     const records = batchRecords(emf, '2026-05-09');
     expect(records).toHaveLength(RECORDS);
@@ -203,10 +161,10 @@ describe('scheduled workflow: batch spend through the spend port', () => {
 
   test('records each record of a failed job as a failure on path batch, with its code', async () => {
     await writeDay('2026-05-08');
-    await withEmf(() => handler(scheduledFor('2026-05-08')));
-    sim.failBatchJobs('The service role cannot read the input.');
+    await withEmf(() => h.handler(scheduledFor('2026-05-08')));
+    h.sim.failBatchJobs('The service role cannot read the input.');
 
-    const { emf } = await withEmf(() => handler(collectAt('2026-05-08')));
+    const { emf } = await withEmf(() => h.handler(collectAt('2026-05-08')));
 
     const records = batchRecords(emf, '2026-05-08');
     expect(records).toHaveLength(RECORDS);

@@ -11,6 +11,7 @@ import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invokeStreamingHandler, StreamingHandler, StreamingOutcome } from '../../template/lambda-streaming';
 import { CHAT_PAGE_CSP } from './chat-page';
+import { invokeProxyEvent } from '../invoke-event';
 
 /** Who the chat's caller is, as the API's authorizer would give it. */
 export interface ChatIdentity {
@@ -131,34 +132,20 @@ function proxyEvent(req: IncomingMessage, body: string, identity: ChatIdentity, 
   for (const [name, value] of Object.entries(req.headers)) {
     if (typeof value === 'string') headers[name] = value;
   }
-  const now = Date.now();
-  return {
-    resource: '/invoke',
-    path: '/invoke',
-    httpMethod: 'POST',
+  return invokeProxyEvent({
+    apiId: 'local-chat',
+    requestId,
     headers,
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: '111122223333',
-      apiId: 'local-chat',
-      resourcePath: '/invoke',
-      httpMethod: 'POST',
-      requestId,
-      path: '/v1/invoke',
+    body,
+    context: {
       protocol: 'HTTP/1.1',
-      stage: 'v1',
-      requestTimeEpoch: now,
+      requestTimeEpoch: Date.now(),
       identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
       // Where a Lambda authorizer's result lands: its principal and its context (the tenant).
       authorizer: { principalId: identity.userId, tenantId: identity.tenantId },
     },
-    body,
-    isBase64Encoded: false,
-  };
+  });
 }
 
 /** The request body as text, or undefined when it is over the limit. */

@@ -6,7 +6,7 @@
 import { ENV } from '../../../../../shared/contract';
 import { createTemplateResources, ResolvedFunction, resolveFunction, TemplateResolver } from '../../template';
 import { isStreamingHandler, StreamingHandler, StreamingOutcome } from '../../template/lambda-streaming';
-import { localLambdaContext, localRuntimeEnvironment } from '../../template/runtime-environment';
+import { localLambdaContext, localRuntimeEnvironment, withLocalStateTableTimeouts } from '../../template/runtime-environment';
 import { applyEnvironment, ConstructPipelineConfig, modelAliases } from '../function-env';
 import { loadBundledHandler } from '../handler-bundle';
 import type { LocalStack } from '../local-stack';
@@ -72,7 +72,7 @@ export async function runChat(options: {
   const { stack, deployment } = options;
   const { fn, resolver } = deployment;
   await createTemplateResources(resolver, fn.referenced, stack);
-  const restoreEnv = applyEnvironment(withLocalLedgerTimeout({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) }));
+  const restoreEnv = applyEnvironment(withLocalStateTableTimeouts({ ...fn.environment, ...localRuntimeEnvironment(fn, stack.endpoints, resolver.region) }));
   try {
     const handler = options.loadHandler ? options.loadHandler() : loadBundledHandler('api-stream');
     if (!isStreamingHandler(handler)) {
@@ -105,15 +105,4 @@ export async function runChat(options: {
     restoreEnv();
     throw error;
   }
-}
-
-/**
- * The one local change to the function's configuration, as in the demo's guardrail runs: a longer ledger timeout,
- * because DynamoDB Local on a busy machine can take longer than the deployed default allows and the ledger fails
- * closed.
- */
-function withLocalLedgerTimeout(env: Record<string, string>): Record<string, string> {
-  const config = JSON.parse(env[ENV.pipelineConfig]) as ConstructPipelineConfig;
-  const guards = config.guards && { ...config.guards, ledgerTimeoutMs: 15_000 };
-  return { ...env, [ENV.pipelineConfig]: JSON.stringify({ ...config, guards }) };
 }
